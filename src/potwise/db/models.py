@@ -1,0 +1,271 @@
+"""SQLAlchemy models: users and their sessions and tokens, and the bank mirror.
+
+Money columns are integers of minor units next to a currency; every
+timestamp is timezone-aware UTC (`UTCDateTime`). Every table holding a
+user's data carries `user_id`, so queries can be scoped by construction
+(see `db.scoping`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from potwise.db.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACCOUNT_KINDS = ("current", "joint", "savings", "credit_card")
+TRANSACTION_STATUSES = ("pending", "settled", "declined")
+PROVIDERS = ("monzo", "truelayer")
+
+
+def new_id() -> str:
+    """An opaque random primary key (no counters to guess)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def _id_column() -> Mapped[str]:
+    return mapped_column(String(32), primary_key=True, default=new_id)
+
+
+def _user_fk() -> Mapped[str]:
+    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = _id_column()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserSession(Base):
+    """A browser session: only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A personal API token: shown once, stored as a SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the rate limiter's 15-minute window.
+
+    `scope` is `account` (keyed by the e-mail) or `address` (the client
+    address); `key_hash` is a keyed hash so the table holds no addresses.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_scope_key_at", "scope", "key_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Connection(Base):
+    """A link to a bank: Monzo, or one TrueLayer provider. Tokens are encrypted."""
+
+    __tablename__ = "connections"
+    __table_args__ = (CheckConstraint("provider IN ('monzo', 'truelayer')", name="provider"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    external_user_id: Mapped[str | None] = mapped_column(String(128))
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None]
+    consent_expires_at: Mapped[datetime | None]
+    scopes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_synced_at: Mapped[datetime | None]
+
+
+class Account(Base):
+    """A mirrored bank account or card; `balance` uses the user's sign convention."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "external_id"),
+        CheckConstraint("kind IN ('current', 'joint', 'savings', 'credit_card')", name="kind"),
+    )
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    external_id: Mapped[str] = mapped_column(String(128))
+    provider: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    balance: Mapped[int | None] = mapped_column(BigInteger)
+    available: Mapped[int | None] = mapped_column(BigInteger)
+    balance_at: Mapped[datetime | None]
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Pot(Base):
+    """A Monzo pot, mirrored; deleted pots are kept and flagged."""
+
+    __tablename__ = "pots"
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    external_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    goal: Mapped[int | None] = mapped_column(BigInteger)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    balance_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Transaction(Base):
+    """A mirrored transaction: negative when money leaves, positive when it arrives."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "external_id"),
+        CheckConstraint("status IN ('pending', 'settled', 'declined')", name="status"),
+        Index("ix_transactions_user_created", "user_id", "created_at"),
+        Index("ix_transactions_account_created", "account_id", "created_at"),
+    )
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    local_amount: Mapped[int | None] = mapped_column(BigInteger)
+    local_currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text, default="")
+    merchant: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(64))
+    provider_category: Mapped[str | None] = mapped_column(String(64))
+    classification: Mapped[str | None] = mapped_column(String(32))
+    counterparty: Mapped[str | None] = mapped_column(String(200))
+    pot_external_id: Mapped[str | None] = mapped_column(String(128))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BalanceSnapshot(Base):
+    """One observed balance of an account or a pot, at a time: a time series."""
+
+    __tablename__ = "balance_snapshots"
+    __table_args__ = (
+        CheckConstraint(
+            "(account_id IS NOT NULL AND pot_id IS NULL) OR "
+            "(account_id IS NULL AND pot_id IS NOT NULL)",
+            name="one_owner",
+        ),
+        Index("ix_balance_snapshots_account_at", "account_id", "at"),
+        Index("ix_balance_snapshots_pot_at", "pot_id", "at"),
+    )
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    pot_id: Mapped[str | None] = mapped_column(ForeignKey("pots.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    balance: Mapped[int] = mapped_column(BigInteger)
+    available: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+USER_OWNED_MODELS: tuple[type[Base], ...] = (
+    UserSession,
+    ApiToken,
+    Connection,
+    Account,
+    Pot,
+    Transaction,
+    BalanceSnapshot,
+)

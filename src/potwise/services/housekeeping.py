@@ -1,0 +1,37 @@
+"""Periodic clean-up of rows that only matter for a while."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_
+from sqlalchemy.orm import Session
+
+from potwise.db.models import LoginFailure, UserSession
+from potwise.logs import get_logger
+
+log = get_logger(__name__)
+
+# Revoked and expired sessions stay visible for a while, for the user's own audit.
+SESSION_RETENTION = timedelta(days=30)
+LOGIN_FAILURE_RETENTION = timedelta(days=1)
+
+
+def purge_expired(db: Session, now: datetime) -> dict[str, int]:
+    """Delete long-dead sessions and stale login failures; returns the counts."""
+    cutoff = now - SESSION_RETENTION
+    sessions = db.execute(
+        delete(UserSession).where(
+            or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)
+        )
+    )
+    failures = db.execute(
+        delete(LoginFailure).where(LoginFailure.at < now - LOGIN_FAILURE_RETENTION)
+    )
+    db.commit()
+    counts = {
+        "sessions": int(sessions.rowcount or 0),  # type: ignore[attr-defined]
+        "login_failures": int(failures.rowcount or 0),  # type: ignore[attr-defined]
+    }
+    log.info("housekeeping.purged", **counts)
+    return counts

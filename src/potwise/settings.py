@@ -1,0 +1,188 @@
+"""Settings: built once by the entry point (`load_settings`) and passed down.
+
+Every name is `POTWISE_<NAME>` in the environment (or `.env`). In development
+SECRET_KEY and ENCRYPTION_KEYS are generated once and kept under the data
+directory with mode 0600; in production they must be given and strong.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".potwise")
+MIN_SECRET_KEY_LENGTH = 32
+# Values people paste from examples; refused in production whatever their length.
+PLACEHOLDER_MARKERS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "placeholder",
+    "example",
+    "xxxx",
+    "your-",
+    "insecure",
+    "default",
+)
+
+
+class SettingsError(Exception):
+    """A setting is missing or unsafe; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """potwise configuration; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POTWISE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = "sqlite:///./.potwise/potwise.db"
+    secret_key: SecretStr | None = None
+    encryption_keys: SecretStr | None = None
+    public_url: str = "http://localhost:8000"
+
+    monzo_client_id: str | None = None
+    monzo_client_secret: SecretStr | None = None
+    monzo_auth_url: str = "https://auth.monzo.com"
+    monzo_api_url: str = "https://api.monzo.com"
+    truelayer_client_id: str | None = None
+    truelayer_client_secret: SecretStr | None = None
+    truelayer_auth_url: str = "https://auth.truelayer.com"
+    truelayer_api_url: str = "https://api.truelayer.com"
+    truelayer_providers: str = "uk-ob-all uk-oauth-all"
+
+    sync_interval_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    timezone: str = "Europe/London"
+
+    # None: open in development; in production open only until the first user exists.
+    registration_open: bool | None = None
+    session_days: int = Field(default=30, ge=1, le=365)
+    log_level: str = "INFO"
+
+    @field_validator(
+        "public_url", "monzo_auth_url", "monzo_api_url", "truelayer_auth_url", "truelayer_api_url"
+    )
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    def require_secret_key(self) -> str:
+        if self.secret_key is None:
+            raise SettingsError("POTWISE_SECRET_KEY is not set")
+        return self.secret_key.get_secret_value()
+
+    def fernet_keys(self) -> list[str]:
+        """The encryption keys, newest first."""
+        if self.encryption_keys is None:
+            raise SettingsError("POTWISE_ENCRYPTION_KEYS is not set")
+        return [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
+
+
+def _looks_like_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(marker in lowered for marker in PLACEHOLDER_MARKERS) or len(set(value)) < 8
+
+
+def _check_secret_key(value: str | None) -> None:
+    if not value:
+        raise SettingsError("POTWISE_SECRET_KEY is required in production")
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"POTWISE_SECRET_KEY is too short (needs at least {MIN_SECRET_KEY_LENGTH} characters)"
+        )
+    if _looks_like_placeholder(value):
+        raise SettingsError("POTWISE_SECRET_KEY looks like a placeholder; generate a random one")
+
+
+def _check_encryption_keys(keys: list[str]) -> None:
+    if not keys:
+        raise SettingsError("POTWISE_ENCRYPTION_KEYS is required in production")
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(
+                "POTWISE_ENCRYPTION_KEYS must be comma-separated Fernet keys "
+                "(32 url-safe base64-encoded bytes each)"
+            ) from exc
+        if _looks_like_placeholder(key):
+            raise SettingsError("POTWISE_ENCRYPTION_KEYS contains a placeholder key")
+
+
+def _read_or_create(path: Path, make: str) -> str:
+    """Read a generated development secret, creating it (mode 0600) the first time."""
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)  # the folder also holds the database
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(make + "\n")
+    os.chmod(path, 0o600)
+    return make
+
+
+def finalise(settings: Settings) -> Settings:
+    """Fill in development secrets, or refuse weak ones in production."""
+    if settings.is_production:
+        _check_secret_key(settings.secret_key.get_secret_value() if settings.secret_key else None)
+        _check_encryption_keys(settings.fernet_keys() if settings.encryption_keys else [])
+        return settings
+    updates: dict[str, SecretStr] = {}
+    if settings.secret_key is None:
+        updates["secret_key"] = SecretStr(
+            _read_or_create(settings.data_dir / "secret_key", secrets.token_urlsafe(48))
+        )
+    if settings.encryption_keys is None:
+        updates["encryption_keys"] = SecretStr(
+            _read_or_create(settings.data_dir / "encryption_keys", Fernet.generate_key().decode())
+        )
+    else:
+        _check_encryption_keys(settings.fernet_keys())
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment (and `.env`), then finalise them."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        # pydantic's message spans lines; keep the first error on one line.
+        first = str(exc).splitlines()
+        detail = " ".join(line.strip() for line in first[1:3]) if len(first) > 1 else str(exc)
+        raise SettingsError(f"invalid setting: {detail}") from exc
+    return finalise(settings)

@@ -1,0 +1,9 @@
+"""The JSON API under /api/v1."""
+
+from fastapi import APIRouter
+
+from potwise.web.api import auth, health
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(health.router)
+router.include_router(auth.router)

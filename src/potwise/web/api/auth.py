@@ -1,0 +1,154 @@
+"""`/api/v1/auth`: registration, login, logout, sessions and personal API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from potwise.services import auth
+from potwise.web.api.schemas import (
+    Credentials,
+    LoginRequest,
+    Page,
+    PasswordChange,
+    Revoked,
+    SessionOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserEnvelope,
+    UserOut,
+)
+from potwise.web.security import (
+    AppSettings,
+    CurrentCaller,
+    Db,
+    Policy,
+    clear_session_cookie,
+    client_address,
+    set_session_cookie,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _user_out(user: object) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.post("/register", response_model=UserEnvelope, status_code=status.HTTP_201_CREATED)
+def register(body: Credentials, db: Db, policy: Policy) -> UserEnvelope:
+    user = auth.register(db, policy, email=body.email, password=body.password)
+    return UserEnvelope(user=_user_out(user))
+
+
+@router.post("/login", response_model=UserEnvelope)
+def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    db: Db,
+    policy: Policy,
+    settings: AppSettings,
+) -> UserEnvelope:
+    user = auth.authenticate(
+        db,
+        policy,
+        email=body.email,
+        password=body.password,
+        client_address=client_address(request),
+    )
+    _, raw = auth.create_session(
+        db,
+        policy,
+        user,
+        user_agent=request.headers.get("user-agent"),
+        ip_address=client_address(request),
+    )
+    set_session_cookie(response, settings, raw)
+    return UserEnvelope(user=_user_out(user))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(caller: CurrentCaller, db: Db, settings: AppSettings, response: Response) -> Response:
+    if caller.session_id is not None:
+        auth.revoke_session(db, caller.session_id, caller.user.id)
+    clear_session_cookie(response, settings)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response
+
+
+@router.get("/me", response_model=UserEnvelope)
+def me(caller: CurrentCaller) -> UserEnvelope:
+    return UserEnvelope(user=_user_out(caller.user))
+
+
+@router.post("/password", response_model=Revoked)
+def change_password(body: PasswordChange, caller: CurrentCaller, db: Db) -> Revoked:
+    """Change the password; every other session is signed out."""
+    revoked = auth.change_password(
+        db,
+        caller.user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=caller.session_id,
+    )
+    return Revoked(revoked=revoked)
+
+
+@router.get("/sessions", response_model=Page[SessionOut])
+def sessions(caller: CurrentCaller, db: Db) -> Page[SessionOut]:
+    items = [
+        SessionOut(
+            id=s.id,
+            created_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+            expires_at=s.expires_at,
+            user_agent=s.user_agent,
+            ip_address=s.ip_address,
+            current=s.id == caller.session_id,
+        )
+        for s in auth.list_sessions(db, caller.user.id)
+    ]
+    return Page[SessionOut](items=items)
+
+
+@router.delete("/sessions", response_model=Revoked)
+def sign_out_everywhere_else(caller: CurrentCaller, db: Db) -> Revoked:
+    """Sign out every session but this one (all of them when called with a token)."""
+    return Revoked(
+        revoked=auth.revoke_other_sessions(db, caller.user.id, keep_session_id=caller.session_id)
+    )
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_session(session_id: str, caller: CurrentCaller, db: Db) -> Response:
+    auth.revoke_session(db, session_id, caller.user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def create_token(body: TokenCreate, caller: CurrentCaller, db: Db) -> TokenCreated:
+    token, raw = auth.create_api_token(db, caller.user.id, name=body.name)
+    return TokenCreated(
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        token=raw,
+    )
+
+
+@router.get("/tokens", response_model=Page[TokenOut])
+def list_tokens(caller: CurrentCaller, db: Db) -> Page[TokenOut]:
+    items = [
+        TokenOut.model_validate(t, from_attributes=True)
+        for t in auth.list_api_tokens(db, caller.user.id)
+    ]
+    return Page[TokenOut](items=items)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_token(token_id: str, caller: CurrentCaller, db: Db) -> Response:
+    auth.delete_api_token(db, caller.user.id, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,141 @@
+"""Who is calling: session cookies, bearer tokens, and the CSRF check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from potwise.db.models import User
+from potwise.services import auth
+from potwise.services.errors import Unauthenticated
+from potwise.settings import Settings
+
+SESSION_COOKIE = "potwise_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Browsers label a request's origin relative to the target; these are ours.
+ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller and how they proved it."""
+
+    user: User
+    session_id: str | None  # set for browser sessions
+    via: str  # "session" or "token"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    factory = request.app.state.session_factory
+    with factory() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_policy(request: Request) -> auth.AuthPolicy:
+    policy: auth.AuthPolicy = request.app.state.auth_policy
+    return policy
+
+
+Db = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+Policy = Annotated[auth.AuthPolicy, Depends(get_policy)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def resolve_caller(request: Request, db: Session) -> Caller | None:
+    """The caller of this request, or None. A bearer header, when present, is the
+    only credential looked at (a bad token is not rescued by a cookie)."""
+    raw = bearer_token(request)
+    if raw is not None:
+        token = auth.resolve_api_token(db, raw)
+        return Caller(user=token.user, session_id=None, via="token") if token else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        session = auth.resolve_session(db, cookie)
+        if session is not None:
+            return Caller(user=session.user, session_id=session.id, via="session")
+    return None
+
+
+def require_caller(request: Request, db: Db) -> Caller:
+    caller = resolve_caller(request, db)
+    if caller is None:
+        raise Unauthenticated("Sign in, or send a valid personal API token.")
+    return caller
+
+
+def optional_caller(request: Request, db: Db) -> Caller | None:
+    return resolve_caller(request, db)
+
+
+CurrentCaller = Annotated[Caller, Depends(require_caller)]
+MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def set_session_cookie(response: Response, settings: Settings, raw_token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw_token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+    )
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def csrf_rejection(request: Request, public_url: str) -> str | None:
+    """Why an unsafe request must be refused as cross-site, or None to let it through.
+
+    Browsers send `Sec-Fetch-Site` on every request; when it is absent (older
+    browsers), a present `Origin` must be ours. Requests carrying a bearer
+    token are exempt: browsers never attach one by themselves. A request with
+    neither header did not come from a browser page, so it has no ambient
+    credentials to abuse.
+    """
+    if request.method in SAFE_METHODS or bearer_token(request) is not None:
+        return None
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        if fetch_site.lower() in ALLOWED_FETCH_SITES:
+            return None
+        return f"cross-site request refused (Sec-Fetch-Site: {fetch_site})"
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    own = {_origin_of(public_url), _origin_of(str(request.base_url))}
+    if origin.lower() in own:
+        return None
+    return "cross-site request refused (Origin does not match)"

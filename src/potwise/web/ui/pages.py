@@ -1,0 +1,283 @@
+"""Server-rendered pages: sign-in, registration, the dashboard and settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from potwise.domain.errors import DomainError
+from potwise.services import auth, dashboard
+from potwise.services.errors import TooManyAttempts
+from potwise.web.security import (
+    AppSettings,
+    Caller,
+    Db,
+    MaybeCaller,
+    Policy,
+    clear_session_cookie,
+    client_address,
+    set_session_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+
+# Flash messages travel as a code in the query string, never as free text,
+# so a crafted link cannot put words on our pages.
+FLASH_MESSAGES = {
+    "signed_out": ("info", "You have signed out."),
+    "welcome": ("success", "Your account is ready. Welcome to potwise."),
+    "password_changed": ("success", "Password changed. Your other sessions were signed out."),
+    "sessions_revoked": ("success", "All your other sessions were signed out."),
+    "token_revoked": ("success", "The API token was revoked."),
+}
+
+FormStr = Annotated[str, Form()]
+
+
+def _render(
+    request: Request,
+    template: str,
+    caller: Caller | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    flash = FLASH_MESSAGES.get(request.query_params.get("flash", ""))
+    context.setdefault("error", None)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {"user": caller.user if caller else None, "flash": flash, **context},
+        status_code=status_code,
+        headers=headers,
+    )
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path
+    suffix = f"?next={target}" if target not in {"/", "/login"} else ""
+    return RedirectResponse(f"/login{suffix}", status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths: `//evil.example` and absolute URLs fall back to the dashboard."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return _to_login(request)
+    overview = dashboard.overview(db, caller.user.id)
+    return _render(request, "dashboard.html", caller, overview=overview, active="dashboard")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) -> Response:
+    if caller is not None:
+        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    return _render(
+        request,
+        "login.html",
+        None,
+        next=_safe_next(request.query_params.get("next")),
+        registration_open=auth.registration_is_open(db, policy),
+        email="",
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    db: Db,
+    policy: Policy,
+    settings: AppSettings,
+    email: FormStr = "",
+    password: FormStr = "",
+    next: FormStr = "/",
+) -> Response:
+    try:
+        user = auth.authenticate(
+            db, policy, email=email, password=password, client_address=client_address(request)
+        )
+    except DomainError as exc:
+        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        )
+        return _render(
+            request,
+            "login.html",
+            None,
+            status_code=status,
+            headers=headers,
+            error=exc.message,
+            next=_safe_next(next),
+            registration_open=auth.registration_is_open(db, policy),
+            email=email,
+        )
+    _, raw = auth.create_session(
+        db,
+        policy,
+        user,
+        user_agent=request.headers.get("user-agent"),
+        ip_address=client_address(request),
+    )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(response, settings, raw)
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) -> Response:
+    if caller is not None:
+        return RedirectResponse("/", status_code=303)
+    return _render(
+        request,
+        "register.html",
+        None,
+        registration_open=auth.registration_is_open(db, policy),
+        email="",
+    )
+
+
+@router.post("/register", response_class=HTMLResponse)
+def register_submit(
+    request: Request,
+    db: Db,
+    policy: Policy,
+    settings: AppSettings,
+    email: FormStr = "",
+    password: FormStr = "",
+    password_confirm: FormStr = "",
+) -> Response:
+    def again(message: str, status: int = 400) -> Response:
+        return _render(
+            request,
+            "register.html",
+            None,
+            status_code=status,
+            error=message,
+            registration_open=auth.registration_is_open(db, policy),
+            email=email,
+        )
+
+    if password != password_confirm:
+        return again("The two passwords do not match.")
+    try:
+        user = auth.register(db, policy, email=email, password=password)
+    except DomainError as exc:
+        return again(exc.message, 403 if exc.code == "registration_closed" else 400)
+    _, raw = auth.create_session(
+        db,
+        policy,
+        user,
+        user_agent=request.headers.get("user-agent"),
+        ip_address=client_address(request),
+    )
+    response = RedirectResponse("/?flash=welcome", status_code=303)
+    set_session_cookie(response, settings, raw)
+    return response
+
+
+@router.post("/logout")
+def logout_submit(caller: MaybeCaller, db: Db, settings: AppSettings) -> Response:
+    if caller is not None and caller.session_id is not None:
+        auth.revoke_session(db, caller.session_id, caller.user.id)
+    response = RedirectResponse("/login?flash=signed_out", status_code=303)
+    clear_session_cookie(response, settings)
+    return response
+
+
+def _settings_page(
+    request: Request,
+    caller: Caller,
+    db: Db,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    return _render(
+        request,
+        "settings.html",
+        caller,
+        status_code=status_code,
+        active="settings",
+        sessions=auth.list_sessions(db, caller.user.id),
+        tokens=auth.list_api_tokens(db, caller.user.id),
+        current_session_id=caller.session_id,
+        **context,
+    )
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return _to_login(request)
+    return _settings_page(request, caller, db)
+
+
+@router.post("/settings/password", response_class=HTMLResponse)
+def settings_password(
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    current_password: FormStr = "",
+    new_password: FormStr = "",
+    new_password_confirm: FormStr = "",
+) -> Response:
+    if caller is None:
+        return _to_login(request)
+    if new_password != new_password_confirm:
+        return _settings_page(
+            request,
+            caller,
+            db,
+            400,
+            password_error="The two new passwords do not match.",  # noqa: S106
+        )
+    try:
+        auth.change_password(
+            db,
+            caller.user,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session_id=caller.session_id,
+        )
+    except DomainError as exc:
+        return _settings_page(request, caller, db, 400, password_error=exc.message)
+    return RedirectResponse("/settings?flash=password_changed", status_code=303)
+
+
+@router.post("/settings/sessions/revoke-others")
+def settings_revoke_others(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return _to_login(request)
+    auth.revoke_other_sessions(db, caller.user.id, keep_session_id=caller.session_id)
+    return RedirectResponse("/settings?flash=sessions_revoked", status_code=303)
+
+
+@router.post("/settings/tokens", response_class=HTMLResponse)
+def settings_create_token(
+    request: Request, caller: MaybeCaller, db: Db, name: FormStr = ""
+) -> Response:
+    if caller is None:
+        return _to_login(request)
+    try:
+        token, raw = auth.create_api_token(db, caller.user.id, name=name)
+    except DomainError as exc:
+        return _settings_page(request, caller, db, 400, token_error=exc.message)
+    # Rendered, not redirected: the only time the token is ever shown.
+    return _settings_page(request, caller, db, new_token=raw, new_token_name=token.name)
+
+
+@router.post("/settings/tokens/{token_id}/delete")
+def settings_delete_token(token_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return _to_login(request)
+    auth.delete_api_token(db, caller.user.id, token_id)
+    return RedirectResponse("/settings?flash=token_revoked", status_code=303)
