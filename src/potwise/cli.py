@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from potwise.db import migrate
-from potwise.db.engine import make_engine, make_session_factory
 from potwise.domain.errors import DomainError
 from potwise.logs import configure_logging
 from potwise.settings import Settings, SettingsError, load_settings
@@ -45,6 +43,9 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
+    from potwise.db import migrate
+    from potwise.db.engine import make_engine
+
     engine = make_engine(settings.database_url)
     try:
         migrate.upgrade(engine)
@@ -87,6 +88,7 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the scheduled jobs only (for deployments with separate web processes)."""
+    from potwise.db.engine import make_engine, make_session_factory
     from potwise.jobs.scheduler import build_scheduler
 
     settings = _settings()
@@ -103,6 +105,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
 ) -> None:
     """Migrate a local SQLite database, create the demo login and start the app."""
+    from potwise.db.engine import make_engine, make_session_factory
     from potwise.services import auth
 
     settings = _settings()
@@ -127,6 +130,9 @@ def demo(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all pending database migrations."""
+    from potwise.db import migrate
+    from potwise.db.engine import make_engine
+
     settings = _settings()
     _migrate(settings)
     engine = make_engine(settings.database_url)
@@ -144,6 +150,7 @@ def user_create(
     ] = False,
 ) -> None:
     """Create a user (works even when registration is closed)."""
+    from potwise.db.engine import make_engine, make_session_factory
     from potwise.services import auth, passwords
 
     if password_stdin:
