@@ -30,13 +30,12 @@ class Overview:
 
 def overview(db: Session, user_id: str) -> Overview:
     """Counts of the user's connections per provider and of mirrored accounts."""
-    per_provider = dict(
-        db.execute(
-            for_user(select(Connection.provider, func.count()), Connection, user_id).group_by(
-                Connection.provider
-            )
-        ).tuples()
+    rows = db.execute(
+        for_user(select(Connection.provider, func.count()), Connection, user_id).group_by(
+            Connection.provider
+        )
     )
+    per_provider: dict[str, int] = {provider: int(count) for provider, count in rows}
     accounts = db.scalar(for_user(select(func.count()).select_from(Account), Account, user_id))
     return Overview(
         providers=[

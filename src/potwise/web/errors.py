@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from potwise.domain.errors import DomainError
@@ -46,10 +46,20 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def _error_page(request: Request, status: int, message: str) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+    return response
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, DomainError):  # pragma: no cover - registered for this type
         raise exc
     status = STATUS_BY_CODE.get(exc.code, 400)
+    if not _wants_json(request):
+        return _error_page(request, status, exc.message)
     headers = {}
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after)
@@ -62,13 +72,7 @@ async def _http_error(request: Request, exc: Exception) -> Any:
     code = CODE_BY_STATUS.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
     if not _wants_json(request) and exc.status_code == 404:
-        templates = request.app.state.templates
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"status": 404, "message": "This page does not exist."},
-            status_code=404,
-        )
+        return _error_page(request, 404, "This page does not exist.")
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
