@@ -1,0 +1,211 @@
+"""Browser tests: the real app under uvicorn on a loopback port, driven by Debian's chromium.
+
+One server per run (a temporary, migrated SQLite database); a fresh browser
+context per test, and every test registers its own user, so tests do not
+depend on each other or on their order.
+
+The browser is never downloaded: only the system chromium at CHROMIUM is used.
+When it is missing the tests are skipped, unless POTWISE_REQUIRE_BROWSER=1
+(set in CI), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+import pytest
+import uvicorn
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
+
+from potwise.db import migrate
+from potwise.db.engine import make_engine
+from potwise.settings import load_settings
+from potwise.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "correct horse battery staple"
+DESKTOP = ViewportSize(width=1280, height=800)
+TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    password: str
+
+
+def _free_loopback_socket() -> socket.socket:
+    """A socket already bound to a free port, so no other process can take it first."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    reason = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("POTWISE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"POTWISE_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app, served by uvicorn from a background thread."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    sock = _free_loopback_socket()
+    port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings = load_settings(
+        _env_file=None,
+        env="development",
+        database_url=f"sqlite:///{tmp}/e2e.db",
+        data_dir=tmp / "data",
+        public_url=url,
+        registration_open=True,
+        log_level="WARNING",
+    )
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    app = create_app(settings, engine=engine)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="e2e-uvicorn", daemon=True
+    )
+    thread.start()
+    try:
+        _wait_until_healthy(url, thread)
+        yield LiveServer(url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        engine.dispose()
+    assert not thread.is_alive(), "the test server did not stop"
+
+
+def _wait_until_healthy(url: str, thread: threading.Thread, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError("the test server stopped during start-up")
+        try:
+            response = httpx2.get(f"{url}/api/v1/health", timeout=1.0)
+            if response.status_code == 200:
+                return
+            last_error = f"status {response.status_code}"
+        except httpx2.HTTPError as exc:
+            last_error = repr(exc)
+        time.sleep(0.05)
+    raise RuntimeError(f"the test server did not become healthy: {last_error}")
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path, playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(chromium_path), args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    """A fresh context per test: no cookies or storage carried over; light system theme."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, color_scheme="light", locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def new_email() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def register(page: Page, email: str | None = None, password: str = PASSWORD) -> Account:
+    """Create an account through the registration form; ends on the dashboard."""
+    account = Account(email or new_email(), password)
+    page.goto("/register")
+    page.get_by_label("E-mail address").fill(account.email)
+    page.get_by_label("Password", exact=True).fill(account.password)
+    page.get_by_label("Repeat the password").fill(account.password)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/?flash=welcome")
+    return account
+
+
+def sign_in(page: Page, account: Account) -> None:
+    """Fill and submit the sign-in form on the current /login page."""
+    page.get_by_label("E-mail address").fill(account.email)
+    page.get_by_label("Password", exact=True).fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def account(page: Page) -> Account:
+    """A freshly registered user, signed in on `page`."""
+    return register(page)
+
+
+def sign_out(page: Page) -> None:
+    """Press the header's "Sign out" button; ends on the sign-in page."""
+    page.locator(".site-header").get_by_role("button", name="Sign out", exact=True).click()
+    page.wait_for_url("**/login?flash=signed_out")
