@@ -9,12 +9,15 @@ user's data carries `user_id`, so queries can be scoped by construction
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -143,6 +146,13 @@ class Connection(Base):
     token_expires_at: Mapped[datetime | None]
     consent_expires_at: Mapped[datetime | None]
     scopes: Mapped[str | None] = mapped_column(Text)
+    # Until when the provider still serves full history (right after consent).
+    full_history_until: Mapped[datetime | None]
+    # Monzo webhooks: the receiver finds the connection by the hash of its URL secret.
+    webhook_secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    webhook_external_id: Mapped[str | None] = mapped_column(String(128))
+    # TrueLayer: unattended calls are refused until then (allowance spent).
+    unattended_paused_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_synced_at: Mapped[datetime | None]
@@ -170,7 +180,12 @@ class Account(Base):
     balance: Mapped[int | None] = mapped_column(BigInteger)
     available: Mapped[int | None] = mapped_column(BigInteger)
     balance_at: Mapped[datetime | None]
+    credit_limit: Mapped[int | None] = mapped_column(BigInteger)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    provider_type: Mapped[str | None] = mapped_column(String(64))
+    display_suffix: Mapped[str | None] = mapped_column(String(16))
+    # Incremental sync: settled transactions are complete up to this time.
+    synced_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -232,6 +247,7 @@ class Transaction(Base):
     classification: Mapped[str | None] = mapped_column(String(32))
     counterparty: Mapped[str | None] = mapped_column(String(200))
     pot_external_id: Mapped[str | None] = mapped_column(String(128))
+    decline_reason: Mapped[str | None] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -260,6 +276,122 @@ class BalanceSnapshot(Base):
     currency: Mapped[str] = mapped_column(String(3))
 
 
+class StandingOrder(Base):
+    __tablename__ = "standing_orders"
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    payee: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    frequency: Mapped[str] = mapped_column(String(64))
+    next_date: Mapped[date | None] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DirectDebit(Base):
+    __tablename__ = "direct_debits"
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    payee: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    last_amount: Mapped[int | None] = mapped_column(BigInteger)
+    last_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OAuthClient(Base):
+    """A user's own OAuth client for a provider, saved in the UI. The secret is encrypted."""
+
+    __tablename__ = "oauth_clients"
+    __table_args__ = (UniqueConstraint("user_id", "provider"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    provider: Mapped[str] = mapped_column(String(16))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OAuthState(Base):
+    """An OAuth `state` handed out: single use, short-lived, bound to a session."""
+
+    __tablename__ = "oauth_states"
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    session_id: Mapped[str | None] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(16))
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set when re-connecting an existing connection instead of adding one.
+    connection_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class UnattendedCall(Base):
+    """One call made to a provider without the user present (TrueLayer's daily cap)."""
+
+    __tablename__ = "unattended_calls"
+    __table_args__ = (Index("ix_unattended_calls_connection_at", "connection_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    endpoint: Mapped[str] = mapped_column(String(64))
+
+
+class SyncRun(Base):
+    """One sync of one connection: when, what it found, what it cost, what failed."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_connection_started", "connection_id", "started_at"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Lease(Base):
+    """At most one holder per key at a time (one sync per connection), across processes.
+
+    Taken with an insert (or a conditional update of an expired row), so it
+    works the same on SQLite and PostgreSQL; an expiry frees it after a crash.
+    """
+
+    __tablename__ = "leases"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+
+
 USER_OWNED_MODELS: tuple[type[Base], ...] = (
     UserSession,
     ApiToken,
@@ -268,4 +400,9 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     Pot,
     Transaction,
     BalanceSnapshot,
+    StandingOrder,
+    DirectDebit,
+    OAuthClient,
+    OAuthState,
+    SyncRun,
 )
