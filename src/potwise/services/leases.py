@@ -1,0 +1,71 @@
+"""One holder per key at a time, across threads and processes, on SQLite and PostgreSQL.
+
+A lease is a row keyed by name. Taking it is an INSERT (or, when the row has
+expired, an UPDATE guarded by the old expiry), so two contenders can never
+both succeed; the expiry frees a lease whose holder crashed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from potwise.db.models import Lease
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def try_acquire(db: Session, key: str, owner: str, ttl: timedelta) -> bool:
+    """Take the lease if it is free or expired; True when this owner now holds it."""
+    now = _now()
+    db.add(Lease(key=key, owner=owner, expires_at=now + ttl))
+    try:
+        db.commit()
+        return True
+    except IntegrityError:
+        db.rollback()
+    taken = db.execute(
+        update(Lease)
+        .where(Lease.key == key, Lease.expires_at <= now)
+        .values(owner=owner, expires_at=now + ttl)
+    )
+    db.commit()
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def renew(db: Session, key: str, owner: str, ttl: timedelta) -> bool:
+    """Extend a lease this owner holds; False when it was lost."""
+    result = db.execute(
+        update(Lease).where(Lease.key == key, Lease.owner == owner).values(expires_at=_now() + ttl)
+    )
+    db.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(db: Session, key: str, owner: str) -> None:
+    db.execute(delete(Lease).where(Lease.key == key, Lease.owner == owner))
+    db.commit()
+
+
+@contextmanager
+def held(session_factory: sessionmaker[Session], key: str, ttl: timedelta) -> Iterator[str | None]:
+    """Hold the lease for the block: yields the owner token, or None when it is taken."""
+    owner = uuid.uuid4().hex
+    with session_factory() as db:
+        acquired = try_acquire(db, key, owner, ttl)
+    if not acquired:
+        yield None
+        return
+    try:
+        yield owner
+    finally:
+        with session_factory() as db:
+            release(db, key, owner)
