@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     truelayer_api_url: str = "https://api.truelayer.com"
     truelayer_providers: str = "uk-ob-all uk-oauth-all"
 
+    # Calls a TrueLayer consent may make without the user present, per 24 hours:
+    # the regulatory floor by default; card issuers known to answer more often
+    # can be given more, e.g. "ob-amex=10,uk-ob-barclaycard=8".
+    truelayer_unattended_calls_per_day: int = Field(default=4, ge=0, le=1000)
+    truelayer_unattended_calls_by_provider: str = ""
+
     sync_interval_minutes: int = Field(default=30, ge=1, le=24 * 60)
     timezone: str = "Europe/London"
 
@@ -78,6 +84,15 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("truelayer_unattended_calls_by_provider")
+    @classmethod
+    def _provider_allowances(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, number = item.partition("=")
+            if not sep or not name.strip() or not number.strip().isdigit():
+                raise ValueError(f"expected provider=calls pairs, got {item!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -97,6 +112,14 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+    def unattended_allowance(self, provider_id: str | None) -> int:
+        """Unattended TrueLayer calls allowed per 24 h for this provider."""
+        for item in self.truelayer_unattended_calls_by_provider.split(","):
+            name, _, value = item.strip().partition("=")
+            if name and name == provider_id and value.strip().isdigit():
+                return int(value)
+        return self.truelayer_unattended_calls_per_day
 
     def require_secret_key(self) -> str:
         if self.secret_key is None:

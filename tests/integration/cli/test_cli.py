@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from potwise.db import migrate
 from potwise.db.engine import make_engine
 from potwise.web.app import create_app
 from tests.conftest import make_settings
@@ -54,7 +55,7 @@ def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
 def test_db_upgrade_migrates_to_head(tmp_path: Path) -> None:
     result = _run(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "0001" in result.stdout
+    assert f"revision {migrate.head_revision()}" in result.stdout
     assert (tmp_path / "cli.db").exists()
 
 

@@ -107,3 +107,14 @@ def test_unknown_timezone_is_refused_with_the_setting_named(tmp_path: Path) -> N
 def test_secret_values_are_hidden_in_repr(tmp_path: Path) -> None:
     settings = _load(tmp_path, secret_key=STRONG_KEY)
     assert STRONG_KEY not in repr(settings)
+
+
+def test_unattended_allowance_per_provider(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path, truelayer_unattended_calls_by_provider="ob-amex=10, uk-ob-barclaycard=8"
+    )
+    assert settings.unattended_allowance("ob-amex") == 10
+    assert settings.unattended_allowance("uk-ob-barclaycard") == 8
+    assert settings.unattended_allowance("ob-lloyds") == 4
+    with pytest.raises(SettingsError, match="provider=calls"):
+        _load(tmp_path, truelayer_unattended_calls_by_provider="ob-amex:10")
