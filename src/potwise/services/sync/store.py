@@ -1,0 +1,343 @@
+"""Writing what a bank said into the mirror: idempotent, batched upserts.
+
+Every row is keyed by (connection_id, external_id), so running the same sync
+twice changes nothing. Inserts go in batches through the dialect's
+`INSERT ... ON CONFLICT DO UPDATE` (SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from potwise.db.models import (
+    Account,
+    BalanceSnapshot,
+    DirectDebit,
+    Pot,
+    StandingOrder,
+    Transaction,
+    new_id,
+)
+from potwise.domain import mirror
+
+BATCH_SIZE = 1000
+# Columns refreshed when a transaction is seen again (pending → settled, merchant added).
+_TRANSACTION_UPDATES = (
+    "created_at",
+    "settled_at",
+    "amount",
+    "currency",
+    "local_amount",
+    "local_currency",
+    "status",
+    "description",
+    "merchant",
+    "provider_category",
+    "counterparty",
+    "pot_external_id",
+    "decline_reason",
+    "updated_at",
+)
+
+
+def _insert(db: Session, table: Table) -> Any:
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect}")
+
+
+def _upsert(
+    db: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    update_columns: Iterable[str],
+    conflict: Sequence[str] = ("connection_id", "external_id"),
+) -> None:
+    columns = list(update_columns)
+    for start in range(0, len(rows), BATCH_SIZE):
+        chunk = rows[start : start + BATCH_SIZE]
+        statement = _insert(db, table).values(list(chunk))
+        statement = statement.on_conflict_do_update(
+            index_elements=list(conflict),
+            set_={name: getattr(statement.excluded, name) for name in columns},
+        )
+        db.execute(statement)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data this is and which connection it came through."""
+
+    user_id: str
+    connection_id: str
+    # What accounts show as their provider: "monzo", or the TrueLayer provider id.
+    bank: str
+
+
+def upsert_accounts(
+    db: Session, scope: Scope, accounts: Sequence[mirror.BankAccount], now: datetime
+) -> dict[str, str]:
+    """Upsert accounts; returns external id → our id for every account of the connection."""
+    rows = [
+        {
+            "id": new_id(),
+            "user_id": scope.user_id,
+            "connection_id": scope.connection_id,
+            "external_id": a.external_id,
+            "provider": scope.bank,
+            "kind": a.kind.value,
+            "name": a.name,
+            "currency": a.currency,
+            "closed": a.closed,
+            "provider_type": a.provider_type,
+            "display_suffix": a.display_suffix,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for a in accounts
+    ]
+    if rows:
+        _upsert(
+            db,
+            Account.__table__,  # type: ignore[arg-type]
+            rows,
+            ("kind", "name", "currency", "closed", "provider_type", "display_suffix", "updated_at"),
+        )
+    return account_ids(db, scope)
+
+
+def account_ids(db: Session, scope: Scope) -> dict[str, str]:
+    return dict(
+        db.execute(
+            select(Account.external_id, Account.id).where(
+                Account.connection_id == scope.connection_id, Account.user_id == scope.user_id
+            )
+        ).all()
+    )
+
+
+def store_balance(
+    db: Session, scope: Scope, account_id: str, balance: mirror.AccountBalance
+) -> None:
+    """Set the account's current balance and add a snapshot to its time series."""
+    account = db.get(Account, account_id)
+    if account is None or account.user_id != scope.user_id:
+        return
+    account.balance = balance.balance
+    account.available = balance.available
+    account.balance_at = balance.at
+    if balance.credit_limit is not None:
+        account.credit_limit = balance.credit_limit
+    db.add(
+        BalanceSnapshot(
+            user_id=scope.user_id,
+            account_id=account_id,
+            at=balance.at,
+            balance=balance.balance,
+            available=balance.available,
+            currency=balance.currency,
+        )
+    )
+
+
+def upsert_pots(
+    db: Session,
+    scope: Scope,
+    pots: Sequence[mirror.BankPot],
+    accounts: dict[str, str],
+    now: datetime,
+) -> int:
+    """Upsert pots (deleted ones stay, flagged) and snapshot every balance."""
+    rows = [
+        {
+            "id": new_id(),
+            "user_id": scope.user_id,
+            "connection_id": scope.connection_id,
+            "account_id": accounts[p.account_external_id],
+            "external_id": p.external_id,
+            "name": p.name,
+            "currency": p.currency,
+            "balance": p.balance,
+            "goal": p.goal,
+            "deleted": p.deleted,
+            "balance_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for p in pots
+        if p.account_external_id in accounts
+    ]
+    if not rows:
+        return 0
+    _upsert(
+        db,
+        Pot.__table__,  # type: ignore[arg-type]
+        rows,
+        ("name", "currency", "balance", "goal", "deleted", "balance_at", "updated_at"),
+    )
+    ids = dict(
+        db.execute(
+            select(Pot.external_id, Pot.id).where(
+                Pot.connection_id == scope.connection_id,
+                Pot.external_id.in_([r["external_id"] for r in rows]),
+            )
+        ).all()
+    )
+    db.add_all(
+        BalanceSnapshot(
+            user_id=scope.user_id,
+            pot_id=ids[r["external_id"]],
+            at=now,
+            balance=r["balance"],
+            currency=r["currency"],
+        )
+        for r in rows
+    )
+    return len(rows)
+
+
+def upsert_transactions(
+    db: Session,
+    scope: Scope,
+    account_id: str,
+    transactions: Sequence[mirror.BankTransaction],
+    now: datetime,
+) -> int:
+    """Upsert transactions of one account; the category chosen by us or the user is kept."""
+    rows = [
+        {
+            "id": new_id(),
+            "user_id": scope.user_id,
+            "connection_id": scope.connection_id,
+            "account_id": account_id,
+            "external_id": t.external_id,
+            "created_at": t.created_at,
+            "settled_at": t.settled_at,
+            "amount": t.amount,
+            "currency": t.currency,
+            "local_amount": t.local_amount,
+            "local_currency": t.local_currency,
+            "status": t.status.value,
+            "description": t.description,
+            "merchant": t.merchant,
+            "category": t.category,
+            "provider_category": t.provider_category or t.category,
+            "counterparty": t.counterparty,
+            "pot_external_id": t.pot_external_id,
+            "decline_reason": t.decline_reason,
+            "first_seen_at": now,
+            "updated_at": now,
+        }
+        for t in _dedupe(transactions)
+    ]
+    if rows:
+        _upsert(db, Transaction.__table__, rows, _TRANSACTION_UPDATES)  # type: ignore[arg-type]
+    return len(rows)
+
+
+def _dedupe(transactions: Sequence[mirror.BankTransaction]) -> list[mirror.BankTransaction]:
+    """One row per external id within a batch (the last word wins); ON CONFLICT
+    cannot touch the same row twice in one statement."""
+    latest: dict[str, mirror.BankTransaction] = {}
+    for t in transactions:
+        latest[t.external_id] = t
+    return list(latest.values())
+
+
+def drop_vanished_pending(
+    db: Session, scope: Scope, account_id: str, still_pending: set[str], *, since: datetime
+) -> int:
+    """Delete pending rows of an account that the bank no longer lists as pending.
+
+    A pending item either settles under a new id (which the settled list
+    brings in) or simply disappears (an authorisation released); either way
+    keeping it would count money twice or count money that never moved.
+    Only rows inside the window the bank answered for are considered.
+    """
+    statement = delete(Transaction).where(
+        Transaction.account_id == account_id,
+        Transaction.connection_id == scope.connection_id,
+        Transaction.status == "pending",
+        Transaction.created_at >= since,
+    )
+    if still_pending:
+        statement = statement.where(Transaction.external_id.not_in(still_pending))
+    result = db.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def upsert_standing_orders(
+    db: Session,
+    scope: Scope,
+    account_id: str,
+    orders: Sequence[mirror.StandingOrder],
+    now: datetime,
+) -> int:
+    rows = [
+        {
+            "id": new_id(),
+            "user_id": scope.user_id,
+            "connection_id": scope.connection_id,
+            "account_id": account_id,
+            "external_id": o.external_id,
+            "payee": o.payee,
+            "amount": o.amount,
+            "currency": o.currency,
+            "frequency": o.frequency,
+            "next_date": o.next_date,
+            "reference": o.reference,
+            "updated_at": now,
+        }
+        for o in orders
+    ]
+    if rows:
+        _upsert(
+            db,
+            StandingOrder.__table__,  # type: ignore[arg-type]
+            rows,
+            ("payee", "amount", "currency", "frequency", "next_date", "reference", "updated_at"),
+        )
+    return len(rows)
+
+
+def upsert_direct_debits(
+    db: Session,
+    scope: Scope,
+    account_id: str,
+    debits: Sequence[mirror.DirectDebit],
+    now: datetime,
+) -> int:
+    rows = [
+        {
+            "id": new_id(),
+            "user_id": scope.user_id,
+            "connection_id": scope.connection_id,
+            "account_id": account_id,
+            "external_id": d.external_id,
+            "payee": d.payee,
+            "currency": d.currency,
+            "last_amount": d.last_amount,
+            "last_date": d.last_date,
+            "status": d.status,
+            "updated_at": now,
+        }
+        for d in debits
+    ]
+    if rows:
+        _upsert(
+            db,
+            DirectDebit.__table__,  # type: ignore[arg-type]
+            rows,
+            ("payee", "currency", "last_amount", "last_date", "status", "updated_at"),
+        )
+    return len(rows)
