@@ -185,23 +185,24 @@ def upsert_pots(
         rows,
         ("name", "currency", "balance", "goal", "deleted", "balance_at", "updated_at"),
     )
-    ids = dict(
+    ids: dict[str, str] = dict(
         db.execute(
             select(Pot.external_id, Pot.id).where(
                 Pot.connection_id == scope.connection_id,
-                Pot.external_id.in_([r["external_id"] for r in rows]),
+                Pot.external_id.in_([p.external_id for p in pots]),
             )
         ).all()
     )
     db.add_all(
         BalanceSnapshot(
             user_id=scope.user_id,
-            pot_id=ids[r["external_id"]],
+            pot_id=ids[p.external_id],
             at=now,
-            balance=r["balance"],
-            currency=r["currency"],
+            balance=p.balance,
+            currency=p.currency,
         )
-        for r in rows
+        for p in pots
+        if p.external_id in ids
     )
     return len(rows)
 
