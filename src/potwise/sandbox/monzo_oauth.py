@@ -115,7 +115,7 @@ class MonzoAuth:
 
     def new_login(self, client_id: str, user: str, *, approved: bool = False) -> MonzoToken:
         """A fresh login; evicts the client's other tokens and refresh tokens for this user."""
-        household = self.world.household(user)
+        household = self.world.stub(user)
         now = self.world.clock.timestamp()
         for grant in self.grants:
             if (

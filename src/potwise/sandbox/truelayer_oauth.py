@@ -112,10 +112,11 @@ class TrueLayerAuth:
     def connect(
         self, user: str, provider_id: str, client_id: str, scopes: list[str]
     ) -> TLConnection:
-        household = self.world.household(user)
+        self.world.stub(user)  # the user must exist; its history is generated on first use
         now = self.now()
         connection = TLConnection(
-            credentials_id=household.ids.credentials(),
+            # Not drawn from the household's seeded ids, so connecting never shifts its data.
+            credentials_id=base64.b64encode(secrets.token_bytes(32)).decode(),
             user=user,
             provider_id=provider_id,
             client_id=client_id,
