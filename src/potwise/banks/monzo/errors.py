@@ -1,0 +1,103 @@
+"""Monzo's error answers, translated once into potwise's bank errors.
+
+Monzo's error codes are dotted, most general first
+(`forbidden.insufficient_permissions`); the reference says to match on them
+and keep the full string for logs. Exception messages carry only our own
+words and Monzo's code (checked to look like a code), never Monzo's free-text
+`message` or anything from the request, so no token can leak into a log.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx2
+from pydantic import ValidationError
+
+from potwise.banks.errors import (
+    AuthExpired,
+    AwaitingApproval,
+    BadResponse,
+    BankError,
+    ProviderUnavailable,
+    RateLimited,
+    RequestRejected,
+)
+from potwise.banks.http import retry_after_seconds
+from potwise.banks.monzo.schemas import ErrorBody
+
+PROVIDER = "monzo"
+
+# The token was issued but the user has not approved it in the Monzo app (SCA).
+APPROVAL_PENDING = "forbidden.insufficient_permissions"
+# A transaction list reaching further back than 90 days after the 5-minute
+# window that follows a login (a list without `since` starts at the beginning).
+HISTORY_WINDOW_CLOSED = "forbidden.verification_required"
+
+_SAFE_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,120}")
+
+
+class HistoryWindowClosed(RequestRejected):
+    """Monzo refused a transaction list reaching back more than 90 days.
+
+    Full history is only readable for 5 minutes after the user approves a
+    login; afterwards a sync must start within the last ~89 days. Only a new
+    login with approval in the app re-opens the window.
+    """
+
+    code = "history_window_closed"
+
+
+def error_code_of(response: httpx2.Response) -> str | None:
+    """Monzo's error code from an error body (`code`, else OAuth's `error`), if any."""
+    try:
+        body = ErrorBody.model_validate(response.json())
+    except (ValueError, ValidationError):
+        return None
+    code = body.code or body.error
+    if code is None or _SAFE_CODE.fullmatch(code) is None:
+        return None
+    return code
+
+
+def _with_code(text: str, code: str | None) -> str:
+    return f"{text} ({code})" if code else text
+
+
+def error_for_response(response: httpx2.Response) -> BankError:
+    """The one translation of a non-2xx Monzo answer into a bank error."""
+    status = response.status_code
+    code = error_code_of(response)
+    if status == 401:
+        return AuthExpired(
+            _with_code("Monzo no longer accepts the access token", code), provider=PROVIDER
+        )
+    if status == 403 and code == APPROVAL_PENDING:
+        return AwaitingApproval(
+            "Monzo is waiting for the user to approve access in the Monzo app",
+            provider=PROVIDER,
+        )
+    if status == 403 and code == HISTORY_WINDOW_CLOSED:
+        return HistoryWindowClosed(
+            "Monzo only allows the last 90 days of transactions outside the five "
+            "minutes after a login; sync from within 90 days or re-connect",
+            status=status,
+            error_code=code,
+            provider=PROVIDER,
+        )
+    if status == 429:
+        return RateLimited(
+            _with_code("Monzo is rate limiting requests", code),
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            provider=PROVIDER,
+        )
+    if status >= 500:
+        return ProviderUnavailable(_with_code(f"Monzo answered {status}", code), provider=PROVIDER)
+    if 400 <= status < 500:
+        return RequestRejected(
+            _with_code(f"Monzo refused the request with {status}", code),
+            status=status,
+            error_code=code,
+            provider=PROVIDER,
+        )
+    return BadResponse(f"Monzo answered with unexpected status {status}", provider=PROVIDER)
