@@ -127,6 +127,25 @@ def demo(
     _run_web(settings, "127.0.0.1", port, with_scheduler=True)
 
 
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the generated households.")] = 1,
+    years: Annotated[int, typer.Option(min=1, max=20, help="Years of history.")] = 1,
+    users: Annotated[int, typer.Option(min=1, help="Households to create.")] = 1,
+) -> None:
+    """Run the bank sandbox alone: Monzo and TrueLayer simulators with a control page."""
+    from potwise.sandbox.server import serve as serve_sandbox
+
+    configure_logging(production=False)
+    console.print(
+        f"bank sandbox at http://{host}:{port}/_sandbox "
+        f"(Monzo: /monzo/auth, /monzo/api; TrueLayer: /truelayer/auth, /truelayer/api)"
+    )
+    serve_sandbox(host=host, port=port, seed=seed, years=years, users=users)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all pending database migrations."""

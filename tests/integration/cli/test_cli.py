@@ -44,7 +44,7 @@ def _run(
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = _run(tmp_path, "--help")
     assert result.returncode == 0
-    for command in ("serve", "worker", "demo", "db", "user"):
+    for command in ("serve", "worker", "demo", "sandbox", "db", "user"):
         assert command in result.stdout
 
 
