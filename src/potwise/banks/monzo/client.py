@@ -240,12 +240,13 @@ class MonzoClient:
                 )
             cursor = last_id
 
-    def transaction(self, tx_id: str) -> BankTransaction:
-        """`GET /transactions/{id}`, merchant expanded."""
+    def transaction(self, tx_id: str, *, account_id: str | None = None) -> BankTransaction:
+        """`GET /transactions/{id}`, merchant expanded. `account_id` stands in
+        if the answer omits the (undocumented) `account_id` field."""
         body = self._read(
             "GET", f"/transactions/{_segment(tx_id)}", params=(("expand[]", "merchant"),)
         )
-        return mapping.transaction_from_json(body)
+        return mapping.transaction_from_json(body, account_id=account_id)
 
     # -- money moves (never retried here) ----------------------------------------------------
 

@@ -68,10 +68,16 @@ def error_for_response(response: httpx2.Response) -> BankError:
     """The one translation of a non-2xx Monzo answer into a bank error."""
     status = response.status_code
     code = error_code_of(response)
+    # Every 401 is AuthExpired whatever its code: the codes (`.expired`,
+    # `.evicted`, bare `bad_access_token`, OAuth `invalid_token`) are only
+    # reported [R], and a refresh is the right first answer to all of them.
     if status == 401:
         return AuthExpired(
             _with_code("Monzo no longer accepts the access token", code), provider=PROVIDER
         )
+    # Only the observed code means "approve in the app" (pymonzo reads every 403
+    # that way [R]); a locked pot or a wrong account is also 403 [A], and must
+    # not send the user to their phone, so an unrecognised 403 is a rejection.
     if status == 403 and code == APPROVAL_PENDING:
         return AwaitingApproval(
             "Monzo is waiting for the user to approve access in the Monzo app",
@@ -85,6 +91,7 @@ def error_for_response(response: httpx2.Response) -> BankError:
             error_code=code,
             provider=PROVIDER,
         )
+    # Monzo documents no Retry-After [D]: None then, and call_safely backs off.
     if status == 429:
         return RateLimited(
             _with_code("Monzo is rate limiting requests", code),

@@ -227,10 +227,10 @@ def transactions_from_json(data: Any, *, account_id: str) -> list[BankTransactio
     return sorted(mapped, key=lambda tx: tx.created_at)
 
 
-def transaction_from_json(data: Any) -> BankTransaction:
-    """`GET /transactions/{id}`."""
+def transaction_from_json(data: Any, *, account_id: str | None = None) -> BankTransaction:
+    """`GET /transactions/{id}` (and the annotate answer, which has no `account_id`)."""
     parsed = validate(schemas.TransactionEnvelope, data, what="a transaction")
-    return transaction(parsed.transaction)
+    return transaction(parsed.transaction, account_id=account_id)
 
 
 # -- webhooks ----------------------------------------------------------------------------

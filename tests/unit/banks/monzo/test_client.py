@@ -202,6 +202,19 @@ def test_one_transaction_is_fetched_by_id_with_its_merchant() -> None:
     assert (tx.external_id, tx.account_external_id) == (tx_id, payloads.PERSONAL)
 
 
+def test_a_single_transaction_without_account_id_needs_the_account_given() -> None:
+    tx_id = "tx_0000D7fHaB1cD2eF3gH4iJ"
+    api = ScriptedMonzo().on(
+        "GET", f"/transactions/{tx_id}", reply(200, {"transaction": payloads.salary()})
+    )
+    client = client_for(api)
+    with pytest.raises(BadResponse, match="account id"):
+        client.transaction(tx_id)
+    assert client.transaction(tx_id, account_id=payloads.JOINT).account_external_id == (
+        payloads.JOINT
+    )
+
+
 def test_ids_cannot_escape_their_path_segment() -> None:
     api = ScriptedMonzo()
     with pytest.raises(RequestRejected):  # the scripted API knows no such route: 404
@@ -619,6 +632,15 @@ def test_a_rate_limit_carries_retry_after_in_seconds() -> None:
         client_for(api).balance(payloads.PERSONAL)
     assert caught.value.retry_after == 600.0
     assert len(api.requests) == 1  # longer than the policy will sleep: handed up at once
+
+
+def test_a_rate_limit_without_retry_after_leaves_the_wait_to_backoff() -> None:
+    # The reference documents no Retry-After on the developer API.
+    api = ScriptedMonzo().on("GET", "/balance", reply(429, payloads.error("rate_limited")))
+    with pytest.raises(RateLimited) as caught:
+        client_for(api).balance(payloads.PERSONAL)
+    assert caught.value.retry_after is None
+    assert len(api.requests) == FAST.attempts
 
 
 def test_approval_pending_on_a_data_call_is_awaiting_approval() -> None:
