@@ -256,21 +256,27 @@ def _dedupe(transactions: Sequence[mirror.BankTransaction]) -> list[mirror.BankT
 
 
 def drop_vanished_pending(
-    db: Session, scope: Scope, account_id: str, still_pending: set[str], *, since: datetime
+    db: Session,
+    scope: Scope,
+    account_id: str,
+    still_pending: set[str],
+    *,
+    since: datetime | None = None,
 ) -> int:
     """Delete pending rows of an account that the bank no longer lists as pending.
 
     A pending item either settles under a new id (which the settled list
     brings in) or simply disappears (an authorisation released); either way
     keeping it would count money twice or count money that never moved.
-    Only rows inside the window the bank answered for are considered.
+    With `since`, only rows inside the window the bank answered for are considered.
     """
     statement = delete(Transaction).where(
         Transaction.account_id == account_id,
         Transaction.connection_id == scope.connection_id,
         Transaction.status == "pending",
-        Transaction.created_at >= since,
     )
+    if since is not None:
+        statement = statement.where(Transaction.created_at >= since)
     if still_pending:
         statement = statement.where(Transaction.external_id.not_in(still_pending))
     result = db.execute(statement)

@@ -1,0 +1,46 @@
+"""In-process events: "these transactions changed", for whoever subscribed (automations).
+
+Handlers run synchronously in the publisher's thread after the data is
+committed; a failing handler is logged and never undoes the write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from potwise.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TransactionsChanged:
+    user_id: str
+    connection_id: str
+    account_id: str
+    transaction_ids: tuple[str, ...]
+    source: str  # "webhook" or "sync"
+
+
+Handler = Callable[[TransactionsChanged], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, handler: Handler) -> None:
+        with self._lock:
+            self._handlers.append(handler)
+
+    def publish(self, event: TransactionsChanged) -> None:
+        with self._lock:
+            handlers = list(self._handlers)
+        for handler in handlers:
+            try:
+                handler(event)
+            except Exception:
+                log.exception("events.handler_failed", handler=getattr(handler, "__name__", "?"))

@@ -1,0 +1,136 @@
+"""Reading the mirror: accounts, pots and transactions of one user, with cursor paging."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Account, Connection, Pot, Transaction
+from potwise.db.scoping import for_user, get_owned, owned
+from potwise.services.errors import InvalidInput, NotFound
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account: Account
+    connection_status: str
+
+
+def list_accounts(db: Session, user_id: str) -> list[AccountRow]:
+    rows = db.execute(
+        owned(Account, user_id)
+        .join(Connection, Connection.id == Account.connection_id)
+        .add_columns(Connection.status)
+        .order_by(Account.closed, Account.kind, Account.name)
+    ).all()
+    return [AccountRow(account, status) for account, status in rows]
+
+
+def get_account(db: Session, user_id: str, account_id: str) -> AccountRow:
+    account = get_owned(db, Account, account_id, user_id)
+    if account is None:
+        raise NotFound("No such account.")
+    connection = db.get(Connection, account.connection_id)
+    return AccountRow(account, connection.status if connection else "unknown")
+
+
+def list_pots(db: Session, user_id: str, *, include_deleted: bool = False) -> list[Pot]:
+    statement = owned(Pot, user_id).order_by(Pot.deleted, Pot.name)
+    if not include_deleted:
+        statement = statement.where(Pot.deleted.is_(False))
+    return list(db.scalars(statement))
+
+
+def _encode_cursor(row: Transaction) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, _, row_id = base64.urlsafe_b64decode(padded).decode().partition("|")
+        when = datetime.fromisoformat(created)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput("The cursor is not valid; start from the first page.") from exc
+    if when.tzinfo is None or not row_id:
+        raise InvalidInput("The cursor is not valid; start from the first page.")
+    return when, row_id
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    account_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    category: str | None = None
+    query: str | None = None
+    status: str | None = None
+
+
+def list_transactions(
+    db: Session,
+    user_id: str,
+    filters: TransactionFilter,
+    *,
+    limit: int = DEFAULT_PAGE,
+    cursor: str | None = None,
+) -> tuple[list[Transaction], str | None]:
+    """Newest first; returns the page and the cursor of the next one (None at the end)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
+    for value in (filters.since, filters.until):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("Give times with a time zone (e.g. 2026-11-01T00:00:00Z).")
+    statement = owned(Transaction, user_id)
+    if filters.account_id is not None:
+        if get_owned(db, Account, filters.account_id, user_id) is None:
+            raise NotFound("No such account.")
+        statement = statement.where(Transaction.account_id == filters.account_id)
+    if filters.since is not None:
+        statement = statement.where(Transaction.created_at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(Transaction.created_at < filters.until)
+    if filters.category:
+        statement = statement.where(Transaction.category == filters.category)
+    if filters.status:
+        statement = statement.where(Transaction.status == filters.status)
+    if filters.query:
+        pattern = f"%{filters.query.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Transaction.description).like(pattern),
+                func.lower(func.coalesce(Transaction.merchant, "")).like(pattern),
+            )
+        )
+    if cursor:
+        when, row_id = _decode_cursor(cursor)
+        statement = statement.where(
+            or_(
+                Transaction.created_at < when,
+                and_(Transaction.created_at == when, Transaction.id < row_id),
+            )
+        )
+    rows = list(
+        db.scalars(
+            statement.order_by(Transaction.created_at.desc(), Transaction.id.desc()).limit(
+                limit + 1
+            )
+        )
+    )
+    if len(rows) > limit:
+        return rows[:limit], _encode_cursor(rows[limit - 1])
+    return rows, None
+
+
+def account_names(db: Session, user_id: str) -> dict[str, str]:
+    rows = db.execute(for_user(select(Account.id, Account.name), Account, user_id)).all()
+    return {account_id: name for account_id, name in rows}

@@ -1,0 +1,70 @@
+"""TrueLayer's unattended-access allowance: calls without the user present, per consent per 24 h.
+
+Every unattended call is logged; the remaining allowance is the configured
+number minus the calls of the last 24 hours. When the bank answers
+`provider_request_limit_exceeded` anyway, unattended calls for that consent
+pause until the window resets — they are never retried into the wall.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Connection, UnattendedCall
+
+WINDOW = timedelta(hours=24)
+
+
+def calls_in_window(db: Session, connection_id: str, now: datetime) -> list[datetime]:
+    return list(
+        db.scalars(
+            select(UnattendedCall.at)
+            .where(UnattendedCall.connection_id == connection_id, UnattendedCall.at > now - WINDOW)
+            .order_by(UnattendedCall.at)
+        )
+    )
+
+
+def remaining(db: Session, connection: Connection, allowance: int, now: datetime) -> int:
+    """Unattended calls still allowed now (0 while paused)."""
+    if connection.unattended_paused_until is not None and connection.unattended_paused_until > now:
+        return 0
+    used = db.scalar(
+        select(func.count())
+        .select_from(UnattendedCall)
+        .where(UnattendedCall.connection_id == connection.id, UnattendedCall.at > now - WINDOW)
+    )
+    return max(0, allowance - int(used or 0))
+
+
+def next_reset(db: Session, connection: Connection, now: datetime) -> datetime | None:
+    """When the next unattended call frees up (None when some are free now)."""
+    if connection.unattended_paused_until is not None and connection.unattended_paused_until > now:
+        return connection.unattended_paused_until
+    calls = calls_in_window(db, connection.id, now)
+    return calls[0] + WINDOW if calls else None
+
+
+def record(db: Session, connection_id: str, endpoint: str, at: datetime) -> None:
+    db.add(UnattendedCall(connection_id=connection_id, endpoint=endpoint, at=at))
+
+
+def pause(
+    db: Session, connection: Connection, now: datetime, retry_after: float | None
+) -> datetime:
+    """Stop unattended calls until the provider's window resets; returns until when."""
+    if retry_after is not None and retry_after > 0:
+        until = now + timedelta(seconds=retry_after)
+    else:
+        calls = calls_in_window(db, connection.id, now)
+        until = (calls[0] + WINDOW) if calls else now + WINDOW
+    connection.unattended_paused_until = until
+    return until
+
+
+def forget_old(db: Session, now: datetime) -> int:
+    result = db.execute(delete(UnattendedCall).where(UnattendedCall.at < now - WINDOW))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

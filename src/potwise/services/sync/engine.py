@@ -1,0 +1,643 @@
+"""The sync engine: pull a connection's accounts, balances, pots and transactions into the mirror.
+
+- One sync per connection at a time, across threads and processes (a lease).
+- Accounts of one connection are fetched concurrently (bounded); connections
+  sync concurrently with each other; one failing never stops the others.
+- No database transaction is open while a bank is being called.
+- First sync takes all the history the bank allows; later syncs start from
+  the last settled point (the oldest still-pending item or the newest settled
+  one), so an unchanged account costs one call per resource.
+- Every run is recorded with its counts, calls, retries and errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+
+from potwise.banks.errors import (
+    AuthExpired,
+    AwaitingApproval,
+    BankError,
+    ConsentExpired,
+    RequestRejected,
+    UnattendedLimitReached,
+)
+from potwise.banks.http import CallStats
+from potwise.banks.monzo.errors import HistoryWindowClosed
+from potwise.db.models import Account, Connection, SyncRun, Transaction
+from potwise.domain.mirror import AccountKind, BankAccount, BankTransaction
+from potwise.logs import get_logger
+from potwise.services import connections, leases
+from potwise.services.connections import ConnectionsContext
+from potwise.services.errors import NotFound
+from potwise.services.sync import budget, store
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+SYNC_LEASE_TTL = timedelta(minutes=30)
+ACCOUNT_WORKERS = 4
+# Outside the full-history window banks serve about 90 days; ask for a little less.
+RECENT_HISTORY = timedelta(days=89)
+# In the window, ask TrueLayer banks for five years (some refuse six).
+FULL_HISTORY = timedelta(days=5 * 365)
+# TrueLayer rows arrive back-dated and pendings settle over days: re-read a margin.
+TRUELAYER_OVERLAP = timedelta(days=14)
+
+
+class Deferred(Exception):
+    """An unattended call was not made: the allowance for this consent is spent."""
+
+
+@dataclass
+class RunRecord:
+    """What a run found and what went wrong; safe to add to from worker threads."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    stats: CallStats = field(default_factory=CallStats)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[name] = self.counts.get(name, 0) + n
+
+    def error(self, where: str, exc: BaseException) -> None:
+        message = getattr(exc, "message", None) or type(exc).__name__
+        code = getattr(exc, "code", type(exc).__name__)
+        with self._lock:
+            self.errors.append({"where": where, "code": str(code), "message": str(message)})
+
+
+@dataclass(frozen=True)
+class ConnectionSnapshot:
+    id: str
+    user_id: str
+    provider: str
+    provider_id: str | None
+    full_history_until: datetime | None
+    synced_before: bool
+    status: str
+
+    @property
+    def scope(self) -> store.Scope:
+        bank = "monzo" if self.provider == "monzo" else (self.provider_id or "truelayer")
+        return store.Scope(self.user_id, self.id, bank)
+
+    def in_full_history_window(self, now: datetime) -> bool:
+        # A Monzo connection still marked as awaiting approval that can now read
+        # data was approved moments ago: its full-history window is open.
+        if self.status == connections.STATUS_AWAITING_APPROVAL:
+            return True
+        return self.full_history_until is not None and now < self.full_history_until
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- running one connection -------------------------------------------------------
+
+
+def sync_connection(
+    ctx: ConnectionsContext,
+    connection_id: str,
+    *,
+    trigger: str = "manual",
+    psu_ip: str | None = None,
+) -> SyncRun:
+    """Sync one connection now and return its recorded run.
+
+    `psu_ip` is the address of the person who asked (a page load or a
+    button); it is only ever sent to TrueLayer when the user is present.
+    """
+    factory = ctx.session_factory
+    with leases.held(factory, f"sync:{connection_id}", SYNC_LEASE_TTL) as owner:
+        if owner is None:
+            return _record_skipped(ctx, connection_id, trigger)
+        with factory() as db:
+            connection = db.get(Connection, connection_id)
+            if connection is None:
+                raise NotFound("No such connection.")
+            snapshot = ConnectionSnapshot(
+                id=connection.id,
+                user_id=connection.user_id,
+                provider=connection.provider,
+                provider_id=connection.provider_id,
+                full_history_until=connection.full_history_until,
+                synced_before=connection.last_synced_at is not None,
+                status=connection.status,
+            )
+            run = SyncRun(user_id=connection.user_id, connection_id=connection.id, trigger=trigger)
+            db.add(run)
+            db.commit()
+            run_id = run.id
+        record = RunRecord()
+        status = _run(ctx, snapshot, record, psu_ip)
+        return _finish(ctx, run_id, snapshot, record, status)
+
+
+def _run(
+    ctx: ConnectionsContext, snapshot: ConnectionSnapshot, record: RunRecord, psu_ip: str | None
+) -> str:
+    now = _now()
+    rejected: str | None = None
+    token: str | None = None
+    for _attempt in range(2):
+        try:
+            token = connections.valid_access_token(ctx, snapshot.id, rejected_token=rejected)
+            if snapshot.provider == "monzo":
+                _sync_monzo(ctx, snapshot, token, record, now)
+            else:
+                _sync_truelayer(ctx, snapshot, token, record, now, psu_ip)
+        except AuthExpired as exc:
+            if rejected is None and token is not None:
+                rejected = token
+                continue  # the bank refused a token that looked valid: refresh once
+            record.error("auth", exc)
+            connections.mark_status(ctx, snapshot.id, connections.STATUS_ERROR, exc.message)
+            return "failed"
+        except AwaitingApproval:
+            connections.mark_status(
+                ctx,
+                snapshot.id,
+                connections.STATUS_AWAITING_APPROVAL,
+                "Waiting for you to approve access in the Monzo app.",
+            )
+            record.error("approval", AwaitingApproval("Approve access in the Monzo app."))
+            return "failed"
+        except ConsentExpired as exc:
+            record.error("consent", exc)
+            connections.mark_status(
+                ctx, snapshot.id, connections.STATUS_NEEDS_RECONNECT, exc.message
+            )
+            return "failed"
+        except BankError as exc:
+            record.error("connection", exc)
+            connections.mark_status(ctx, snapshot.id, connections.STATUS_ERROR, exc.message)
+            return "failed"
+        break
+    if record.errors:
+        return "partial"
+    if snapshot.provider == "monzo":
+        connections.mark_status(ctx, snapshot.id, connections.STATUS_ACTIVE, None)
+    return "succeeded"
+
+
+def _finish(
+    ctx: ConnectionsContext,
+    run_id: str,
+    snapshot: ConnectionSnapshot,
+    record: RunRecord,
+    status: str,
+) -> SyncRun:
+    finished = _now()
+    with ctx.session_factory() as db:
+        run = db.get(SyncRun, run_id)
+        if run is None:  # deleted with its connection while syncing
+            raise NotFound("The connection was removed during the sync.")
+        run.finished_at = finished
+        run.status = status
+        run.counts = dict(record.counts)
+        run.errors = list(record.errors)
+        run.api_calls = record.stats.calls
+        run.retries = record.stats.retries
+        if status in {"succeeded", "partial"}:
+            connection = db.get(Connection, snapshot.id)
+            if connection is not None:
+                connection.last_synced_at = finished
+                if connection.status == connections.STATUS_ERROR and status == "succeeded":
+                    connection.status = connections.STATUS_ACTIVE
+                    connection.status_reason = None
+        db.commit()
+        log.info(
+            "sync.finished",
+            connection_id=snapshot.id,
+            provider=snapshot.provider,
+            status=status,
+            api_calls=run.api_calls,
+            retries=run.retries,
+            counts=run.counts,
+            errors=len(run.errors),
+        )
+        return run
+
+
+def _record_skipped(ctx: ConnectionsContext, connection_id: str, trigger: str) -> SyncRun:
+    with ctx.session_factory() as db:
+        connection = db.get(Connection, connection_id)
+        if connection is None:
+            raise NotFound("No such connection.")
+        now = _now()
+        run = SyncRun(
+            user_id=connection.user_id,
+            connection_id=connection_id,
+            trigger=trigger,
+            started_at=now,
+            finished_at=now,
+            status="skipped",
+            errors=[
+                {
+                    "where": "lease",
+                    "code": "already_running",
+                    "message": "Another sync of this connection is running.",
+                }
+            ],
+        )
+        db.add(run)
+        db.commit()
+        log.info("sync.skipped", connection_id=connection_id, reason="already_running")
+        return run
+
+
+# --- shared helpers -----------------------------------------------------------------
+
+
+def _per_account(
+    accounts: Sequence[T], work: Callable[[T], None], record: RunRecord, label: Callable[[T], str]
+) -> None:
+    """Run `work` for each account concurrently; an error in one is recorded, not raised,
+    unless it concerns the whole connection (auth, consent, approval)."""
+    fatal: list[BankError] = []
+
+    def guarded(item: T) -> None:
+        try:
+            work(item)
+        except (AuthExpired, ConsentExpired, AwaitingApproval) as exc:
+            fatal.append(exc)
+        except BankError as exc:
+            record.error(label(item), exc)
+
+    if not accounts:
+        return
+    with ThreadPoolExecutor(max_workers=min(ACCOUNT_WORKERS, len(accounts))) as pool:
+        list(pool.map(guarded, accounts))
+    if fatal:
+        raise fatal[0]
+
+
+def _cursor(ctx: ConnectionsContext, account_id: str) -> datetime | None:
+    """Where an incremental sync of this account starts: the oldest item still pending,
+    else the newest settled one (None: never fully synced)."""
+    with ctx.session_factory() as db:
+        account = db.get(Account, account_id)
+        if account is None or account.synced_until is None:
+            return None
+        oldest_pending = db.scalar(
+            select(func.min(Transaction.created_at)).where(
+                Transaction.account_id == account_id, Transaction.status == "pending"
+            )
+        )
+        newest_settled = db.scalar(
+            select(func.max(Transaction.created_at)).where(
+                Transaction.account_id == account_id, Transaction.status != "pending"
+            )
+        )
+    candidates = [t for t in (oldest_pending, newest_settled) if t is not None]
+    return min(candidates) if candidates else account.synced_until
+
+
+def _mark_synced(ctx: ConnectionsContext, account_id: str, now: datetime) -> None:
+    with ctx.session_factory() as db:
+        account = db.get(Account, account_id)
+        if account is not None:
+            account.synced_until = now
+            db.commit()
+
+
+def _store_transactions(
+    ctx: ConnectionsContext,
+    snapshot: ConnectionSnapshot,
+    account_id: str,
+    transactions: Sequence[BankTransaction],
+    record: RunRecord,
+    now: datetime,
+) -> None:
+    if not transactions:
+        return
+    with ctx.session_factory() as db:
+        store.upsert_transactions(db, snapshot.scope, account_id, transactions, now)
+        db.commit()
+    record.add("transactions", len(transactions))
+
+
+# --- Monzo --------------------------------------------------------------------------
+
+
+def _sync_monzo(
+    ctx: ConnectionsContext,
+    snapshot: ConnectionSnapshot,
+    token: str,
+    record: RunRecord,
+    now: datetime,
+) -> None:
+    client = ctx.gateway.monzo(token, stats=record.stats)
+    accounts = client.accounts()
+    with ctx.session_factory() as db:
+        ids = store.upsert_accounts(db, snapshot.scope, accounts, now)
+        db.commit()
+    record.add("accounts", len(accounts))
+    full_history = snapshot.in_full_history_window(now)
+
+    def one(account: BankAccount) -> None:
+        account_id = ids[account.external_id]
+        balance = client.balance(account.external_id, now=now)
+        pots = (
+            client.pots(account.external_id)
+            if account.kind in (AccountKind.CURRENT, AccountKind.JOINT)
+            else []
+        )
+        with ctx.session_factory() as db:
+            store.store_balance(db, snapshot.scope, account_id, balance)
+            record.add("pots", store.upsert_pots(db, snapshot.scope, pots, ids, now))
+            db.commit()
+        record.add("balances")
+        cursor = _cursor(ctx, account_id)
+        earliest = None if full_history else now - RECENT_HISTORY
+        since = cursor if cursor is not None else earliest
+        if since is not None and earliest is not None:
+            since = max(since, earliest)
+        try:
+            pages = list(client.iter_transactions(account.external_id, since=since))
+        except HistoryWindowClosed:
+            # The five minutes after approval are over: settle for the last 89 days.
+            record.add("history_limited")
+            pages = list(client.iter_transactions(account.external_id, since=now - RECENT_HISTORY))
+        for page in pages:
+            _store_transactions(ctx, snapshot, account_id, page, record, now)
+        _mark_synced(ctx, account_id, now)
+
+    # Closed accounts keep their history but have nothing new to say.
+    live = [a for a in accounts if not a.closed]
+    _per_account(live, one, record, lambda a: f"account {a.external_id}")
+
+
+# --- TrueLayer ----------------------------------------------------------------------
+
+
+class _Spender:
+    """Decides whether an unattended call may be made, and logs it when it is."""
+
+    def __init__(
+        self, ctx: ConnectionsContext, snapshot: ConnectionSnapshot, attended: bool, now: datetime
+    ) -> None:
+        self.ctx = ctx
+        self.snapshot = snapshot
+        self.attended = attended
+        self.now = now
+        self.deferred = 0
+        self._lock = threading.Lock()
+        self.allowance = ctx.settings.unattended_allowance(snapshot.provider_id)
+
+    def call(self, endpoint: str, fn: Callable[[], T]) -> T:
+        if not self.attended:
+            with self._lock, self.ctx.session_factory() as db:
+                connection = db.get(Connection, self.snapshot.id)
+                if (
+                    connection is None
+                    or budget.remaining(db, connection, self.allowance, self.now) <= 0
+                ):
+                    self.deferred += 1
+                    raise Deferred(endpoint)
+                budget.record(db, self.snapshot.id, endpoint, _now())
+                db.commit()
+        try:
+            return fn()
+        except UnattendedLimitReached as exc:
+            with self.ctx.session_factory() as db:
+                connection = db.get(Connection, self.snapshot.id)
+                if connection is not None:
+                    until = budget.pause(db, connection, _now(), exc.retry_after)
+                    db.commit()
+                    log.warning(
+                        "sync.unattended_paused", connection_id=self.snapshot.id, until=until
+                    )
+            self.deferred += 1
+            raise Deferred(endpoint) from exc
+
+
+def _known_accounts(ctx: ConnectionsContext, snapshot: ConnectionSnapshot) -> list[BankAccount]:
+    with ctx.session_factory() as db:
+        rows = db.scalars(
+            select(Account).where(Account.connection_id == snapshot.id, Account.closed.is_(False))
+        ).all()
+        return [
+            BankAccount(
+                external_id=r.external_id,
+                kind=AccountKind(r.kind),
+                name=r.name,
+                currency=r.currency,
+                provider_type=r.provider_type,
+                display_suffix=r.display_suffix,
+            )
+            for r in rows
+        ]
+
+
+def _sync_truelayer(
+    ctx: ConnectionsContext,
+    snapshot: ConnectionSnapshot,
+    token: str,
+    record: RunRecord,
+    now: datetime,
+    psu_ip: str | None,
+) -> None:
+    client = ctx.gateway.truelayer(token, psu_ip=psu_ip, stats=record.stats)
+    spender = _Spender(ctx, snapshot, attended=psu_ip is not None, now=now)
+    with contextlib.suppress(Deferred):  # the allowance ran out part-way; said below
+        _truelayer_plan(ctx, snapshot, client, spender, record, now)
+    if spender.deferred:
+        record.add("deferred_calls", spender.deferred)
+        record.errors.append(
+            {
+                "where": "allowance",
+                "code": "unattended_limit",
+                "message": (
+                    f"{spender.deferred} call(s) postponed: the bank's allowance of "
+                    f"{spender.allowance} unattended calls a day for this connection is spent."
+                ),
+            }
+        )
+
+
+def _truelayer_plan(
+    ctx: ConnectionsContext,
+    snapshot: ConnectionSnapshot,
+    client: Any,
+    spender: _Spender,
+    record: RunRecord,
+    now: datetime,
+) -> None:
+    """Spend calls where they matter most: card balances and pending items first
+    (the card-pot rule needs them), transactions next, everything else last."""
+    known = _known_accounts(ctx, snapshot)
+    if not snapshot.synced_before or spender.attended or not known:
+        cards = spender.call("cards", client.cards)
+        bank_accounts = spender.call("accounts", client.accounts)
+        listed = [*cards, *bank_accounts]
+        with ctx.session_factory() as db:
+            store.upsert_accounts(db, snapshot.scope, listed, now)
+            db.commit()
+        record.add("accounts", len(listed))
+    else:
+        listed = known
+    with ctx.session_factory() as db:
+        ids = store.account_ids(db, snapshot.scope)
+    cards = [a for a in listed if a.kind == AccountKind.CREDIT_CARD]
+    banks = [a for a in listed if a.kind != AccountKind.CREDIT_CARD]
+
+    def balance_and_pending(account: BankAccount) -> None:
+        account_id = ids[account.external_id]
+        if account.kind == AccountKind.CREDIT_CARD:
+            balance = spender.call(
+                "card_balance",
+                lambda: client.card_balance(account.external_id, provider_id=account.provider_type),
+            )
+            pending = spender.call(
+                "card_pending", lambda: client.card_pending_transactions(account.external_id)
+            )
+        else:
+            balance = spender.call("balance", lambda: client.balance(account.external_id))
+            pending = spender.call(
+                "pending", lambda: client.pending_transactions(account.external_id)
+            )
+        with ctx.session_factory() as db:
+            store.store_balance(db, snapshot.scope, account_id, balance)
+            store.upsert_transactions(db, snapshot.scope, account_id, pending, now)
+            dropped = store.drop_vanished_pending(
+                db, snapshot.scope, account_id, {t.external_id for t in pending}
+            )
+            db.commit()
+        record.add("balances")
+        record.add("pending", len(pending))
+        if dropped:
+            record.add("pending_removed", dropped)
+
+    def transactions(account: BankAccount) -> None:
+        account_id = ids[account.external_id]
+        cursor = _cursor(ctx, account_id)
+        full_history = snapshot.in_full_history_window(now)
+        if cursor is not None:
+            start = max(cursor - TRUELAYER_OVERLAP, now - RECENT_HISTORY)
+        else:
+            start = now - (FULL_HISTORY if full_history else RECENT_HISTORY)
+        fetch = (
+            client.card_transactions
+            if account.kind == AccountKind.CREDIT_CARD
+            else (client.transactions)
+        )
+        endpoint = (
+            "card_transactions" if account.kind == AccountKind.CREDIT_CARD else "transactions"
+        )
+        try:
+            rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=now))
+        except RequestRejected as exc:
+            if start >= now - RECENT_HISTORY:
+                raise
+            # The bank would not go back that far (window closed, or its own limit).
+            record.add("history_limited")
+            log.info("sync.history_limited", account_id=account_id, error_code=exc.error_code)
+            start = now - RECENT_HISTORY
+            rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=now))
+        _store_transactions(ctx, snapshot, account_id, rows, record, now)
+        _mark_synced(ctx, account_id, now)
+
+    def extras(account: BankAccount) -> None:
+        account_id = ids[account.external_id]
+        orders = spender.call(
+            "standing_orders", lambda: client.standing_orders(account.external_id)
+        )
+        debits = spender.call("direct_debits", lambda: client.direct_debits(account.external_id))
+        with ctx.session_factory() as db:
+            record.add(
+                "standing_orders",
+                store.upsert_standing_orders(db, snapshot.scope, account_id, orders, now),
+            )
+            record.add(
+                "direct_debits",
+                store.upsert_direct_debits(db, snapshot.scope, account_id, debits, now),
+            )
+            db.commit()
+
+    def label(a: BankAccount) -> str:
+        return f"account {a.external_id}"
+
+    # Deferred is raised out of the pool once the allowance is spent; stop there.
+    for stage, accounts in (
+        (balance_and_pending, [*cards, *banks]),
+        (transactions, [*cards, *banks]),
+        (extras, banks),
+    ):
+        _per_account_deferrable(accounts, stage, record, label)
+
+
+def _per_account_deferrable(
+    accounts: Sequence[BankAccount],
+    work: Callable[[BankAccount], None],
+    record: RunRecord,
+    label: Callable[[BankAccount], str],
+) -> None:
+    deferred: list[Deferred] = []
+
+    def guarded(item: BankAccount) -> None:
+        try:
+            work(item)
+        except Deferred as exc:
+            deferred.append(exc)
+
+    _per_account(accounts, guarded, record, label)
+    if deferred:
+        raise deferred[0]
+
+
+# --- many connections ---------------------------------------------------------------
+
+
+def sync_many(
+    ctx: ConnectionsContext,
+    connection_ids: Sequence[str],
+    *,
+    trigger: str,
+    psu_ip: str | None = None,
+    max_workers: int = 8,
+    on_done: Callable[[SyncRun], None] | None = None,
+) -> list[SyncRun]:
+    """Sync several connections concurrently; one failing never stops the others."""
+    results: list[SyncRun] = []
+    lock = threading.Lock()
+
+    def one(connection_id: str) -> None:
+        try:
+            run = sync_connection(ctx, connection_id, trigger=trigger, psu_ip=psu_ip)
+        except Exception:
+            log.exception("sync.crashed", connection_id=connection_id)
+            return
+        with lock:
+            results.append(run)
+        if on_done is not None:
+            on_done(run)
+
+    if not connection_ids:
+        return results
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(connection_ids)))) as pool:
+        list(pool.map(one, connection_ids))
+    return results
+
+
+def due_connection_ids(ctx: ConnectionsContext, user_id: str | None = None) -> list[str]:
+    """Connections a scheduled cycle should sync (re-connect-needed ones are left alone)."""
+    with ctx.session_factory() as db:
+        statement = select(Connection.id).where(
+            Connection.status != connections.STATUS_NEEDS_RECONNECT
+        )
+        if user_id is not None:
+            statement = statement.where(Connection.user_id == user_id)
+        return list(db.scalars(statement.order_by(Connection.created_at)))
