@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx2
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,30 +23,49 @@ from potwise import __version__
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.logs import get_logger
 from potwise.services.auth import AuthPolicy
+from potwise.services.connections import ConnectionsContext
+from potwise.services.events import EventBus
+from potwise.services.gateway import BankGateway
+from potwise.services.vault import Vault
 from potwise.settings import Settings
-from potwise.web import api
+from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
 from potwise.web.security import csrf_rejection
-from potwise.web.ui import pages
+from potwise.web.ui import connect, pages
+from potwise.web.ui.formatting import format_money
 
 log = get_logger(__name__)
 UI_DIR = Path(__file__).parent / "ui"
 
+
 # Pages and the API load nothing from elsewhere; the API docs need an inline bootstrap.
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
-    "object-src 'none'"
-)
+def page_csp(settings: Settings) -> str:
+    """Pages load nothing from elsewhere. Forms may only post to us, and (because a
+    browser applies form-action to redirects too) lead on to the banks' sign-in pages."""
+    banks = " ".join(
+        sorted({_origin(settings.monzo_auth_url), _origin(settings.truelayer_auth_url)})
+    )
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"connect-src 'self'; frame-ancestors 'none'; form-action 'self' {banks}; "
+        "base-uri 'none'; object-src 'none'"
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 DOCS_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
-def _security_headers(response: Response, path: str) -> None:
+def _security_headers(response: Response, path: str, csp: str) -> None:
     response.headers.setdefault(
-        "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else CSP
+        "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else csp
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -51,9 +74,25 @@ def _security_headers(response: Response, path: str) -> None:
         response.headers.setdefault("Cache-Control", "no-store")
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    """Build the app. The engine is created from the settings unless one is given."""
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    bank_transport: httpx2.BaseTransport | None = None,
+) -> FastAPI:
+    """Build the app. The engine is created from the settings unless one is given;
+    `bank_transport` replaces the network under the bank clients (tests)."""
+    background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="potwise-bg")
+    gateway = BankGateway(settings, transport=bank_transport)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        background.shutdown(wait=False, cancel_futures=True)
+        gateway.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="potwise",
         version=__version__,
         description="Self-hosted money autopilot for Monzo and Open Banking.",
@@ -70,7 +109,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         production=settings.is_production,
         session_days=settings.session_days,
     )
+    app.state.connections = ConnectionsContext(
+        settings=settings,
+        vault=Vault(settings.fernet_keys()),
+        gateway=gateway,
+        session_factory=app.state.session_factory,
+    )
+    app.state.events = EventBus()
+    app.state.background = background
+    csp = page_csp(settings)
     templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
+    templates.env.filters["money"] = format_money
     templates.env.globals["app_version"] = __version__
     app.state.templates = templates
 
@@ -94,7 +143,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             else:
                 response = await call_next(request)
             response.headers["X-Request-ID"] = request_id
-            _security_headers(response, request.url.path)
+            _security_headers(response, request.url.path, csp)
             log.info(
                 "request.finished",
                 method=request.method,
@@ -119,6 +168,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.mount("/api/docs/assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
     app.mount("/static", StaticFiles(directory=str(UI_DIR / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(webhooks.router)
+    app.include_router(connect.router)
     app.include_router(pages.router)
     return app
 

@@ -2,55 +2,142 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import re
+from datetime import UTC, datetime
 
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Account, Connection, Pot, SyncRun, Transaction
 from tests.integration.conftest import SignedIn
 
-# Every API route that takes an object id, and how to reach it with one of Alice's ids.
+# Every API route that takes an object id, and which of Alice's objects to aim it at.
 # A new route with a path parameter fails `test_every_id_route_is_covered` until added here.
 ID_ROUTES = {
     ("DELETE", "/api/v1/auth/tokens/{token_id}"): "token",
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): "session",
+    ("DELETE", "/api/v1/connections/{connection_id}"): "connection",
+    ("POST", "/api/v1/connections/{connection_id}/approval"): "connection",
+    ("POST", "/api/v1/connections/{connection_id}/sync"): "connection",
+    ("GET", "/api/v1/accounts/{account_id}"): "account",
 }
+# Path parameters that name no user's object (a provider, a webhook's own secret).
+NOT_IDS = {"provider", "secret"}
+# Query parameters that take one of Alice's ids.
+ID_QUERIES = (
+    "/api/v1/transactions?account_id={account}",
+    "/api/v1/sync/runs?connection_id={connection}",
+)
+# Page routes that act on an id.
+PAGE_ROUTES = (
+    "/settings/tokens/{token}/delete",
+    "/connections/{connection}/sync",
+    "/connections/{connection}/approval",
+    "/connections/{connection}/disconnect",
+)
 
 
-def _alice_ids(alice: SignedIn) -> dict[str, str]:
+def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
     token = alice.client.post("/api/v1/auth/tokens", json={"name": "alice's"}).json()["id"]
     sessions = alice.client.get("/api/v1/auth/sessions").json()["items"]
-    return {"token": token, "session": sessions[0]["id"]}
+    connection = Connection(user_id=alice.user_id, provider="monzo", display_name="Monzo")
+    db.add(connection)
+    db.flush()
+    account = Account(
+        user_id=alice.user_id,
+        connection_id=connection.id,
+        external_id="acc_alice",
+        provider="monzo",
+        kind="current",
+        name="Alice's current account",
+        currency="GBP",
+        balance=123_45,
+    )
+    db.add(account)
+    db.flush()
+    db.add(
+        Pot(
+            user_id=alice.user_id,
+            connection_id=connection.id,
+            account_id=account.id,
+            external_id="pot_alice",
+            name="Alice's pot",
+            currency="GBP",
+            balance=500,
+        )
+    )
+    db.add(
+        Transaction(
+            user_id=alice.user_id,
+            connection_id=connection.id,
+            account_id=account.id,
+            external_id="tx_alice",
+            created_at=datetime(2026, 11, 1, tzinfo=UTC),
+            amount=-999,
+            currency="GBP",
+            status="settled",
+            description="Alice's lunch",
+        )
+    )
+    db.add(SyncRun(user_id=alice.user_id, connection_id=connection.id, trigger="manual"))
+    db.commit()
+    return {
+        "token": token,
+        "session": sessions[0]["id"],
+        "connection": connection.id,
+        "account": account.id,
+    }
 
 
 def test_every_id_route_is_covered(app: FastAPI) -> None:
-    with_ids = {
-        (method.upper(), path)
-        for path, operations in app.openapi()["paths"].items()
-        if "{" in path
-        for method in operations
-    }
+    with_ids = set()
+    for path, operations in app.openapi()["paths"].items():
+        params = set(re.findall(r"{(\w+)}", path))
+        if params - NOT_IDS:
+            with_ids.update((method.upper(), path) for method in operations)
     assert with_ids == set(ID_ROUTES), "add new id routes to ID_ROUTES with an isolation check"
 
 
-def test_bob_gets_404_for_every_one_of_alices_ids(alice: SignedIn, bob: SignedIn) -> None:
-    ids = _alice_ids(alice)
+def test_bob_gets_404_for_every_one_of_alices_ids(
+    alice: SignedIn, bob: SignedIn, db: Session
+) -> None:
+    ids = _alice_objects(alice, db)
     for (method, path), kind in ID_ROUTES.items():
-        url = path.replace("{" + path.split("{")[1].split("}")[0] + "}", ids[kind])
+        url = re.sub(r"{\w+}", ids[kind], path)
         response = bob.client.request(method, url)
         assert response.status_code == 404, (method, url, response.text)
         assert response.json()["error"]["code"] == "not_found"
-    # The page that revokes a token is scoped the same way.
-    page = bob.client.post(f"/settings/tokens/{ids['token']}/delete", follow_redirects=False)
-    assert page.status_code == 404
-    # Alice's things are untouched.
+    for template in ID_QUERIES:
+        url = template.format(**ids)
+        response = bob.client.get(url)
+        assert response.status_code == 404, (url, response.text)
+    for template in PAGE_ROUTES:
+        url = template.format(**ids)
+        response = bob.client.post(url, follow_redirects=False)
+        assert response.status_code == 404, (url, response.text)
+    # Alice's things are untouched and still hers.
     assert len(alice.client.get("/api/v1/auth/tokens").json()["items"]) == 1
-    assert alice.client.get("/api/v1/auth/me").status_code == 200
+    assert alice.client.get(f"/api/v1/accounts/{ids['account']}").status_code == 200
+    assert len(alice.client.get("/api/v1/connections").json()["items"]) == 1
 
 
-def test_lists_only_show_the_callers_own_things(alice: SignedIn, bob: SignedIn) -> None:
-    alice.client.post("/api/v1/auth/tokens", json={"name": "alice token"})
+def test_lists_only_show_the_callers_own_things(
+    alice: SignedIn, bob: SignedIn, db: Session
+) -> None:
+    _alice_objects(alice, db)
     bob.client.post("/api/v1/auth/tokens", json={"name": "bob token"})
     assert [t["name"] for t in bob.client.get("/api/v1/auth/tokens").json()["items"]] == [
         "bob token"
     ]
+    for path in (
+        "/api/v1/connections",
+        "/api/v1/accounts",
+        "/api/v1/pots",
+        "/api/v1/transactions",
+        "/api/v1/sync/runs",
+    ):
+        assert bob.client.get(path).json()["items"] == [], path
+        assert alice.client.get(path).json()["items"] != [], path
     bob_sessions = bob.client.get("/api/v1/auth/sessions").json()["items"]
     alice_sessions = alice.client.get("/api/v1/auth/sessions").json()["items"]
     assert {s["id"] for s in bob_sessions}.isdisjoint({s["id"] for s in alice_sessions})

@@ -31,12 +31,33 @@ FLASH_MESSAGES = {
     "password_changed": ("success", "Password changed. Your other sessions were signed out."),
     "sessions_revoked": ("success", "All your other sessions were signed out."),
     "token_revoked": ("success", "The API token was revoked."),
+    "connected": ("success", "Connected. The first sync is running; balances appear shortly."),
+    "approve_in_app": (
+        "info",
+        "Almost there: open the Monzo app and allow access for potwise, then press "
+        "\u201cCheck approval\u201d below. Monzo shares your full history only for "
+        "five minutes after you approve, so potwise syncs straight away.",
+    ),
+    "approved": ("success", "Approved in the Monzo app. Your history has been synced."),
+    "still_waiting": (
+        "info",
+        "Monzo still says access is not approved. Approve it in the Monzo app, then check again.",
+    ),
+    "sync_done": ("success", "Synced."),
+    "sync_failed": ("error", "The sync failed; the connection shows why."),
+    "disconnected": ("success", "Disconnected: access revoked at the bank and its data removed."),
+    "disconnected_locally": (
+        "info",
+        "Disconnected here and its data removed, but the bank could not be told. "
+        "Revoke access in your bank's settings too.",
+    ),
+    "client_saved": ("success", "OAuth client saved. Its secret is stored encrypted."),
 }
 
 FormStr = Annotated[str, Form()]
 
 
-def _render(
+def render(
     request: Request,
     template: str,
     caller: Caller | None,
@@ -56,7 +77,7 @@ def _render(
     return response
 
 
-def _to_login(request: Request) -> RedirectResponse:
+def to_login(request: Request) -> RedirectResponse:
     target = request.url.path
     suffix = f"?next={target}" if target not in {"/", "/login"} else ""
     return RedirectResponse(f"/login{suffix}", status_code=303)
@@ -72,16 +93,16 @@ def _safe_next(value: str | None) -> str:
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     overview = dashboard.overview(db, caller.user.id)
-    return _render(request, "dashboard.html", caller, overview=overview, active="dashboard")
+    return render(request, "dashboard.html", caller, overview=overview, active="dashboard")
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) -> Response:
     if caller is not None:
         return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
-    return _render(
+    return render(
         request,
         "login.html",
         None,
@@ -110,7 +131,7 @@ def login_submit(
         headers = (
             {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
         )
-        return _render(
+        return render(
             request,
             "login.html",
             None,
@@ -137,7 +158,7 @@ def login_submit(
 def register_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) -> Response:
     if caller is not None:
         return RedirectResponse("/", status_code=303)
-    return _render(
+    return render(
         request,
         "register.html",
         None,
@@ -157,7 +178,7 @@ def register_submit(
     password_confirm: FormStr = "",
 ) -> Response:
     def again(message: str, status: int = 400) -> Response:
-        return _render(
+        return render(
             request,
             "register.html",
             None,
@@ -201,7 +222,7 @@ def _settings_page(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    return _render(
+    return render(
         request,
         "settings.html",
         caller,
@@ -217,7 +238,7 @@ def _settings_page(
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     return _settings_page(request, caller, db)
 
 
@@ -231,7 +252,7 @@ def settings_password(
     new_password_confirm: FormStr = "",
 ) -> Response:
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     if new_password != new_password_confirm:
         return _settings_page(
             request,
@@ -256,7 +277,7 @@ def settings_password(
 @router.post("/settings/sessions/revoke-others")
 def settings_revoke_others(request: Request, caller: MaybeCaller, db: Db) -> Response:
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     auth.revoke_other_sessions(db, caller.user.id, keep_session_id=caller.session_id)
     return RedirectResponse("/settings?flash=sessions_revoked", status_code=303)
 
@@ -266,7 +287,7 @@ def settings_create_token(
     request: Request, caller: MaybeCaller, db: Db, name: FormStr = ""
 ) -> Response:
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     try:
         token, raw = auth.create_api_token(db, caller.user.id, name=name)
     except DomainError as exc:
@@ -278,6 +299,6 @@ def settings_create_token(
 @router.post("/settings/tokens/{token_id}/delete")
 def settings_delete_token(token_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     auth.delete_api_token(db, caller.user.id, token_id)
     return RedirectResponse("/settings?flash=token_revoked", status_code=303)

@@ -1,0 +1,182 @@
+"""Connecting banks from the browser: start, the OAuth callback, approval, sync, disconnect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from potwise.banks.errors import BankError
+from potwise.domain.errors import DomainError
+from potwise.logs import get_logger
+from potwise.services import connections, onboarding
+from potwise.services.connections import ConnectionsContext
+from potwise.services.sync import engine
+from potwise.web.security import Caller, Db, MaybeCaller, client_address
+from potwise.web.ui.pages import render, to_login
+
+router = APIRouter(include_in_schema=False)
+log = get_logger(__name__)
+
+FormStr = Annotated[str, Form()]
+
+
+def _ctx(request: Request) -> ConnectionsContext:
+    ctx: ConnectionsContext = request.app.state.connections
+    return ctx
+
+
+def _back(flash: str) -> RedirectResponse:
+    return RedirectResponse(f"/connections?flash={flash}", status_code=303)
+
+
+def _problem(
+    request: Request, caller: Caller | None, title: str, message: str, status: int
+) -> Response:
+    return render(
+        request,
+        "connect_problem.html",
+        caller,
+        status_code=status,
+        title=title,
+        message=message,
+        active="connections",
+    )
+
+
+@router.post("/connections/{provider}/start")
+def start(
+    provider: str,
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    provider_id: FormStr = "",
+    reconnect_id: FormStr = "",
+) -> Response:
+    """Send the browser to the bank's sign-in page with a fresh, session-bound state."""
+    if caller is None or caller.session_id is None:
+        return to_login(request)
+    try:
+        url = connections.start(
+            db,
+            _ctx(request),
+            user_id=caller.user.id,
+            session_id=caller.session_id,
+            provider=provider,
+            provider_hint=provider_id.strip() or None,
+            reconnect_id=reconnect_id.strip() or None,
+        )
+    except DomainError as exc:
+        return _problem(request, caller, "Could not start connecting", exc.message, 400)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/connections/{provider}/callback")
+def callback(
+    provider: str,
+    request: Request,
+    caller: MaybeCaller,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
+) -> Response:
+    """Where the bank sends the browser back. The state must be ours, fresh, unused
+    and from this browser session; then the code becomes tokens and the first sync
+    starts in the background (full history is only served briefly)."""
+    if caller is None or caller.session_id is None:
+        return _problem(
+            request,
+            None,
+            "Sign in to finish connecting",
+            "You are not signed in in this browser, so potwise cannot tell who this bank "
+            "connection is for. Sign in and start connecting again.",
+            401,
+        )
+    ctx = _ctx(request)
+    psu_ip = client_address(request)
+    try:
+        connection = connections.complete(
+            ctx,
+            user_id=caller.user.id,
+            session_id=caller.session_id,
+            provider=provider,
+            code=code,
+            state=state,
+            error=error,
+            psu_ip=psu_ip,
+        )
+    except DomainError as exc:
+        return _problem(request, caller, "Connection not made", exc.message, 400)
+    except BankError as exc:
+        log.warning("connections.callback_failed", provider=provider, error=exc.code)
+        return _problem(
+            request,
+            caller,
+            "The bank did not complete the connection",
+            f"{exc.message} Nothing was saved; start connecting again.",
+            502,
+        )
+    if connection.status == connections.STATUS_AWAITING_APPROVAL:
+        return _back("approve_in_app")
+    request.app.state.background.submit(onboarding.after_connect, ctx, connection.id, psu_ip=psu_ip)
+    return _back("connected")
+
+
+@router.post("/connections/{connection_id}/approval")
+def approval(connection_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    ctx = _ctx(request)
+    try:
+        connection = connections.get_for_user(db, caller.user.id, connection_id)
+        if connection.provider != "monzo":
+            return _back("sync_done")
+        approved = onboarding.approve_and_sync(ctx, connection_id, psu_ip=client_address(request))
+    except BankError as exc:
+        return _problem(request, caller, "Could not reach Monzo", exc.message, 502)
+    return _back("approved" if approved else "still_waiting")
+
+
+@router.post("/connections/{connection_id}/sync")
+def sync_now(connection_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    connections.get_for_user(db, caller.user.id, connection_id)
+    run = engine.sync_connection(
+        _ctx(request), connection_id, trigger="manual", psu_ip=client_address(request)
+    )
+    return _back("sync_done" if run.status in {"succeeded", "partial"} else "sync_failed")
+
+
+@router.post("/connections/{connection_id}/disconnect")
+def disconnect(connection_id: str, request: Request, caller: MaybeCaller) -> Response:
+    if caller is None:
+        return to_login(request)
+    result = connections.disconnect(_ctx(request), caller.user.id, connection_id)
+    return _back("disconnected" if result.revoked_at_provider else "disconnected_locally")
+
+
+@router.post("/connections/clients/{provider}")
+def save_client(
+    provider: str,
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    client_id: FormStr = "",
+    client_secret: FormStr = "",
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    try:
+        connections.save_credentials(
+            db,
+            _ctx(request),
+            caller.user.id,
+            provider,
+            client_id=client_id,
+            client_secret=client_secret or None,
+        )
+    except DomainError as exc:
+        return _problem(request, caller, "Client not saved", exc.message, 400)
+    return _back("client_saved")
