@@ -1,0 +1,160 @@
+"""A real bank sandbox on loopback, and the product pointed at it by its four URLs only."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from potwise.banks.http import RetryPolicy
+from potwise.sandbox.app import create_sandbox_app
+from potwise.settings import Settings
+from potwise.web.app import create_app
+from tests.conftest import make_settings
+from tests.integration.conftest import GOOD_PASSWORD
+
+PUBLIC_URL = "http://127.0.0.1:8000"
+FAST_RETRY = RetryPolicy(
+    attempts=4, timeout=10.0, wait_initial=0.01, wait_max=0.1, wait_jitter=0.01
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any, port: int | None = None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread on a loopback port; yields its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class Sandbox:
+    url: str
+    http: httpx2.Client
+    user: str = "demo"
+
+    def household(self) -> dict[str, Any]:
+        return self.http.get(f"/_sandbox/users/{self.user}").raise_for_status().json()
+
+    def approve_monzo(self) -> None:
+        self.http.post(f"/_sandbox/users/{self.user}/monzo/approve").raise_for_status()
+
+    def advance(self, duration: str) -> None:
+        self.http.post("/_sandbox/clock", json={"advance": duration}).raise_for_status()
+
+    def fault(self, **fault: Any) -> None:
+        self.http.post("/_sandbox/faults", json=fault).raise_for_status()
+
+    def clear_faults(self) -> None:
+        self.http.delete("/_sandbox/faults").raise_for_status()
+
+    def add_transaction(self, **body: Any) -> dict[str, Any]:
+        response = self.http.post(f"/_sandbox/users/{self.user}/transactions", json=body)
+        return response.raise_for_status().json()
+
+
+@contextmanager
+def running_sandbox(**options: Any) -> Iterator[Sandbox]:
+    app = create_sandbox_app(seed=7, years=1, **options)
+    with serve(app) as url, httpx2.Client(base_url=url, timeout=30) as http:
+        yield Sandbox(url=url, http=http)
+
+
+def product_settings(tmp_path: Path, database_url: str, sandbox_url: str, **extra: Any) -> Settings:
+    """The product pointed at the sandbox by the four documented URL settings, nothing else."""
+    values: dict[str, Any] = {
+        "public_url": PUBLIC_URL,
+        "monzo_auth_url": f"{sandbox_url}/monzo/auth",
+        "monzo_api_url": f"{sandbox_url}/monzo/api",
+        "truelayer_auth_url": f"{sandbox_url}/truelayer/auth",
+        "truelayer_api_url": f"{sandbox_url}/truelayer/api",
+        "monzo_client_id": "potwise-sandbox",
+        "monzo_client_secret": "sandbox-secret",
+        "truelayer_client_id": "potwise-sandbox",
+        "truelayer_client_secret": "sandbox-secret",
+        **extra,
+    }
+    return make_settings(tmp_path, database_url, **values)
+
+
+def product(
+    tmp_path: Path, database_url: str, engine: Engine, sandbox: Sandbox, **extra: Any
+) -> FastAPI:
+    app = create_app(product_settings(tmp_path, database_url, sandbox.url, **extra), engine=engine)
+    app.state.connections.gateway.retry = FAST_RETRY
+    return app
+
+
+def signed_in(app: FastAPI, email: str = "owner@example.com") -> TestClient:
+    client = TestClient(app, base_url=PUBLIC_URL)
+    client.post("/api/v1/auth/register", json={"email": email, "password": GOOD_PASSWORD})
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": GOOD_PASSWORD})
+    assert login.status_code == 200, login.text
+    return client
+
+
+def connect(
+    client: TestClient, sandbox: Sandbox, provider: str, sandbox_provider: str | None = None
+) -> httpx2.Response:
+    """Walk the real OAuth flow: our start → the bank's authorize page → our callback."""
+    started = client.post(f"/api/v1/connections/{provider}/start", json={})
+    assert started.status_code == 200, started.text
+    authorize = started.json()["authorize_url"]
+    extra = f"&auto_approve=1&sandbox_user={sandbox.user}"
+    if sandbox_provider:
+        extra += f"&sandbox_provider={sandbox_provider}"
+    with httpx2.Client(timeout=30) as browser:
+        bank = browser.get(authorize + extra, follow_redirects=False)
+    assert bank.status_code in (302, 303), bank.text[:500]
+    location = bank.headers["location"]
+    assert location.startswith(f"{PUBLIC_URL}/connections/{provider}/callback?")
+    parts = urlsplit(location)
+    return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
+
+
+def wait_for_run(
+    client: TestClient, connection_id: str, *, count: int = 1, timeout: float = 60
+) -> list[dict[str, Any]]:
+    """Finished sync runs of a connection, newest first, once `count` of them exist."""
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = client.get("/api/v1/sync/runs", params={"connection_id": connection_id}).json()[
+            "items"
+        ]
+        finished = [r for r in runs if r["finished_at"] is not None]
+        if len(finished) >= count:
+            return finished
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no finished sync run: {runs}")
+        time.sleep(0.1)
