@@ -56,6 +56,7 @@ TIMEOUT_MS = 10_000
 @dataclass(frozen=True)
 class LiveServer:
     url: str
+    database_url: str
 
     def __call__(self, path: str) -> str:
         return self.url + path
@@ -113,7 +114,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread.start()
     try:
         _wait_until_healthy(url, thread)
-        yield LiveServer(url)
+        yield LiveServer(url, settings.database_url)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

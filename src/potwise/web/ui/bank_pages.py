@@ -1,0 +1,346 @@
+"""Reading pages for the bank mirror: connections, accounts and pots, transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from potwise.db.models import Account, Pot, SyncRun, Transaction
+from potwise.domain.errors import DomainError
+from potwise.services import connections, mirror
+from potwise.services.connections import ConnectionsContext, ConnectionView
+from potwise.services.sync import runs
+from potwise.web.security import Caller, Db, MaybeCaller
+from potwise.web.ui.pages import render, to_login
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+
+PROVIDER_NAMES = {"monzo": "Monzo", "truelayer": "Open Banking (TrueLayer)"}
+# The Open Banking providers offered in the connect form; "" lets the user pick.
+OPEN_BANKING_CHOICES = (
+    ("", "Any UK bank or card"),
+    ("ob-amex", "American Express"),
+    ("uk-ob-barclaycard", "Barclaycard"),
+    ("ob-natwest", "NatWest"),
+)
+BANK_NAMES = {value: name for value, name in OPEN_BANKING_CHOICES if value}
+
+STATUS_LABELS = {
+    connections.STATUS_ACTIVE: "Active",
+    connections.STATUS_AWAITING_APPROVAL: "Waiting for approval in the Monzo app",
+    connections.STATUS_NEEDS_RECONNECT: "Needs re-connecting",
+    connections.STATUS_ERROR: "Error",
+}
+RUN_LABELS = {
+    "running": "Running",
+    "succeeded": "Succeeded",
+    "partial": "Partly succeeded",
+    "failed": "Failed",
+    "skipped": "Skipped",
+}
+TRANSACTION_STATUS_CHOICES = (
+    ("", "Any status"),
+    ("pending", "Pending"),
+    ("settled", "Settled"),
+    ("declined", "Declined"),
+)
+ACCOUNT_GROUPS = (
+    ("current", "Current & joint accounts", ("current", "joint")),
+    ("savings", "Savings", ("savings",)),
+    ("cards", "Credit cards", ("credit_card",)),
+)
+
+
+def _zone(request: Request, caller: Caller) -> ZoneInfo:
+    ctx: ConnectionsContext = request.app.state.connections
+    name = caller.user.timezone or ctx.settings.timezone
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo(ctx.settings.timezone)
+
+
+def _formatter(zone: ZoneInfo) -> Callable[..., str]:
+    """`when(dt)` → "3 Nov 2026, 14:05" in the user's zone; "never" for None."""
+    today = datetime.now(zone).date()
+
+    def when(moment: datetime | None, style: str = "full") -> str:
+        if moment is None:
+            return "never"
+        local = moment.astimezone(zone)
+        day = f"{local.day} {local:%b %Y}"
+        if style == "date":
+            return day
+        if style == "time":
+            return f"{local:%H:%M}"
+        if style == "short":
+            if local.date() == today:
+                return f"today at {local:%H:%M}"
+            if local.date() == today - timedelta(days=1):
+                return f"yesterday at {local:%H:%M}"
+        return f"{day}, {local:%H:%M}"
+
+    return when
+
+
+def _label(value: str | None) -> str:
+    return value.replace("_", " ").capitalize() if value else ""
+
+
+# --- connections ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionCard:
+    view: ConnectionView
+    provider_name: str
+    bank_name: str | None
+    status_label: str
+    latest_run: SyncRun | None
+    run_label: str
+    budget: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    provider: str
+    name: str
+    client_id: str | None
+    source: str | None
+
+
+@router.get("/connections", response_class=HTMLResponse)
+def connections_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    ctx: ConnectionsContext = request.app.state.connections
+    user_id = caller.user.id
+    now = datetime.now(UTC)
+    cards = []
+    for view in connections.list_for_user(db, user_id, now=now):
+        latest = runs.recent(db, user_id, connection_id=view.id, limit=1)
+        budget = (
+            runs.unattended_budget(db, ctx.settings, view.id, now)
+            if view.provider == "truelayer"
+            else None
+        )
+        cards.append(
+            ConnectionCard(
+                view=view,
+                provider_name=PROVIDER_NAMES.get(view.provider, view.provider),
+                bank_name=BANK_NAMES.get(view.provider_id or ""),
+                status_label=STATUS_LABELS.get(view.status, _label(view.status)),
+                latest_run=latest[0] if latest else None,
+                run_label=RUN_LABELS.get(latest[0].status, _label(latest[0].status))
+                if latest
+                else "",
+                budget=budget,
+            )
+        )
+    clients = []
+    for provider in connections.PROVIDERS:
+        source = connections.credentials_source(db, ctx, user_id, provider)
+        clients.append(
+            ClientInfo(
+                provider=provider,
+                name="Monzo" if provider == "monzo" else "TrueLayer (Open Banking)",
+                client_id=source["client_id"],
+                source=source["source"],
+            )
+        )
+    return render(
+        request,
+        "connections.html",
+        caller,
+        active="connections",
+        cards=cards,
+        clients=clients,
+        choices=OPEN_BANKING_CHOICES,
+        when=_formatter(_zone(request, caller)),
+        label=_label,
+    )
+
+
+# --- accounts and pots ---------------------------------------------------------------
+
+
+@dataclass
+class AccountEntry:
+    account: Account
+    connection_status: str
+    pots: list[Pot] = field(default_factory=list)
+
+
+@dataclass
+class AccountGroup:
+    key: str
+    title: str
+    entries: list[AccountEntry]
+
+
+def _add(totals: dict[str, int], currency: str, amount: int) -> None:
+    totals[currency] = totals.get(currency, 0) + amount
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    user_id = caller.user.id
+    rows = mirror.list_accounts(db, user_id)
+    entries = {row.account.id: AccountEntry(row.account, row.connection_status) for row in rows}
+    for pot in mirror.list_pots(db, user_id):
+        if pot.account_id in entries:
+            entries[pot.account_id].pots.append(pot)
+    groups = []
+    for key, title, kinds in ACCOUNT_GROUPS:
+        members = [e for e in entries.values() if e.account.kind in kinds]
+        if members:
+            groups.append(AccountGroup(key, title, members))
+
+    # Each total on its own line, per currency: cards are never netted against cash.
+    cash: dict[str, int] = {}
+    savings: dict[str, int] = {}
+    in_pots: dict[str, int] = {}
+    owed: dict[str, int] = {}
+    card_credit: dict[str, int] = {}
+    for entry in entries.values():
+        account = entry.account
+        if account.closed:
+            continue
+        for pot in entry.pots:
+            _add(in_pots, pot.currency, pot.balance)
+        if account.balance is None:
+            continue
+        if account.kind in ("current", "joint"):
+            _add(cash, account.currency, account.balance)
+        elif account.kind == "savings":
+            _add(savings, account.currency, account.balance)
+        elif account.balance < 0:
+            _add(owed, account.currency, -account.balance)
+        elif account.balance > 0:
+            _add(card_credit, account.currency, account.balance)
+    totals = [
+        ("Cash in current accounts", cash, "cash"),
+        ("In savings accounts", savings, "cash"),
+        ("Set aside in pots", in_pots, "cash"),
+        ("Owed on credit cards", owed, "owed"),
+        ("In credit on cards", card_credit, "cash"),
+    ]
+    shown = [
+        (name, amounts, kind)
+        for name, amounts, kind in totals
+        if amounts or name in ("Cash in current accounts", "Owed on credit cards")
+    ]
+    return render(
+        request,
+        "accounts.html",
+        caller,
+        active="accounts",
+        groups=groups,
+        totals=shown if entries else [],
+        when=_formatter(_zone(request, caller)),
+        label=_label,
+        status_labels=STATUS_LABELS,
+        provider_names=PROVIDER_NAMES,
+        bank_names=BANK_NAMES,
+    )
+
+
+# --- transactions --------------------------------------------------------------------
+
+
+class BadFilter(DomainError):
+    code = "invalid_filter"
+
+
+def _parse_day(value: str, what: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadFilter(f"The {what} date is not a date; use the format 2026-11-03.") from None
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The start of `day` in the user's zone, as an aware UTC time."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+@router.get("/transactions", response_class=HTMLResponse)
+def transactions_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    user_id = caller.user.id
+    zone = _zone(request, caller)
+    params = request.query_params
+    form = {
+        "q": params.get("q", "").strip()[:200],
+        "account": params.get("account", "").strip(),
+        "status": params.get("status", "").strip(),
+        "since": params.get("since", "").strip(),
+        "until": params.get("until", "").strip(),
+    }
+    cursor = params.get("cursor", "").strip() or None
+    names = mirror.account_names(db, user_id)
+    accounts = sorted(names.items(), key=lambda item: item[1].lower())
+    rows: list[Transaction] = []
+    next_cursor: str | None = None
+    error: str | None = None
+    try:
+        if form["account"] and form["account"] not in names:
+            raise BadFilter("Choose one of your accounts.")
+        if form["status"] not in {value for value, _ in TRANSACTION_STATUS_CHOICES}:
+            raise BadFilter("Choose a status from the list.")
+        since = _parse_day(form["since"], "\u201cfrom\u201d")
+        until = _parse_day(form["until"], "\u201cto\u201d")
+        if since and until and since > until:
+            raise BadFilter("The \u201cfrom\u201d date is after the \u201cto\u201d date.")
+        filters = mirror.TransactionFilter(
+            account_id=form["account"] or None,
+            since=_midnight(since, zone) if since else None,
+            # "To" includes that whole day: up to the next local midnight.
+            until=_midnight(until + timedelta(days=1), zone) if until else None,
+            query=form["q"] or None,
+            status=form["status"] or None,
+        )
+        rows, next_cursor = mirror.list_transactions(
+            db, user_id, filters, limit=PAGE_SIZE, cursor=cursor
+        )
+    except DomainError as exc:
+        error = exc.message
+    kept = {key: value for key, value in form.items() if value}
+    older_url = (
+        f"/transactions?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None
+    )
+    newest_url = f"/transactions?{urlencode(kept)}" if kept else "/transactions"
+    return render(
+        request,
+        "transactions.html",
+        caller,
+        status_code=400 if error else 200,
+        active="transactions",
+        error=error,
+        form=form,
+        filtered=bool(kept),
+        accounts=accounts,
+        has_accounts=bool(names),
+        account_names=names,
+        statuses=TRANSACTION_STATUS_CHOICES,
+        rows=rows,
+        older_url=older_url,
+        newest_url=newest_url if cursor else None,
+        when=_formatter(zone),
+        label=_label,
+    )
