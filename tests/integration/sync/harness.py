@@ -8,11 +8,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
+import time_machine
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -72,6 +74,18 @@ class Sandbox:
 
     def advance(self, duration: str) -> None:
         self.http.post("/_sandbox/clock", json={"advance": duration}).raise_for_status()
+
+    def now(self) -> datetime:
+        body = self.http.get("/_sandbox/clock").raise_for_status().json()
+        value = body["now"] if isinstance(body, dict) else body
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+    @contextmanager
+    def our_clock_in_step(self) -> Iterator[None]:
+        """Move this process's clock to the (frozen) sandbox's now, so both sides agree
+        on what "today" is after the sandbox was sent ahead."""
+        with time_machine.travel(self.now(), tick=True):
+            yield
 
     def fault(self, **fault: Any) -> None:
         self.http.post("/_sandbox/faults", json=fault).raise_for_status()

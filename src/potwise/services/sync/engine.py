@@ -141,7 +141,14 @@ def sync_connection(
             db.commit()
             run_id = run.id
         record = RunRecord()
-        status = _run(ctx, snapshot, record, psu_ip)
+        try:
+            status = _run(ctx, snapshot, record, psu_ip)
+        except Exception as exc:
+            # A bug must not leave the run "running" forever: record it, then let it surface.
+            log.exception("sync.crashed", connection_id=connection_id)
+            record.error("internal", exc)
+            _finish(ctx, run_id, snapshot, record, "failed")
+            raise
         return _finish(ctx, run_id, snapshot, record, status)
 
 
@@ -529,16 +536,19 @@ def _truelayer_plan(
             start = max(cursor - TRUELAYER_OVERLAP, now - RECENT_HISTORY)
         else:
             start = now - (FULL_HISTORY if full_history else RECENT_HISTORY)
+        # `to` is an inclusive date: a day's margin keeps items a bank dates "tomorrow"
+        # (another time zone, a clock a little ahead) inside the window.
+        until = now + timedelta(days=1)
         fetch = (
             client.card_transactions
             if account.kind == AccountKind.CREDIT_CARD
-            else (client.transactions)
+            else client.transactions
         )
         endpoint = (
             "card_transactions" if account.kind == AccountKind.CREDIT_CARD else "transactions"
         )
         try:
-            rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=now))
+            rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=until))
         except RequestRejected as exc:
             if start >= now - RECENT_HISTORY:
                 raise
@@ -546,7 +556,7 @@ def _truelayer_plan(
             record.add("history_limited")
             log.info("sync.history_limited", account_id=account_id, error_code=exc.error_code)
             start = now - RECENT_HISTORY
-            rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=now))
+            rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=until))
         _store_transactions(ctx, snapshot, account_id, rows, record, now)
         _mark_synced(ctx, account_id, now)
 

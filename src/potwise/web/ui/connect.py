@@ -123,6 +123,14 @@ def callback(
     return _back("connected")
 
 
+def _first_sync(ctx: ConnectionsContext, connection_id: str, psu_ip: str | None) -> None:
+    """Runs in the background after a callback; failures are logged (and recorded on the run)."""
+    try:
+        onboarding.after_connect(ctx, connection_id, psu_ip=psu_ip)
+    except Exception:
+        log.exception("connections.first_sync_failed", connection_id=connection_id)
+
+
 @router.post("/connections/{connection_id}/approval")
 def approval(connection_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
     if caller is None:
