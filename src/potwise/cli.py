@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from potwise.banks.errors import BankError
+from potwise.demo import DemoError
 from potwise.domain.errors import DomainError
 from potwise.logs import configure_logging
 from potwise.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from potwise.services.connections import ConnectionsContext
 
 app = typer.Typer(
     name="potwise",
@@ -22,14 +27,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 err = Console(stderr=True)
-
-DEMO_EMAIL = "demo@potwise.local"
-DEMO_PASSWORD = "demo-potwise-pounds"  # noqa: S105 - a local demo login, printed on purpose
 
 
 class Failure(Exception):
@@ -53,6 +57,13 @@ def _migrate(settings: Settings) -> None:
         engine.dispose()
 
 
+def _context(settings: Settings) -> ConnectionsContext:
+    from potwise.db.engine import make_engine, make_session_factory
+    from potwise.services.connections import build_context
+
+    return build_context(settings, make_session_factory(make_engine(settings.database_url)))
+
+
 def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:
     import uvicorn
 
@@ -60,11 +71,7 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     from potwise.web.app import create_app
 
     web = create_app(settings)
-    scheduler = (
-        build_scheduler(settings, web.state.session_factory, blocking=False)
-        if with_scheduler
-        else None
-    )
+    scheduler = build_scheduler(web.state.connections, blocking=False) if with_scheduler else None
     if scheduler is not None:
         scheduler.start()
     try:
@@ -88,13 +95,11 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the scheduled jobs only (for deployments with separate web processes)."""
-    from potwise.db.engine import make_engine, make_session_factory
     from potwise.jobs.scheduler import build_scheduler
 
     settings = _settings()
     _migrate(settings)
-    engine = make_engine(settings.database_url)
-    scheduler = build_scheduler(settings, make_session_factory(engine), blocking=True)
+    scheduler = build_scheduler(_context(settings), blocking=True)
     console.print("potwise worker running; Ctrl+C stops it.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
@@ -103,28 +108,58 @@ def worker() -> None:
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
+    sandbox_port: Annotated[int, typer.Option(help="Port for the bank sandbox.")] = 8765,
+    years: Annotated[int, typer.Option(min=1, max=10, help="Years of sandbox history.")] = 1,
 ) -> None:
-    """Migrate a local SQLite database, create the demo login and start the app."""
-    from potwise.db.engine import make_engine, make_session_factory
-    from potwise.services import auth
+    """Run the bank sandbox and the app together, with a demo user connected to sandbox
+    Monzo, American Express and Barclaycard through the real OAuth flows."""
+    import threading
 
-    settings = _settings()
+    from potwise import demo as demo_setup
+    from potwise.jobs.scheduler import build_scheduler
+    from potwise.sandbox.app import create_sandbox_app
+    from potwise.web.app import create_app
+
+    for taken in (port, sandbox_port):
+        if not demo_setup.port_is_free(taken):
+            raise Failure(f"port {taken} is in use; pick another with --port / --sandbox-port")
+    settings = demo_setup.demo_settings(_settings(), port=port, sandbox_port=sandbox_port)
     _migrate(settings)
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as db:
-        try:
-            auth.create_user(db, email=DEMO_EMAIL, password=DEMO_PASSWORD)
-        except DomainError as exc:
-            if exc.code != "conflict":
-                raise
-    engine.dispose()
-    url = f"http://127.0.0.1:{port}"
-    console.print(f"\n[bold]potwise demo[/bold] is starting at [link={url}]{url}[/link]")
+    console.print(f"starting the bank sandbox ({years} year(s) of history) and the app...")
+    sandbox_server = demo_setup.start_server(create_sandbox_app(years=years), sandbox_port)
+    web = create_app(settings)
+    web_server = demo_setup.start_server(web, port)
+    app_url = f"http://127.0.0.1:{port}"
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    try:
+        demo_setup.prepare(settings, web.state.session_factory, web.state.connections)
+        console.print("connecting Monzo, American Express and Barclaycard (real OAuth flows)...")
+        connected = demo_setup.connect_everything(app_url, sandbox_url)
+    except (demo_setup.DemoError, DomainError):
+        web_server.stop()
+        sandbox_server.stop()
+        raise
+    scheduler = build_scheduler(web.state.connections, blocking=False)
+    scheduler.start()
+    console.print(f"\n[bold]potwise demo[/bold] is running at [link={app_url}]{app_url}[/link]")
     console.print(
-        f"  sign in as [bold]{DEMO_EMAIL}[/bold] with password [bold]{DEMO_PASSWORD}[/bold]"
+        f"  sign in as [bold]{demo_setup.DEMO_EMAIL}[/bold] "
+        f"with password [bold]{demo_setup.DEMO_PASSWORD}[/bold]"
     )
-    console.print(f"  API docs at {url}/api/docs\n")
-    _run_web(settings, "127.0.0.1", port, with_scheduler=True)
+    console.print(f"  connected: {', '.join(c['display_name'] for c in connected)}")
+    console.print(f"  bank sandbox control page: {sandbox_url}/_sandbox")
+    console.print(f"  API docs: {app_url}/api/docs")
+    console.print("  press Ctrl+C to stop\n")
+    stop = threading.Event()
+    try:
+        while web_server.thread.is_alive() and not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+        web_server.stop()
+        sandbox_server.stop()
 
 
 @app.command()
@@ -144,6 +179,89 @@ def sandbox(
         f"(Monzo: /monzo/auth, /monzo/api; TrueLayer: /truelayer/auth, /truelayer/api)"
     )
     serve_sandbox(host=host, port=port, seed=seed, years=years, users=users)
+
+
+@app.command()
+def sync(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's connections (e-mail).")
+    ] = None,
+) -> None:
+    """Sync every connection now, with progress and a summary."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from potwise.db.models import Connection, SyncRun, User
+    from potwise.services.sync import engine
+
+    settings = _settings()
+    _migrate(settings)
+    ctx = _context(settings)
+    with ctx.session_factory() as db:
+        statement = select(Connection.id, Connection.display_name, User.email).join(
+            User, User.id == Connection.user_id
+        )
+        if user is not None:
+            owner = db.scalar(select(User.id).where(User.email == user.strip().lower()))
+            if owner is None:
+                raise Failure(f"no user {user}")
+            statement = statement.where(Connection.user_id == owner)
+        rows = db.execute(statement.order_by(User.email, Connection.created_at)).all()
+    names = {cid: (name, email) for cid, name, email in rows}
+    due = [cid for cid in engine.due_connection_ids(ctx) if cid in names]
+    if not due:
+        console.print("No connections to sync.")
+        return
+    results: list[SyncRun] = []
+    with Progress(
+        TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task("sync", total=len(due))
+
+        def done(run: SyncRun) -> None:
+            results.append(run)
+            progress.advance(task)
+
+        engine.sync_many(ctx, due, trigger="cli", on_done=done)
+    table = Table(title="Sync summary")
+    for column in ("user", "connection", "status", "transactions", "api calls", "errors"):
+        table.add_column(column)
+    for run in sorted(results, key=lambda r: names[r.connection_id]):
+        name, email = names[run.connection_id]
+        table.add_row(
+            email,
+            name,
+            run.status,
+            str(run.counts.get("transactions", 0)),
+            str(run.api_calls),
+            "; ".join(e["message"] for e in run.errors)[:80],
+        )
+    console.print(table)
+    failed = [r for r in results if r.status == "failed"]
+    if failed or len(results) < len(due):
+        raise Failure(f"{len(failed) or len(due) - len(results)} of {len(due)} syncs failed")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt stored tokens and secrets with the newest key (first in ENCRYPTION_KEYS)."""
+    from potwise.db.engine import make_engine, make_session_factory
+    from potwise.services.keys import rotate_all
+    from potwise.services.vault import Vault
+
+    settings = _settings()
+    _migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            count = rotate_all(db, Vault(settings.fernet_keys()))
+    finally:
+        engine.dispose()
+    console.print(
+        f"re-encrypted {count} secret(s) with the newest key; "
+        "older keys can now be removed from POTWISE_ENCRYPTION_KEYS"
+    )
 
 
 @db_app.command("upgrade")
@@ -192,7 +310,7 @@ def main() -> None:
     """Entry point: expected failures become one line on stderr and exit code 1."""
     try:
         app()
-    except (SettingsError, DomainError, Failure) as exc:
+    except (SettingsError, DomainError, Failure, DemoError, BankError) as exc:
         message = exc.message if isinstance(exc, DomainError) else str(exc)
         err.print(f"potwise: {message}", markup=False, highlight=False)
         raise SystemExit(1) from None

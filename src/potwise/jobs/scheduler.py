@@ -1,46 +1,93 @@
-"""What runs when: the in-process scheduler used by `serve` and `worker`."""
+"""What runs when: the in-process scheduler used by `serve` and `worker`.
+
+Every job is idempotent and runs at most once at a time in a process
+(`max_instances=1`, coalesced); across processes the per-connection sync
+lease keeps two workers from syncing the same connection at once.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy.orm import Session, sessionmaker
 
+from potwise.banks.errors import BankError
 from potwise.logs import get_logger
-from potwise.services import housekeeping
-from potwise.settings import Settings
+from potwise.services import housekeeping, onboarding
+from potwise.services.connections import ConnectionsContext
+from potwise.services.sync import engine
 
 log = get_logger(__name__)
 
 HOUSEKEEPING_MINUTES = 60
+APPROVAL_POLL_SECONDS = 60
+SYNC_WORKERS = 8
 
 
-def _housekeeping(session_factory: sessionmaker[Session]) -> None:
-    with session_factory() as db:
+def run_housekeeping(ctx: ConnectionsContext) -> None:
+    with ctx.session_factory() as db:
         housekeeping.purge_expired(db, datetime.now(UTC))
 
 
-def build_scheduler(
-    settings: Settings, session_factory: sessionmaker[Session], *, blocking: bool
-) -> BaseScheduler:
-    """A scheduler with potwise's jobs; each job runs at most once at a time."""
+def run_sync_cycle(ctx: ConnectionsContext) -> int:
+    """Sync every connection that is due; returns how many ran."""
+    ids = engine.scheduled_connection_ids(ctx, datetime.now(UTC))
+    runs = engine.sync_many(ctx, ids, trigger="schedule", max_workers=SYNC_WORKERS)
+    log.info(
+        "scheduler.sync_cycle",
+        connections=len(ids),
+        failed=sum(1 for r in runs if r.status == "failed"),
+    )
+    return len(runs)
+
+
+def poll_approvals(ctx: ConnectionsContext) -> None:
+    """Monzo logins waiting for the in-app approval: look every minute, so the first
+    sync lands inside the five minutes of full history that follow the approval."""
+    for connection_id in engine.awaiting_approval_ids(ctx):
+        try:
+            onboarding.approve_and_sync(ctx, connection_id)
+        except BankError as exc:
+            log.warning(
+                "scheduler.approval_check_failed", connection_id=connection_id, error=exc.code
+            )
+
+
+def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler:
+    """A scheduler with potwise's jobs."""
+    settings = ctx.settings
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=settings.timezone)
         if blocking
         else BackgroundScheduler(timezone=settings.timezone)
     )
+    now = datetime.now(UTC)
+    common = {"max_instances": 1, "coalesce": True, "args": [ctx]}
     scheduler.add_job(
-        _housekeeping,
+        run_housekeeping,
         "interval",
         minutes=HOUSEKEEPING_MINUTES,
-        args=[session_factory],
         id="housekeeping",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        run_sync_cycle,
+        "interval",
+        minutes=settings.sync_interval_minutes,
+        id="sync",
+        next_run_time=now + timedelta(seconds=10),
+        **common,
+    )
+    scheduler.add_job(
+        poll_approvals,
+        "interval",
+        seconds=APPROVAL_POLL_SECONDS,
+        id="monzo-approvals",
+        next_run_time=now + timedelta(seconds=5),
+        **common,
     )
     log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
     return scheduler

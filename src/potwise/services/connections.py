@@ -12,6 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,6 +66,21 @@ class ConnectionsContext:
     @property
     def secret_key(self) -> str:
         return self.settings.require_secret_key()
+
+
+def build_context(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    *,
+    transport: Any = None,
+) -> ConnectionsContext:
+    """The composition root for everything that talks to banks (web, worker, CLI)."""
+    return ConnectionsContext(
+        settings=settings,
+        vault=Vault(settings.fernet_keys()),
+        gateway=BankGateway(settings, transport=transport),
+        session_factory=session_factory,
+    )
 
 
 @dataclass(frozen=True)

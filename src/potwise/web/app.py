@@ -23,10 +23,8 @@ from potwise import __version__
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.logs import get_logger
 from potwise.services.auth import AuthPolicy
-from potwise.services.connections import ConnectionsContext
+from potwise.services.connections import build_context
 from potwise.services.events import EventBus
-from potwise.services.gateway import BankGateway
-from potwise.services.vault import Vault
 from potwise.settings import Settings
 from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
@@ -83,13 +81,12 @@ def create_app(
     """Build the app. The engine is created from the settings unless one is given;
     `bank_transport` replaces the network under the bank clients (tests)."""
     background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="potwise-bg")
-    gateway = BankGateway(settings, transport=bank_transport)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         background.shutdown(wait=False, cancel_futures=True)
-        gateway.close()
+        app.state.connections.gateway.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -109,11 +106,8 @@ def create_app(
         production=settings.is_production,
         session_days=settings.session_days,
     )
-    app.state.connections = ConnectionsContext(
-        settings=settings,
-        vault=Vault(settings.fernet_keys()),
-        gateway=gateway,
-        session_factory=app.state.session_factory,
+    app.state.connections = build_context(
+        settings, app.state.session_factory, transport=bank_transport
     )
     app.state.events = EventBus()
     app.state.background = background

@@ -643,11 +643,77 @@ def sync_many(
 
 
 def due_connection_ids(ctx: ConnectionsContext, user_id: str | None = None) -> list[str]:
-    """Connections a scheduled cycle should sync (re-connect-needed ones are left alone)."""
+    """Connections to sync now on request (re-connect-needed and unapproved ones are left alone)."""
     with ctx.session_factory() as db:
         statement = select(Connection.id).where(
-            Connection.status != connections.STATUS_NEEDS_RECONNECT
+            Connection.status.not_in(
+                [connections.STATUS_NEEDS_RECONNECT, connections.STATUS_AWAITING_APPROVAL]
+            )
         )
         if user_id is not None:
             statement = statement.where(Connection.user_id == user_id)
         return list(db.scalars(statement.order_by(Connection.created_at)))
+
+
+# Calls every unattended TrueLayer sync needs at least, per account or card.
+ESSENTIAL_CALLS_PER_ACCOUNT = 2
+
+
+def scheduled_connection_ids(ctx: ConnectionsContext, now: datetime) -> list[str]:
+    """Connections a scheduled cycle should sync now.
+
+    Monzo has no cap: every cycle. A TrueLayer consent answers only a few
+    unattended calls a day, so it is synced no more often than its allowance
+    can pay for the essential calls (balance and pending of each account or
+    card) — spread over the day instead of spent in the first hour.
+    """
+    due = due_connection_ids(ctx)
+    if not due:
+        return due
+    with ctx.session_factory() as db:
+        rows = db.execute(
+            select(Connection.id, Connection.provider, Connection.provider_id).where(
+                Connection.id.in_(due)
+            )
+        ).all()
+        chosen: list[str] = []
+        for connection_id, provider, provider_id in rows:
+            if provider != "truelayer":
+                chosen.append(connection_id)
+                continue
+            allowance = ctx.settings.unattended_allowance(provider_id)
+            accounts = (
+                db.scalar(
+                    select(func.count())
+                    .select_from(Account)
+                    .where(Account.connection_id == connection_id, Account.closed.is_(False))
+                )
+                or 1
+            )
+            if allowance <= 0:
+                continue
+            spacing = timedelta(hours=24) * min(
+                1.0, ESSENTIAL_CALLS_PER_ACCOUNT * accounts / allowance
+            )
+            last = db.scalar(
+                select(func.max(SyncRun.started_at)).where(
+                    SyncRun.connection_id == connection_id,
+                    SyncRun.trigger == "schedule",
+                    SyncRun.status != "skipped",
+                )
+            )
+            if last is None or now - last >= spacing:
+                chosen.append(connection_id)
+    return [c for c in due if c in set(chosen)]
+
+
+def awaiting_approval_ids(ctx: ConnectionsContext) -> list[str]:
+    with ctx.session_factory() as db:
+        return list(
+            db.scalars(
+                select(Connection.id).where(
+                    Connection.provider == "monzo",
+                    Connection.status == connections.STATUS_AWAITING_APPROVAL,
+                )
+            )
+        )
