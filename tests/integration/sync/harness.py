@@ -139,7 +139,7 @@ def signed_in(app: FastAPI, email: str = "owner@example.com") -> TestClient:
 
 
 def connect(
-    client: TestClient, sandbox: Sandbox, provider: str, sandbox_provider: str | None = None
+    client: httpx2.Client, sandbox: Sandbox, provider: str, sandbox_provider: str | None = None
 ) -> httpx2.Response:
     """Walk the real OAuth flow: our start → the bank's authorize page → our callback."""
     started = client.post(f"/api/v1/connections/{provider}/start", json={})
@@ -152,7 +152,8 @@ def connect(
         bank = browser.get(authorize + extra, follow_redirects=False)
     assert bank.status_code in (302, 303), bank.text[:500]
     location = bank.headers["location"]
-    assert location.startswith(f"{PUBLIC_URL}/connections/{provider}/callback?")
+    base = str(client.base_url).rstrip("/")
+    assert location.startswith(f"{base}/connections/{provider}/callback?")
     parts = urlsplit(location)
     return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
 
