@@ -1,0 +1,1 @@
+"""Money-moving rules: planning, the one executor, runs and their history."""
