@@ -96,23 +96,15 @@ def transport_error(exc: httpx2.HTTPError, *, provider: str) -> ProviderUnavaila
     return ProviderUnavailable(f"{provider} {kind} ({type(exc).__name__})", provider=provider)
 
 
-def _backoff_hook(
-    policy: RetryPolicy, stats: CallStats | None
-) -> Callable[[Exception], bool | float]:
+def _backoff_hook(policy: RetryPolicy) -> Callable[[Exception], bool | float]:
     def hook(exc: Exception) -> bool | float:
         if isinstance(exc, UnattendedLimitReached):
             return False  # the allowance resets in hours; retrying would only hammer
         if isinstance(exc, RateLimited):
             if exc.retry_after is not None and exc.retry_after > policy.max_retry_after:
                 return False
-            if stats is not None:
-                stats.record_retry()
             return exc.retry_after if exc.retry_after is not None else True
-        if isinstance(exc, ProviderUnavailable):
-            if stats is not None:
-                stats.record_retry()
-            return True
-        return False
+        return isinstance(exc, ProviderUnavailable)
 
     return hook
 
@@ -129,13 +121,17 @@ def call_safely(
     anything that is not a transient failure goes straight up.
     """
     for attempt in stamina.retry_context(
-        on=_backoff_hook(policy, stats),
+        on=_backoff_hook(policy),
         attempts=policy.attempts,
         timeout=policy.timeout,
         wait_initial=policy.wait_initial,
         wait_max=policy.wait_max,
         wait_jitter=policy.wait_jitter,
     ):
+        # Counted when a retry is made, not when an attempt fails: the last
+        # failure before giving up is not followed by one.
+        if attempt.num > 1 and stats is not None:
+            stats.record_retry()
         with attempt:
             return fn()
     raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
