@@ -76,6 +76,12 @@ class RunRecord:
         with self._lock:
             self.errors.append({"where": where, "code": str(code), "message": str(message)})
 
+    def start_over(self) -> None:
+        """Forget what an abandoned attempt found (its calls and retries still count)."""
+        with self._lock:
+            self.counts.clear()
+            self.errors.clear()
+
 
 @dataclass(frozen=True)
 class ConnectionSnapshot:
@@ -168,6 +174,7 @@ def _run(
         except AuthExpired as exc:
             if rejected is None and token is not None:
                 rejected = token
+                record.start_over()  # the retry reads everything again
                 continue  # the bank refused a token that looked valid: refresh once
             record.error("auth", exc)
             connections.mark_status(ctx, snapshot.id, connections.STATUS_ERROR, exc.message)
