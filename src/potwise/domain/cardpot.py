@@ -1,0 +1,995 @@
+"""The credit-card pot rule: keep a Monzo pot equal to what is owed on some cards.
+
+This module is the rule's whole decision policy, as a pure function:
+:func:`decide_card_pot` takes snapshots of the cards, the pot and the
+current account, the rule's persisted :class:`CardPotState`, the amount
+already deposited today, the config and ``now``, and returns a
+:class:`CardPotDecision` (what to move, why, in plain English, and the state
+to persist). It reads no clock and does no I/O; the same inputs always give
+the same decision. Money is ``int`` pence in the user's signs: a card balance
+that is owed is negative, a charge is negative, a payment or refund positive.
+
+The policy
+----------
+* **Target** = what is owed over the rule's cards (:func:`owed_on_card`), each
+  card floored at zero on its own: a card in credit cannot pay another card's
+  bill. American Express: posted balance + pending charges (its balance leaves
+  them out); Barclaycard: posted balance only (pending already included);
+  Halifax / Lloyds group: ``credit_limit - available`` when both are known;
+  everyone else: the posted balance. Pending credits (refunds, payments)
+  never lower the target until they post.
+* **First run** (no state): bring the pot to the target at once, within the
+  limits, and record the card total.
+* **Pot above target**: withdraw the surplus at once, also during a cooldown,
+  which then ends. A withdrawal is at most the pot, so a pot never goes below
+  zero.
+* **Pot below target**: the part of the shortfall explained by *new card
+  spending* is deposited at once; an unexplained rest (a bill paid from the
+  pot, money taken out of it, a payment not yet visible on the card) starts a
+  cooldown (``cooldown_hours``) and nothing moves for it.
+* **During a cooldown**: with ``override_cooldown_on_spending`` new spending is
+  still deposited at once; once pot >= target the cooldown ends early; at or
+  after ``until`` (half-open: ``now >= until``) the shortfall computed from the
+  *live* inputs is deposited and the cooldown cleared.
+* **Limits**: every deposit is capped by ``max_transfer`` and by what is left
+  of ``max_per_day`` after ``moved_today``; a capped decision has
+  ``capped=True`` and reason ``capped_by_limit``, and the rest is carried to
+  the next run (no new cooldown for it). Withdrawals are not capped: they only
+  return the user's own money to the current account, and capping them would
+  leave a surplus locked in the pot.
+* **Not enough in the current account** for the (capped) deposit: nothing
+  moves (the current account is never drained, not even partly), ``notify``
+  carries a message the first time, and every later run retries; the state
+  remembers the notice until a deposit is possible again or nothing is owed.
+* **Pot deleted**: nothing moves, reason ``pot_deleted``, state unchanged.
+
+New spending
+------------
+New spending is read from the cards' transactions, not from balance moves, so
+a purchase and a payment landing in the same poll are told apart. The state
+remembers every transaction id it has seen (for ``SEEN_RETENTION``) and, for
+issuers whose owed figure includes pending charges (Amex, Barclaycard), the
+pending charges it counted. A card's new spending is::
+
+    max(0, unseen charges - counted pending charges that vanished)
+
+where a vanished pending charge is one no longer listed as pending nor posted
+under the same id. A pending charge that posts under a new id (possibly for a
+slightly different amount, e.g. a tip) therefore nets out, and is not counted
+twice; a cancelled authorisation nets out too. Pending charges of other
+issuers are not counted (their owed figure leaves them out) and not marked
+seen, so they count once, when they post. Transactions created more than
+``SEEN_RETENTION`` before ``now`` are never new. Spending that could not be
+deposited yet (limits, funds) is carried in the state as ``unfunded``.
+
+Whatever the detection concludes, a deposit is never more than the live
+shortfall (target - pot): a mistake in detecting spending can only change
+*when* money moves (at once or after the cooldown), never how much.
+
+State format (``CardPotState.to_dict()``, JSON-safe, version 1)::
+
+    {"version": 1, "pot_id": "...", "recorded_at": "<ISO 8601 UTC>",
+     "recorded_owed": 51899, "unfunded": 0, "funds_notified": false,
+     "cooldown": null | {"started_at": "...", "until": "...",
+                         "owed_at_start": 50000, "pot_at_start": 0},
+     "cards": {"<card account id>": {"seen": {"<tx id>": "<created_at ISO>"},
+                                     "pending_charges": {"<tx id>": 1899}}}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from potwise.domain.calendar import DEFAULT_TIMEZONE
+from potwise.domain.errors import CurrencyMismatch, DomainError
+from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.domain.money import Money
+
+__all__ = [
+    "CARD_POT_STATE_VERSION",
+    "MAX_COOLDOWN_HOURS",
+    "SEEN_RETENTION",
+    "Action",
+    "CardIssuer",
+    "CardMemory",
+    "CardPotConfig",
+    "CardPotDecision",
+    "CardPotState",
+    "CardSnapshot",
+    "Cooldown",
+    "CurrentAccountSnapshot",
+    "InvalidCardPotConfig",
+    "InvalidCardPotInput",
+    "InvalidCardPotState",
+    "PotSnapshot",
+    "Reason",
+    "card_issuer",
+    "decide_card_pot",
+    "owed_on_card",
+]
+
+CARD_POT_STATE_VERSION: Final = 1
+MAX_COOLDOWN_HOURS: Final = 72
+#: How long a seen transaction id is remembered. Longer than any pending →
+#: posted delay we know of (days), so a posting is never mistaken for new.
+SEEN_RETENTION: Final = timedelta(days=45)
+
+
+# -- errors ---------------------------------------------------------------------------
+
+
+class InvalidCardPotConfig(DomainError):
+    """A card-pot rule's config is invalid (limits, cooldown, ids)."""
+
+    code = "invalid_card_pot_config"
+
+
+class InvalidCardPotInput(DomainError):
+    """The snapshots given to the decision do not match the rule (wrong pot or cards)."""
+
+    code = "invalid_card_pot_input"
+
+
+class InvalidCardPotState(DomainError):
+    """A persisted card-pot state cannot be read (unknown version, bad fields)."""
+
+    code = "invalid_card_pot_state"
+
+
+# -- enums ----------------------------------------------------------------------------
+
+
+class Action(StrEnum):
+    DEPOSIT = "deposit"
+    WITHDRAW = "withdraw"
+    NONE = "none"
+
+
+class Reason(StrEnum):
+    """Stable reason codes: stored in run history and shown in the UI. Never rename."""
+
+    FIRST_RUN = "first_run"
+    IN_SYNC = "in_sync"
+    NEW_SPENDING = "new_spending"
+    SURPLUS = "surplus"
+    COOLDOWN_STARTED = "cooldown_started"
+    COOLDOWN_WAITING = "cooldown_waiting"
+    COOLDOWN_ENDED = "cooldown_ended"
+    COOLDOWN_EXPIRED = "cooldown_expired"
+    NO_COOLDOWN = "no_cooldown"
+    CARRIED_OVER = "carried_over"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    CAPPED_BY_LIMIT = "capped_by_limit"
+    DAILY_LIMIT_REACHED = "daily_limit_reached"
+    POT_DELETED = "pot_deleted"
+
+
+class CardIssuer(StrEnum):
+    """Issuers whose balances need their own reading (reference §8)."""
+
+    AMEX = "amex"
+    BARCLAYCARD = "barclaycard"
+    LLOYDS_GROUP = "lloyds_group"
+    OTHER = "other"
+
+
+_AMEX_BRANDS: Final = frozenset({"amex", "american-express", "americanexpress"})
+_BARCLAYCARD_BRANDS: Final = frozenset({"barclaycard"})
+_LLOYDS_BRANDS: Final = frozenset({"halifax", "lloyds", "bankofscotland", "bank-of-scotland"})
+_DISPLAY_NAMES: Final = {
+    CardIssuer.AMEX: "Amex",
+    CardIssuer.BARCLAYCARD: "Barclaycard",
+    CardIssuer.LLOYDS_GROUP: "Card",
+    CardIssuer.OTHER: "Card",
+}
+
+
+@lru_cache(maxsize=256)
+def card_issuer(provider_id: str) -> CardIssuer:
+    """Which issuer a TrueLayer provider id (``ob-amex``, ``uk-ob-barclaycard``) or
+    display name (``AMEX``) belongs to; anything unknown is ``OTHER``."""
+    brand = provider_id.strip().lower()
+    for prefix in ("uk-", "ob-", "oauth-", "cs-"):
+        brand = brand.removeprefix(prefix)
+    if brand in _AMEX_BRANDS:
+        return CardIssuer.AMEX
+    if brand in _BARCLAYCARD_BRANDS:
+        return CardIssuer.BARCLAYCARD
+    if brand in _LLOYDS_BRANDS:
+        return CardIssuer.LLOYDS_GROUP
+    return CardIssuer.OTHER
+
+
+#: Issuers whose owed figure includes pending charges (so pending charges are spending).
+_PENDING_COUNTS: Final = frozenset({CardIssuer.AMEX, CardIssuer.BARCLAYCARD})
+
+
+def _check_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int of minor units, not {type(value).__name__}")
+    return value
+
+
+def _check_aware(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime")
+    return value
+
+
+# -- inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardSnapshot:
+    """One card as seen now. ``balance`` is the posted balance in the user's view
+    (owed is negative). ``pending`` are the card's pending transactions;
+    ``posted`` its settled ones, at least those since the previous decision
+    (a few weeks is right). ``credit_limit``/``available`` are used for Lloyds
+    group cards only. ``name`` is shown in explanations (default: the issuer)."""
+
+    account_id: str
+    provider_id: str
+    currency: str
+    balance: int
+    pending: tuple[BankTransaction, ...] = ()
+    posted: tuple[BankTransaction, ...] = ()
+    name: str | None = None
+    credit_limit: int | None = None
+    available: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_int(self.balance, "card balance")
+
+
+@dataclass(frozen=True, slots=True)
+class PotSnapshot:
+    """The rule's pot: ``balance`` is never negative."""
+
+    pot_id: str
+    balance: int
+    currency: str
+    deleted: bool = False
+
+    def __post_init__(self) -> None:
+        if _check_int(self.balance, "pot balance") < 0:
+            raise InvalidCardPotInput(f"a pot balance cannot be negative, got {self.balance}")
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentAccountSnapshot:
+    """The current account deposits come from: its available balance now."""
+
+    available: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        _check_int(self.available, "available balance")
+
+
+@dataclass(frozen=True, slots=True)
+class CardPotConfig:
+    """A ``card_pot`` rule's config; amounts in pence. Validated on construction."""
+
+    pot_id: str
+    card_account_ids: tuple[str, ...]
+    cooldown_hours: int = 3
+    override_cooldown_on_spending: bool = True
+    max_transfer: int = 100_000
+    max_per_day: int = 300_000
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pot_id, str) or not self.pot_id:
+            raise InvalidCardPotConfig("pot_id is required")
+        ids = self.card_account_ids
+        if isinstance(ids, str) or not isinstance(ids, Sequence):
+            raise InvalidCardPotConfig("card_account_ids must be a list of account ids")
+        ids = tuple(ids)
+        if not ids:
+            raise InvalidCardPotConfig("choose at least one card")
+        if any(not isinstance(i, str) or not i for i in ids):
+            raise InvalidCardPotConfig("card_account_ids must be non-empty strings")
+        if len(set(ids)) != len(ids):
+            raise InvalidCardPotConfig("a card is listed twice")
+        object.__setattr__(self, "card_account_ids", ids)
+        hours = self.cooldown_hours
+        if isinstance(hours, bool) or not isinstance(hours, int):
+            raise InvalidCardPotConfig("cooldown_hours must be a whole number of hours")
+        if not 0 <= hours <= MAX_COOLDOWN_HOURS:
+            raise InvalidCardPotConfig(
+                f"cooldown_hours must be between 0 and {MAX_COOLDOWN_HOURS}, got {hours}"
+            )
+        if not isinstance(self.override_cooldown_on_spending, bool):
+            raise InvalidCardPotConfig("override_cooldown_on_spending must be true or false")
+        for name in ("max_transfer", "max_per_day"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise InvalidCardPotConfig(f"{name} must be a positive amount in pence")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CardPotConfig:
+        """Build from the API's ``config`` object; unknown keys are refused."""
+        known = {
+            "pot_id",
+            "card_account_ids",
+            "cooldown_hours",
+            "override_cooldown_on_spending",
+            "max_transfer",
+            "max_per_day",
+        }
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidCardPotConfig(f"unknown config field(s): {', '.join(unknown)}")
+        if "pot_id" not in data or "card_account_ids" not in data:
+            raise InvalidCardPotConfig("pot_id and card_account_ids are required")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON ``config`` object."""
+        return {
+            "pot_id": self.pot_id,
+            "card_account_ids": list(self.card_account_ids),
+            "cooldown_hours": self.cooldown_hours,
+            "override_cooldown_on_spending": self.override_cooldown_on_spending,
+            "max_transfer": self.max_transfer,
+            "max_per_day": self.max_per_day,
+        }
+
+
+# -- state ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cooldown:
+    """A wait before refilling an unexplained shortfall. ``owed_at_start`` and
+    ``pot_at_start`` are recorded for explanations only: at expiry the live
+    figures decide."""
+
+    started_at: datetime
+    until: datetime
+    owed_at_start: int
+    pot_at_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardMemory:
+    """What the rule remembers of one card: transaction ids seen (with their
+    ``created_at``, for pruning) and the pending charges it counted."""
+
+    seen: Mapping[str, datetime] = field(default_factory=dict)
+    pending_charges: Mapping[str, int] = field(default_factory=dict)
+    # The earliest time in `seen` (derived, not persisted): prune only when due.
+    oldest: datetime = field(default=datetime.max.replace(tzinfo=UTC), compare=False)
+
+    @classmethod
+    def of(cls, seen: Mapping[str, datetime], pending_charges: Mapping[str, int]) -> CardMemory:
+        """A memory with `oldest` worked out."""
+        oldest = min(seen.values(), default=datetime.max.replace(tzinfo=UTC))
+        return cls(seen=seen, pending_charges=pending_charges, oldest=oldest)
+
+
+def _remember(
+    prior: Mapping[str, datetime],
+    fresh: Iterable[BankTransaction],
+    pending_charges: Mapping[str, int],
+    horizon: datetime,
+) -> CardMemory:
+    """The prior ids still within the retention window, plus the fresh ones."""
+    seen = {k: v for k, v in prior.items() if v >= horizon}
+    for tx in fresh:
+        if tx.created_at >= horizon:
+            seen[tx.external_id] = tx.created_at
+    return CardMemory.of(seen, pending_charges)
+
+
+@dataclass(frozen=True, slots=True)
+class CardPotState:
+    """The rule's persisted state, written after every run (see the module docs)."""
+
+    pot_id: str
+    recorded_at: datetime
+    recorded_owed: int
+    cards: Mapping[str, CardMemory]
+    unfunded: int = 0
+    cooldown: Cooldown | None = None
+    funds_notified: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (version :data:`CARD_POT_STATE_VERSION`)."""
+        cooldown = self.cooldown
+        return {
+            "version": CARD_POT_STATE_VERSION,
+            "pot_id": self.pot_id,
+            "recorded_at": self.recorded_at.isoformat(),
+            "recorded_owed": self.recorded_owed,
+            "unfunded": self.unfunded,
+            "funds_notified": self.funds_notified,
+            "cooldown": None
+            if cooldown is None
+            else {
+                "started_at": cooldown.started_at.isoformat(),
+                "until": cooldown.until.isoformat(),
+                "owed_at_start": cooldown.owed_at_start,
+                "pot_at_start": cooldown.pot_at_start,
+            },
+            "cards": {
+                card_id: {
+                    "seen": {tx_id: at.isoformat() for tx_id, at in memory.seen.items()},
+                    "pending_charges": dict(memory.pending_charges),
+                }
+                for card_id, memory in self.cards.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CardPotState:
+        """Read what :meth:`to_dict` wrote; raises ``InvalidCardPotState`` otherwise."""
+        try:
+            version = data["version"]
+            if version != CARD_POT_STATE_VERSION:
+                raise InvalidCardPotState(f"unknown card-pot state version {version!r}")
+            raw_cooldown = data["cooldown"]
+            cooldown = (
+                None
+                if raw_cooldown is None
+                else Cooldown(
+                    started_at=_parse_time(raw_cooldown["started_at"]),
+                    until=_parse_time(raw_cooldown["until"]),
+                    owed_at_start=_state_int(raw_cooldown["owed_at_start"]),
+                    pot_at_start=_state_int(raw_cooldown["pot_at_start"]),
+                )
+            )
+            cards = {
+                str(card_id): CardMemory.of(
+                    seen={str(k): _parse_time(v) for k, v in raw["seen"].items()},
+                    pending_charges={
+                        str(k): _state_int(v) for k, v in raw["pending_charges"].items()
+                    },
+                )
+                for card_id, raw in data["cards"].items()
+            }
+            funds_notified = data["funds_notified"]
+            if not isinstance(funds_notified, bool):
+                raise InvalidCardPotState("funds_notified must be a boolean")
+            pot_id = data["pot_id"]
+            if not isinstance(pot_id, str):
+                raise InvalidCardPotState("pot_id must be a string")
+            return cls(
+                pot_id=pot_id,
+                recorded_at=_parse_time(data["recorded_at"]),
+                recorded_owed=_state_int(data["recorded_owed"]),
+                cards=cards,
+                unfunded=_state_int(data["unfunded"]),
+                cooldown=cooldown,
+                funds_notified=funds_notified,
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise InvalidCardPotState(f"unreadable card-pot state: {exc!r}") from None
+
+
+def _parse_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidCardPotState("times must be ISO 8601 strings")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise InvalidCardPotState(f"time without a timezone: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def _state_int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidCardPotState(f"expected whole pence, got {value!r}")
+    return value
+
+
+# -- decision -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardPotDecision:
+    """What to do now. ``amount`` > 0 unless ``action`` is ``none``; ``target`` is
+    what is owed (>= 0), ``pot_balance`` the pot before the move. ``notify`` is a
+    message to send now (once). ``new_state`` is what to persist after the move
+    is confirmed (None only when a rule whose pot was deleted has never run)."""
+
+    action: Action
+    amount: int
+    target: int
+    pot_balance: int
+    reason: Reason
+    capped: bool
+    notify: str | None
+    explanation: str
+    new_state: CardPotState | None
+    currency: str
+    new_spending: int = 0
+
+    @property
+    def cooldown_until(self) -> datetime | None:
+        """When the cooldown in force after this decision ends, if one is."""
+        state = self.new_state
+        if state is None or state.cooldown is None:
+            return None
+        return state.cooldown.until
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, for run history (the state included)."""
+        return {
+            "action": str(self.action),
+            "amount": self.amount,
+            "currency": self.currency,
+            "target": self.target,
+            "pot_balance": self.pot_balance,
+            "reason": str(self.reason),
+            "capped": self.capped,
+            "notify": self.notify,
+            "explanation": self.explanation,
+            "new_spending": self.new_spending,
+            "new_state": None if self.new_state is None else self.new_state.to_dict(),
+        }
+
+
+def _counts(tx: BankTransaction, currency: str) -> bool:
+    return tx.status != TransactionStatus.DECLINED and tx.currency == currency
+
+
+def _pending_parts(card: CardSnapshot) -> tuple[int, int]:
+    """(pending charges, pending credits) as positive pence, card currency only."""
+    charges = credits = 0
+    currency = card.currency
+    for tx in card.pending:
+        if tx.status == TransactionStatus.DECLINED or tx.currency != currency:
+            continue
+        if tx.amount < 0:
+            charges -= tx.amount
+        else:
+            credits += tx.amount
+    return charges, credits
+
+
+def owed_on_card(snapshot: CardSnapshot) -> int:
+    """Pence owed on one card now, pending charges included where the issuer's
+    balance leaves them out; never negative (a card in credit owes nothing).
+
+    Amex: posted + pending charges. Barclaycard: posted (pending already in).
+    Lloyds group: ``credit_limit - available`` when both are known, else posted.
+    Others: posted. Pending credits never lower the figure.
+    """
+    issuer = card_issuer(snapshot.provider_id)
+    charges = _pending_parts(snapshot)[0] if issuer is CardIssuer.AMEX else 0
+    return _owed(snapshot, issuer, charges)
+
+
+def _owed(card: CardSnapshot, issuer: CardIssuer, pending_charges: int) -> int:
+    if issuer is CardIssuer.AMEX:
+        return max(0, pending_charges - card.balance)
+    if (
+        issuer is CardIssuer.LLOYDS_GROUP
+        and card.credit_limit is not None
+        and card.available is not None
+    ):
+        return max(0, card.credit_limit - card.available)
+    return max(0, -card.balance)
+
+
+@dataclass(slots=True)
+class _CardView:
+    """One card's figures for this run (internal)."""
+
+    name: str
+    issuer: CardIssuer
+    owed: int
+    posted: int
+    pending_charges: int
+    pending_credits: int
+    spending: int
+
+
+def _fmt(pence: int, currency: str) -> str:
+    if currency == "GBP":  # the common case, without Money's validation
+        whole, frac = divmod(-pence if pence < 0 else pence, 100)
+        return f"{'-' if pence < 0 else ''}£{whole:,}.{frac:02d}"
+    return Money(pence, currency).format()
+
+
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+@lru_cache(maxsize=64)
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
+def _local(at: datetime, now: datetime, tz: str) -> str:
+    """``14:02`` (in ``tz``), with the date when it is not today's."""
+    zone = _zone(tz)
+    local = at.astimezone(zone)
+    text = f"{local.hour:02d}:{local.minute:02d}"
+    if local.date() == now.astimezone(zone).date():
+        return text
+    return f"{text} on {local.day} {_MONTHS[local.month - 1]}"
+
+
+def decide_card_pot(
+    config: CardPotConfig,
+    *,
+    cards: Sequence[CardSnapshot],
+    pot: PotSnapshot,
+    current: CurrentAccountSnapshot,
+    moved_today: int,
+    state: CardPotState | None,
+    now: datetime,
+    tz: str = DEFAULT_TIMEZONE,
+) -> CardPotDecision:
+    """Decide what the card-pot rule moves now (see the module docs for the policy).
+
+    ``cards`` must be exactly the rule's cards, ``pot`` its pot; all amounts in
+    one currency (else ``CurrencyMismatch``). ``moved_today`` is what this rule
+    has already deposited today (the caller decides the day, in the user's
+    timezone). ``now`` must be timezone-aware; ``tz`` only affects how times are
+    written in the explanation. Raises ``InvalidCardPotInput`` when the inputs do
+    not belong to the rule.
+    """
+    _check_aware(now, "now")
+    if now.tzinfo is not UTC:
+        now = now.astimezone(UTC)
+    _check_int(moved_today, "moved_today")
+    if moved_today < 0:
+        raise InvalidCardPotInput("moved_today cannot be negative")
+    if pot.pot_id != config.pot_id:
+        raise InvalidCardPotInput("the pot given is not the rule's pot")
+    currency = pot.currency
+    card_ids = config.card_account_ids
+    if len(cards) != len(card_ids) or (
+        cards[0].account_id != card_ids[0]
+        if len(cards) == 1
+        else {c.account_id for c in cards} != set(card_ids)
+    ):
+        raise InvalidCardPotInput("the cards given are not exactly the rule's cards")
+    for card in cards:
+        if card.currency != currency:
+            raise CurrencyMismatch(currency, card.currency)
+    if current.currency != currency:
+        raise CurrencyMismatch(currency, current.currency)
+
+    if state is not None and state.pot_id != config.pot_id:
+        state = None  # the rule now fills another pot: start afresh
+    first_run = state is None
+    pot_balance = pot.balance
+
+    # Keep the rule's card order for explanations.
+    if len(cards) > 1:
+        order = {card_id: i for i, card_id in enumerate(card_ids)}
+        cards = sorted(cards, key=lambda c: order[c.account_id])
+
+    horizon = now - SEEN_RETENTION
+    views: list[_CardView] = []
+    memories: dict[str, CardMemory] = {}
+    target = 0
+    spending = 0
+    for card in cards:
+        issuer = card_issuer(card.provider_id)
+        charges, credits = _pending_parts(card)
+        owed = _owed(card, issuer, charges)
+        target += owed
+        pending_counts = issuer in _PENDING_COUNTS
+        # Pending charges of issuers whose owed figure includes them.
+        counted_pending: dict[str, int] = {}
+        if pending_counts:
+            for tx in card.pending:
+                if tx.amount < 0 and _counts(tx, currency):
+                    counted_pending[tx.external_id] = -tx.amount
+
+        memory = None if state is None else state.cards.get(card.account_id)
+        if memory is None:
+            # First run: everything is in the target already. A card added to
+            # an existing rule: all it owes is new to the pot.
+            card_spending = 0 if state is None else owed
+            listed = card.posted + card.pending if pending_counts else card.posted
+            memory = _remember({}, listed, counted_pending, horizon)
+        else:
+            prior = memory.seen
+            new_txs = [tx for tx in card.posted if tx.external_id not in prior]
+            if pending_counts:
+                new_txs += [tx for tx in card.pending if tx.external_id not in prior]
+            unseen = 0
+            for tx in new_txs:
+                if tx.amount < 0 and tx.created_at >= horizon and _counts(tx, currency):
+                    unseen -= tx.amount
+            vanished = 0
+            posted_ids: set[str] | None = None
+            for tx_id, amount in memory.pending_charges.items():
+                if tx_id not in counted_pending:
+                    if posted_ids is None:
+                        posted_ids = {tx.external_id for tx in card.posted}
+                    if tx_id not in posted_ids:
+                        vanished += amount
+            card_spending = max(0, unseen - vanished)
+            if new_txs or memory.oldest < horizon or counted_pending != memory.pending_charges:
+                memory = _remember(prior, new_txs, counted_pending, horizon)
+        memories[card.account_id] = memory
+        spending += card_spending
+        views.append(
+            _CardView(
+                name=card.name or _DISPLAY_NAMES[issuer],
+                issuer=issuer,
+                owed=owed,
+                posted=-card.balance,
+                pending_charges=charges,
+                pending_credits=credits,
+                spending=card_spending,
+            )
+        )
+
+    if pot.deleted:
+        return CardPotDecision(
+            action=Action.NONE,
+            amount=0,
+            target=target,
+            pot_balance=pot_balance,
+            reason=Reason.POT_DELETED,
+            capped=False,
+            notify=None,
+            explanation=(
+                f"{_describe_cards(views, target, currency)}; the pot was deleted in the "
+                "Monzo app → paused, nothing moved"
+            ),
+            new_state=state,
+            currency=currency,
+            new_spending=spending,
+        )
+
+    cooldown = None if state is None else state.cooldown
+    unfunded = 0 if state is None else state.unfunded
+    notified = False if state is None else state.funds_notified
+    since = None if state is None else state.recorded_at
+    gap = target - pot_balance
+    hours = config.cooldown_hours
+
+    action = Action.NONE
+    amount = 0
+    want = 0  # what this run means to deposit before limits and funds
+    carry = 0  # of which, if not moved, is carried to the next run
+    capped = False
+    notify: str | None = None
+    clause: str
+    new_cooldown: Cooldown | None = None
+    short = _fmt(gap, currency) if gap > 0 else ""
+
+    if gap < 0:
+        action, amount = Action.WITHDRAW, -gap
+        reason = Reason.FIRST_RUN if first_run else Reason.SURPLUS
+        clause = f"pot is {_fmt(-gap, currency)} above what is owed"
+        if cooldown is not None:
+            clause += "; the cooldown ends"
+        clause += f" → withdraw {_fmt(-gap, currency)}"
+        if first_run:
+            clause = "first run: " + clause
+    elif gap == 0:
+        if first_run:
+            reason, clause = Reason.FIRST_RUN, "first run: already in sync, nothing to move"
+        elif cooldown is not None:
+            reason, clause = Reason.COOLDOWN_ENDED, "back in sync: the cooldown ends early"
+        else:
+            reason, clause = Reason.IN_SYNC, "in sync, nothing to move"
+    elif first_run:
+        reason, want, carry = Reason.FIRST_RUN, gap, gap
+        clause = f"first run: pot is {short} short → deposit {short}"
+    elif cooldown is not None and now >= cooldown.until:
+        reason, want, carry = Reason.COOLDOWN_EXPIRED, gap, gap
+        clause = (
+            f"the cooldown ended at {_local(cooldown.until, now, tz)}; "
+            f"pot is {short} short now → deposit {short}"
+        )
+    else:
+        # What explains the shortfall: spending detected now, then spending
+        # detected earlier that could not be deposited yet (limits, funds).
+        fresh = min(spending, gap)
+        carried = min(unfunded, gap - fresh)
+        since_text = "" if since is None else f" since {_local(since, now, tz)}"
+        if cooldown is not None and not config.override_cooldown_on_spending:
+            fresh = 0  # new spending waits for the cooldown like the rest
+        explained = fresh + carried
+        spent = _explain_spending(fresh, carried, since_text, currency)
+        if cooldown is not None:
+            if explained > 0:
+                reason = Reason.NEW_SPENDING if fresh else Reason.CARRIED_OVER
+                want = carry = explained
+                clause = f"{spent} → deposit {_fmt(explained, currency)}"
+                if explained < gap:
+                    new_cooldown = cooldown
+                    clause += (
+                        f"; waiting until {_local(cooldown.until, now, tz)} for the other "
+                        f"{_fmt(gap - explained, currency)} (cooldown)"
+                    )
+                else:
+                    clause += "; the cooldown ends"
+            else:
+                reason, new_cooldown = Reason.COOLDOWN_WAITING, cooldown
+                clause = f"pot is {short} short; cooldown"
+                if spending and not config.override_cooldown_on_spending:
+                    clause += (
+                        f" (new spending of {_fmt(min(spending, gap), currency)} waits too: "
+                        "the override is off)"
+                    )
+                clause += (
+                    f" since {_local(cooldown.started_at, now, tz)} → waiting until "
+                    f"{_local(cooldown.until, now, tz)}"
+                )
+        else:
+            unexplained = gap - explained
+            if unexplained > 0 and hours == 0:
+                reason = (
+                    Reason.NEW_SPENDING
+                    if fresh
+                    else Reason.CARRIED_OVER
+                    if carried
+                    else Reason.NO_COOLDOWN
+                )
+                want = carry = gap
+                clause = f"pot is {short} short"
+                if explained:
+                    clause += f" ({spent})"
+                clause += f"; no cooldown is set → deposit {short}"
+            elif explained > 0:
+                reason = Reason.NEW_SPENDING if fresh else Reason.CARRIED_OVER
+                want = carry = explained
+                clause = f"{spent} → deposit {_fmt(explained, currency)}"
+                if unexplained > 0:
+                    new_cooldown = Cooldown(
+                        started_at=now,
+                        until=now + timedelta(hours=hours),
+                        owed_at_start=target,
+                        pot_at_start=pot_balance,
+                    )
+                    clause += (
+                        f"; the other {_fmt(unexplained, currency)} is not new spending "
+                        f"(a bill paid or money taken from the pot?) → cooldown until "
+                        f"{_local(new_cooldown.until, now, tz)}"
+                    )
+            else:
+                reason = Reason.COOLDOWN_STARTED
+                new_cooldown = Cooldown(
+                    started_at=now,
+                    until=now + timedelta(hours=hours),
+                    owed_at_start=target,
+                    pot_at_start=pot_balance,
+                )
+                clause = (
+                    f"pot is {short} short with no new card spending{since_text} "
+                    "(a bill paid or money taken from the pot?) → cooldown, waiting until "
+                    f"{_local(new_cooldown.until, now, tz)} before topping up"
+                )
+
+    if want > 0:
+        room = config.max_per_day - moved_today
+        limit = min(config.max_transfer, room)
+        amount = min(want, limit) if limit > 0 else 0
+        capped = amount < want
+        if amount <= 0:
+            amount = 0
+            reason = Reason.DAILY_LIMIT_REACHED
+            clause += (
+                f"; but today's limit of {_fmt(config.max_per_day, currency)} is used up "
+                f"({_fmt(moved_today, currency)} moved today) → nothing moves until tomorrow"
+            )
+        elif current.available < amount:
+            notify_text = (
+                f"Not enough in your current account to top up the card pot: "
+                f"{_fmt(amount, currency)} is needed and "
+                f"{_fmt(current.available, currency)} is available. "
+                "potwise will try again on every run."
+            )
+            clause += (
+                f"; but the current account has only {_fmt(current.available, currency)} "
+                "available → nothing moves (retrying every run)"
+            )
+            amount = 0
+            capped = False
+            reason = Reason.INSUFFICIENT_FUNDS
+            if not notified:
+                notify = notify_text
+            notified = True
+        else:
+            action = Action.DEPOSIT
+            notified = False
+            if capped:
+                reason = Reason.CAPPED_BY_LIMIT
+                which = (
+                    f"the {_fmt(config.max_transfer, currency)} per-transfer limit"
+                    if config.max_transfer <= room
+                    else f"the {_fmt(config.max_per_day, currency)} daily limit"
+                )
+                clause += (
+                    f"; capped by {which} → deposit {_fmt(amount, currency)} now, "
+                    f"{_fmt(want - amount, currency)} on later runs"
+                )
+    elif gap <= 0:
+        notified = False
+
+    if action is Action.DEPOSIT:
+        carry -= amount
+    unfunded_next = max(0, carry) if gap > 0 else 0
+
+    new_state = CardPotState(
+        pot_id=config.pot_id,
+        recorded_at=now,
+        recorded_owed=target,
+        cards=memories,
+        unfunded=unfunded_next,
+        cooldown=new_cooldown,
+        funds_notified=notified,
+    )
+    explanation = (
+        f"{_describe_cards(views, target, currency)}; pot holds {_fmt(pot_balance, currency)}; "
+        f"{clause}"
+    )
+    return CardPotDecision(
+        action=action,
+        amount=amount,
+        target=target,
+        pot_balance=pot_balance,
+        reason=reason,
+        capped=capped,
+        notify=notify,
+        explanation=explanation,
+        new_state=new_state,
+        currency=currency,
+        new_spending=spending,
+    )
+
+
+def _explain_spending(fresh: int, carried: int, since_text: str, currency: str) -> str:
+    parts = []
+    if fresh:
+        parts.append(f"new spending of {_fmt(fresh, currency)}{since_text}")
+    if carried:
+        parts.append(f"{_fmt(carried, currency)} still to deposit from earlier runs")
+    return " and ".join(parts)
+
+
+def _describe_card(view: _CardView, currency: str) -> str:
+    if view.issuer is CardIssuer.LLOYDS_GROUP and view.owed != max(0, view.posted):
+        text = f"{view.name} owes {_fmt(view.owed, currency)} (credit limit minus available)"
+    elif view.owed == 0 and view.posted < 0:
+        text = f"{view.name} is {_fmt(-view.posted, currency)} in credit and owes nothing"
+    elif view.issuer is CardIssuer.AMEX and view.pending_charges:
+        text = (
+            f"{view.name} owes {_fmt(view.owed, currency)} ({_fmt(view.posted, currency)} "
+            f"posted + {_fmt(view.pending_charges, currency)} pending)"
+        )
+    elif view.issuer is CardIssuer.BARCLAYCARD and view.pending_charges:
+        text = (
+            f"{view.name} owes {_fmt(view.owed, currency)} (pending "
+            f"{_fmt(view.pending_charges, currency)} already in the balance)"
+        )
+    else:
+        text = f"{view.name} owes {_fmt(view.owed, currency)}"
+    if view.pending_credits and view.issuer is not CardIssuer.BARCLAYCARD:
+        text += f" (pending credits of {_fmt(view.pending_credits, currency)} count once posted)"
+    return text
+
+
+def _describe_cards(views: Iterable[_CardView], target: int, currency: str) -> str:
+    parts = [_describe_card(view, currency) for view in views]
+    if len(parts) == 1:
+        return parts[0]
+    return "; ".join(parts) + f"; together {_fmt(target, currency)}"
