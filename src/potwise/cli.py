@@ -28,6 +28,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
+automations_app = typer.Typer(help="Money-moving rules.", no_args_is_help=True)
+app.add_typer(automations_app, name="automations")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
@@ -68,9 +70,12 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     import uvicorn
 
     from potwise.jobs.scheduler import build_scheduler
+    from potwise.services.automations import executor
     from potwise.web.app import create_app
 
     web = create_app(settings)
+    # Money moves left open by a crash or a lost answer are finished first, exactly once.
+    executor.reconcile(web.state.connections)
     scheduler = build_scheduler(web.state.connections, blocking=False) if with_scheduler else None
     if scheduler is not None:
         scheduler.start()
@@ -96,10 +101,14 @@ def serve(
 def worker() -> None:
     """Run the scheduled jobs only (for deployments with separate web processes)."""
     from potwise.jobs.scheduler import build_scheduler
+    from potwise.services.automations import executor, triggers
 
     settings = _settings()
     _migrate(settings)
-    scheduler = build_scheduler(_context(settings), blocking=True)
+    ctx = _context(settings)
+    triggers.install(ctx, triggers.run_inline)
+    executor.reconcile(ctx)
+    scheduler = build_scheduler(ctx, blocking=True)
     console.print("potwise worker running; Ctrl+C stops it.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
@@ -241,6 +250,100 @@ def sync(
     failed = [r for r in results if r.status == "failed"]
     if failed or len(results) < len(due):
         raise Failure(f"{len(failed) or len(due) - len(results)} of {len(due)} syncs failed")
+
+
+@automations_app.command("list")
+def automations_list() -> None:
+    """Show every rule with its status and last run."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from potwise.db.models import Automation, User
+    from potwise.services.automations import pause
+
+    settings = _settings()
+    _migrate(settings)
+    ctx = _context(settings)
+    with ctx.session_factory() as db:
+        rows = db.execute(
+            select(Automation, User.email)
+            .join(User, User.id == Automation.user_id)
+            .order_by(User.email, Automation.created_at)
+        ).all()
+        paused = pause.globally_paused(db)
+    if paused:
+        console.print("[bold]All automations are paused on this server.[/bold]")
+    table = Table(title="Automations")
+    for column in ("id", "user", "kind", "name", "enabled", "status", "last run"):
+        table.add_column(column)
+    for rule, email in rows:
+        table.add_row(
+            rule.id,
+            email,
+            rule.kind,
+            rule.name,
+            "yes" if rule.enabled else "no",
+            rule.status + (f" ({rule.status_reason})" if rule.status_reason else ""),
+            rule.last_run_at.strftime("%Y-%m-%d %H:%M") if rule.last_run_at else "never",
+        )
+    console.print(table)
+
+
+@automations_app.command("run")
+def automations_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Explain what would move; move nothing.")
+    ] = False,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule (its id).")] = None,
+) -> None:
+    """Run every enabled rule now (or one), and print what each decided and why."""
+    from potwise.services.automations import executor, runner
+
+    settings = _settings()
+    _migrate(settings)
+    ctx = _context(settings)
+    if not dry_run:
+        executor.reconcile(ctx)
+    ids = [rule] if rule else runner.rules_touching(ctx)
+    if not ids:
+        console.print("No enabled rules.")
+        return
+    failed = 0
+    for rule_id in ids:
+        outcome = runner.run_rule(ctx, rule_id, trigger="cli", dry_run=dry_run)
+        moved = ", ".join(
+            f"{t.direction} {t.amount / 100:.2f} {t.currency}" for t in outcome.transfers
+        )
+        console.print(f"[bold]{rule_id}[/bold] {outcome.run.status}: {outcome.run.explanation}")
+        if moved:
+            console.print(f"  {'would move' if dry_run else 'moved'}: {moved}")
+        failed += outcome.run.status == "failed"
+    if failed:
+        raise Failure(f"{failed} rule run(s) failed")
+
+
+@automations_app.command("pause")
+def automations_pause() -> None:
+    """Stop every money move on this server at once (previews still work)."""
+    from potwise.services.automations import pause
+
+    settings = _settings()
+    _migrate(settings)
+    with _context(settings).session_factory() as db:
+        pause.set_global_pause(db, True)
+    console.print("All automations are paused. `potwise automations resume` starts them again.")
+
+
+@automations_app.command("resume")
+def automations_resume() -> None:
+    """Let automations move money again after a pause."""
+    from potwise.services.automations import pause
+
+    settings = _settings()
+    _migrate(settings)
+    with _context(settings).session_factory() as db:
+        pause.set_global_pause(db, False)
+    console.print("Automations resumed.")
 
 
 @keys_app.command("rotate")

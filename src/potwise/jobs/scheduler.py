@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from potwise.banks.errors import BankError
 from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
+from potwise.services.automations import triggers
 from potwise.services.connections import ConnectionsContext
 from potwise.services.sync import engine
 
@@ -24,6 +25,7 @@ log = get_logger(__name__)
 HOUSEKEEPING_MINUTES = 60
 APPROVAL_POLL_SECONDS = 60
 SYNC_WORKERS = 8
+AUTOMATION_MINUTES = 5
 
 
 def run_housekeeping(ctx: ConnectionsContext) -> None:
@@ -53,6 +55,11 @@ def poll_approvals(ctx: ConnectionsContext) -> None:
             log.warning(
                 "scheduler.approval_check_failed", connection_id=connection_id, error=exc.code
             )
+
+
+def run_due_automations(ctx: ConnectionsContext) -> None:
+    """Rules whose cooldown ran out, or that wait for funds, are looked at again."""
+    triggers.run_due(ctx)
 
 
 def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler:
@@ -87,6 +94,14 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
         seconds=APPROVAL_POLL_SECONDS,
         id="monzo-approvals",
         next_run_time=now + timedelta(seconds=5),
+        **common,
+    )
+    scheduler.add_job(
+        run_due_automations,
+        "interval",
+        minutes=AUTOMATION_MINUTES,
+        id="automations",
+        next_run_time=now + timedelta(seconds=30),
         **common,
     )
     log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from potwise.domain.errors import DomainError
 from potwise.logs import get_logger
 from potwise.services import leases, oauth_state
 from potwise.services.errors import InvalidInput, NotFound
+from potwise.services.events import EventBus
 from potwise.services.gateway import TRUELAYER_SCOPES, BankGateway, ClientCredentials
 from potwise.services.vault import Vault
 from potwise.settings import Settings
@@ -62,6 +63,7 @@ class ConnectionsContext:
     vault: Vault
     gateway: BankGateway
     session_factory: sessionmaker[Session]
+    events: EventBus = field(default_factory=EventBus)
 
     @property
     def secret_key(self) -> str:

@@ -24,7 +24,15 @@ class TransactionsChanged:
     source: str  # "webhook" or "sync"
 
 
-Handler = Callable[[TransactionsChanged], None]
+@dataclass(frozen=True)
+class SyncFinished:
+    user_id: str
+    connection_id: str
+    trigger: str
+
+
+Event = TransactionsChanged | SyncFinished
+Handler = Callable[[Event], None]
 
 
 class EventBus:
@@ -36,7 +44,7 @@ class EventBus:
         with self._lock:
             self._handlers.append(handler)
 
-    def publish(self, event: TransactionsChanged) -> None:
+    def publish(self, event: Event) -> None:
         with self._lock:
             handlers = list(self._handlers)
         for handler in handlers:

@@ -23,8 +23,8 @@ from potwise import __version__
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.logs import get_logger
 from potwise.services.auth import AuthPolicy
+from potwise.services.automations import triggers
 from potwise.services.connections import build_context
-from potwise.services.events import EventBus
 from potwise.settings import Settings
 from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
@@ -109,8 +109,9 @@ def create_app(
     app.state.connections = build_context(
         settings, app.state.session_factory, transport=bank_transport
     )
-    app.state.events = EventBus()
+    app.state.events = app.state.connections.events
     app.state.background = background
+    triggers.install(app.state.connections, background.submit)
     csp = page_csp(settings)
     templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
     templates.env.filters["money"] = format_money

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Connection, Pot, SyncRun, Transaction
+from potwise.db.models import Account, Automation, Connection, Pot, SyncRun, Transaction
 from tests.integration.conftest import SignedIn
 
 # Every API route that takes an object id, and which of Alice's objects to aim it at.
@@ -20,6 +20,12 @@ ID_ROUTES = {
     ("POST", "/api/v1/connections/{connection_id}/approval"): "connection",
     ("POST", "/api/v1/connections/{connection_id}/sync"): "connection",
     ("GET", "/api/v1/accounts/{account_id}"): "account",
+    ("GET", "/api/v1/automations/{automation_id}"): "automation",
+    ("PATCH", "/api/v1/automations/{automation_id}"): "automation",
+    ("DELETE", "/api/v1/automations/{automation_id}"): "automation",
+    ("POST", "/api/v1/automations/{automation_id}/preview"): "automation",
+    ("POST", "/api/v1/automations/{automation_id}/run"): "automation",
+    ("GET", "/api/v1/automations/{automation_id}/runs"): "automation",
 }
 # Path parameters that name no user's object (a provider, a webhook's own secret).
 NOT_IDS = {"provider", "secret"}
@@ -27,6 +33,7 @@ NOT_IDS = {"provider", "secret"}
 ID_QUERIES = (
     "/api/v1/transactions?account_id={account}",
     "/api/v1/sync/runs?connection_id={connection}",
+    "/api/v1/transfers?automation_id={automation}",
 )
 # Page routes that act on an id.
 PAGE_ROUTES = (
@@ -80,12 +87,32 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         )
     )
     db.add(SyncRun(user_id=alice.user_id, connection_id=connection.id, trigger="manual"))
+    card = Account(
+        user_id=alice.user_id,
+        connection_id=connection.id,
+        external_id="card_alice",
+        provider="ob-amex",
+        kind="credit_card",
+        name="Alice's Amex",
+        currency="GBP",
+        balance=-5000,
+    )
+    db.add(card)
+    db.flush()
+    rule = Automation(
+        user_id=alice.user_id,
+        kind="card_pot",
+        name="Alice's card pot",
+        config={"pot_id": "x", "card_account_ids": [card.id]},
+    )
+    db.add(rule)
     db.commit()
     return {
         "token": token,
         "session": sessions[0]["id"],
         "connection": connection.id,
         "account": account.id,
+        "automation": rule.id,
     }
 
 
@@ -104,7 +131,8 @@ def test_bob_gets_404_for_every_one_of_alices_ids(
     ids = _alice_objects(alice, db)
     for (method, path), kind in ID_ROUTES.items():
         url = re.sub(r"{\w+}", ids[kind], path)
-        response = bob.client.request(method, url)
+        body = {} if method in {"PATCH", "PUT"} else None
+        response = bob.client.request(method, url, json=body)
         assert response.status_code == 404, (method, url, response.text)
         assert response.json()["error"]["code"] == "not_found"
     for template in ID_QUERIES:
@@ -135,6 +163,7 @@ def test_lists_only_show_the_callers_own_things(
         "/api/v1/pots",
         "/api/v1/transactions",
         "/api/v1/sync/runs",
+        "/api/v1/automations",
     ):
         assert bob.client.get(path).json()["items"] == [], path
         assert alice.client.get(path).json()["items"] != [], path

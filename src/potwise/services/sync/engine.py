@@ -38,6 +38,7 @@ from potwise.logs import get_logger
 from potwise.services import connections, leases
 from potwise.services.connections import ConnectionsContext
 from potwise.services.errors import NotFound
+from potwise.services.events import SyncFinished
 from potwise.services.sync import budget, store
 
 log = get_logger(__name__)
@@ -92,6 +93,14 @@ class ConnectionSnapshot:
     full_history_until: datetime | None
     synced_before: bool
     status: str
+    # A light refresh for a decision: balances (and pending items) only,
+    # optionally of some accounts; no transaction history, no account lists
+    # when the accounts are already known.
+    balances_only: bool = False
+    only_accounts: frozenset[str] | None = None
+
+    def wanted(self, external_id: str) -> bool:
+        return self.only_accounts is None or external_id in self.only_accounts
 
     @property
     def scope(self) -> store.Scope:
@@ -119,11 +128,15 @@ def sync_connection(
     *,
     trigger: str = "manual",
     psu_ip: str | None = None,
+    balances_only: bool = False,
+    only_accounts: set[str] | None = None,
 ) -> SyncRun:
     """Sync one connection now and return its recorded run.
 
     `psu_ip` is the address of the person who asked (a page load or a
     button); it is only ever sent to TrueLayer when the user is present.
+    `balances_only` (optionally for `only_accounts`, by the bank's ids)
+    refreshes just balances and pending items, for an automation's decision.
     """
     factory = ctx.session_factory
     with leases.held(factory, f"sync:{connection_id}", SYNC_LEASE_TTL) as owner:
@@ -141,6 +154,8 @@ def sync_connection(
                 full_history_until=connection.full_history_until,
                 synced_before=connection.last_synced_at is not None,
                 status=connection.status,
+                balances_only=balances_only,
+                only_accounts=frozenset(only_accounts) if only_accounts is not None else None,
             )
             run = SyncRun(user_id=connection.user_id, connection_id=connection.id, trigger=trigger)
             db.add(run)
@@ -155,7 +170,14 @@ def sync_connection(
             record.error("internal", exc)
             _finish(ctx, run_id, snapshot, record, "failed")
             raise
-        return _finish(ctx, run_id, snapshot, record, status)
+        run = _finish(ctx, run_id, snapshot, record, status)
+    # Announced once the lease is released, so whoever reacts (the automations)
+    # can refresh this connection's balances themselves.
+    if run.status in {"succeeded", "partial"} and not balances_only:
+        ctx.events.publish(
+            SyncFinished(user_id=run.user_id, connection_id=connection_id, trigger=trigger)
+        )
+    return run
 
 
 def _run(
@@ -224,7 +246,7 @@ def _finish(
         run.errors = list(record.errors)
         run.api_calls = record.stats.calls
         run.retries = record.stats.retries
-        if status in {"succeeded", "partial"}:
+        if status in {"succeeded", "partial"} and not snapshot.balances_only:
             connection = db.get(Connection, snapshot.id)
             if connection is not None:
                 connection.last_synced_at = finished
@@ -374,6 +396,8 @@ def _sync_monzo(
             record.add("pots", store.upsert_pots(db, snapshot.scope, pots, ids, now))
             db.commit()
         record.add("balances")
+        if snapshot.balances_only:
+            return
         cursor = _cursor(ctx, account_id)
         earliest = None if full_history else now - RECENT_HISTORY
         since = cursor if cursor is not None else earliest
@@ -390,7 +414,7 @@ def _sync_monzo(
         _mark_synced(ctx, account_id, now)
 
     # Closed accounts keep their history but have nothing new to say.
-    live = [a for a in accounts if not a.closed]
+    live = [a for a in accounts if not a.closed and snapshot.wanted(a.external_id)]
     _per_account(live, one, record, lambda a: f"account {a.external_id}")
 
 
@@ -493,7 +517,10 @@ def _truelayer_plan(
     """Spend calls where they matter most: card balances and pending items first
     (the card-pot rule needs them), transactions next, everything else last."""
     known = _known_accounts(ctx, snapshot)
-    if not snapshot.synced_before or spender.attended or not known:
+    relist = not known or (
+        not snapshot.balances_only and (not snapshot.synced_before or spender.attended)
+    )
+    if relist:
         cards = spender.call("cards", client.cards)
         bank_accounts = spender.call("accounts", client.accounts)
         listed = [*cards, *bank_accounts]
@@ -587,12 +614,15 @@ def _truelayer_plan(
     def label(a: BankAccount) -> str:
         return f"account {a.external_id}"
 
+    cards = [a for a in cards if snapshot.wanted(a.external_id)]
+    banks = [a for a in banks if snapshot.wanted(a.external_id)]
+    stages: list[tuple[Callable[[BankAccount], None], list[BankAccount]]] = [
+        (balance_and_pending, [*cards, *banks])
+    ]
+    if not snapshot.balances_only:
+        stages += [(transactions, [*cards, *banks]), (extras, banks)]
     # Deferred is raised out of the pool once the allowance is spent; stop there.
-    for stage, accounts in (
-        (balance_and_pending, [*cards, *banks]),
-        (transactions, [*cards, *banks]),
-        (extras, banks),
-    ):
+    for stage, accounts in stages:
         _per_account_deferrable(accounts, stage, record, label)
 
 
@@ -660,6 +690,42 @@ def due_connection_ids(ctx: ConnectionsContext, user_id: str | None = None) -> l
         if user_id is not None:
             statement = statement.where(Connection.user_id == user_id)
         return list(db.scalars(statement.order_by(Connection.created_at)))
+
+
+def refresh_balances(
+    ctx: ConnectionsContext,
+    connection_id: str,
+    *,
+    account_external_ids: set[str] | None = None,
+    psu_ip: str | None = None,
+) -> datetime | None:
+    """Fetch live balances and pending items for a decision.
+
+    Returns None when they were refreshed live; otherwise (bank down,
+    allowance spent, another sync busy) the time of the oldest synced balance
+    that will stand in for them — the caller decides whether that is fresh
+    enough and says so.
+    """
+    run = sync_connection(
+        ctx,
+        connection_id,
+        trigger="automation",
+        psu_ip=psu_ip,
+        balances_only=True,
+        only_accounts=account_external_ids,
+    )
+    if run.status == "succeeded":
+        return None
+    with ctx.session_factory() as db:
+        statement = select(Account.balance_at).where(
+            Account.connection_id == connection_id, Account.closed.is_(False)
+        )
+        if account_external_ids is not None:
+            statement = statement.where(Account.external_id.in_(account_external_ids))
+        times = list(db.scalars(statement))
+    if not times or any(t is None for t in times):
+        return datetime.min.replace(tzinfo=UTC)
+    return min(t for t in times if t is not None)
 
 
 # Calls every unattended TrueLayer sync needs at least, per account or card.

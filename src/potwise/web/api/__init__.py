@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from potwise.web.api import auth, connections, health, mirror
+from potwise.web.api import auth, automations, connections, health, mirror
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
+router.include_router(automations.router)
