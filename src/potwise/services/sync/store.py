@@ -2,7 +2,8 @@
 
 Every row is keyed by (connection_id, external_id), so running the same sync
 twice changes nothing. Inserts go in batches through the dialect's
-`INSERT ... ON CONFLICT DO UPDATE` (SQLite and PostgreSQL alike).
+`INSERT ... ON CONFLICT DO UPDATE` (SQLite and PostgreSQL alike), one cached
+statement executed with many parameter sets.
 """
 
 from __future__ import annotations
@@ -63,15 +64,18 @@ def _upsert(
     update_columns: Iterable[str],
     conflict: Sequence[str] = ("connection_id", "external_id"),
 ) -> None:
-    columns = list(update_columns)
+    if not rows:
+        return
+    # One parameterised statement run with many parameter sets (executemany): it is
+    # compiled once and cached, where a multi-row VALUES list was compiled afresh for
+    # every batch (a bind parameter per cell), which cost more than the inserting.
+    insert = _insert(db, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={name: getattr(insert.excluded, name) for name in update_columns},
+    )
     for start in range(0, len(rows), BATCH_SIZE):
-        chunk = rows[start : start + BATCH_SIZE]
-        statement = _insert(db, table).values(list(chunk))
-        statement = statement.on_conflict_do_update(
-            index_elements=list(conflict),
-            set_={name: getattr(statement.excluded, name) for name in columns},
-        )
-        db.execute(statement)
+        db.execute(statement, list(rows[start : start + BATCH_SIZE]))
 
 
 @dataclass(frozen=True)
