@@ -573,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"cpu {_median(again, 'cpu_s'):.3f} s"
         )
     if "ingest" in wanted:
-        n = 10_000 if quick else 100_000
+        n = 5_000 if quick else 100_000
         log(f"ingestion of {n:,} transactions")
         ingest = bench_ingest(rounds, n)
         for key, value in ingest.items():
@@ -582,7 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{statistics.median(value['update']):,.0f} rows/s re-upsert (target >= 20,000)"
             )
     if "many" in wanted:
-        users = args.users or (20 if quick else 1000)
+        users = args.users or (10 if quick else 1000)
         workers = args.workers or sync_engine_workers()
         log(f"{users} users in one scheduled cycle")
         many = bench_many(users, 50, workers, CARDS)
