@@ -99,6 +99,7 @@ def test_keyboard_focus_is_visible_on_links_and_buttons(page: Page, account: Acc
         ("link", "Accounts"),
         ("link", "Transactions"),
         ("link", "Connections"),
+        ("link", "Automations"),
         ("link", "Settings"),
         ("button", "Switch to dark theme"),
         ("button", "Sign out"),
