@@ -34,7 +34,7 @@ def test_a_new_monzo_transaction_arrives_by_webhook_without_a_sync(
         )
         app = create_app(settings, engine=engine)
         app.state.connections.gateway.retry = FAST_RETRY
-        seen: list[TransactionsChanged] = []
+        seen: list[object] = []
         app.state.events.subscribe(seen.append)
         with serve(app, port) as url, httpx2.Client(base_url=url, timeout=60) as browser:
             browser.post(
@@ -76,7 +76,10 @@ def test_a_new_monzo_transaction_arrives_by_webhook_without_a_sync(
             assert found is not None, "the webhook never arrived"
             assert found.amount == -675
             assert found.status == "pending"
-            assert any(found.id in event.transaction_ids for event in seen)
+            assert any(
+                isinstance(event, TransactionsChanged) and found.id in event.transaction_ids
+                for event in seen
+            )
             runs = browser.get("/api/v1/sync/runs").json()["items"]
             assert len(runs) == 1  # it came by webhook, not by another sync
 
