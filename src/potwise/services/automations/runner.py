@@ -225,7 +225,11 @@ def _evaluate(
     explanation = decision.explanation
     if scene.data_as_of is not None:
         local = scene.data_as_of.astimezone(ZoneInfo(scene.timezone))
-        explanation = f"Based on data from {local:%H:%M} (a bank was unreachable). {explanation}"
+        explanation = (
+            f"Based on data from {local:%H:%M}: live balances could not be fetched just now "
+            "(a bank did not answer, or its daily allowance of background refreshes is "
+            f"spent). {explanation}"
+        )
     inputs = _inputs_summary(scene)
     if dry_run:
         return _preview(ctx, automation_id, trigger, scene, decision, explanation, inputs)
