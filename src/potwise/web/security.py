@@ -93,6 +93,25 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def open_session(
+    request: Request,
+    response: Response,
+    db: Session,
+    policy: auth.AuthPolicy,
+    settings: Settings,
+    user: User,
+) -> None:
+    """Start a browser session for `user` and put its cookie on `response`."""
+    _, raw = auth.create_session(
+        db,
+        policy,
+        user,
+        user_agent=request.headers.get("user-agent"),
+        ip_address=client_address(request),
+    )
+    set_session_cookie(response, settings, raw)
+
+
 def set_session_cookie(response: Response, settings: Settings, raw_token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,

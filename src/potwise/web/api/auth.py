@@ -25,7 +25,7 @@ from potwise.web.security import (
     Policy,
     clear_session_cookie,
     client_address,
-    set_session_cookie,
+    open_session,
 )
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -57,14 +57,7 @@ def login(
         password=body.password,
         client_address=client_address(request),
     )
-    _, raw = auth.create_session(
-        db,
-        policy,
-        user,
-        user_agent=request.headers.get("user-agent"),
-        ip_address=client_address(request),
-    )
-    set_session_cookie(response, settings, raw)
+    open_session(request, response, db, policy, settings, user)
     return UserEnvelope(user=_user_out(user))
 
 

@@ -18,7 +18,7 @@ from potwise.web.security import (
     Policy,
     clear_session_cookie,
     client_address,
-    set_session_cookie,
+    open_session,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -142,15 +142,8 @@ def login_submit(
             registration_open=auth.registration_is_open(db, policy),
             email=email,
         )
-    _, raw = auth.create_session(
-        db,
-        policy,
-        user,
-        user_agent=request.headers.get("user-agent"),
-        ip_address=client_address(request),
-    )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, settings, raw)
+    open_session(request, response, db, policy, settings, user)
     return response
 
 
@@ -194,15 +187,8 @@ def register_submit(
         user = auth.register(db, policy, email=email, password=password)
     except DomainError as exc:
         return again(exc.message, 403 if exc.code == "registration_closed" else 400)
-    _, raw = auth.create_session(
-        db,
-        policy,
-        user,
-        user_agent=request.headers.get("user-agent"),
-        ip_address=client_address(request),
-    )
     response = RedirectResponse("/?flash=welcome", status_code=303)
-    set_session_cookie(response, settings, raw)
+    open_session(request, response, db, policy, settings, user)
     return response
 
 
