@@ -16,15 +16,33 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from potwise.db import migrate
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.db.models import Base
+from potwise.services import passwords
 from potwise.settings import Settings, load_settings
 
 PG_URL = os.environ.get("POTWISE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheaper_password_hashing() -> Iterator[None]:
+    """Argon2id at production cost takes ~0.2 s a hash, and the suite signs in
+    hundreds of users; tests use a cheaper Argon2id profile (the same code path).
+    The rehash-on-login test still sees its older, weaker hash upgraded."""
+    fast = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=16 * 1024, parallelism=1),))
+    saved = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = fast
+    passwords._DUMMY_HASH = fast.hash("potwise-dummy-password-for-timing")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = saved
+
+
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
