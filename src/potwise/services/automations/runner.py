@@ -20,6 +20,7 @@ from potwise.db.models import (
     AutomationRun,
     Connection,
     Pot,
+    SyncRun,
     Transaction,
     Transfer,
 )
@@ -39,6 +40,7 @@ log = get_logger(__name__)
 RUN_LEASE_TTL = timedelta(minutes=5)
 # Synced values younger than this may stand in for live ones when a bank is unreachable.
 MAX_FALLBACK_AGE = timedelta(hours=2)
+JUST_SYNCED = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def _evaluate(
             )
         executor.reconcile(ctx, automation_id=automation_id)
     try:
-        scene = _gather(ctx, automation_id, psu_ip=psu_ip)
+        scene = _gather(ctx, automation_id, psu_ip=psu_ip, trigger=trigger)
         decision = cardpot.decide_card_pot(
             scene.config,
             cards=scene.cards,
@@ -400,7 +402,9 @@ def _act(
 # --- gathering inputs ----------------------------------------------------------------
 
 
-def _gather(ctx: ConnectionsContext, automation_id: str, *, psu_ip: str | None) -> _Scene:
+def _gather(
+    ctx: ConnectionsContext, automation_id: str, *, psu_ip: str | None, trigger: str
+) -> _Scene:
     """Refresh the pot, current account and cards from the banks, then read the mirror.
 
     When a bank cannot be reached (down, or its unattended allowance is spent),
@@ -449,18 +453,36 @@ def _gather(ctx: ConnectionsContext, automation_id: str, *, psu_ip: str | None) 
     if monzo_connection is None:
         raise Skip("needs_reconnect", "The Monzo connection was removed.", pauses_rule=True)
     stale: list[datetime] = []
-    refreshed = engine.refresh_balances(ctx, monzo_connection.id, psu_ip=psu_ip)
-    if refreshed is not None:
-        stale.append(refreshed)
-    for connection_id, externals in card_accounts.items():
+    wanted: list[tuple[str, set[str] | None]] = [
+        (monzo_connection.id, None),
+        *((cid, set(externals)) for cid, externals in card_accounts.items()),
+    ]
+    for connection_id, externals in wanted:
+        if trigger == "sync" and _just_synced(ctx, connection_id):
+            continue  # the sync that triggered this run has just read these balances
         refreshed = engine.refresh_balances(
-            ctx, connection_id, account_external_ids=set(externals), psu_ip=psu_ip
+            ctx, connection_id, account_external_ids=externals, psu_ip=psu_ip
         )
         if refreshed is not None:
             stale.append(refreshed)
     now = _now()
     with ctx.session_factory() as db:
         return _scene_from_mirror(db, user_id, automation_id, config, timezone, now, stale)
+
+
+def _just_synced(ctx: ConnectionsContext, connection_id: str) -> bool:
+    """A full sync of this connection finished moments ago (the one that triggered
+    this run): its balances are live, and reading them again would only spend
+    calls (TrueLayer answers a few unattended ones a day)."""
+    with ctx.session_factory() as db:
+        finished = db.scalar(
+            select(func.max(SyncRun.finished_at)).where(
+                SyncRun.connection_id == connection_id,
+                SyncRun.status == "succeeded",
+                SyncRun.trigger != "automation",
+            )
+        )
+    return finished is not None and _now() - finished <= JUST_SYNCED
 
 
 def _as_bank_transaction(row: Transaction, account_external_id: str) -> BankTransaction:
