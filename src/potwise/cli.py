@@ -143,7 +143,7 @@ def demo(
     try:
         demo_setup.prepare(settings, web.state.session_factory, web.state.connections)
         console.print("connecting Monzo, American Express and Barclaycard (real OAuth flows)...")
-        connected = demo_setup.connect_everything(app_url, sandbox_url)
+        connected, rule = demo_setup.connect_everything(app_url, sandbox_url)
     except (demo_setup.DemoError, DomainError):
         web_server.stop()
         sandbox_server.stop()
@@ -156,6 +156,8 @@ def demo(
         f"with password [bold]{demo_setup.DEMO_PASSWORD}[/bold]"
     )
     console.print(f"  connected: {', '.join(c['display_name'] for c in connected)}")
+    if rule is not None:
+        console.print(f"  credit-card pot rule: {rule['first_run']['explanation']}")
     console.print(f"  bank sandbox control page: {sandbox_url}/_sandbox")
     console.print(f"  API docs: {app_url}/api/docs")
     console.print("  press Ctrl+C to stop\n")

@@ -152,6 +152,34 @@ class Browser:
             time.sleep(0.5)
         raise DemoError("the first syncs did not finish in time")
 
+    def create_card_pot_rule(self) -> dict[str, Any] | None:
+        """The demo's credit-card pot rule: the "Credit card" pot covers both cards."""
+        pots = self.http.get("/api/v1/pots").json()["items"]
+        pot = next((p for p in pots if p["name"].lower() == "credit card"), None)
+        cards = [
+            a
+            for a in self.http.get("/api/v1/accounts").json()["items"]
+            if a["kind"] == "credit_card"
+        ]
+        if pot is None or not cards:
+            return None
+        created = self.http.post(
+            "/api/v1/automations",
+            json={
+                "kind": "card_pot",
+                "name": "Cover my credit cards",
+                "config": {"pot_id": pot["id"], "card_account_ids": [c["id"] for c in cards]},
+            },
+        )
+        if created.status_code != 201:
+            raise DemoError(f"creating the demo card-pot rule failed: {created.text[:200]}")
+        rule: dict[str, Any] = created.json()
+        ran = self.http.post(f"/api/v1/automations/{rule['id']}/run")
+        if ran.status_code != 200:
+            raise DemoError(f"the first run of the card-pot rule failed ({ran.status_code})")
+        rule["first_run"] = ran.json()
+        return rule
+
 
 def prepare(settings: Settings, session_factory: Any, ctx: Any) -> None:
     """Create the demo login, and forget connections from an earlier demo (their
@@ -160,6 +188,7 @@ def prepare(settings: Settings, session_factory: Any, ctx: Any) -> None:
 
     from potwise.db.models import Connection, User
     from potwise.services import auth, connections
+    from potwise.services.automations import rules
 
     with session_factory() as db:
         try:
@@ -169,11 +198,16 @@ def prepare(settings: Settings, session_factory: Any, ctx: Any) -> None:
                 raise
         user_id = db.scalar(select(User.id).where(User.email == DEMO_EMAIL))
         old = list(db.scalars(select(Connection.id).where(Connection.user_id == user_id)))
+        for rule in rules.list_rules(db, str(user_id)):
+            rules.delete(db, str(user_id), rule.id)
     for connection_id in old:
         connections.disconnect(ctx, str(user_id), connection_id)
 
 
-def connect_everything(app_url: str, sandbox_url: str) -> list[dict[str, Any]]:
+def connect_everything(
+    app_url: str, sandbox_url: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Connect the three sandbox banks as the user would, then create the card-pot rule."""
     browser = Browser(app_url, sandbox_url)
     try:
         browser.sign_in()
@@ -182,6 +216,7 @@ def connect_everything(app_url: str, sandbox_url: str) -> list[dict[str, Any]]:
         for provider in CARD_PROVIDERS:
             browser.connect("truelayer", provider)
         browser.wait_for_first_syncs()
-        return browser.connections()
+        rule = browser.create_card_pot_rule()
+        return browser.connections(), rule
     finally:
         browser.close()

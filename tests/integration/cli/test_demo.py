@@ -66,6 +66,14 @@ def test_demo_connects_three_banks_and_prints_the_login(tmp_path: Path) -> None:
             accounts = browser.get("/api/v1/accounts").json()["items"]
             assert {a["kind"] for a in accounts} >= {"current", "joint", "credit_card"}
             assert browser.get("/api/v1/transactions").json()["items"]
+            [rule] = browser.get("/api/v1/automations").json()["items"]
+            assert rule["kind"] == "card_pot"
+            assert len(rule["config"]["card_account_ids"]) == 2
+            runs = browser.get(f"/api/v1/automations/{rule['id']}/runs").json()["items"]
+            first_run = runs[-1]  # newest first; later ones follow the scheduled syncs
+            assert first_run["trigger"] == "manual"
+            assert first_run["status"] in {"moved", "nothing"}
+            assert "credit-card pot rule:" in text
     finally:
         process.send_signal(signal.SIGINT)
         try:
