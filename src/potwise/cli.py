@@ -299,6 +299,7 @@ def automations_run(
     rule: Annotated[str | None, typer.Option("--rule", help="Only this rule (its id).")] = None,
 ) -> None:
     """Run every enabled rule now (or one), and print what each decided and why."""
+    from potwise.domain.money import Money
     from potwise.services.automations import executor, runner
 
     settings = _settings()
@@ -313,9 +314,7 @@ def automations_run(
     failed = 0
     for rule_id in ids:
         outcome = runner.run_rule(ctx, rule_id, trigger="cli", dry_run=dry_run)
-        moved = ", ".join(
-            f"{t.direction} {t.amount / 100:.2f} {t.currency}" for t in outcome.transfers
-        )
+        moved = ", ".join(f"{t.direction} {Money(t.amount, t.currency)}" for t in outcome.transfers)
         console.print(f"[bold]{rule_id}[/bold] {outcome.run.status}: {outcome.run.explanation}")
         if moved:
             console.print(f"  {'would move' if dry_run else 'moved'}: {moved}")

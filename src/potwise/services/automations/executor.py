@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from potwise.banks.errors import AuthExpired, BankError, ConsentExpired, RequestRejected
 from potwise.db.models import Account, Automation, Pot, Transfer
+from potwise.domain.money import Money
 from potwise.logs import get_logger
 from potwise.services import connections
 from potwise.services.connections import ConnectionsContext
@@ -176,7 +177,7 @@ def _settle(
                 db,
                 transfer.user_id,
                 "transfer_unconfirmed",
-                f"A {transfer.direction} of {transfer.amount / 100:.2f} {transfer.currency} could "
+                f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} could "
                 "not be confirmed after several tries. Check the pot in the Monzo app; potwise "
                 "will keep checking and never moves it twice.",
                 level="warning",
@@ -195,7 +196,7 @@ def _settle(
                 db,
                 transfer.user_id,
                 "transfer_failed",
-                f"A {transfer.direction} of {transfer.amount / 100:.2f} {transfer.currency} "
+                f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} "
                 f"failed: {error}",
                 level="error",
             )
