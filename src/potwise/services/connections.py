@@ -126,18 +126,9 @@ def credentials_for(
     if saved is not None:
         secret = ctx.vault.decrypt(saved.client_secret_enc) if saved.client_secret_enc else None
         return ClientCredentials(saved.client_id, secret)
-    settings = ctx.settings
-    if provider == "monzo" and settings.monzo_client_id:
-        secret_value = settings.monzo_client_secret
-        return ClientCredentials(
-            settings.monzo_client_id, secret_value.get_secret_value() if secret_value else None
-        )
-    if provider == "truelayer" and settings.truelayer_client_id:
-        secret_value = settings.truelayer_client_secret
-        return ClientCredentials(
-            settings.truelayer_client_id,
-            secret_value.get_secret_value() if secret_value else None,
-        )
+    configured = _settings_credentials(ctx.settings, provider)
+    if configured is not None:
+        return configured
     name = "Monzo" if provider == "monzo" else "TrueLayer"
     raise MissingClientCredentials(
         f"No {name} OAuth client is configured. Save its client id and secret on the "
@@ -145,20 +136,31 @@ def credentials_for(
     )
 
 
+def _settings_credentials(settings: Settings, provider: str) -> ClientCredentials | None:
+    """The server's own OAuth client for a provider, from POTWISE_*_CLIENT_ID/SECRET."""
+    client_id = settings.monzo_client_id if provider == "monzo" else settings.truelayer_client_id
+    secret = (
+        settings.monzo_client_secret if provider == "monzo" else settings.truelayer_client_secret
+    )
+    if not client_id:
+        return None
+    return ClientCredentials(client_id, secret.get_secret_value() if secret else None)
+
+
 def credentials_source(
     db: Session, ctx: ConnectionsContext, user_id: str, provider: str
 ) -> dict[str, str | None]:
     """Which client id is in use and where it comes from (never the secret)."""
-    try:
-        saved = db.scalars(
-            owned(OAuthClient, user_id).where(OAuthClient.provider == provider)
-        ).one_or_none()
-        if saved is not None:
-            return {"client_id": saved.client_id, "source": "saved"}
-        credentials = credentials_for(db, ctx, user_id, provider)
-    except MissingClientCredentials:
-        return {"client_id": None, "source": None}
-    return {"client_id": credentials.client_id, "source": "settings"}
+    _check_provider(provider)
+    saved = db.scalars(
+        owned(OAuthClient, user_id).where(OAuthClient.provider == provider)
+    ).one_or_none()
+    if saved is not None:
+        return {"client_id": saved.client_id, "source": "saved"}
+    configured = _settings_credentials(ctx.settings, provider)
+    if configured is not None:
+        return {"client_id": configured.client_id, "source": "settings"}
+    return {"client_id": None, "source": None}
 
 
 def save_credentials(
