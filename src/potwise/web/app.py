@@ -29,7 +29,7 @@ from potwise.settings import Settings
 from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
 from potwise.web.security import csrf_rejection
-from potwise.web.ui import automation_pages, bank_pages, connect, pages
+from potwise.web.ui import automation_pages, bank_pages, connect, insight_pages, pages
 from potwise.web.ui.formatting import format_money
 
 log = get_logger(__name__)
@@ -167,6 +167,7 @@ def create_app(
     app.include_router(connect.router)
     app.include_router(bank_pages.router)
     app.include_router(automation_pages.router)
+    app.include_router(insight_pages.router)
     app.include_router(pages.router)
     return app
 

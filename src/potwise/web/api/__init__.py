@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from potwise.web.api import auth, automations, connections, health, mirror
+from potwise.web.api import analytics, auth, automations, connections, health, insight, mirror
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
@@ -10,3 +10,5 @@ router.include_router(auth.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
 router.include_router(automations.router)
+router.include_router(insight.router)
+router.include_router(analytics.router)

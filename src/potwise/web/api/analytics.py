@@ -1,0 +1,5 @@
+"""Analytics API: spending breakdowns and budgets."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["analytics"])

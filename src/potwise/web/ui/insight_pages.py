@@ -1,0 +1,5 @@
+"""Spending and budgets pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
