@@ -83,7 +83,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from potwise.domain.calendar import DEFAULT_TIMEZONE
@@ -356,6 +356,11 @@ class Cooldown:
     pot_at_start: int
 
 
+#: "No time yet": the `oldest` of a memory that has seen nothing (or was built
+#: without :meth:`CardMemory.of`, so its oldest time is not known).
+_NEVER: Final = datetime.max.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class CardMemory:
     """What the rule remembers of one card: transaction ids seen (with their
@@ -364,27 +369,43 @@ class CardMemory:
     seen: Mapping[str, datetime] = field(default_factory=dict)
     pending_charges: Mapping[str, int] = field(default_factory=dict)
     # The earliest time in `seen` (derived, not persisted): prune only when due.
-    oldest: datetime = field(default=datetime.max.replace(tzinfo=UTC), compare=False)
+    oldest: datetime = field(default=_NEVER, compare=False)
 
     @classmethod
     def of(cls, seen: Mapping[str, datetime], pending_charges: Mapping[str, int]) -> CardMemory:
         """A memory with `oldest` worked out."""
-        oldest = min(seen.values(), default=datetime.max.replace(tzinfo=UTC))
+        oldest = min(seen.values(), default=_NEVER)
         return cls(seen=seen, pending_charges=pending_charges, oldest=oldest)
 
 
 def _remember(
-    prior: Mapping[str, datetime],
+    prior: CardMemory | None,
     fresh: Iterable[BankTransaction],
     pending_charges: Mapping[str, int],
     horizon: datetime,
 ) -> CardMemory:
     """The prior ids still within the retention window, plus the fresh ones."""
-    seen = {k: v for k, v in prior.items() if v >= horizon}
+    if prior is None:
+        seen: dict[str, datetime] = {}
+        oldest = _NEVER
+    elif prior.oldest is not _NEVER and prior.oldest >= horizon:
+        seen = dict(prior.seen)  # nothing has expired: no need to look at each time
+        oldest = prior.oldest
+    else:
+        seen = {k: v for k, v in prior.seen.items() if v >= horizon}
+        oldest = min(seen.values(), default=_NEVER)
+    replaced = False
     for tx in fresh:
-        if tx.created_at >= horizon:
-            seen[tx.external_id] = tx.created_at
-    return CardMemory.of(seen, pending_charges)
+        at = tx.created_at
+        if at >= horizon:
+            tx_id = tx.external_id
+            if tx_id in seen:
+                replaced = True
+            seen[tx_id] = at
+            oldest = min(oldest, at)
+    if replaced:  # an id listed twice: its earlier time may be gone
+        oldest = min(seen.values(), default=_NEVER)
+    return CardMemory(seen=seen, pending_charges=pending_charges, oldest=oldest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,12 +511,55 @@ def _state_int(value: object) -> int:
 # -- decision -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+#: One card's figures for the explanation (internal): display name, issuer, owed,
+#: posted balance as owed (negative: in credit), pending charges, pending credits.
+_View = tuple[str, CardIssuer, int, int, int, int]
+
+
+class _Story(NamedTuple):
+    """What a decision's explanation is written from (internal).
+
+    ``clause`` names the branch of the policy the decision took and ``limit``
+    what the limits or the current account then did (``""``: nothing); the
+    rest are the figures those sentences quote. ``wait_from``/``wait_until``
+    are the cooldown the clause speaks of (``now`` when none). Everything here
+    is immutable, so a text rendered later is the text the decision would
+    have written at once."""
+
+    clause: str
+    limit: str
+    views: tuple[_View, ...]
+    target: int
+    pot_balance: int
+    currency: str
+    now: datetime
+    tz: str
+    first_run: bool
+    had_cooldown: bool
+    wait_from: datetime
+    wait_until: datetime
+    since: datetime | None
+    gap: int
+    spending: int
+    fresh: int
+    carried: int
+    want: int
+    amount: int
+    moved_today: int
+    available: int
+    config: CardPotConfig
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class CardPotDecision:
     """What to do now. ``amount`` > 0 unless ``action`` is ``none``; ``target`` is
     what is owed (>= 0), ``pot_balance`` the pot before the move. ``notify`` is a
     message to send now (once). ``new_state`` is what to persist after the move
-    is confirmed (None only when a rule whose pot was deleted has never run)."""
+    is confirmed (None only when a rule whose pot was deleted has never run).
+
+    :attr:`explanation` says why in plain English. It is written when first
+    read, from figures the decision keeps, so deciding stays cheap for callers
+    that do not show it; the text is the same either way."""
 
     action: Action
     amount: int
@@ -504,10 +568,20 @@ class CardPotDecision:
     reason: Reason
     capped: bool
     notify: str | None
-    explanation: str
     new_state: CardPotState | None
     currency: str
     new_spending: int = 0
+    _story: _Story | None = None
+    _explanation: str | None = field(default=None, init=False, compare=False)
+
+    @property
+    def explanation(self) -> str:
+        """Why, in plain English (rendered on first read, then kept)."""
+        text = self._explanation
+        if text is None:
+            text = "" if self._story is None else _render(self._story)
+            object.__setattr__(self, "_explanation", text)
+        return text
 
     @property
     def cooldown_until(self) -> datetime | None:
@@ -516,6 +590,15 @@ class CardPotDecision:
         if state is None or state.cooldown is None:
             return None
         return state.cooldown.until
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(action={self.action!r}, amount={self.amount!r}, "
+            f"target={self.target!r}, pot_balance={self.pot_balance!r}, "
+            f"reason={self.reason!r}, capped={self.capped!r}, notify={self.notify!r}, "
+            f"explanation={self.explanation!r}, new_state={self.new_state!r}, "
+            f"currency={self.currency!r}, new_spending={self.new_spending!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe, for run history (the state included)."""
@@ -534,8 +617,7 @@ class CardPotDecision:
         }
 
 
-def _counts(tx: BankTransaction, currency: str) -> bool:
-    return tx.status != TransactionStatus.DECLINED and tx.currency == currency
+_DECLINED: Final = TransactionStatus.DECLINED
 
 
 def _pending_parts(card: CardSnapshot) -> tuple[int, int]:
@@ -543,7 +625,7 @@ def _pending_parts(card: CardSnapshot) -> tuple[int, int]:
     charges = credits = 0
     currency = card.currency
     for tx in card.pending:
-        if tx.status == TransactionStatus.DECLINED or tx.currency != currency:
+        if tx.status == _DECLINED or tx.currency != currency:
             continue
         if tx.amount < 0:
             charges -= tx.amount
@@ -575,19 +657,6 @@ def _owed(card: CardSnapshot, issuer: CardIssuer, pending_charges: int) -> int:
     ):
         return max(0, card.credit_limit - card.available)
     return max(0, -card.balance)
-
-
-@dataclass(slots=True)
-class _CardView:
-    """One card's figures for this run (internal)."""
-
-    name: str
-    issuer: CardIssuer
-    owed: int
-    posted: int
-    pending_charges: int
-    pending_credits: int
-    spending: int
 
 
 def _fmt(pence: int, currency: str) -> str:
@@ -648,10 +717,11 @@ def decide_card_pot(
     written in the explanation. Raises ``InvalidCardPotInput`` when the inputs do
     not belong to the rule.
     """
-    _check_aware(now, "now")
     if now.tzinfo is not UTC:
+        _check_aware(now, "now")
         now = now.astimezone(UTC)
-    _check_int(moved_today, "moved_today")
+    if type(moved_today) is not int:
+        _check_int(moved_today, "moved_today")
     if moved_today < 0:
         raise InvalidCardPotInput("moved_today cannot be negative")
     if pot.pot_id != config.pot_id:
@@ -681,30 +751,38 @@ def decide_card_pot(
         cards = sorted(cards, key=lambda c: order[c.account_id])
 
     horizon = now - SEEN_RETENTION
-    views: list[_CardView] = []
+    remembered = None if state is None else state.cards
+    views: list[_View] = []
     memories: dict[str, CardMemory] = {}
     target = 0
     spending = 0
     for card in cards:
         issuer = card_issuer(card.provider_id)
-        charges, credits = _pending_parts(card)
+        pending_counts = issuer in _PENDING_COUNTS
+        # Pending charges and credits (card currency, not declined); the charges
+        # are also remembered by id for issuers whose owed figure includes them.
+        charges = credits = 0
+        counted_pending: dict[str, int] = {}
+        for tx in card.pending:
+            if tx.status == _DECLINED or tx.currency != currency:
+                continue
+            tx_amount = tx.amount
+            if tx_amount < 0:
+                charges -= tx_amount
+                if pending_counts:
+                    counted_pending[tx.external_id] = -tx_amount
+            else:
+                credits += tx_amount
         owed = _owed(card, issuer, charges)
         target += owed
-        pending_counts = issuer in _PENDING_COUNTS
-        # Pending charges of issuers whose owed figure includes them.
-        counted_pending: dict[str, int] = {}
-        if pending_counts:
-            for tx in card.pending:
-                if tx.amount < 0 and _counts(tx, currency):
-                    counted_pending[tx.external_id] = -tx.amount
 
-        memory = None if state is None else state.cards.get(card.account_id)
+        memory = None if remembered is None else remembered.get(card.account_id)
         if memory is None:
             # First run: everything is in the target already. A card added to
             # an existing rule: all it owes is new to the pot.
             card_spending = 0 if state is None else owed
             listed = card.posted + card.pending if pending_counts else card.posted
-            memory = _remember({}, listed, counted_pending, horizon)
+            memory = _remember(None, listed, counted_pending, horizon)
         else:
             prior = memory.seen
             new_txs = [tx for tx in card.posted if tx.external_id not in prior]
@@ -712,31 +790,30 @@ def decide_card_pot(
                 new_txs += [tx for tx in card.pending if tx.external_id not in prior]
             unseen = 0
             for tx in new_txs:
-                if tx.amount < 0 and tx.created_at >= horizon and _counts(tx, currency):
+                if (
+                    tx.amount < 0
+                    and tx.created_at >= horizon
+                    and tx.status != _DECLINED
+                    and tx.currency == currency
+                ):
                     unseen -= tx.amount
             vanished = 0
-            posted_ids: set[str] | None = None
-            for tx_id, amount in memory.pending_charges.items():
-                if tx_id not in counted_pending:
-                    if posted_ids is None:
-                        posted_ids = {tx.external_id for tx in card.posted}
-                    if tx_id not in posted_ids:
-                        vanished += amount
+            pending_changed = counted_pending != memory.pending_charges
+            if pending_changed:
+                posted_ids: set[str] | None = None
+                for tx_id, tx_amount in memory.pending_charges.items():
+                    if tx_id not in counted_pending:
+                        if posted_ids is None:
+                            posted_ids = {tx.external_id for tx in card.posted}
+                        if tx_id not in posted_ids:
+                            vanished += tx_amount
             card_spending = max(0, unseen - vanished)
-            if new_txs or memory.oldest < horizon or counted_pending != memory.pending_charges:
-                memory = _remember(prior, new_txs, counted_pending, horizon)
+            if new_txs or pending_changed or memory.oldest < horizon:
+                memory = _remember(memory, new_txs, counted_pending, horizon)
         memories[card.account_id] = memory
         spending += card_spending
         views.append(
-            _CardView(
-                name=card.name or _DISPLAY_NAMES[issuer],
-                issuer=issuer,
-                owed=owed,
-                posted=-card.balance,
-                pending_charges=charges,
-                pending_credits=credits,
-                spending=card_spending,
-            )
+            (card.name or _DISPLAY_NAMES[issuer], issuer, owed, -card.balance, charges, credits)
         )
 
     if pot.deleted:
@@ -748,94 +825,90 @@ def decide_card_pot(
             reason=Reason.POT_DELETED,
             capped=False,
             notify=None,
-            explanation=(
-                f"{_describe_cards(views, target, currency)}; the pot was deleted in the "
-                "Monzo app → paused, nothing moved"
-            ),
             new_state=state,
             currency=currency,
             new_spending=spending,
+            _story=_Story(
+                "pot_deleted",
+                "",
+                tuple(views),
+                target,
+                pot_balance,
+                currency,
+                now,
+                tz,
+                first_run,
+                False,
+                now,
+                now,
+                None,
+                0,
+                spending,
+                0,
+                0,
+                0,
+                0,
+                moved_today,
+                current.available,
+                config,
+            ),
         )
 
     cooldown = None if state is None else state.cooldown
     unfunded = 0 if state is None else state.unfunded
     notified = False if state is None else state.funds_notified
-    since = None if state is None else state.recorded_at
     gap = target - pot_balance
-    hours = config.cooldown_hours
 
     action = Action.NONE
     amount = 0
     want = 0  # what this run means to deposit before limits and funds
     carry = 0  # of which, if not moved, is carried to the next run
+    fresh = carried = 0  # the shortfall explained by new and by earlier spending
     capped = False
     notify: str | None = None
-    clause: str
     new_cooldown: Cooldown | None = None
-    short = _fmt(gap, currency) if gap > 0 else ""
+    # The explanation's branch and limit sentence (see _render).
+    clause: str
+    limit = ""
 
     if gap < 0:
         action, amount = Action.WITHDRAW, -gap
         reason = Reason.FIRST_RUN if first_run else Reason.SURPLUS
-        clause = f"pot is {_fmt(-gap, currency)} above what is owed"
-        if cooldown is not None:
-            clause += "; the cooldown ends"
-        clause += f" → withdraw {_fmt(-gap, currency)}"
-        if first_run:
-            clause = "first run: " + clause
+        clause = "withdraw"
     elif gap == 0:
         if first_run:
-            reason, clause = Reason.FIRST_RUN, "first run: already in sync, nothing to move"
+            reason, clause = Reason.FIRST_RUN, "first_in_sync"
         elif cooldown is not None:
-            reason, clause = Reason.COOLDOWN_ENDED, "back in sync: the cooldown ends early"
+            reason, clause = Reason.COOLDOWN_ENDED, "back_in_sync"
         else:
-            reason, clause = Reason.IN_SYNC, "in sync, nothing to move"
+            reason, clause = Reason.IN_SYNC, "in_sync"
     elif first_run:
         reason, want, carry = Reason.FIRST_RUN, gap, gap
-        clause = f"first run: pot is {short} short → deposit {short}"
+        clause = "first_short"
     elif cooldown is not None and now >= cooldown.until:
         reason, want, carry = Reason.COOLDOWN_EXPIRED, gap, gap
-        clause = (
-            f"the cooldown ended at {_local(cooldown.until, now, tz)}; "
-            f"pot is {short} short now → deposit {short}"
-        )
+        clause = "cooldown_expired"
     else:
         # What explains the shortfall: spending detected now, then spending
         # detected earlier that could not be deposited yet (limits, funds).
         fresh = min(spending, gap)
         carried = min(unfunded, gap - fresh)
-        since_text = "" if since is None else f" since {_local(since, now, tz)}"
         if cooldown is not None and not config.override_cooldown_on_spending:
             fresh = 0  # new spending waits for the cooldown like the rest
         explained = fresh + carried
-        spent = _explain_spending(fresh, carried, since_text, currency)
         if cooldown is not None:
             if explained > 0:
                 reason = Reason.NEW_SPENDING if fresh else Reason.CARRIED_OVER
                 want = carry = explained
-                clause = f"{spent} → deposit {_fmt(explained, currency)}"
+                clause = "cooldown_deposit"
                 if explained < gap:
                     new_cooldown = cooldown
-                    clause += (
-                        f"; waiting until {_local(cooldown.until, now, tz)} for the other "
-                        f"{_fmt(gap - explained, currency)} (cooldown)"
-                    )
-                else:
-                    clause += "; the cooldown ends"
             else:
                 reason, new_cooldown = Reason.COOLDOWN_WAITING, cooldown
-                clause = f"pot is {short} short; cooldown"
-                if spending and not config.override_cooldown_on_spending:
-                    clause += (
-                        f" (new spending of {_fmt(min(spending, gap), currency)} waits too: "
-                        "the override is off)"
-                    )
-                clause += (
-                    f" since {_local(cooldown.started_at, now, tz)} → waiting until "
-                    f"{_local(cooldown.until, now, tz)}"
-                )
+                clause = "cooldown_waiting"
         else:
             unexplained = gap - explained
+            hours = config.cooldown_hours
             if unexplained > 0 and hours == 0:
                 reason = (
                     Reason.NEW_SPENDING
@@ -845,25 +918,17 @@ def decide_card_pot(
                     else Reason.NO_COOLDOWN
                 )
                 want = carry = gap
-                clause = f"pot is {short} short"
-                if explained:
-                    clause += f" ({spent})"
-                clause += f"; no cooldown is set → deposit {short}"
+                clause = "no_cooldown"
             elif explained > 0:
                 reason = Reason.NEW_SPENDING if fresh else Reason.CARRIED_OVER
                 want = carry = explained
-                clause = f"{spent} → deposit {_fmt(explained, currency)}"
+                clause = "spending"
                 if unexplained > 0:
                     new_cooldown = Cooldown(
                         started_at=now,
                         until=now + timedelta(hours=hours),
                         owed_at_start=target,
                         pot_at_start=pot_balance,
-                    )
-                    clause += (
-                        f"; the other {_fmt(unexplained, currency)} is not new spending "
-                        f"(a bill paid or money taken from the pot?) → cooldown until "
-                        f"{_local(new_cooldown.until, now, tz)}"
                     )
             else:
                 reason = Reason.COOLDOWN_STARTED
@@ -873,55 +938,36 @@ def decide_card_pot(
                     owed_at_start=target,
                     pot_at_start=pot_balance,
                 )
-                clause = (
-                    f"pot is {short} short with no new card spending{since_text} "
-                    "(a bill paid or money taken from the pot?) → cooldown, waiting until "
-                    f"{_local(new_cooldown.until, now, tz)} before topping up"
-                )
+                clause = "cooldown_started"
 
     if want > 0:
         room = config.max_per_day - moved_today
-        limit = min(config.max_transfer, room)
-        amount = min(want, limit) if limit > 0 else 0
+        most = min(config.max_transfer, room)
+        amount = min(want, most) if most > 0 else 0
         capped = amount < want
         if amount <= 0:
             amount = 0
             reason = Reason.DAILY_LIMIT_REACHED
-            clause += (
-                f"; but today's limit of {_fmt(config.max_per_day, currency)} is used up "
-                f"({_fmt(moved_today, currency)} moved today) → nothing moves until tomorrow"
-            )
+            limit = "daily_limit"
         elif current.available < amount:
-            notify_text = (
-                f"Not enough in your current account to top up the card pot: "
-                f"{_fmt(amount, currency)} is needed and "
-                f"{_fmt(current.available, currency)} is available. "
-                "potwise will try again on every run."
-            )
-            clause += (
-                f"; but the current account has only {_fmt(current.available, currency)} "
-                "available → nothing moves (retrying every run)"
-            )
+            if not notified:
+                notify = (
+                    f"Not enough in your current account to top up the card pot: "
+                    f"{_fmt(amount, currency)} is needed and "
+                    f"{_fmt(current.available, currency)} is available. "
+                    "potwise will try again on every run."
+                )
             amount = 0
             capped = False
             reason = Reason.INSUFFICIENT_FUNDS
-            if not notified:
-                notify = notify_text
+            limit = "funds"
             notified = True
         else:
             action = Action.DEPOSIT
             notified = False
             if capped:
                 reason = Reason.CAPPED_BY_LIMIT
-                which = (
-                    f"the {_fmt(config.max_transfer, currency)} per-transfer limit"
-                    if config.max_transfer <= room
-                    else f"the {_fmt(config.max_per_day, currency)} daily limit"
-                )
-                clause += (
-                    f"; capped by {which} → deposit {_fmt(amount, currency)} now, "
-                    f"{_fmt(want - amount, currency)} on later runs"
-                )
+                limit = "capped"
     elif gap <= 0:
         notified = False
 
@@ -938,10 +984,7 @@ def decide_card_pot(
         cooldown=new_cooldown,
         funds_notified=notified,
     )
-    explanation = (
-        f"{_describe_cards(views, target, currency)}; pot holds {_fmt(pot_balance, currency)}; "
-        f"{clause}"
-    )
+    wait = cooldown if new_cooldown is None else new_cooldown
     return CardPotDecision(
         action=action,
         amount=amount,
@@ -950,11 +993,136 @@ def decide_card_pot(
         reason=reason,
         capped=capped,
         notify=notify,
-        explanation=explanation,
         new_state=new_state,
         currency=currency,
         new_spending=spending,
+        _story=_Story(
+            clause,
+            limit,
+            tuple(views),
+            target,
+            pot_balance,
+            currency,
+            now,
+            tz,
+            first_run,
+            cooldown is not None,
+            now if wait is None else wait.started_at,
+            now if wait is None else wait.until,
+            None if state is None else state.recorded_at,
+            gap,
+            spending,
+            fresh,
+            carried,
+            want,
+            amount,
+            moved_today,
+            current.available,
+            config,
+        ),
     )
+
+
+# -- explanation ----------------------------------------------------------------------
+
+
+def _render(story: _Story) -> str:
+    """The plain-English explanation of the decision `story` records."""
+    currency, now, tz, gap = story.currency, story.now, story.tz, story.gap
+    cards = _describe_cards(story.views, story.target, currency)
+    kind = story.clause
+    if kind == "pot_deleted":
+        return f"{cards}; the pot was deleted in the Monzo app → paused, nothing moved"
+    short = _fmt(gap, currency) if gap > 0 else ""
+    if kind == "withdraw":
+        clause = f"pot is {_fmt(-gap, currency)} above what is owed"
+        if story.had_cooldown:
+            clause += "; the cooldown ends"
+        clause += f" → withdraw {_fmt(-gap, currency)}"
+        if story.first_run:
+            clause = "first run: " + clause
+    elif kind == "first_in_sync":
+        clause = "first run: already in sync, nothing to move"
+    elif kind == "back_in_sync":
+        clause = "back in sync: the cooldown ends early"
+    elif kind == "in_sync":
+        clause = "in sync, nothing to move"
+    elif kind == "first_short":
+        clause = f"first run: pot is {short} short → deposit {short}"
+    elif kind == "cooldown_expired":
+        clause = (
+            f"the cooldown ended at {_local(story.wait_until, now, tz)}; "
+            f"pot is {short} short now → deposit {short}"
+        )
+    else:
+        fresh, carried = story.fresh, story.carried
+        explained = fresh + carried
+        since = story.since
+        since_text = "" if since is None else f" since {_local(since, now, tz)}"
+        spent = _explain_spending(fresh, carried, since_text, currency)
+        if kind == "cooldown_deposit":
+            clause = f"{spent} → deposit {_fmt(explained, currency)}"
+            if explained < gap:
+                clause += (
+                    f"; waiting until {_local(story.wait_until, now, tz)} for the other "
+                    f"{_fmt(gap - explained, currency)} (cooldown)"
+                )
+            else:
+                clause += "; the cooldown ends"
+        elif kind == "cooldown_waiting":
+            clause = f"pot is {short} short; cooldown"
+            if story.spending and not story.config.override_cooldown_on_spending:
+                clause += (
+                    f" (new spending of {_fmt(min(story.spending, gap), currency)} waits "
+                    "too: the override is off)"
+                )
+            clause += (
+                f" since {_local(story.wait_from, now, tz)} → waiting until "
+                f"{_local(story.wait_until, now, tz)}"
+            )
+        elif kind == "no_cooldown":
+            clause = f"pot is {short} short"
+            if explained:
+                clause += f" ({spent})"
+            clause += f"; no cooldown is set → deposit {short}"
+        elif kind == "spending":
+            clause = f"{spent} → deposit {_fmt(explained, currency)}"
+            if gap > explained:
+                clause += (
+                    f"; the other {_fmt(gap - explained, currency)} is not new spending "
+                    f"(a bill paid or money taken from the pot?) → cooldown until "
+                    f"{_local(story.wait_until, now, tz)}"
+                )
+        else:  # cooldown_started
+            clause = (
+                f"pot is {short} short with no new card spending{since_text} "
+                "(a bill paid or money taken from the pot?) → cooldown, waiting until "
+                f"{_local(story.wait_until, now, tz)} before topping up"
+            )
+
+    limit = story.limit
+    config = story.config
+    if limit == "daily_limit":
+        clause += (
+            f"; but today's limit of {_fmt(config.max_per_day, currency)} is used up "
+            f"({_fmt(story.moved_today, currency)} moved today) → nothing moves until tomorrow"
+        )
+    elif limit == "funds":
+        clause += (
+            f"; but the current account has only {_fmt(story.available, currency)} "
+            "available → nothing moves (retrying every run)"
+        )
+    elif limit == "capped":
+        which = (
+            f"the {_fmt(config.max_transfer, currency)} per-transfer limit"
+            if config.max_transfer <= config.max_per_day - story.moved_today
+            else f"the {_fmt(config.max_per_day, currency)} daily limit"
+        )
+        clause += (
+            f"; capped by {which} → deposit {_fmt(story.amount, currency)} now, "
+            f"{_fmt(story.want - story.amount, currency)} on later runs"
+        )
+    return f"{cards}; pot holds {_fmt(story.pot_balance, currency)}; {clause}"
 
 
 def _explain_spending(fresh: int, carried: int, since_text: str, currency: str) -> str:
@@ -966,29 +1134,30 @@ def _explain_spending(fresh: int, carried: int, since_text: str, currency: str) 
     return " and ".join(parts)
 
 
-def _describe_card(view: _CardView, currency: str) -> str:
-    if view.issuer is CardIssuer.LLOYDS_GROUP and view.owed != max(0, view.posted):
-        text = f"{view.name} owes {_fmt(view.owed, currency)} (credit limit minus available)"
-    elif view.owed == 0 and view.posted < 0:
-        text = f"{view.name} is {_fmt(-view.posted, currency)} in credit and owes nothing"
-    elif view.issuer is CardIssuer.AMEX and view.pending_charges:
+def _describe_card(view: _View, currency: str) -> str:
+    name, issuer, owed, posted, pending_charges, pending_credits = view
+    if issuer is CardIssuer.LLOYDS_GROUP and owed != max(0, posted):
+        text = f"{name} owes {_fmt(owed, currency)} (credit limit minus available)"
+    elif owed == 0 and posted < 0:
+        text = f"{name} is {_fmt(-posted, currency)} in credit and owes nothing"
+    elif issuer is CardIssuer.AMEX and pending_charges:
         text = (
-            f"{view.name} owes {_fmt(view.owed, currency)} ({_fmt(view.posted, currency)} "
-            f"posted + {_fmt(view.pending_charges, currency)} pending)"
+            f"{name} owes {_fmt(owed, currency)} ({_fmt(posted, currency)} "
+            f"posted + {_fmt(pending_charges, currency)} pending)"
         )
-    elif view.issuer is CardIssuer.BARCLAYCARD and view.pending_charges:
+    elif issuer is CardIssuer.BARCLAYCARD and pending_charges:
         text = (
-            f"{view.name} owes {_fmt(view.owed, currency)} (pending "
-            f"{_fmt(view.pending_charges, currency)} already in the balance)"
+            f"{name} owes {_fmt(owed, currency)} (pending "
+            f"{_fmt(pending_charges, currency)} already in the balance)"
         )
     else:
-        text = f"{view.name} owes {_fmt(view.owed, currency)}"
-    if view.pending_credits and view.issuer is not CardIssuer.BARCLAYCARD:
-        text += f" (pending credits of {_fmt(view.pending_credits, currency)} count once posted)"
+        text = f"{name} owes {_fmt(owed, currency)}"
+    if pending_credits and issuer is not CardIssuer.BARCLAYCARD:
+        text += f" (pending credits of {_fmt(pending_credits, currency)} count once posted)"
     return text
 
 
-def _describe_cards(views: Iterable[_CardView], target: int, currency: str) -> str:
+def _describe_cards(views: Iterable[_View], target: int, currency: str) -> str:
     parts = [_describe_card(view, currency) for view in views]
     if len(parts) == 1:
         return parts[0]
