@@ -48,8 +48,15 @@ def next_reset(db: Session, connection: Connection, now: datetime) -> datetime |
     return calls[0] + WINDOW if calls else None
 
 
-def record(db: Session, connection_id: str, endpoint: str, at: datetime) -> None:
-    db.add(UnattendedCall(connection_id=connection_id, endpoint=endpoint, at=at))
+def record(db: Session, connection_id: str, endpoint: str, at: datetime) -> UnattendedCall:
+    call = UnattendedCall(connection_id=connection_id, endpoint=endpoint, at=at)
+    db.add(call)
+    return call
+
+
+def forget(db: Session, call_ids: list[int]) -> None:
+    """Remove booked calls that were never made."""
+    db.execute(delete(UnattendedCall).where(UnattendedCall.id.in_(call_ids)))
 
 
 def pause(

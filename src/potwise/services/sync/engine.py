@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from potwise.banks.errors import (
     AuthExpired,
@@ -320,13 +321,15 @@ def _per_account(
         raise fatal[0]
 
 
-def _cursor(ctx: ConnectionsContext, account_id: str) -> datetime | None:
-    """Where an incremental sync of this account starts: the oldest item still pending,
-    else the newest settled one (None: never fully synced)."""
-    with ctx.session_factory() as db:
+def _cursors(db: Session, account_ids: Iterable[str]) -> dict[str, datetime | None]:
+    """Where an incremental sync of each account starts: the oldest item still
+    pending, else the newest settled one (None: never fully synced)."""
+    found: dict[str, datetime | None] = {}
+    for account_id in account_ids:
         account = db.get(Account, account_id)
         if account is None or account.synced_until is None:
-            return None
+            found[account_id] = None
+            continue
         oldest_pending = db.scalar(
             select(func.min(Transaction.created_at)).where(
                 Transaction.account_id == account_id, Transaction.status == "pending"
@@ -337,32 +340,80 @@ def _cursor(ctx: ConnectionsContext, account_id: str) -> datetime | None:
                 Transaction.account_id == account_id, Transaction.status != "pending"
             )
         )
-    candidates = [t for t in (oldest_pending, newest_settled) if t is not None]
-    return min(candidates) if candidates else account.synced_until
+        candidates = [t for t in (oldest_pending, newest_settled) if t is not None]
+        found[account_id] = min(candidates) if candidates else account.synced_until
+    return found
 
 
-def _mark_synced(ctx: ConnectionsContext, account_id: str, now: datetime) -> None:
-    with ctx.session_factory() as db:
-        account = db.get(Account, account_id)
-        if account is not None:
-            account.synced_until = now
+def _mark_synced(db: Session, account_id: str, now: datetime) -> None:
+    account = db.get(Account, account_id)
+    if account is not None:
+        account.synced_until = now
+
+
+# Rows gathered before they are written: a first sync's pages are written in a few
+# large batches instead of a session and a commit per 100-row page.
+WRITE_BATCH_ROWS = 1000
+
+
+class _AccountWriter:
+    """Writes one account's transactions while its pages are still being fetched.
+
+    Rows are gathered into large batches; once a history runs past one batch,
+    batches are written on a helper thread, so fetching the next page never
+    waits for the database (the first sync's wall time is the chain of bank
+    calls, not calls plus writes). `finish` waits for those writes and commits
+    the rest together with the account's last words (balance, pots, cursor).
+    """
+
+    def __init__(
+        self,
+        ctx: ConnectionsContext,
+        snapshot: ConnectionSnapshot,
+        account_id: str,
+        record: RunRecord,
+        now: datetime,
+    ) -> None:
+        self.ctx = ctx
+        self.snapshot = snapshot
+        self.account_id = account_id
+        self.record = record
+        self.now = now
+        self._rows: list[BankTransaction] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._writes: list[Future[None]] = []
+
+    def add(self, page: Sequence[BankTransaction]) -> None:
+        self._rows.extend(page)
+        if len(self._rows) >= WRITE_BATCH_ROWS:
+            rows, self._rows = self._rows, []
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1)
+            self._writes.append(self._pool.submit(self._write, rows, None))
+
+    def finish(self, last: Callable[[Session], None] | None = None) -> None:
+        """Wait for the batches in flight, then write the rest and `last` in one commit."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            for write in self._writes:
+                write.result()  # a failed batch fails the account, as a failed page would
+        rows, self._rows = self._rows, []
+        self._write(rows, last)
+
+    def _write(
+        self, rows: Sequence[BankTransaction], last: Callable[[Session], None] | None
+    ) -> None:
+        if not rows and last is None:
+            return
+        with self.ctx.session_factory() as db:
+            if rows:
+                store.upsert_transactions(db, self.snapshot.scope, self.account_id, rows, self.now)
+            if last is not None:
+                last(db)
             db.commit()
-
-
-def _store_transactions(
-    ctx: ConnectionsContext,
-    snapshot: ConnectionSnapshot,
-    account_id: str,
-    transactions: Sequence[BankTransaction],
-    record: RunRecord,
-    now: datetime,
-) -> None:
-    if not transactions:
-        return
-    with ctx.session_factory() as db:
-        store.upsert_transactions(db, snapshot.scope, account_id, transactions, now)
-        db.commit()
-    record.add("transactions", len(transactions))
+        if rows:
+            self.record.add("transactions", len(rows))
 
 
 # --- Monzo --------------------------------------------------------------------------
@@ -377,9 +428,12 @@ def _sync_monzo(
 ) -> None:
     client = ctx.gateway.monzo(token, stats=record.stats)
     accounts = client.accounts()
+    # Closed accounts keep their history but have nothing new to say.
+    live = [a for a in accounts if not a.closed and snapshot.wanted(a.external_id)]
     with ctx.session_factory() as db:
         ids = store.upsert_accounts(db, snapshot.scope, accounts, now)
         db.commit()
+        cursors = {} if snapshot.balances_only else _cursors(db, [ids[a.external_id] for a in live])
     record.add("accounts", len(accounts))
     full_history = snapshot.in_full_history_window(now)
 
@@ -391,30 +445,44 @@ def _sync_monzo(
             if account.kind in (AccountKind.CURRENT, AccountKind.JOINT)
             else []
         )
-        with ctx.session_factory() as db:
+
+        def balance_and_pots(db: Session) -> None:
             store.store_balance(db, snapshot.scope, account_id, balance)
             record.add("pots", store.upsert_pots(db, snapshot.scope, pots, ids, now))
-            db.commit()
-        record.add("balances")
+            record.add("balances")
+
+        writer = _AccountWriter(ctx, snapshot, account_id, record, now)
         if snapshot.balances_only:
+            writer.finish(balance_and_pots)
             return
-        cursor = _cursor(ctx, account_id)
+        cursor = cursors.get(account_id)
         earliest = None if full_history else now - RECENT_HISTORY
         since = cursor if cursor is not None else earliest
         if since is not None and earliest is not None:
             since = max(since, earliest)
         try:
-            pages = list(client.iter_transactions(account.external_id, since=since))
-        except HistoryWindowClosed:
-            # The five minutes after approval are over: settle for the last 89 days.
-            record.add("history_limited")
-            pages = list(client.iter_transactions(account.external_id, since=now - RECENT_HISTORY))
-        for page in pages:
-            _store_transactions(ctx, snapshot, account_id, page, record, now)
-        _mark_synced(ctx, account_id, now)
+            try:
+                for page in client.iter_transactions(account.external_id, since=since):
+                    writer.add(page)
+            except HistoryWindowClosed:
+                # The five minutes after approval are over: settle for the last 89 days.
+                record.add("history_limited")
+                for page in client.iter_transactions(
+                    account.external_id, since=now - RECENT_HISTORY
+                ):
+                    writer.add(page)
+        except BankError:
+            # Keep what was read (the balance, pots and the pages so far); the cursor
+            # stays where it was, so the next sync reads the rest again.
+            writer.finish(balance_and_pots)
+            raise
 
-    # Closed accounts keep their history but have nothing new to say.
-    live = [a for a in accounts if not a.closed and snapshot.wanted(a.external_id)]
+        def balance_pots_and_cursor(db: Session) -> None:
+            balance_and_pots(db)
+            _mark_synced(db, account_id, now)
+
+        writer.finish(balance_pots_and_cursor)
+
     _per_account(live, one, record, lambda a: f"account {a.external_id}")
 
 
@@ -422,7 +490,15 @@ def _sync_monzo(
 
 
 class _Spender:
-    """Decides whether an unattended call may be made, and logs it when it is."""
+    """Decides whether an unattended call may be made, and logs it when it is.
+
+    The allowance is booked ahead, a stage's worth of calls in one write, in
+    priority order (`book`); each call then spends a booking (`call`). A
+    booking is written before the call it pays for, so a crash never leaves
+    an unlogged call; bookings left unspent (a stage cut short by an error)
+    are given back at the end (`give_back`). Only this sync books for its
+    consent while it holds the connection's sync lease.
+    """
 
     def __init__(
         self, ctx: ConnectionsContext, snapshot: ConnectionSnapshot, attended: bool, now: datetime
@@ -433,20 +509,45 @@ class _Spender:
         self.now = now
         self.deferred = 0
         self._lock = threading.Lock()
+        self._booked: list[tuple[int, str]] = []
         self.allowance = ctx.settings.unattended_allowance(snapshot.provider_id)
 
+    def book(self, endpoints: Sequence[str]) -> None:
+        """Book the allowance for these calls, the most important first."""
+        if self.attended or not endpoints:
+            return
+        with self._lock, self.ctx.session_factory() as db:
+            connection = db.get(Connection, self.snapshot.id)
+            free = (
+                0
+                if connection is None
+                else budget.remaining(db, connection, self.allowance, self.now)
+            )
+            granted = list(endpoints[:free])
+            if not granted:
+                return
+            at = _now()
+            calls = [budget.record(db, self.snapshot.id, endpoint, at) for endpoint in granted]
+            db.flush()
+            self._booked.extend((call.id, call.endpoint) for call in calls)
+            db.commit()
+
+    def _spend(self, endpoint: str) -> bool:
+        with self._lock:
+            for index, (_, booked) in enumerate(self._booked):
+                if booked == endpoint:
+                    del self._booked[index]
+                    return True
+            if self._booked:
+                self._booked.pop(0)
+                return True
+            return False
+
     def call(self, endpoint: str, fn: Callable[[], T]) -> T:
-        if not self.attended:
-            with self._lock, self.ctx.session_factory() as db:
-                connection = db.get(Connection, self.snapshot.id)
-                if (
-                    connection is None
-                    or budget.remaining(db, connection, self.allowance, self.now) <= 0
-                ):
-                    self.deferred += 1
-                    raise Deferred(endpoint)
-                budget.record(db, self.snapshot.id, endpoint, _now())
-                db.commit()
+        if not self.attended and not self._spend(endpoint):
+            with self._lock:
+                self.deferred += 1
+            raise Deferred(endpoint)
         try:
             return fn()
         except UnattendedLimitReached as exc:
@@ -458,8 +559,19 @@ class _Spender:
                     log.warning(
                         "sync.unattended_paused", connection_id=self.snapshot.id, until=until
                     )
-            self.deferred += 1
+            with self._lock:
+                self.deferred += 1
             raise Deferred(endpoint) from exc
+
+    def give_back(self) -> None:
+        """Unspent bookings return to the allowance (the calls were never made)."""
+        with self._lock:
+            unspent = [call_id for call_id, _ in self._booked]
+            self._booked.clear()
+        if unspent:
+            with self.ctx.session_factory() as db:
+                budget.forget(db, unspent)
+                db.commit()
 
 
 def _known_accounts(ctx: ConnectionsContext, snapshot: ConnectionSnapshot) -> list[BankAccount]:
@@ -490,8 +602,11 @@ def _sync_truelayer(
 ) -> None:
     client = ctx.gateway.truelayer(token, psu_ip=psu_ip, stats=record.stats)
     spender = _Spender(ctx, snapshot, attended=psu_ip is not None, now=now)
-    with contextlib.suppress(Deferred):  # the allowance ran out part-way; said below
-        _truelayer_plan(ctx, snapshot, client, spender, record, now)
+    try:
+        with contextlib.suppress(Deferred):  # the allowance ran out part-way; said below
+            _truelayer_plan(ctx, snapshot, client, spender, record, now)
+    finally:
+        spender.give_back()
     if spender.deferred:
         record.add("deferred_calls", spender.deferred)
         record.errors.append(
@@ -521,6 +636,7 @@ def _truelayer_plan(
         not snapshot.balances_only and (not snapshot.synced_before or spender.attended)
     )
     if relist:
+        spender.book(["cards", "accounts"])
         cards = spender.call("cards", client.cards)
         bank_accounts = spender.call("accounts", client.accounts)
         listed = [*cards, *bank_accounts]
@@ -562,9 +678,11 @@ def _truelayer_plan(
         if dropped:
             record.add("pending_removed", dropped)
 
+    cursors: dict[str, datetime | None] = {}
+
     def transactions(account: BankAccount) -> None:
         account_id = ids[account.external_id]
-        cursor = _cursor(ctx, account_id)
+        cursor = cursors.get(account_id)
         full_history = snapshot.in_full_history_window(now)
         if cursor is not None:
             start = max(cursor - TRUELAYER_OVERLAP, now - RECENT_HISTORY)
@@ -591,8 +709,9 @@ def _truelayer_plan(
             log.info("sync.history_limited", account_id=account_id, error_code=exc.error_code)
             start = now - RECENT_HISTORY
             rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=until))
-        _store_transactions(ctx, snapshot, account_id, rows, record, now)
-        _mark_synced(ctx, account_id, now)
+        writer = _AccountWriter(ctx, snapshot, account_id, record, now)
+        writer.add(rows)
+        writer.finish(lambda db: _mark_synced(db, account_id, now))
 
     def extras(account: BankAccount) -> None:
         account_id = ids[account.external_id]
@@ -619,10 +738,21 @@ def _truelayer_plan(
     stages: list[tuple[Callable[[BankAccount], None], list[BankAccount]]] = [
         (balance_and_pending, [*cards, *banks])
     ]
+    # What the calls below cost, most important first: balances and pending items,
+    # then transactions, then standing orders and direct debits.
+    plan = [e for a in cards for e in ("card_balance", "card_pending")]
+    plan += [e for a in banks for e in ("balance", "pending")]
     if not snapshot.balances_only:
         stages += [(transactions, [*cards, *banks]), (extras, banks)]
+        plan += ["card_transactions"] * len(cards) + ["transactions"] * len(banks)
+        plan += [e for a in banks for e in ("standing_orders", "direct_debits")]
+    spender.book(plan)
     # Deferred is raised out of the pool once the allowance is spent; stop there.
     for stage, accounts in stages:
+        if stage is transactions:
+            # Read after the pending items above were stored: they move the start.
+            with ctx.session_factory() as db:
+                cursors.update(_cursors(db, [ids[a.external_id] for a in accounts]))
         _per_account_deferrable(accounts, stage, record, label)
 
 

@@ -8,6 +8,7 @@ statement executed with many parameter sets.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,13 +49,34 @@ _TRANSACTION_UPDATES = (
 )
 
 
-def _insert(db: Session, table: Table) -> Any:
-    dialect = db.get_bind().dialect.name
+def _insert(dialect: str, table: Table) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database {dialect}")
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _upsert_statement(
+    dialect: str, table: Table, update_columns: tuple[str, ...], conflict: tuple[str, ...]
+) -> Any:
+    key = (dialect, table.name, update_columns, conflict)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        with _STATEMENTS_LOCK:
+            statement = _STATEMENTS.get(key)
+            if statement is None:
+                insert = _insert(dialect, table)
+                statement = insert.on_conflict_do_update(
+                    index_elements=list(conflict),
+                    set_={name: getattr(insert.excluded, name) for name in update_columns},
+                )
+                _STATEMENTS[key] = statement
+    return statement
 
 
 def _upsert(
@@ -69,10 +91,10 @@ def _upsert(
     # One parameterised statement run with many parameter sets (executemany): it is
     # compiled once and cached, where a multi-row VALUES list was compiled afresh for
     # every batch (a bind parameter per cell), which cost more than the inserting.
-    insert = _insert(db, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=list(conflict),
-        set_={name: getattr(insert.excluded, name) for name in update_columns},
+    # The statement object itself is built once per table and dialect too: building
+    # its `excluded` columns cost more than a small page's insert.
+    statement = _upsert_statement(
+        db.get_bind().dialect.name, table, tuple(update_columns), tuple(conflict)
     )
     for start in range(0, len(rows), BATCH_SIZE):
         db.execute(statement, list(rows[start : start + BATCH_SIZE]))
