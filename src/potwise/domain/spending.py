@@ -219,7 +219,8 @@ class GroupTotal:
     split it by where it was spent (credit cards vs current and joint accounts;
     ``other`` holds anything else, such as a savings account). ``pending_*``
     is the part not yet settled, already included in ``amount``. ``previous``
-    is the same group in the window before, and ``change`` the difference.
+    is the same group in the window before, and ``change`` the difference (None
+    when there was no comparison).
     """
 
     key: str
@@ -232,8 +233,8 @@ class GroupTotal:
     card: int = 0
     cash: int = 0
     other: int = 0
-    previous: int = 0
-    change: int = 0
+    previous: int | None = None
+    change: int | None = None
     change_percent: int | None = None
 
     def add(self, cell: Cell) -> None:
@@ -289,6 +290,7 @@ def breakdown(
     currency: str,
     windows: Sequence[Window],
     top: int = 10,
+    compare: bool = True,
 ) -> Breakdown:
     """Fold aggregated rows into a breakdown.
 
@@ -297,7 +299,8 @@ def breakdown(
     empty ones too, so a chart has a bar for each. For ``CATEGORY`` and
     ``MERCHANT``, ``windows`` are ``[previous, current]``; groups are the keys
     with spending in either window, largest first, and ``top`` merchants are the
-    largest ``MERCHANT`` groups (empty otherwise).
+    largest ``MERCHANT`` groups (empty otherwise). With ``compare`` off, the
+    previous window was not looked at: groups carry no comparison.
     """
     if len(windows) < 2:
         raise ValueError("a breakdown needs the previous window and at least one more")
@@ -331,10 +334,11 @@ def breakdown(
                 group = into[key] = GroupTotal(key=key, label=_label_for(group_by, key, cell.label))
             group.add(cell)
             (total if cell.bucket == 1 else previous_total).add(cell)
-        for key, group in current.items():
-            group.compare(earlier[key].amount if key in earlier else 0)
+        if compare:
+            for key, group in current.items():
+                group.compare(earlier[key].amount if key in earlier else 0)
         groups = sorted(current.values(), key=lambda g: (-g.amount, g.label.lower(), g.key))
-        comparable = True
+        comparable = compare
     if comparable:
         total.compare(previous_total.amount)
     top_merchants = (

@@ -25,6 +25,7 @@ from potwise.logs import get_logger
 from potwise.services.auth import AuthPolicy
 from potwise.services.automations import triggers
 from potwise.services.connections import build_context
+from potwise.services.insight import budgets
 from potwise.settings import Settings
 from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
@@ -112,6 +113,12 @@ def create_app(
     app.state.events = app.state.connections.events
     app.state.background = background
     triggers.install(app.state.connections, background.submit)
+    budgets.install(
+        app.state.events,
+        app.state.session_factory,
+        fallback_timezone=settings.timezone,
+        submit=background.submit,
+    )
     csp = page_csp(settings)
     templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
     templates.env.filters["money"] = format_money

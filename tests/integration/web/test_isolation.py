@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Automation, Connection, Pot, SyncRun, Transaction
+from potwise.db.models import Account, Automation, Budget, Connection, Pot, SyncRun, Transaction
 from tests.integration.conftest import SignedIn
 
 # Every API route that takes an object id, and which of Alice's objects to aim it at.
@@ -26,6 +26,9 @@ ID_ROUTES = {
     ("POST", "/api/v1/automations/{automation_id}/preview"): "automation",
     ("POST", "/api/v1/automations/{automation_id}/run"): "automation",
     ("GET", "/api/v1/automations/{automation_id}/runs"): "automation",
+    ("GET", "/api/v1/budgets/{budget_id}"): "budget",
+    ("PATCH", "/api/v1/budgets/{budget_id}"): "budget",
+    ("DELETE", "/api/v1/budgets/{budget_id}"): "budget",
 }
 # Path parameters that name no user's object (a provider, a webhook's own secret).
 NOT_IDS = {"provider", "secret"}
@@ -106,6 +109,8 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         config={"pot_id": "x", "card_account_ids": [card.id]},
     )
     db.add(rule)
+    budget = Budget(user_id=alice.user_id, category="groceries", amount=20_000)
+    db.add(budget)
     db.commit()
     return {
         "token": token,
@@ -113,6 +118,7 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         "connection": connection.id,
         "account": account.id,
         "automation": rule.id,
+        "budget": budget.id,
     }
 
 
@@ -164,6 +170,7 @@ def test_lists_only_show_the_callers_own_things(
         "/api/v1/transactions",
         "/api/v1/sync/runs",
         "/api/v1/automations",
+        "/api/v1/budgets",
     ):
         assert bob.client.get(path).json()["items"] == [], path
         assert alice.client.get(path).json()["items"] != [], path

@@ -152,7 +152,7 @@ def test_month_breakdown_has_every_month_with_totals_counts_and_change() -> None
     assert mar.change_percent is None  # nothing in February to compare with
     assert result.total.amount == 15450
     assert result.total.count == 7
-    assert result.total.change_percent is None  # three months vs one month: no comparison
+    assert result.total.previous is None  # three months vs one month: no comparison
     assert result.window == Window(date(2026, 1, 1), date(2026, 4, 1))
 
 
@@ -213,6 +213,19 @@ def test_merchant_breakdown_lists_top_merchants_with_their_names() -> None:
         "pret",
     ]  # a refund-only merchant is no top spender
     assert result.groups[2].amount == -2500
+
+
+def test_without_comparison_groups_carry_no_change() -> None:
+    windows = [
+        Window(date(2026, 2, 1), date(2026, 3, 1)),
+        Window(date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    cells = [Cell(1, "groceries", "current", False, -2000, 1)]
+    result = breakdown(
+        cells, group_by=GroupBy.CATEGORY, currency="GBP", windows=windows, compare=False
+    )
+    assert (result.groups[0].previous, result.groups[0].change) == (None, None)
+    assert result.total.previous is None
 
 
 def test_a_breakdown_needs_a_previous_window() -> None:

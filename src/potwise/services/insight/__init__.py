@@ -1,0 +1,1 @@
+"""Spending insight: classification, breakdowns and budgets."""

@@ -1,0 +1,324 @@
+"""Spending breakdowns from the mirror, aggregated in the database.
+
+One query per breakdown: the rows of the user's spending in the range (and the
+range before it, for the comparison) are grouped in SQL by time bucket, key
+(category or merchant), account kind and pending-or-not, so a year of a busy
+household is a few hundred aggregated rows, never every transaction. Buckets are
+the user's local months (or the range and the range before it), turned into UTC
+instants in Python and compared in a ``CASE``, which is portable between SQLite
+and PostgreSQL and uses the ``(user_id, created_at)`` index.
+
+What counts as spending is :func:`potwise.domain.spending.effective_classification`,
+written here as SQL (:func:`is_spending`): the two must agree, and a test holds
+them to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Account, Transaction
+from potwise.domain.spending import (
+    Breakdown,
+    Cell,
+    Classification,
+    GroupBy,
+    Window,
+    add_months,
+    month_start,
+    months_ending,
+    previous_window,
+    window_bounds,
+)
+from potwise.domain.spending import breakdown as fold_breakdown
+from potwise.services.errors import InvalidInput
+
+DEFAULT_MONTHS = 12
+#: The longest range a breakdown covers (ten years of months).
+MAX_MONTHS = 120
+TOP_MERCHANTS = 10
+#: Category and merchant breakdowns of up to this many days compare with the days before.
+COMPARE_AUTO_DAYS = 92
+DRILL_DOWN_LIMIT = 200
+
+
+def is_spending() -> ColumnElement[bool]:
+    """Rows that count as spending: classified so, or not classified yet, naming no
+    pot, and money out. Declined rows never count."""
+    return and_(
+        Transaction.status != "declined",
+        or_(
+            Transaction.classification == Classification.SPENDING.value,
+            and_(
+                Transaction.classification.is_(None),
+                Transaction.pot_external_id.is_(None),
+                Transaction.amount < 0,
+            ),
+        ),
+    )
+
+
+def merchant_key_sql() -> ColumnElement[Any]:
+    """What groups a merchant: the normalised key (the classifier derives it from the
+    merchant, the counterparty or the description), else the merchant's name. Rows
+    with neither (not classified yet, no merchant) group under NULL: "No merchant".
+    Only indexed columns, so the breakdown reads the index alone."""
+    return func.coalesce(Transaction.merchant_key, Transaction.merchant)
+
+
+def _bucket(bounds: Sequence[tuple[datetime, datetime]]) -> ColumnElement[int]:
+    # Rows are already limited to [first start, last end); the first window whose
+    # end lies after the row's time is its bucket.
+    whens = [(Transaction.created_at < end, index) for index, (_, end) in enumerate(bounds[:-1])]
+    last = len(bounds) - 1
+    if not whens:
+        return literal(last)
+    return case(*whens, else_=literal(last))
+
+
+def spending_cells(
+    db: Session,
+    user_id: str,
+    *,
+    group_by: GroupBy,
+    windows: Sequence[Window],
+    zone: tzinfo,
+    currency: str,
+    category: str | None = None,
+) -> list[Cell]:
+    """Spending per window (its index is the cell's bucket) and per group key, account
+    kind and pending-or-not, aggregated in the database.
+
+    Bucket, account and pending-or-not are folded into one integer in SQL: SQLite
+    groups by sorting, and sorting on one small integer (plus the key) costs half of
+    sorting on three columns, one of them a 32-character id.
+    """
+    bounds = [window_bounds(w, zone) for w in windows]
+    kinds = account_kinds(db, user_id)
+    account_ids = sorted(kinds)
+    slots = len(account_ids) + 1  # the last slot: an account we did not list (none)
+    account_slot: ColumnElement[int] = (
+        case(
+            {account_id: index for index, account_id in enumerate(account_ids)},
+            value=Transaction.account_id,
+            else_=literal(slots - 1),
+        )
+        if account_ids
+        else literal(0)
+    )
+    pending = case((Transaction.status == "pending", 1), else_=0)
+    slot = ((_bucket(bounds) * slots + account_slot) * 2 + pending).label("slot")
+    label: ColumnElement[Any]
+    key: ColumnElement[Any]
+    if group_by is GroupBy.CATEGORY:
+        key = Transaction.category.expression
+        label = literal(None)
+    elif group_by is GroupBy.MERCHANT:
+        key = merchant_key_sql()
+        label = func.max(Transaction.merchant)
+    else:
+        key = literal(None)
+        label = literal(None)
+    refunds = func.sum(case((Transaction.amount > 0, Transaction.amount), else_=0))
+    statement = (
+        select(
+            slot,
+            key.label("key"),
+            func.sum(Transaction.amount),
+            func.count(),
+            refunds,
+            label,
+        )
+        .where(
+            Transaction.user_id == user_id,
+            Transaction.created_at >= bounds[0][0],
+            Transaction.created_at < bounds[-1][1],
+            Transaction.currency == currency,
+            is_spending(),
+        )
+        .group_by(literal_column("slot"), literal_column("key"))
+    )
+    if category is not None:
+        statement = statement.where(Transaction.category == category)
+    cells = []
+    for row in db.execute(statement):
+        rest, is_pending = divmod(int(row[0]), 2)
+        bucket, account_index = divmod(rest, slots)
+        account_id = account_ids[account_index] if account_index < len(account_ids) else ""
+        cells.append(
+            Cell(
+                bucket=bucket,
+                key=row[1],
+                account_kind=kinds.get(account_id, "other"),
+                pending=bool(is_pending),
+                amount=int(row[2] or 0),
+                count=int(row[3]),
+                refunds=int(row[4] or 0),
+                label=row[5],
+            )
+        )
+    return cells
+
+
+def account_kinds(db: Session, user_id: str) -> dict[str, str]:
+    """The kind of each of the user's accounts, by id. Grouping by account in SQL and
+    naming kinds here spares the database a join per transaction."""
+    rows = db.execute(select(Account.id, Account.kind).where(Account.user_id == user_id))
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def spent_per_window(
+    db: Session,
+    user_id: str,
+    *,
+    windows: Sequence[Window],
+    zone: tzinfo,
+    currency: str,
+    category: str,
+) -> list[int]:
+    """Net spending (positive = spent) in one category in each window, in one query."""
+    spent = [0] * len(windows)
+    cells = spending_cells(
+        db,
+        user_id,
+        group_by=GroupBy.MONTH,
+        windows=windows,
+        zone=zone,
+        currency=currency,
+        category=category,
+    )
+    for cell in cells:
+        spent[cell.bucket] -= cell.amount
+    return spent
+
+
+def resolve_range(since: date | None, until: date | None, today: date) -> Window:
+    """The range asked for, defaulting to the last twelve months up to the current one:
+    ``since`` alone runs to the end of the current month, ``until`` alone looks back
+    twelve months. Ranges are checked (order, at most ten years)."""
+    end_of_this_month = add_months(month_start(today), 1)
+    if since is None and until is None:
+        months = months_ending(today, DEFAULT_MONTHS)
+        return Window(months[0].start, months[-1].end)
+    if until is None and since is not None:
+        until = max(end_of_this_month, add_months(month_start(since), 1))
+    if since is None and until is not None:
+        since = add_months(month_start(until), -DEFAULT_MONTHS)
+        if since >= until:
+            since = add_months(since, -1)
+    if since is None or until is None:  # pragma: no cover - both set above
+        raise InvalidInput("since or until is missing.")
+    if since >= until:
+        raise InvalidInput("since must be before until.")
+    if (until - since).days > MAX_MONTHS * 31:
+        raise InvalidInput("A breakdown covers at most ten years; narrow since and until.")
+    return Window(since, until)
+
+
+def _month_windows(window: Window) -> list[Window]:
+    """The month before the range, then each month of the range, clipped to it."""
+    first = month_start(window.start)
+    windows = [Window(add_months(first, -1), first)]
+    start = first
+    while start < window.end:
+        end = add_months(start, 1)
+        windows.append(Window(max(start, window.start), min(end, window.end)))
+        start = end
+    return windows
+
+
+def compares(group_by: GroupBy, window: Window, compare: bool | None) -> bool:
+    """Whether a breakdown looks at the period before. Months always do (each month
+    against the one before). Categories and merchants do when asked, and by default
+    for ranges of up to three months: comparing a year with the year before would
+    double what is read, for a figure few people want."""
+    if group_by is GroupBy.MONTH:
+        return True
+    if compare is not None:
+        return compare
+    return window.days <= COMPARE_AUTO_DAYS
+
+
+def windows_for(group_by: GroupBy, window: Window) -> list[Window]:
+    """The windows a breakdown reports: months (after the one before them) or the range
+    before and the range."""
+    if group_by is GroupBy.MONTH:
+        return _month_windows(window)
+    return [previous_window(window), window]
+
+
+def breakdown(
+    db: Session,
+    user_id: str,
+    *,
+    group_by: GroupBy,
+    window: Window,
+    zone: tzinfo,
+    currency: str = "GBP",
+    compare: bool | None = None,
+) -> Breakdown:
+    """Spending in ``window`` grouped by month, category or merchant, with card vs cash,
+    pending and the change from the period before (see :func:`compares`); grouped by
+    merchant, the top merchants too."""
+    windows = windows_for(group_by, window)
+    looks_back = compares(group_by, window, compare)
+    queried = windows if looks_back else windows[1:]
+    cells = spending_cells(
+        db, user_id, group_by=group_by, windows=queried, zone=zone, currency=currency
+    )
+    if not looks_back:
+        cells = [dataclasses.replace(c, bucket=c.bucket + 1) for c in cells]
+    return fold_breakdown(
+        cells,
+        group_by=group_by,
+        currency=currency,
+        windows=windows,
+        top=TOP_MERCHANTS,
+        compare=looks_back,
+    )
+
+
+def merchant_transactions(
+    db: Session,
+    user_id: str,
+    *,
+    merchant: str,
+    window: Window,
+    zone: tzinfo,
+    currency: str = "GBP",
+    limit: int = DRILL_DOWN_LIMIT,
+) -> list[Transaction]:
+    """The spending transactions grouped under one merchant key in ``window``, newest
+    first: what a merchant's total is made of."""
+    start, end = window_bounds(window, zone)
+    statement = (
+        select(Transaction)
+        .where(
+            Transaction.user_id == user_id,
+            Transaction.created_at >= start,
+            Transaction.created_at < end,
+            Transaction.currency == currency,
+            merchant_key_sql() == merchant,
+            is_spending(),
+        )
+        .order_by(Transaction.created_at.desc(), Transaction.id.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(statement))
+
+
+def currencies(db: Session, user_id: str) -> list[str]:
+    """The currencies of the user's accounts, most used first (GBP when there are none)."""
+    rows = db.execute(
+        select(Account.currency, func.count())
+        .where(Account.user_id == user_id)
+        .group_by(Account.currency)
+        .order_by(func.count().desc(), Account.currency)
+    ).all()
+    return [str(r[0]) for r in rows] or ["GBP"]
