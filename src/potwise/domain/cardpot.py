@@ -78,8 +78,8 @@ State format (``CardPotState.to_dict()``, JSON-safe, version 1)::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -208,6 +208,29 @@ def card_issuer(provider_id: str) -> CardIssuer:
 
 #: Issuers whose owed figure includes pending charges (so pending charges are spending).
 _PENDING_COUNTS: Final = frozenset({CardIssuer.AMEX, CardIssuer.BARCLAYCARD})
+
+# The members a decision uses, as module names: Python 3.11 reads an enum member
+# through its class (``Reason.IN_SYNC``) several times slower than a global, and
+# a decision reads several.
+_DEPOSIT: Final = Action.DEPOSIT
+_NO_MOVE: Final = Action.NONE
+_WITHDRAW: Final = Action.WITHDRAW
+_CAPPED_BY_LIMIT: Final = Reason.CAPPED_BY_LIMIT
+_CARRIED_OVER: Final = Reason.CARRIED_OVER
+_COOLDOWN_ENDED: Final = Reason.COOLDOWN_ENDED
+_COOLDOWN_EXPIRED: Final = Reason.COOLDOWN_EXPIRED
+_COOLDOWN_STARTED: Final = Reason.COOLDOWN_STARTED
+_COOLDOWN_WAITING: Final = Reason.COOLDOWN_WAITING
+_DAILY_LIMIT_REACHED: Final = Reason.DAILY_LIMIT_REACHED
+_FIRST_RUN: Final = Reason.FIRST_RUN
+_INSUFFICIENT_FUNDS: Final = Reason.INSUFFICIENT_FUNDS
+_IN_SYNC: Final = Reason.IN_SYNC
+_NEW_SPENDING: Final = Reason.NEW_SPENDING
+_NO_COOLDOWN: Final = Reason.NO_COOLDOWN
+_POT_DELETED: Final = Reason.POT_DELETED
+_SURPLUS: Final = Reason.SURPLUS
+_AMEX: Final = CardIssuer.AMEX
+_LLOYDS: Final = CardIssuer.LLOYDS_GROUP
 
 
 def _check_int(value: object, what: str) -> int:
@@ -405,7 +428,7 @@ def _remember(
             oldest = min(oldest, at)
     if replaced:  # an id listed twice: its earlier time may be gone
         oldest = min(seen.values(), default=_NEVER)
-    return CardMemory(seen=seen, pending_charges=pending_charges, oldest=oldest)
+    return _new_memory(seen, pending_charges, oldest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,6 +573,11 @@ class _Story(NamedTuple):
     config: CardPotConfig
 
 
+#: Builds a _Story from a tuple of its figures in field order, without the
+#: argument handling of a named tuple's ``__new__`` (a decision builds one).
+_new_tuple: Final = tuple.__new__
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class CardPotDecision:
     """What to do now. ``amount`` > 0 unless ``action`` is ``none``; ``target`` is
@@ -617,6 +645,137 @@ class CardPotDecision:
         }
 
 
+# -- building results -------------------------------------------------------------------
+
+_Setter = Callable[[object, object], None]
+
+
+def _slot_setters(cls: type[Any], names: tuple[str, ...]) -> tuple[_Setter, ...]:
+    """The slot setters of the frozen slots dataclass `cls`, one per field, in order.
+
+    A decision builds its results through them (:func:`_new_state`,
+    :func:`_new_decision`, :func:`_new_memory`): the ``__init__`` a frozen
+    dataclass generates calls ``object.__setattr__`` once per field, and that
+    was a quarter of a decision's time. The objects built are the same; none of
+    these classes has a ``__post_init__`` to skip. Fails at import if a class's
+    fields change without its builder."""
+    if tuple(f.name for f in fields(cls)) != names or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} changed: update its builder")
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+_MEMORY_SLOTS: Final = _slot_setters(CardMemory, ("seen", "pending_charges", "oldest"))
+_STATE_SLOTS: Final = _slot_setters(
+    CardPotState,
+    (
+        "pot_id",
+        "recorded_at",
+        "recorded_owed",
+        "cards",
+        "unfunded",
+        "cooldown",
+        "funds_notified",
+    ),
+)
+_DECISION_SLOTS: Final = _slot_setters(
+    CardPotDecision,
+    (
+        "action",
+        "amount",
+        "target",
+        "pot_balance",
+        "reason",
+        "capped",
+        "notify",
+        "new_state",
+        "currency",
+        "new_spending",
+        "_story",
+        "_explanation",
+    ),
+)
+
+
+def _new_memory(
+    seen: Mapping[str, datetime], pending_charges: Mapping[str, int], oldest: datetime
+) -> CardMemory:
+    """``CardMemory(seen, pending_charges, oldest)``, built faster."""
+    memory = object.__new__(CardMemory)
+    set_seen, set_pending_charges, set_oldest = _MEMORY_SLOTS
+    set_seen(memory, seen)
+    set_pending_charges(memory, pending_charges)
+    set_oldest(memory, oldest)
+    return memory
+
+
+def _new_state(
+    pot_id: str,
+    recorded_at: datetime,
+    recorded_owed: int,
+    cards: Mapping[str, CardMemory],
+    unfunded: int,
+    cooldown: Cooldown | None,
+    funds_notified: bool,
+) -> CardPotState:
+    """``CardPotState(...)`` (the same arguments, in order), built faster."""
+    state = object.__new__(CardPotState)
+    s_pot_id, s_recorded_at, s_recorded_owed, s_cards, s_unfunded, s_cooldown, s_notified = (
+        _STATE_SLOTS
+    )
+    s_pot_id(state, pot_id)
+    s_recorded_at(state, recorded_at)
+    s_recorded_owed(state, recorded_owed)
+    s_cards(state, cards)
+    s_unfunded(state, unfunded)
+    s_cooldown(state, cooldown)
+    s_notified(state, funds_notified)
+    return state
+
+
+def _new_decision(
+    action: Action,
+    amount: int,
+    target: int,
+    pot_balance: int,
+    reason: Reason,
+    capped: bool,
+    notify: str | None,
+    new_state: CardPotState | None,
+    currency: str,
+    new_spending: int,
+    story: _Story,
+) -> CardPotDecision:
+    """``CardPotDecision(...)`` (the same arguments, in order), built faster."""
+    decision = object.__new__(CardPotDecision)
+    (
+        s_action,
+        s_amount,
+        s_target,
+        s_pot_balance,
+        s_reason,
+        s_capped,
+        s_notify,
+        s_new_state,
+        s_currency,
+        s_new_spending,
+        s_story,
+        s_explanation,
+    ) = _DECISION_SLOTS
+    s_action(decision, action)
+    s_amount(decision, amount)
+    s_target(decision, target)
+    s_pot_balance(decision, pot_balance)
+    s_reason(decision, reason)
+    s_capped(decision, capped)
+    s_notify(decision, notify)
+    s_new_state(decision, new_state)
+    s_currency(decision, currency)
+    s_new_spending(decision, new_spending)
+    s_story(decision, story)
+    s_explanation(decision, None)
+    return decision
+
+
 _DECLINED: Final = TransactionStatus.DECLINED
 
 
@@ -648,15 +807,13 @@ def owed_on_card(snapshot: CardSnapshot) -> int:
 
 
 def _owed(card: CardSnapshot, issuer: CardIssuer, pending_charges: int) -> int:
-    if issuer is CardIssuer.AMEX:
-        return max(0, pending_charges - card.balance)
-    if (
-        issuer is CardIssuer.LLOYDS_GROUP
-        and card.credit_limit is not None
-        and card.available is not None
-    ):
-        return max(0, card.credit_limit - card.available)
-    return max(0, -card.balance)
+    if issuer is _AMEX:
+        owed = pending_charges - card.balance
+    elif issuer is _LLOYDS and card.credit_limit is not None and card.available is not None:
+        owed = card.credit_limit - card.available
+    else:
+        owed = -card.balance
+    return owed if owed > 0 else 0
 
 
 def _fmt(pence: int, currency: str) -> str:
@@ -807,7 +964,7 @@ def decide_card_pot(
                             posted_ids = {tx.external_id for tx in card.posted}
                         if tx_id not in posted_ids:
                             vanished += tx_amount
-            card_spending = max(0, unseen - vanished)
+            card_spending = unseen - vanished if unseen > vanished else 0
             if new_txs or pending_changed or memory.oldest < horizon:
                 memory = _remember(memory, new_txs, counted_pending, horizon)
         memories[card.account_id] = memory
@@ -817,40 +974,43 @@ def decide_card_pot(
         )
 
     if pot.deleted:
-        return CardPotDecision(
-            action=Action.NONE,
-            amount=0,
-            target=target,
-            pot_balance=pot_balance,
-            reason=Reason.POT_DELETED,
-            capped=False,
-            notify=None,
-            new_state=state,
-            currency=currency,
-            new_spending=spending,
-            _story=_Story(
-                "pot_deleted",
-                "",
-                tuple(views),
-                target,
-                pot_balance,
-                currency,
-                now,
-                tz,
-                first_run,
-                False,
-                now,
-                now,
-                None,
-                0,
-                spending,
-                0,
-                0,
-                0,
-                0,
-                moved_today,
-                current.available,
-                config,
+        return _new_decision(
+            _NO_MOVE,
+            0,
+            target,
+            pot_balance,
+            _POT_DELETED,
+            False,
+            None,
+            state,
+            currency,
+            spending,
+            _new_tuple(
+                _Story,
+                (
+                    "pot_deleted",
+                    "",
+                    tuple(views),
+                    target,
+                    pot_balance,
+                    currency,
+                    now,
+                    tz,
+                    first_run,
+                    False,
+                    now,
+                    now,
+                    None,
+                    0,
+                    spending,
+                    0,
+                    0,
+                    0,
+                    0,
+                    moved_today,
+                    current.available,
+                    config,
+                ),
             ),
         )
 
@@ -859,7 +1019,7 @@ def decide_card_pot(
     notified = False if state is None else state.funds_notified
     gap = target - pot_balance
 
-    action = Action.NONE
+    action = _NO_MOVE
     amount = 0
     want = 0  # what this run means to deposit before limits and funds
     carry = 0  # of which, if not moved, is carried to the next run
@@ -872,21 +1032,21 @@ def decide_card_pot(
     limit = ""
 
     if gap < 0:
-        action, amount = Action.WITHDRAW, -gap
-        reason = Reason.FIRST_RUN if first_run else Reason.SURPLUS
+        action, amount = _WITHDRAW, -gap
+        reason = _FIRST_RUN if first_run else _SURPLUS
         clause = "withdraw"
     elif gap == 0:
         if first_run:
-            reason, clause = Reason.FIRST_RUN, "first_in_sync"
+            reason, clause = _FIRST_RUN, "first_in_sync"
         elif cooldown is not None:
-            reason, clause = Reason.COOLDOWN_ENDED, "back_in_sync"
+            reason, clause = _COOLDOWN_ENDED, "back_in_sync"
         else:
-            reason, clause = Reason.IN_SYNC, "in_sync"
+            reason, clause = _IN_SYNC, "in_sync"
     elif first_run:
-        reason, want, carry = Reason.FIRST_RUN, gap, gap
+        reason, want, carry = _FIRST_RUN, gap, gap
         clause = "first_short"
     elif cooldown is not None and now >= cooldown.until:
-        reason, want, carry = Reason.COOLDOWN_EXPIRED, gap, gap
+        reason, want, carry = _COOLDOWN_EXPIRED, gap, gap
         clause = "cooldown_expired"
     else:
         # What explains the shortfall: spending detected now, then spending
@@ -898,29 +1058,23 @@ def decide_card_pot(
         explained = fresh + carried
         if cooldown is not None:
             if explained > 0:
-                reason = Reason.NEW_SPENDING if fresh else Reason.CARRIED_OVER
+                reason = _NEW_SPENDING if fresh else _CARRIED_OVER
                 want = carry = explained
                 clause = "cooldown_deposit"
                 if explained < gap:
                     new_cooldown = cooldown
             else:
-                reason, new_cooldown = Reason.COOLDOWN_WAITING, cooldown
+                reason, new_cooldown = _COOLDOWN_WAITING, cooldown
                 clause = "cooldown_waiting"
         else:
             unexplained = gap - explained
             hours = config.cooldown_hours
             if unexplained > 0 and hours == 0:
-                reason = (
-                    Reason.NEW_SPENDING
-                    if fresh
-                    else Reason.CARRIED_OVER
-                    if carried
-                    else Reason.NO_COOLDOWN
-                )
+                reason = _NEW_SPENDING if fresh else _CARRIED_OVER if carried else _NO_COOLDOWN
                 want = carry = gap
                 clause = "no_cooldown"
             elif explained > 0:
-                reason = Reason.NEW_SPENDING if fresh else Reason.CARRIED_OVER
+                reason = _NEW_SPENDING if fresh else _CARRIED_OVER
                 want = carry = explained
                 clause = "spending"
                 if unexplained > 0:
@@ -931,7 +1085,7 @@ def decide_card_pot(
                         pot_at_start=pot_balance,
                     )
             else:
-                reason = Reason.COOLDOWN_STARTED
+                reason = _COOLDOWN_STARTED
                 new_cooldown = Cooldown(
                     started_at=now,
                     until=now + timedelta(hours=hours),
@@ -947,7 +1101,7 @@ def decide_card_pot(
         capped = amount < want
         if amount <= 0:
             amount = 0
-            reason = Reason.DAILY_LIMIT_REACHED
+            reason = _DAILY_LIMIT_REACHED
             limit = "daily_limit"
         elif current.available < amount:
             if not notified:
@@ -959,66 +1113,63 @@ def decide_card_pot(
                 )
             amount = 0
             capped = False
-            reason = Reason.INSUFFICIENT_FUNDS
+            reason = _INSUFFICIENT_FUNDS
             limit = "funds"
             notified = True
         else:
-            action = Action.DEPOSIT
+            action = _DEPOSIT
             notified = False
             if capped:
-                reason = Reason.CAPPED_BY_LIMIT
+                reason = _CAPPED_BY_LIMIT
                 limit = "capped"
     elif gap <= 0:
         notified = False
 
-    if action is Action.DEPOSIT:
+    if action is _DEPOSIT:
         carry -= amount
     unfunded_next = max(0, carry) if gap > 0 else 0
 
-    new_state = CardPotState(
-        pot_id=config.pot_id,
-        recorded_at=now,
-        recorded_owed=target,
-        cards=memories,
-        unfunded=unfunded_next,
-        cooldown=new_cooldown,
-        funds_notified=notified,
+    new_state = _new_state(
+        config.pot_id, now, target, memories, unfunded_next, new_cooldown, notified
     )
     wait = cooldown if new_cooldown is None else new_cooldown
-    return CardPotDecision(
-        action=action,
-        amount=amount,
-        target=target,
-        pot_balance=pot_balance,
-        reason=reason,
-        capped=capped,
-        notify=notify,
-        new_state=new_state,
-        currency=currency,
-        new_spending=spending,
-        _story=_Story(
-            clause,
-            limit,
-            tuple(views),
-            target,
-            pot_balance,
-            currency,
-            now,
-            tz,
-            first_run,
-            cooldown is not None,
-            now if wait is None else wait.started_at,
-            now if wait is None else wait.until,
-            None if state is None else state.recorded_at,
-            gap,
-            spending,
-            fresh,
-            carried,
-            want,
-            amount,
-            moved_today,
-            current.available,
-            config,
+    return _new_decision(
+        action,
+        amount,
+        target,
+        pot_balance,
+        reason,
+        capped,
+        notify,
+        new_state,
+        currency,
+        spending,
+        _new_tuple(
+            _Story,
+            (
+                clause,
+                limit,
+                tuple(views),
+                target,
+                pot_balance,
+                currency,
+                now,
+                tz,
+                first_run,
+                cooldown is not None,
+                now if wait is None else wait.started_at,
+                now if wait is None else wait.until,
+                None if state is None else state.recorded_at,
+                gap,
+                spending,
+                fresh,
+                carried,
+                want,
+                amount,
+                moved_today,
+                current.available,
+                config,
+            ),
         ),
     )
 
