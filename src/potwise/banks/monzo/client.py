@@ -13,7 +13,9 @@ the query string is refused as "amount must be greater than 0").
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -180,6 +182,28 @@ class MonzoClient:
 
     # -- transactions -----------------------------------------------------------------------
 
+    def _page_params(
+        self,
+        account_id: str,
+        since: datetime | str | None,
+        before: datetime | None,
+        limit: int,
+    ) -> tuple[tuple[str, str], ...]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+        params: list[tuple[str, str]] = [
+            ("account_id", account_id),
+            ("expand[]", "merchant"),
+            ("limit", str(limit)),
+        ]
+        if isinstance(since, datetime):
+            params.append(("since", format_since(since)))
+        elif since is not None:
+            params.append(("since", since))
+        if before is not None:
+            params.append(("before", format_before(before)))
+        return tuple(params)
+
     def transactions_page(
         self,
         account_id: str,
@@ -195,20 +219,8 @@ class MonzoClient:
         allows in the five minutes after a login (else HistoryWindowClosed).
         `before` is exclusive. `limit` is 1..100.
         """
-        if not 1 <= limit <= MAX_PAGE:
-            raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
-        params: list[tuple[str, str]] = [
-            ("account_id", account_id),
-            ("expand[]", "merchant"),
-            ("limit", str(limit)),
-        ]
-        if isinstance(since, datetime):
-            params.append(("since", format_since(since)))
-        elif since is not None:
-            params.append(("since", since))
-        if before is not None:
-            params.append(("before", format_before(before)))
-        body = self._read("GET", "/transactions", params=tuple(params))
+        params = self._page_params(account_id, since, before, limit)
+        body = self._read("GET", "/transactions", params=params)
         return mapping.transactions_from_json(body, account_id=account_id)
 
     def iter_transactions(
@@ -223,22 +235,46 @@ class MonzoClient:
         Walks forward with `since=<id of the last transaction>` and stops at
         the first page shorter than 100: the fewest calls pagination allows.
         Empty pages are not yielded.
+
+        The walk is a chain of requests, each waiting for the one before. To
+        keep validating and mapping a page off that chain, the next page is
+        requested (on a helper thread) as soon as this page's last id is read
+        from the raw answer; the mapped page must then agree on that id, else
+        the early request is dropped and the right one made.
         """
-        cursor = since
-        while True:
-            page = self.transactions_page(account_id, since=cursor, before=before, limit=MAX_PAGE)
-            if page:
-                yield page
-            if len(page) < MAX_PAGE:
-                return
-            last_id = page[-1].external_id
-            if last_id == cursor:
-                # A server that ignored `since` would loop forever.
-                raise BadResponse(
-                    "Monzo repeated a transaction page: pagination did not advance",
-                    provider=PROVIDER,
-                )
-            cursor = last_id
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+
+            def fetch(cursor: datetime | str | None) -> Future[Any]:
+                params = self._page_params(account_id, cursor, before, MAX_PAGE)
+                return ahead.submit(self._read, "GET", "/transactions", params=params)
+
+            cursor = since
+            request = fetch(cursor)
+            while True:
+                body = request.result()
+                guess = _last_id_of_full_page(body)
+                early = fetch(guess) if guess is not None and guess != cursor else None
+                page = mapping.transactions_from_json(body, account_id=account_id)
+                if page:
+                    yield page
+                if len(page) < MAX_PAGE:
+                    return
+                last_id = page[-1].external_id
+                if last_id == cursor:
+                    # A server that ignored `since` would loop forever.
+                    raise BadResponse(
+                        "Monzo repeated a transaction page: pagination did not advance",
+                        provider=PROVIDER,
+                    )
+                if early is not None and guess == last_id:
+                    request = early
+                else:
+                    if early is not None:
+                        early.cancel()
+                        with contextlib.suppress(Exception):
+                            early.result()  # made for nothing; its answer is not used
+                    request = fetch(last_id)
+                cursor = last_id
 
     def transaction(self, tx_id: str, *, account_id: str | None = None) -> BankTransaction:
         """`GET /transactions/{id}`, merchant expanded. `account_id` stands in
@@ -361,3 +397,25 @@ def _segment(value: str) -> str:
     if not value:
         raise ValueError("an id must not be empty")
     return quote(value, safe="")
+
+
+def _last_id_of_full_page(body: Any) -> str | None:
+    """The id a full page's mapping will end on (the newest `created`, the last
+    of equals), read cheaply from the raw answer; None when the page is not
+    full or does not look right (then nothing is requested early)."""
+    if not isinstance(body, dict):
+        return None
+    items = body.get("transactions")
+    if not isinstance(items, list) or len(items) < MAX_PAGE:
+        return None
+    newest: tuple[datetime, str] | None = None
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            return None
+        try:
+            created = schemas.parse_timestamp(item.get("created"))
+        except ValueError:
+            return None
+        if newest is None or created >= newest[0]:
+            newest = (created, item["id"])
+    return newest[1] if newest is not None else None

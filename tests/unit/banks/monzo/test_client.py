@@ -274,6 +274,41 @@ def test_each_page_starts_after_the_last_id_of_the_previous_one() -> None:
     assert all(p.get_list("expand[]") == ["merchant"] for p in sent)
 
 
+class Unsorted(History):
+    """The same history, but each full page arrives with its newest item in the middle."""
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        response = super().__call__(request)
+        items = response.json()["transactions"]
+        if len(items) == 100:
+            items[40], items[99] = items[99], items[40]
+        return reply(200, {"transactions": items})
+
+
+def test_the_next_page_follows_the_newest_item_when_a_page_comes_unsorted() -> None:
+    # The next page is asked for before this one is mapped, from the raw answer;
+    # it must still continue after the item the mapped (sorted) page ends on.
+    history = Unsorted(250)
+    api = ScriptedMonzo().on("GET", "/transactions", history)
+    stats = CallStats()
+    got = list(client_for(api, stats).iter_transactions(payloads.PERSONAL, since=None))
+    assert [len(page) for page in got] == [100, 100, 50]
+    ids = [tx.external_id for page in got for tx in page]
+    assert ids == [item["id"] for item in history.items]
+    sent = [r.url.params.get("since") for r in api.requests]
+    assert sent == [None, history.items[99]["id"], history.items[199]["id"]]
+    assert stats.calls == 3
+
+
+def test_stopping_early_makes_at_most_the_one_request_already_on_its_way() -> None:
+    history = History(1000)
+    api = ScriptedMonzo().on("GET", "/transactions", history)
+    pages = client_for(api).iter_transactions(payloads.PERSONAL, since=None)
+    assert len(next(pages)) == 100
+    pages.close()
+    assert len(api.requests) <= 2
+
+
 def test_a_server_that_ignores_since_cannot_loop_forever() -> None:
     page = {"transactions": [payloads.trimmed_list_item(n) for n in range(100)]}
     api = ScriptedMonzo().on("GET", "/transactions", reply(200, page))
