@@ -354,16 +354,21 @@ def _mark_synced(db: Session, account_id: str, now: datetime) -> None:
 # Rows gathered before they are written: a first sync's pages are written in a few
 # large batches instead of a session and a commit per 100-row page.
 WRITE_BATCH_ROWS = 1000
+# A history longer than this is written on a helper thread while it is fetched.
+BACKGROUND_AFTER_ROWS = 200
 
 
 class _AccountWriter:
     """Writes one account's transactions while its pages are still being fetched.
 
-    Rows are gathered into large batches; once a history runs past one batch,
-    batches are written on a helper thread, so fetching the next page never
-    waits for the database (the first sync's wall time is the chain of bank
-    calls, not calls plus writes). `finish` waits for those writes and commits
-    the rest together with the account's last words (balance, pots, cursor).
+    An incremental sync's few rows are written in one commit at the end. A
+    longer history is written on a helper thread while the pages are still
+    arriving — whatever has gathered whenever the writer is free, at most
+    `WRITE_BATCH_ROWS` at a time — so fetching the next page never waits for
+    the database and little is left to write after the last page (the first
+    sync's wall time is the chain of bank calls, not calls plus writes).
+    `finish` waits for those writes and commits the rest together with the
+    account's last words (balance, pots, cursor).
     """
 
     def __init__(
@@ -385,10 +390,14 @@ class _AccountWriter:
 
     def add(self, page: Sequence[BankTransaction]) -> None:
         self._rows.extend(page)
-        if len(self._rows) >= WRITE_BATCH_ROWS:
+        if self._pool is None:
+            if len(self._rows) < BACKGROUND_AFTER_ROWS:
+                return  # an incremental sync: everything goes in the one last commit
+            self._pool = ThreadPoolExecutor(max_workers=1)
+        idle = not self._writes or self._writes[-1].done()
+        if idle or len(self._rows) >= WRITE_BATCH_ROWS:
+            # Keep the writer busy and the rows left for the end few.
             rows, self._rows = self._rows, []
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1)
             self._writes.append(self._pool.submit(self._write, rows, None))
 
     def finish(self, last: Callable[[Session], None] | None = None) -> None:
