@@ -44,6 +44,8 @@ PAGE_ROUTES = (
     "/connections/{connection}/sync",
     "/connections/{connection}/approval",
     "/connections/{connection}/disconnect",
+    "/budgets/{budget}/edit",
+    "/budgets/{budget}/delete",
 )
 
 

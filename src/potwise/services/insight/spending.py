@@ -322,3 +322,13 @@ def currencies(db: Session, user_id: str) -> list[str]:
         .order_by(func.count().desc(), Account.currency)
     ).all()
     return [str(r[0]) for r in rows] or ["GBP"]
+
+
+def categories(db: Session, user_id: str) -> list[str]:
+    """The categories the user's transactions carry (read from the covering index)."""
+    rows = db.scalars(
+        select(Transaction.category)
+        .where(Transaction.user_id == user_id, Transaction.category.is_not(None))
+        .distinct()
+    )
+    return sorted(str(c) for c in rows)
