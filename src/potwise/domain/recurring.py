@@ -387,6 +387,37 @@ def _jumps(facts: Sequence[TxnFact], tolerance: Fraction) -> int:
     return sum(1 for a, b in itertools.pairwise(facts) if not _close(a.amount, b.amount, tolerance))
 
 
+_ONE_OFF = Fraction(1, 4)
+
+
+def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
+    """Drop one-off amounts on a series' dates: more than a quarter away from both
+    neighbours (which agree), or the first payment when more than a quarter away from the
+    next two (which agree). The last payment is kept: a new amount there is more likely a
+    price rise than a one-off."""
+    keep: list[TxnFact] = []
+    for index, fact in enumerate(facts):
+        before = facts[index - 1] if index > 0 else None
+        after = facts[index + 1] if index + 1 < len(facts) else None
+        if before is not None and after is not None:
+            blip = (
+                not _close(before.amount, fact.amount, _ONE_OFF)
+                and not _close(fact.amount, after.amount, _ONE_OFF)
+                and _close(before.amount, after.amount, tolerance)
+            )
+        elif before is None and after is not None and index + 2 < len(facts):
+            # A first payment a little below the rest is the old price before a rise;
+            # far off (over a quarter), it is a one-off such as an opening transfer.
+            blip = not _close(fact.amount, after.amount, _ONE_OFF) and _close(
+                after.amount, facts[index + 2].amount, tolerance
+            )
+        else:
+            blip = False
+        if not blip:
+            keep.append(fact)
+    return keep
+
+
 def _bands(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
     by_size = sorted(facts, key=lambda f: (abs(f.amount), f.on, f.id))
     bands: list[list[TxnFact]] = [[by_size[0]]]
@@ -455,10 +486,14 @@ def _group_series(
     min_n = settings.min_occurrences
     whole = _series_from(facts, calendar, min_n)
     if whole is not None:
-        matched = whole.matched
+        matched = _without_blips(whole.matched, settings.amount_tolerance)
         if _jumps(matched, settings.amount_tolerance) <= max(1, len(matched) // 6):
-            whole.extra = len(facts) - len(matched)
-            return [whole]
+            schedule = whole.fit.schedule
+            fit = _match(
+                schedule, [f.on for f in matched], calendar, tolerance_days(schedule.cadence)
+            )
+            if len(fit.matched) >= min_n:
+                return [_Series(matched, fit, extra=len(facts) - len(matched))]
     bands = _bands(facts, settings.amount_tolerance)
     found: list[_Series] = []
     leftovers: list[list[TxnFact]] = []

@@ -283,3 +283,14 @@ def test_detection_is_independent_of_input_order(rng: random.Random, noise: int)
     rng.shuffle(shuffled)
     assert detect_commitments(shuffled, date(2025, 3, 1)) == expected
     assert len(expected) >= 3
+
+
+def test_a_one_off_first_payment_is_not_evidence_but_an_old_price_is() -> None:
+    dates = monthly_dates(date(2024, 1, 1), 12, 28, roll="previous")
+    opening = TxnFact("opening", date(2023, 12, 27), 50000, "partner")
+    [joint] = detect_commitments([opening, *facts("partner", dates, 100000)], date(2025, 1, 2))
+    assert "opening" not in joint.evidence and joint.changes == ()
+    old_price = TxnFact("old", date(2023, 12, 28), 85000, "partner")
+    [rise] = detect_commitments([old_price, *facts("partner", dates, 100000)], date(2025, 1, 2))
+    assert rise.evidence[0] == "old"
+    assert [(c.before, c.after) for c in rise.changes] == [(85000, 100000)]
