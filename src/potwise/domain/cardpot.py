@@ -816,10 +816,19 @@ def _owed(card: CardSnapshot, issuer: CardIssuer, pending_charges: int) -> int:
     return owed if owed > 0 else 0
 
 
+_PENNIES: Final = tuple(f"{i:02d}" for i in range(100))
+
+
 def _fmt(pence: int, currency: str) -> str:
+    """``£1,234.56`` / ``-£0.05``; other currencies as :meth:`Money.format` writes them."""
     if currency == "GBP":  # the common case, without Money's validation
-        whole, frac = divmod(-pence if pence < 0 else pence, 100)
-        return f"{'-' if pence < 0 else ''}£{whole:,}.{frac:02d}"
+        if pence < 0:
+            whole, frac = divmod(-pence, 100)
+            return f"-£{whole:,}.{_PENNIES[frac]}"
+        whole, frac = divmod(pence, 100)
+        if whole < 1000:  # no thousands separator to write
+            return f"£{whole}.{_PENNIES[frac]}"
+        return f"£{whole:,}.{_PENNIES[frac]}"
     return Money(pence, currency).format()
 
 
