@@ -27,6 +27,7 @@ from potwise.services import leases, oauth_state
 from potwise.services.errors import InvalidInput, NotFound
 from potwise.services.events import EventBus
 from potwise.services.gateway import TRUELAYER_SCOPES, BankGateway, ClientCredentials
+from potwise.services.insight import classify as insight_classify
 from potwise.services.vault import Vault
 from potwise.settings import Settings
 
@@ -76,13 +77,20 @@ def build_context(
     *,
     transport: Any = None,
 ) -> ConnectionsContext:
-    """The composition root for everything that talks to banks (web, worker, CLI)."""
-    return ConnectionsContext(
+    """The composition root for everything that talks to banks (web, worker, CLI).
+
+    Every new or changed transaction is classified as soon as a sync or a
+    webhook has stored it (first subscriber, so the automations that react
+    to the same event already see the classification).
+    """
+    ctx = ConnectionsContext(
         settings=settings,
         vault=Vault(settings.fernet_keys()),
         gateway=BankGateway(settings, transport=transport),
         session_factory=session_factory,
     )
+    insight_classify.install(ctx.events, session_factory)
+    return ctx
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Automation, Budget, Connection, Pot, SyncRun, Transaction
+from potwise.db.models import (
+    Account,
+    Automation,
+    Budget,
+    CategoryRule,
+    Connection,
+    Pot,
+    SyncRun,
+    Transaction,
+)
 from tests.integration.conftest import SignedIn
 
 # Every API route that takes an object id, and which of Alice's objects to aim it at.
@@ -29,6 +38,9 @@ ID_ROUTES = {
     ("GET", "/api/v1/budgets/{budget_id}"): "budget",
     ("PATCH", "/api/v1/budgets/{budget_id}"): "budget",
     ("DELETE", "/api/v1/budgets/{budget_id}"): "budget",
+    ("PATCH", "/api/v1/transactions/{transaction_id}"): "transaction",
+    ("POST", "/api/v1/internal-pairs/{transaction_id}/reject"): "transaction",
+    ("DELETE", "/api/v1/categories/rules/{rule_id}"): "category_rule",
 }
 # Path parameters that name no user's object (a provider, a webhook's own secret).
 NOT_IDS = {"provider", "secret"}
@@ -78,19 +90,18 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
             balance=500,
         )
     )
-    db.add(
-        Transaction(
-            user_id=alice.user_id,
-            connection_id=connection.id,
-            account_id=account.id,
-            external_id="tx_alice",
-            created_at=datetime(2026, 11, 1, tzinfo=UTC),
-            amount=-999,
-            currency="GBP",
-            status="settled",
-            description="Alice's lunch",
-        )
+    transaction = Transaction(
+        user_id=alice.user_id,
+        connection_id=connection.id,
+        account_id=account.id,
+        external_id="tx_alice",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        amount=-999,
+        currency="GBP",
+        status="settled",
+        description="Alice's lunch",
     )
+    db.add(transaction)
     db.add(SyncRun(user_id=alice.user_id, connection_id=connection.id, trigger="manual"))
     card = Account(
         user_id=alice.user_id,
@@ -113,6 +124,10 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
     db.add(rule)
     budget = Budget(user_id=alice.user_id, category="groceries", amount=20_000)
     db.add(budget)
+    category_rule = CategoryRule(
+        user_id=alice.user_id, category="treats", description_contains="lunch"
+    )
+    db.add(category_rule)
     db.commit()
     return {
         "token": token,
@@ -121,6 +136,8 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         "account": account.id,
         "automation": rule.id,
         "budget": budget.id,
+        "transaction": transaction.id,
+        "category_rule": category_rule.id,
     }
 
 

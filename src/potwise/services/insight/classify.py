@@ -1,0 +1,428 @@
+"""Classifying a user's transactions in the mirror: after every sync, incrementally.
+
+The decisions are `potwise.domain.classify`'s; this module feeds it and
+stores what changed:
+
+- **Incremental** (`classify_changed`, run after every sync and webhook):
+  the targets are the rows never classified (new ones) and the rows the
+  sync just touched or the webhook named. Around them, every row within the
+  pairing window (eight days either side) is read as context, since a new
+  row may complete a pair with an old one; so are the current partners of
+  the targets. Only rows whose decision differs are written, so a run with
+  nothing new reads a few rows and writes nothing.
+- **Full** (`reclassify_all`): everything again, from scratch, for one user.
+
+The user's own choices (``classification_source = 'user'``,
+``category_source = 'user'``) are inputs, never outputs: they survive
+re-syncs (the sync never writes these columns on update) and every
+re-classification.
+
+Two processes classifying one user at once compute the same answer from the
+same rows, so no lock is taken (a lease would cost writes on every run).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from potwise.db.models import (
+    Account,
+    CategoryRule,
+    InsightDismissal,
+    Pot,
+    SyncRun,
+    Transaction,
+)
+from potwise.db.scoping import owned
+from potwise.domain import categories
+from potwise.domain import classify as domain
+from potwise.logs import get_logger
+from potwise.services.events import Event, EventBus, SyncFinished, TransactionsChanged
+
+log = get_logger(__name__)
+
+DISMISS_PAIR = "transfer_pair"
+DISMISS_SUGGESTION = "category_suggestion"
+_CHUNK = 500
+_UPDATE_BATCH = 1000
+
+# The columns classification reads, in the order `_txn` takes them.
+_COLUMNS = (
+    Transaction.id,
+    Transaction.account_id,
+    Transaction.created_at,
+    Transaction.amount,
+    Transaction.currency,
+    Transaction.status,
+    Transaction.description,
+    Transaction.merchant,
+    Transaction.counterparty,
+    Transaction.provider_category,
+    Transaction.pot_external_id,
+    Transaction.category,
+    Transaction.category_source,
+    Transaction.classification,
+    Transaction.classification_source,
+    Transaction.classification_reason,
+    Transaction.linked_transaction_id,
+    Transaction.merchant_key,
+)
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    """What a run looked at and what it changed."""
+
+    targets: int
+    examined: int
+    changed: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Row:
+    txn: domain.Txn
+    merchant_key: str | None
+
+
+def _row(values: Sequence[Any]) -> _Row:
+    txn = domain.Txn(
+        id=values[0],
+        account_id=values[1],
+        created_at=values[2],
+        amount=values[3],
+        currency=values[4],
+        status=values[5],
+        description=values[6] or "",
+        merchant=values[7],
+        counterparty=values[8],
+        provider_category=values[9],
+        pot_external_id=values[10],
+        category=values[11],
+        category_source=values[12],
+        classification=values[13],
+        classification_source=values[14],
+        classification_reason=values[15],
+        linked_id=values[16],
+    )
+    return _Row(txn, values[17])
+
+
+def _load(db: Session, user_id: str, *conditions: Any) -> dict[str, _Row]:
+    statement = select(*_COLUMNS).where(Transaction.user_id == user_id, *conditions)
+    return {values[0]: _row(values) for values in db.execute(statement)}
+
+
+def _load_ids(db: Session, user_id: str, ids: Iterable[str]) -> dict[str, _Row]:
+    wanted = sorted(set(ids))
+    found: dict[str, _Row] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        found.update(_load(db, user_id, Transaction.id.in_(wanted[start : start + _CHUNK])))
+    return found
+
+
+def _existing_ids(db: Session, user_id: str, ids: Iterable[str]) -> set[str]:
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        found.update(
+            db.scalars(
+                select(Transaction.id).where(
+                    Transaction.user_id == user_id,
+                    Transaction.id.in_(wanted[start : start + _CHUNK]),
+                )
+            )
+        )
+    return found
+
+
+# --- the user's side: accounts, rules, rejections, pots ----------------------------------
+
+
+def _rule(r: CategoryRule) -> categories.Rule:
+    return categories.Rule(
+        id=r.id,
+        category=r.category,
+        created_at=r.created_at,
+        priority=r.priority,
+        merchant_key=r.merchant_key,
+        description_contains=r.description_contains,
+        description_equals=r.description_equals,
+        min_amount=r.min_amount,
+        max_amount=r.max_amount,
+        account_id=r.account_id,
+    )
+
+
+def user_rules(db: Session, user_id: str) -> list[categories.Rule]:
+    return [_rule(r) for r in db.scalars(owned(CategoryRule, user_id))]
+
+
+def rejected_pairs(db: Session, user_id: str) -> frozenset[tuple[str, str]]:
+    keys = db.scalars(
+        select(InsightDismissal.key).where(
+            InsightDismissal.user_id == user_id, InsightDismissal.kind == DISMISS_PAIR
+        )
+    )
+    pairs: set[tuple[str, str]] = set()
+    for key in keys:
+        a, _, b = key.partition(":")
+        if a and b:
+            pairs.add(domain.pair_key(a, b))
+    return frozenset(pairs)
+
+
+def accounts_of(db: Session, user_id: str) -> dict[str, domain.AccountInfo]:
+    rows = db.execute(
+        select(Account.id, Account.kind, Account.name, Account.provider).where(
+            Account.user_id == user_id
+        )
+    )
+    return {r[0]: domain.AccountInfo(r[0], r[1], r[2], r[3]) for r in rows}
+
+
+def _context(db: Session, user_id: str, merchant_categories: dict[str, str]) -> domain.Context:
+    pots = {
+        str(external_id): str(name)
+        for external_id, name in db.execute(
+            select(Pot.external_id, Pot.name).where(Pot.user_id == user_id)
+        )
+    }
+    return domain.Context(
+        accounts=accounts_of(db, user_id),
+        rules=user_rules(db, user_id),
+        rejected_pairs=rejected_pairs(db, user_id),
+        pot_names=pots,
+        merchant_categories=merchant_categories,
+    )
+
+
+def _merchant_categories(
+    db: Session, user_id: str, rows: dict[str, _Row], *, everything_loaded: bool
+) -> dict[str, str]:
+    """Merchant key → the category providers most often give it, for rows that have
+    none of their own (a card refund with no classification)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    needed: set[str] = set()
+    for row in rows.values():
+        key = domain.transaction_key(row.txn)
+        if key is None:
+            continue
+        provided = categories.from_provider(row.txn.provider_category)
+        if provided is not None:
+            counts[key][provided] += 1
+        elif not row.txn.user_categorised:
+            needed.add(key)
+    if not everything_loaded:
+        missing = sorted(needed)
+        for start in range(0, len(missing), _CHUNK):
+            found = db.execute(
+                select(Transaction.merchant_key, Transaction.provider_category, func.count())
+                .where(
+                    Transaction.user_id == user_id,
+                    Transaction.merchant_key.in_(missing[start : start + _CHUNK]),
+                    Transaction.provider_category.is_not(None),
+                )
+                .group_by(Transaction.merchant_key, Transaction.provider_category)
+            )
+            for key, provider, count in found:
+                provided = categories.from_provider(provider)
+                if key is not None and provided is not None:
+                    counts[key][provided] += int(count)
+    chosen: dict[str, str] = {}
+    for key in needed:
+        best = categories.merchant_category(counts.get(key, Counter()))
+        if best is not None:
+            chosen[key] = best
+    return chosen
+
+
+# --- deciding and storing ------------------------------------------------------------------
+
+
+def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list[dict[str, Any]]:
+    changed: list[dict[str, Any]] = []
+    for tid, outcome in outcomes.items():
+        row = rows[tid]
+        t = row.txn
+        if (
+            row.merchant_key == outcome.merchant_key
+            and t.category == outcome.category
+            and t.category_source == outcome.category_source
+            and t.classification == outcome.classification
+            and t.classification_source == outcome.classification_source
+            and t.classification_reason == outcome.reason
+            and t.linked_id == outcome.linked_id
+        ):
+            continue
+        changed.append(
+            {
+                "b_id": tid,
+                "b_merchant_key": outcome.merchant_key,
+                "b_category": outcome.category,
+                "b_category_source": outcome.category_source,
+                "b_classification": outcome.classification,
+                "b_classification_source": outcome.classification_source,
+                "b_reason": outcome.reason,
+                "b_linked": outcome.linked_id,
+            }
+        )
+    return changed
+
+
+_UPDATE = (
+    update(Transaction.__table__)  # type: ignore[arg-type]
+    .where(Transaction.__table__.c.id == bindparam("b_id"))
+    .values(
+        merchant_key=bindparam("b_merchant_key"),
+        category=bindparam("b_category"),
+        category_source=bindparam("b_category_source"),
+        classification=bindparam("b_classification"),
+        classification_source=bindparam("b_classification_source"),
+        classification_reason=bindparam("b_reason"),
+        linked_transaction_id=bindparam("b_linked"),
+    )
+)
+
+
+def _store(db: Session, changes: list[dict[str, Any]]) -> None:
+    for start in range(0, len(changes), _UPDATE_BATCH):
+        db.connection().execute(_UPDATE, changes[start : start + _UPDATE_BATCH])
+
+
+def _decide(
+    db: Session,
+    user_id: str,
+    rows: dict[str, _Row],
+    targets: frozenset[str] | None,
+    *,
+    everything_loaded: bool,
+) -> int:
+    context = _context(
+        db, user_id, _merchant_categories(db, user_id, rows, everything_loaded=everything_loaded)
+    )
+    outcomes = domain.classify([r.txn for r in rows.values()], context, targets=targets)
+    changes = _changes(rows, outcomes)
+    if changes:
+        _store(db, changes)
+        db.commit()
+    return len(changes)
+
+
+def reclassify_all(db: Session, user_id: str) -> ClassifyResult:
+    """Classify every transaction of the user again, from scratch (their own choices kept)."""
+    started = time.perf_counter()
+    rows = _load(db, user_id)
+    changed = _decide(db, user_id, rows, None, everything_loaded=True)
+    result = ClassifyResult(len(rows), len(rows), changed, time.perf_counter() - started)
+    log.info(
+        "insight.reclassified",
+        user_id=user_id,
+        transactions=result.examined,
+        changed=changed,
+        seconds=round(result.seconds, 3),
+    )
+    return result
+
+
+def classify_changed(
+    db: Session,
+    user_id: str,
+    *,
+    transaction_ids: Iterable[str] = (),
+    connection_id: str | None = None,
+    touched_since: datetime | None = None,
+) -> ClassifyResult:
+    """Classify what is new or changed, with the rows it may pair with.
+
+    Targets: rows never classified, the given `transaction_ids`, and rows of
+    `connection_id` updated at or after `touched_since` (what a sync wrote).
+    """
+    started = time.perf_counter()
+    target_rows = _load(db, user_id, Transaction.classification.is_(None))
+    ids = set(transaction_ids)
+    if ids:
+        target_rows.update(_load_ids(db, user_id, ids))
+    if connection_id is not None and touched_since is not None:
+        target_rows.update(
+            _load(
+                db,
+                user_id,
+                Transaction.connection_id == connection_id,
+                Transaction.updated_at >= touched_since,
+            )
+        )
+    if not target_rows:
+        return ClassifyResult(0, 0, 0, time.perf_counter() - started)
+    earliest = min(r.txn.created_at for r in target_rows.values()) - domain.PAIRING_WINDOW
+    latest = max(r.txn.created_at for r in target_rows.values()) + domain.PAIRING_WINDOW
+    rows = _load(db, user_id, Transaction.created_at >= earliest, Transaction.created_at <= latest)
+    rows.update(target_rows)
+    # The current partners of the targets are decided again with them.
+    partners = {r.txn.linked_id for r in target_rows.values() if r.txn.linked_id}
+    rows.update(_load_ids(db, user_id, partners - rows.keys()))
+    targets = set(target_rows)
+    # A row whose partner vanished (a pending item replaced by its settled successor)
+    # is free again: decide it afresh.
+    dangling = {r.txn.linked_id for r in rows.values() if r.txn.linked_id} - rows.keys()
+    if dangling:
+        gone = dangling - _existing_ids(db, user_id, dangling)
+        targets.update(tid for tid, r in rows.items() if r.txn.linked_id in gone)
+    changed = _decide(db, user_id, rows, frozenset(targets), everything_loaded=False)
+    result = ClassifyResult(len(targets), len(rows), changed, time.perf_counter() - started)
+    if changed:
+        log.info(
+            "insight.classified",
+            user_id=user_id,
+            targets=result.targets,
+            examined=result.examined,
+            changed=changed,
+            seconds=round(result.seconds, 3),
+        )
+    return result
+
+
+def _last_run_started(db: Session, connection_id: str) -> datetime | None:
+    started: datetime | None = db.scalar(
+        select(SyncRun.started_at)
+        .where(
+            SyncRun.connection_id == connection_id,
+            SyncRun.status.in_(("succeeded", "partial")),
+        )
+        .order_by(SyncRun.started_at.desc())
+        .limit(1)
+    )
+    return started
+
+
+def handle(session_factory: sessionmaker[Session], event: Event) -> ClassifyResult | None:
+    """Classify what a sync or a webhook just stored (the data is already committed)."""
+    with session_factory() as db:
+        if isinstance(event, SyncFinished):
+            return classify_changed(
+                db,
+                event.user_id,
+                connection_id=event.connection_id,
+                touched_since=_last_run_started(db, event.connection_id),
+            )
+        if isinstance(event, TransactionsChanged):
+            return classify_changed(db, event.user_id, transaction_ids=event.transaction_ids)
+    return None
+
+
+def install(events: EventBus, session_factory: sessionmaker[Session]) -> None:
+    """Classify after every sync and webhook, in the publisher's thread, before the
+    automations that subscribe later see the event."""
+
+    def classify_on_event(event: Event) -> None:
+        handle(session_factory, event)
+
+    events.subscribe(classify_on_event)
