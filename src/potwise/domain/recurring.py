@@ -365,7 +365,8 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
 
 
 def _close(a: int, b: int, tolerance: Fraction) -> bool:
-    return abs(a - b) <= abs(a) * tolerance
+    # Integer arithmetic: this runs for every neighbouring pair of every group.
+    return abs(a - b) * tolerance.denominator <= abs(a) * tolerance.numerator
 
 
 def _changes(facts: Sequence[TxnFact]) -> tuple[AmountChange, ...]:

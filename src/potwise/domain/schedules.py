@@ -22,6 +22,7 @@ import calendar as _stdlib_calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from potwise.domain.calendar import DEFAULT_CALENDAR, UKCalendar
 
@@ -92,12 +93,20 @@ def add_months(year: int, month: int, n: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+@lru_cache(maxsize=65536)
 def _clamped(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, _stdlib_calendar.monthrange(year, month)[1]))
 
 
 def roll_date(nominal: date, roll: Roll, calendar: UKCalendar = DEFAULT_CALENDAR) -> date:
     """Move a nominal due date off a weekend or bank holiday as ``roll`` says."""
+    return _rolled(nominal, roll, calendar)
+
+
+# Detection and forecasts roll the same few thousand dates again and again; the
+# calendar's holidays never change once built, so the answers can be kept.
+@lru_cache(maxsize=65536)
+def _rolled(nominal: date, roll: Roll, calendar: UKCalendar) -> date:
     if roll is Roll.PREVIOUS:
         return calendar.working_day_on_or_before(nominal)
     if roll is Roll.NEXT:
@@ -149,31 +158,29 @@ class Schedule:
             first = self.anchor + timedelta(days=k * period)
             count = (end - first).days // period + 1
             return [first + timedelta(days=i * period) for i in range(max(count, 0))]
+        if self.cadence is Cadence.MONTHLY_LAST_WORKING_DAY:
+            wanted, day = frozenset(range(1, 13)), 31
+        elif self.cadence is Cadence.QUARTERLY:
+            wanted = frozenset(m for m in range(1, 13) if (m - self.anchor.month) % 3 == 0)
+            day = self._day()
+        elif self.cadence is Cadence.YEARLY:
+            wanted, day = frozenset({self.anchor.month}), self._day()
+        else:
+            wanted, day = self.active_months, self._day()
         out: list[date] = []
-        months = self.active_months
-        year, month = start.year, start.month
-        while (year, month) <= (end.year, end.month):
-            nominal: date | None = None
-            if self.cadence is Cadence.MONTHLY_LAST_WORKING_DAY:
-                nominal = _clamped(year, month, 31)
-            elif self.cadence in (Cadence.MONTHLY, Cadence.MONTHLY_10_FROM_APRIL):
-                if month in months:
-                    nominal = _clamped(year, month, self._day())
-            elif self.cadence is Cadence.QUARTERLY:
-                if (month - self.anchor.month) % 3 == 0:
-                    nominal = _clamped(year, month, self._day())
-            elif self.cadence is Cadence.YEARLY and month == self.anchor.month:
-                nominal = _clamped(year, month, self._day())
-            if nominal is not None and start <= nominal <= end:
-                out.append(nominal)
-            year, month = add_months(year, month, 1)
+        for index in range(start.year * 12 + start.month - 1, end.year * 12 + end.month):
+            year, month = divmod(index, 12)
+            if month + 1 in wanted:
+                nominal = _clamped(year, month + 1, day)
+                if start <= nominal <= end:
+                    out.append(nominal)
         return out
 
     def actual(self, nominal: date, calendar: UKCalendar = DEFAULT_CALENDAR) -> date:
         """The day the money really moves for a nominal due date."""
         if self.cadence is Cadence.MONTHLY_LAST_WORKING_DAY:
-            return calendar.working_day_on_or_before(nominal)
-        return roll_date(nominal, self.roll, calendar)
+            return _rolled(nominal, Roll.PREVIOUS, calendar)
+        return _rolled(nominal, self.roll, calendar)
 
 
 def occurrences(
