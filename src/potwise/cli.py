@@ -29,7 +29,13 @@ db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 automations_app = typer.Typer(help="Money-moving rules.", no_args_is_help=True)
+insight_app = typer.Typer(
+    help="Spending insight: what each transaction is (spending, income, internal movement) "
+    "and its category.",
+    no_args_is_help=True,
+)
 app.add_typer(automations_app, name="automations")
+app.add_typer(insight_app, name="insight")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
@@ -368,6 +374,51 @@ def keys_rotate() -> None:
         f"re-encrypted {count} secret(s) with the newest key; "
         "older keys can now be removed from POTWISE_ENCRYPTION_KEYS"
     )
+
+
+@insight_app.command("reclassify")
+def insight_reclassify(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's transactions (e-mail).")
+    ] = None,
+) -> None:
+    """Classify every transaction again, from scratch.
+
+    Recognises pot moves, transfers between your own accounts and card
+    repayments (pairing both halves), refunds and income, and chooses each
+    category (your own choices and rules first). Your own overrides are kept.
+    New transactions are classified after every sync anyway: this is for
+    after an upgrade of the rules, or to check what changed.
+    """
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from potwise.db.engine import make_engine, make_session_factory
+    from potwise.db.models import User
+    from potwise.services.insight import classify
+
+    settings = _settings()
+    _migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            statement = select(User.id, User.email).order_by(User.email)
+            if user is not None:
+                statement = statement.where(User.email == user.strip().lower())
+            users = db.execute(statement).all()
+            if user is not None and not users:
+                raise Failure(f"no user {user}")
+            table = Table(title="Reclassified")
+            for column in ("user", "transactions", "changed", "seconds"):
+                table.add_column(column)
+            for user_id, email in users:
+                result = classify.reclassify_all(db, user_id)
+                table.add_row(
+                    email, str(result.examined), str(result.changed), f"{result.seconds:.2f}"
+                )
+    finally:
+        engine.dispose()
+    console.print(table)
 
 
 @db_app.command("upgrade")
