@@ -212,11 +212,14 @@ def sync(
     from sqlalchemy import select
 
     from potwise.db.models import Connection, SyncRun, User
+    from potwise.services.insight import budgets
     from potwise.services.sync import engine
 
     settings = _settings()
     _migrate(settings)
     ctx = _context(settings)
+    # Budget alerts due after these syncs go out now, as after any other sync.
+    budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
     with ctx.session_factory() as db:
         statement = select(Connection.id, Connection.display_name, User.email).join(
             User, User.id == Connection.user_id
