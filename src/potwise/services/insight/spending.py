@@ -73,13 +73,25 @@ def merchant_key_sql() -> ColumnElement[Any]:
 
 
 def _bucket(bounds: Sequence[tuple[datetime, datetime]]) -> ColumnElement[int]:
-    # Rows are already limited to [first start, last end); the first window whose
-    # end lies after the row's time is its bucket.
-    whens = [(Transaction.created_at < end, index) for index, (_, end) in enumerate(bounds[:-1])]
-    last = len(bounds) - 1
-    if not whens:
-        return literal(last)
-    return case(*whens, else_=literal(last))
+    """The index of the window a row falls in, as SQL.
+
+    Rows are already limited to ``[first start, last end)``. The windows are
+    consecutive, so the bucket is found by bisecting their boundaries: nested
+    ``CASE``s make about log2(n) comparisons a row instead of n.
+    """
+    ends = [end for _, end in bounds]
+
+    def pick(low: int, high: int) -> ColumnElement[int]:
+        # The row's bucket is in [low, high]; every boundary below `low` is passed.
+        if low == high:
+            return literal(low)
+        middle = (low + high) // 2
+        return case(
+            (Transaction.created_at < ends[middle], pick(low, middle)),
+            else_=pick(middle + 1, high),
+        )
+
+    return pick(0, len(bounds) - 1)
 
 
 def spending_cells(
