@@ -6,6 +6,8 @@ the same path but stores nothing but its own record and moves nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -81,6 +83,34 @@ def run_rule(
                 explanation="Another run for this pot is in progress; this one stood aside.",
             )
         return _evaluate(ctx, automation_id, trigger=trigger, dry_run=False, psu_ip=psu_ip)
+
+
+def run_many(
+    ctx: ConnectionsContext,
+    automation_ids: Sequence[str],
+    *,
+    trigger: str,
+    max_workers: int = 8,
+) -> list[RunOutcome]:
+    """Run several rules concurrently (a scheduled cycle, `potwise automations run`).
+
+    Each rule runs as `run_rule` does, under its pot's lease, so rules sharing a
+    pot still take turns; one rule failing never stops the others. Outcomes come
+    back in the order of `automation_ids` (a rule that crashed is left out and logged).
+    """
+    if not automation_ids:
+        return []
+
+    def one(automation_id: str) -> RunOutcome | None:
+        try:
+            return run_rule(ctx, automation_id, trigger=trigger)
+        except Exception:
+            log.exception("automation.run_crashed", automation_id=automation_id, trigger=trigger)
+            return None
+
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(automation_ids)))) as pool:
+        outcomes = list(pool.map(one, automation_ids))
+    return [o for o in outcomes if o is not None]
 
 
 def _record(
@@ -432,6 +462,7 @@ def _gather(
                 "card_missing", "One of the rule's cards is no longer connected.", pauses_rule=True
             )
         monzo_connection = db.get(Connection, pot.connection_id)
+        pot_account = db.get(Account, pot.account_id)
         card_connections = {c.connection_id for c in cards if c is not None}
         statuses = {
             cid: db.scalar(select(Connection.status).where(Connection.id == cid))
@@ -453,8 +484,10 @@ def _gather(
     if monzo_connection is None:
         raise Skip("needs_reconnect", "The Monzo connection was removed.", pauses_rule=True)
     stale: list[datetime] = []
+    # Only what the decision reads: the pot and the account that holds it (the
+    # spendable balance), and the rule's cards.
     wanted: list[tuple[str, set[str] | None]] = [
-        (monzo_connection.id, None),
+        (monzo_connection.id, {pot_account.external_id} if pot_account is not None else None),
         *((cid, set(externals)) for cid, externals in card_accounts.items()),
     ]
     for connection_id, externals in wanted:

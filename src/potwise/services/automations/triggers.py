@@ -69,8 +69,11 @@ def due_rule_ids(ctx: ConnectionsContext, now: datetime | None = None) -> list[s
         return due
 
 
+# Rules run side by side on the clock (each under its pot's lease).
+SCHEDULE_WORKERS = 8
+
+
 def run_due(ctx: ConnectionsContext) -> int:
     ids = due_rule_ids(ctx)
-    for rule_id in ids:
-        _run_quietly(ctx, rule_id, "schedule")
+    runner.run_many(ctx, ids, trigger="schedule", max_workers=SCHEDULE_WORKERS)
     return len(ids)

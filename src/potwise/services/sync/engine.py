@@ -436,14 +436,20 @@ def _sync_monzo(
     now: datetime,
 ) -> None:
     client = ctx.gateway.monzo(token, stats=record.stats)
-    accounts = client.accounts()
+    # A balance refresh for a decision reads the accounts it already knows; a sync
+    # lists them again (new, renamed and closed accounts).
+    known = _known_accounts(ctx, snapshot) if snapshot.balances_only else []
+    accounts = known or client.accounts()
     # Closed accounts keep their history but have nothing new to say.
     live = [a for a in accounts if not a.closed and snapshot.wanted(a.external_id)]
     with ctx.session_factory() as db:
-        ids = store.upsert_accounts(db, snapshot.scope, accounts, now)
-        db.commit()
+        if known:
+            ids = store.account_ids(db, snapshot.scope)
+        else:
+            ids = store.upsert_accounts(db, snapshot.scope, accounts, now)
+            db.commit()
+            record.add("accounts", len(accounts))
         cursors = {} if snapshot.balances_only else _cursors(db, [ids[a.external_id] for a in live])
-    record.add("accounts", len(accounts))
     full_history = snapshot.in_full_history_window(now)
 
     def one(account: BankAccount) -> None:
