@@ -107,14 +107,12 @@ def serve(
 def worker() -> None:
     """Run the scheduled jobs only (for deployments with separate web processes)."""
     from potwise.jobs.scheduler import build_scheduler
-    from potwise.services.automations import executor, triggers
-    from potwise.services.insight import budgets
+    from potwise.jobs.wiring import worker_context
+    from potwise.services.automations import executor
 
     settings = _settings()
     _migrate(settings)
-    ctx = _context(settings)
-    triggers.install(ctx, triggers.run_inline)
-    budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
+    ctx = worker_context(settings)
     executor.reconcile(ctx)
     scheduler = build_scheduler(ctx, blocking=True)
     console.print("potwise worker running; Ctrl+C stops it.")

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     truelayer_unattended_calls_by_provider: str = ""
 
     sync_interval_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Processes a scheduled sync or automation cycle is spread over (1: the
+    # scheduler's own process). Syncing is CPU work in Python; past one core's
+    # worth, more threads only queue, more processes do not.
+    worker_processes: int = Field(default=1, ge=1, le=64)
     timezone: str = "Europe/London"
 
     # None: open in development; in production open only until the first user exists.

@@ -7,13 +7,16 @@ lease keeps two workers from syncing the same connection at once.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from potwise.banks.errors import BankError
+from potwise.jobs.fanout import Fanout
 from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
@@ -33,16 +36,22 @@ def run_housekeeping(ctx: ConnectionsContext) -> None:
         housekeeping.purge_expired(db, datetime.now(UTC))
 
 
-def run_sync_cycle(ctx: ConnectionsContext) -> int:
-    """Sync every connection that is due; returns how many ran."""
+def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int:
+    """Sync every connection that is due (over `fanout`'s processes when given);
+    returns how many ran."""
     ids = engine.scheduled_connection_ids(ctx, datetime.now(UTC))
-    runs = engine.sync_many(ctx, ids, trigger="schedule", max_workers=SYNC_WORKERS)
+    if fanout is not None and len(ids) > 1:
+        statuses = fanout.sync(ids, trigger="schedule", threads=SYNC_WORKERS)
+    else:
+        runs = engine.sync_many(ctx, ids, trigger="schedule", max_workers=SYNC_WORKERS)
+        statuses = dict(Counter(r.status for r in runs))
     log.info(
         "scheduler.sync_cycle",
         connections=len(ids),
-        failed=sum(1 for r in runs if r.status == "failed"),
+        failed=statuses.get("failed", 0),
+        processes=fanout.processes if fanout is not None else 1,
     )
-    return len(runs)
+    return sum(statuses.values())
 
 
 def poll_approvals(ctx: ConnectionsContext) -> None:
@@ -57,9 +66,14 @@ def poll_approvals(ctx: ConnectionsContext) -> None:
             )
 
 
-def run_due_automations(ctx: ConnectionsContext) -> None:
+def run_due_automations(ctx: ConnectionsContext, fanout: Fanout | None = None) -> None:
     """Rules whose cooldown ran out, or that wait for funds, are looked at again."""
-    triggers.run_due(ctx)
+    if fanout is None:
+        triggers.run_due(ctx)
+        return
+    ids = triggers.due_rule_ids(ctx)
+    if ids:
+        fanout.run_rules(ids, trigger="schedule", threads=triggers.SCHEDULE_WORKERS)
 
 
 def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler:
@@ -72,6 +86,15 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
     )
     now = datetime.now(UTC)
     common = {"max_instances": 1, "coalesce": True, "args": [ctx]}
+    # Cycles over many users spread over processes; the pool lives as long as the
+    # scheduler (its processes start once, not every cycle).
+    fanout = Fanout(settings, settings.worker_processes) if settings.worker_processes > 1 else None
+    cycle = {**common, "args": [ctx, fanout]}
+    if fanout is not None:
+        scheduler.add_listener(
+            lambda event: fanout.close() if event.code == EVENT_SCHEDULER_SHUTDOWN else None,
+            EVENT_SCHEDULER_SHUTDOWN,
+        )
     scheduler.add_job(
         run_housekeeping,
         "interval",
@@ -86,7 +109,7 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
         minutes=settings.sync_interval_minutes,
         id="sync",
         next_run_time=now + timedelta(seconds=10),
-        **common,
+        **cycle,
     )
     scheduler.add_job(
         poll_approvals,
@@ -102,7 +125,7 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
         minutes=AUTOMATION_MINUTES,
         id="automations",
         next_run_time=now + timedelta(seconds=30),
-        **common,
+        **cycle,
     )
     log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
     return scheduler
