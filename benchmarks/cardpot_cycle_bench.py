@@ -21,7 +21,6 @@ as confirmed is in the ledger. Peak memory of the product process is reported.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -40,13 +39,13 @@ from potwise.logs import configure_logging
 from potwise.services.automations import rules, runner
 from potwise.services.connections import ConnectionsContext
 from potwise.services.sync import engine as sync_engine
-from sync_bench import add_household, log, product, sandbox
+from sync_bench import add_household, log, process_cpu, product, sandbox
 
 CARD = "ob-amex"
 LATENCY_MS = 50
 
 
-def make_rules(ctx: ConnectionsContext, households: list[dict[str, str]]) -> dict[str, str]:
+def make_rules(ctx: ConnectionsContext, households: list[dict[str, Any]]) -> dict[str, str]:
     """One card-pot rule per user; returns rule id -> sandbox user name."""
     made: dict[str, str] = {}
     with ctx.session_factory() as db:
@@ -117,11 +116,15 @@ def ledger_check(
 
 
 def cycle(
-    ctx: ConnectionsContext, rule_ids: Sequence[str], workers: int, fanout: Fanout | None
+    ctx: ConnectionsContext,
+    rule_ids: Sequence[str],
+    workers: int,
+    fanout: Fanout | None,
+    sandbox_pid: int,
 ) -> tuple[float, float, dict[str, int]]:
     """One scheduled cycle over every rule: in this process, or spread over `fanout`'s
     processes (CPU then counts this process and its children)."""
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu = time.perf_counter(), process_cpu((sandbox_pid,))
     if fanout is not None:
         statuses = fanout.run_rules(rule_ids, trigger="schedule", threads=workers)
     else:
@@ -130,35 +133,7 @@ def cycle(
         for outcome in outcomes:
             key = f"{outcome.run.status}:{outcome.run.reason}"
             statuses[key] = statuses.get(key, 0) + 1
-    return time.perf_counter() - started, _cpu() - cpu, statuses
-
-
-def _cpu() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # Children's time is only counted once they exit, so the pool's live processes
-    # are read from /proc where available.
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + _live_children()
-
-
-def _live_children() -> float:
-    total = 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    for pid in _child_pids():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def _child_pids() -> list[int]:
-    try:
-        text = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
+    return time.perf_counter() - started, process_cpu((sandbox_pid,)) - cpu, statuses
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fanout.start()  # a worker's pool lives across cycles
             for label in ("first cycle", "next cycle"):
                 began = datetime.now(UTC)
-                wall, cpu, statuses = cycle(app.ctx, rule_ids, args.workers, fanout)
+                wall, cpu, statuses = cycle(app.ctx, rule_ids, args.workers, fanout, sb.process.pid)
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 checks = ledger_check(sb, app.ctx, rule_users, began)
                 log(

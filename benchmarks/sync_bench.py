@@ -43,6 +43,7 @@ from potwise.db import migrate
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.db.models import Account, Connection, Transaction, User
 from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.jobs.fanout import Fanout
 from potwise.logs import configure_logging
 from potwise.services.connections import ConnectionsContext, build_context
 from potwise.services.gateway import TRUELAYER_SCOPES, ClientCredentials
@@ -502,7 +503,9 @@ def _reupsert(engine: Engine, rows: list[BankTransaction], page: int) -> float:
 # --- 4: many users in one scheduled cycle ------------------------------------------------
 
 
-def bench_many(users: int, latency_ms: int, workers: int, cards: Sequence[str]) -> dict[str, Any]:
+def bench_many(
+    users: int, latency_ms: int, workers: int, cards: Sequence[str], processes: int = 1
+) -> dict[str, Any]:
     with sandbox(1) as sb:
         started = time.perf_counter()
         made = sb.post("/_sandbox/users", {"count": users, "years": 1}, timeout=300)["users"]
@@ -516,29 +519,44 @@ def bench_many(users: int, latency_ms: int, workers: int, cards: Sequence[str]) 
                 ids.extend(add_household(app.ctx, entry, cards=cards, full_history=False).values())
             fault = sb.latency(latency_ms)
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            started, cpu = time.perf_counter(), time.process_time()
-            runs = sync_engine.sync_many(app.ctx, ids, trigger="schedule", max_workers=workers)
-            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            fanout = None
+            if processes > 1:
+                quiet = app.ctx.settings.model_copy(update={"log_level": "WARNING"})
+                fanout = Fanout(quiet, processes)
+                fanout.start()  # a worker's pool lives across cycles
+            started, cpu = time.perf_counter(), process_cpu((sb.process.pid,))
+            if fanout is not None:
+                statuses = fanout.sync(ids, trigger="schedule", threads=workers)
+                calls = int(sb.requests_seen(fault))
+            else:
+                runs = sync_engine.sync_many(app.ctx, ids, trigger="schedule", max_workers=workers)
+                statuses = {}
+                for run in runs:
+                    statuses[run.status] = statuses.get(run.status, 0) + 1
+                calls = sum(r.api_calls for r in runs)
+            wall, cpu = time.perf_counter() - started, process_cpu((sb.process.pid,)) - cpu
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if fanout is not None:
+                fanout.close()
+                peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
             served = sb.requests_seen(fault)
-            statuses: dict[str, int] = {}
-            for run in runs:
-                statuses[run.status] = statuses.get(run.status, 0) + 1
             result = {
                 "users": users,
                 "connections": len(ids),
                 "wall_s": wall,
                 "cpu_s": cpu,
-                "calls": sum(r.api_calls for r in runs),
+                "calls": calls,
                 "served": served,
                 "rows": transaction_count(app.ctx),
                 "statuses": statuses,
                 "peak_rss_mb": peak,
                 "rss_before_mb": rss_before,
                 "workers": workers,
+                "processes": processes,
             }
             log(
-                f"  {users} users ({len(ids)} connections, {workers} workers, {latency_ms} ms "
+                f"  {users} users ({len(ids)} connections, {processes} process(es) x {workers} "
+                f"threads, {latency_ms} ms "
                 f"latency): wall {wall:.1f} s, cpu {cpu:.1f} s, {result['calls']} calls "
                 f"(sandbox saw {served}), {result['rows']} rows, {statuses}, "
                 f"peak RSS {peak:.0f} MB (before the cycle {rss_before:.0f} MB)"
@@ -546,6 +564,32 @@ def bench_many(users: int, latency_ms: int, workers: int, cards: Sequence[str]) 
             return result
         finally:
             app.close()
+
+
+# --- CPU of this process and its worker processes ----------------------------------------
+
+
+def process_cpu(exclude: Sequence[int] = ()) -> float:
+    """CPU seconds of this process and its children but `exclude` (the sandbox), the
+    live ones included (from /proc: the kernel only adds a child's time to
+    RUSAGE_CHILDREN once it has exited; the sandbox runs until the end)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    except OSError:
+        return total
+    for pid in children:
+        if int(pid) in exclude:
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 # --- main ------------------------------------------------------------------------------
@@ -560,7 +604,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short smoke version")
     parser.add_argument("--only", nargs="*", default=[], help="first, ingest, incremental, many")
     parser.add_argument("--users", type=int, default=None, help="users for 'many'")
-    parser.add_argument("--workers", type=int, default=None, help="max_workers for 'many'")
+    parser.add_argument("--workers", type=int, default=None, help="threads per process, 'many'")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="worker processes for 'many' (WORKER_PROCESSES)"
+    )
     args = parser.parse_args(argv)
     configure_logging(production=True, level="WARNING")
     quick = args.quick
@@ -596,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         users = args.users or (10 if quick else 1000)
         workers = args.workers or sync_engine_workers()
         log(f"{users} users in one scheduled cycle")
-        many = bench_many(users, 50, workers, CARDS)
+        many = bench_many(users, 50, workers, CARDS, args.processes)
         summary.append(
             f"{users} users: wall {many['wall_s']:.1f} s (target < 60 s), "
             f"peak RSS {many['peak_rss_mb']:.0f} MB"
