@@ -74,6 +74,8 @@ class Household:
             merchant=merchant,
             merchant_key=merchant_key or (merchant.lower() if merchant else None),
             category=category,
+            # As a bank would send it, so a classifier re-running keeps the category.
+            provider_category=category,
             classification=classification,
             pot_external_id=pot,
         )

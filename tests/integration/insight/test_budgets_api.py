@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Budget, BudgetAlert, Notice
-from potwise.services.events import SyncFinished
+from potwise.services.events import SyncFinished, TransactionsChanged
 from potwise.services.insight import budgets
 from tests.integration.conftest import SignedIn
 from tests.integration.insight.builders import Household
@@ -268,3 +268,19 @@ def test_recategorising_checks_the_budgets(alice: SignedIn, db: Session) -> None
     row.category = "groceries"
     db.commit()
     assert len(budgets.check_after_recategorisation(db, alice.user_id)) == 1
+
+
+def test_a_webhooks_new_transaction_checks_the_budgets(
+    alice: SignedIn, app: FastAPI, db: Session
+) -> None:
+    h = Household.of(db, alice.user_id)
+    _create(alice, category="groceries", amount=10_000)
+    row = h.add(datetime.now(UTC), -10_500)
+    app.state.events.publish(
+        TransactionsChanged(alice.user_id, h.connection_id, row.account_id, (row.id,), "webhook")
+    )
+    deadline = time.monotonic() + 10
+    while not _notices(db, alice.user_id):
+        assert time.monotonic() < deadline, "no budget alert after the webhook"
+        time.sleep(0.05)
+    assert [n.level for n in _notices(db, alice.user_id)] == ["error"]

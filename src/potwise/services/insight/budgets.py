@@ -3,10 +3,11 @@
 Progress is worked out on read, from the mirror (see ``domain.budgets`` for the
 rules): the spending of the budget's category in the current period, and with
 rollover the periods before it, in one grouped query per budget. Alerts are
-checked after every sync (:func:`install` subscribes to ``SyncFinished``) and after
-the user re-categorises (:func:`check_after_recategorisation`); a row in
-``budget_alerts`` per budget, period and threshold makes each alert go out once,
-even when two workers check at the same moment.
+checked after every sync and webhook (:func:`install` subscribes to
+``SyncFinished`` and ``TransactionsChanged``) and after the user re-categorises
+(:func:`check_after_recategorisation`); a row in ``budget_alerts`` per budget,
+period and threshold makes each alert go out once, even when two workers check
+at the same moment.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from potwise.domain.spending import Window
 from potwise.logs import get_logger
 from potwise.services import dashboard
 from potwise.services.errors import Conflict, InvalidInput, NotFound
-from potwise.services.events import Event, EventBus, SyncFinished
+from potwise.services.events import Event, EventBus, SyncFinished, TransactionsChanged
 from potwise.services.insight import spending
 from potwise.services.notify import notify
 
@@ -349,8 +350,9 @@ def install(
     fallback_timezone: str = DEFAULT_TIMEZONE,
     submit: Submit | None = None,
 ) -> None:
-    """Check a user's budgets after each of their syncs; ``submit`` decides where (a
-    thread pool in the web app, inline in the worker)."""
+    """Check a user's budgets after each of their syncs and after a webhook brings new
+    transactions; ``submit`` decides where (a thread pool in the web app, inline in
+    the worker). The classifier subscribed first, so the rows are classified by then."""
 
     def run(user_id: str) -> None:
         try:
@@ -359,7 +361,7 @@ def install(
             log.exception("budget.check_failed", user_id=user_id)
 
     def on_event(event: Event) -> None:
-        if not isinstance(event, SyncFinished):
+        if not isinstance(event, SyncFinished | TransactionsChanged):
             return
         user_id = event.user_id
         if submit is None:
