@@ -284,3 +284,19 @@ def test_a_webhooks_new_transaction_checks_the_budgets(
         assert time.monotonic() < deadline, "no budget alert after the webhook"
         time.sleep(0.05)
     assert [n.level for n in _notices(db, alice.user_id)] == ["error"]
+
+
+def test_an_alert_recorded_by_another_worker_is_not_recorded_again(
+    alice: SignedIn, db: Session
+) -> None:
+    created = _create(alice, category="groceries", amount=10_000)
+    budget = db.get(Budget, created["id"])
+    assert budget is not None
+    start = datetime(2026, 4, 1, tzinfo=UTC).date()
+    assert budgets._record(db, budget, start, 80)
+    db.commit()
+    # The unique constraint decides a race: the loser learns so, and its session lives on.
+    assert not budgets._record(db, budget, start, 80)
+    assert budgets._record(db, budget, start, 100)
+    db.commit()
+    assert sorted(db.scalars(select(BudgetAlert.threshold))) == [80, 100]
