@@ -30,7 +30,14 @@ from potwise.settings import Settings
 from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
 from potwise.web.security import csrf_rejection
-from potwise.web.ui import automation_pages, bank_pages, connect, insight_pages, pages
+from potwise.web.ui import (
+    automation_pages,
+    bank_pages,
+    cashflow_pages,
+    connect,
+    insight_pages,
+    pages,
+)
 from potwise.web.ui.formatting import format_money
 
 log = get_logger(__name__)
@@ -175,6 +182,7 @@ def create_app(
     app.include_router(bank_pages.router)
     app.include_router(automation_pages.router)
     app.include_router(insight_pages.router)
+    app.include_router(cashflow_pages.router)
     app.include_router(pages.router)
     return app
 

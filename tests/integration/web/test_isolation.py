@@ -13,7 +13,9 @@ from potwise.db.models import (
     Automation,
     Budget,
     CategoryRule,
+    Commitment,
     Connection,
+    PlannedItem,
     Pot,
     SyncRun,
     Transaction,
@@ -41,6 +43,9 @@ ID_ROUTES = {
     ("PATCH", "/api/v1/transactions/{transaction_id}"): "transaction",
     ("POST", "/api/v1/internal-pairs/{transaction_id}/reject"): "transaction",
     ("DELETE", "/api/v1/categories/rules/{rule_id}"): "category_rule",
+    ("PATCH", "/api/v1/analytics/commitments/{commitment_id}"): "commitment",
+    ("DELETE", "/api/v1/analytics/planned-items/{item_id}"): "planned_item",
+    ("PUT", "/api/v1/analytics/card-models/{account_id}"): "card",
 }
 # Path parameters that name no user's object (a provider, a webhook's own secret).
 NOT_IDS = {"provider", "secret"}
@@ -58,6 +63,9 @@ PAGE_ROUTES = (
     "/connections/{connection}/disconnect",
     "/budgets/{budget}/edit",
     "/budgets/{budget}/delete",
+    "/commitments/{commitment}/status",
+    "/planned/{planned_item}/delete",
+    "/planned/cards/{card}",
 )
 
 
@@ -128,6 +136,20 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         user_id=alice.user_id, category="treats", description_contains="lunch"
     )
     db.add(category_rule)
+    commitment = Commitment(
+        user_id=alice.user_id,
+        key="out:netflix:monthly:10",
+        payee="netflix",
+        amount=1599,
+        cadence="monthly",
+        direction="out",
+        day_of_month=10,
+    )
+    db.add(commitment)
+    planned = PlannedItem(
+        user_id=alice.user_id, label="Alice's trip", amount=-5000, due_on=datetime.now(UTC).date()
+    )
+    db.add(planned)
     db.commit()
     return {
         "token": token,
@@ -138,6 +160,9 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         "budget": budget.id,
         "transaction": transaction.id,
         "category_rule": category_rule.id,
+        "commitment": commitment.id,
+        "planned_item": planned.id,
+        "card": card.id,
     }
 
 

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from potwise.web.api import analytics, auth, automations, connections, health, insight, mirror
+from potwise.web.api import (
+    analytics,
+    auth,
+    automations,
+    cashflow,
+    connections,
+    health,
+    insight,
+    mirror,
+)
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
@@ -12,3 +21,4 @@ router.include_router(mirror.router)
 router.include_router(automations.router)
 router.include_router(insight.router)
 router.include_router(analytics.router)
+router.include_router(cashflow.router)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.domain.errors import DomainError
 from potwise.services import auth, dashboard
+from potwise.services.cashflow import outlook as cashflow
 from potwise.services.errors import TooManyAttempts
 from potwise.web.security import (
     AppSettings,
@@ -95,7 +96,11 @@ def dashboard_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
     if caller is None:
         return to_login(request)
     overview = dashboard.overview(db, caller.user.id)
-    return render(request, "dashboard.html", caller, overview=overview, active="dashboard")
+    zone = dashboard.user_zone(db, caller.user.id, request.app.state.settings.timezone)
+    safe = cashflow.dashboard_safe_to_spend(db, caller.user.id, zone) if overview.accounts else None
+    return render(
+        request, "dashboard.html", caller, overview=overview, safe=safe, active="dashboard"
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)

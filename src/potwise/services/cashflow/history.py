@@ -1,0 +1,155 @@
+"""The user's history as detection needs it, and the detection itself, kept per user.
+
+Facts are read from the mirror (settled transactions, local dates in the
+user's zone, the normalised payee); detection runs over them as of a day.
+Both are kept in memory per user and recomputed only when the user's
+transactions or mandates change (their count and latest update time) or the
+day changes, so pages and the API answer from the kept result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import DirectDebit, StandingOrder, Transaction
+from potwise.db.scoping import for_user
+from potwise.domain.cashflow import EverydaySpend, everyday_spend
+from potwise.domain.merchants import merchant_key, merchant_key_for
+from potwise.domain.recurring import DetectedCommitment, Mandate, TxnFact, detect_commitments
+
+#: Users whose detection is kept in memory at once (least recently used go first).
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class History:
+    """What detection found for one user as of ``today``, and the facts it used."""
+
+    today: date
+    facts: tuple[TxnFact, ...]
+    detected: tuple[DetectedCommitment, ...]
+    everyday: EverydaySpend
+
+    def card_repayment_dates(self, account_id: str) -> tuple[date, ...]:
+        """Dates the card ``account_id`` was repaid (money in, classified a card repayment)."""
+        return tuple(
+            f.on
+            for f in self.facts
+            if f.account_id == account_id and f.amount > 0 and f.classification == "card_repayment"
+        )
+
+
+_lock = threading.Lock()
+_cache: OrderedDict[str, tuple[tuple[Any, ...], History]] = OrderedDict()
+
+
+def _stamp(db: Session, user_id: str) -> tuple[Any, ...]:
+    """Changes whenever a transaction or mandate of the user is added or changed."""
+    parts: list[Any] = []
+    for model in (Transaction, DirectDebit, StandingOrder):
+        column: Any = model.updated_at
+        row = db.execute(for_user(select(func.count(), func.max(column)), model, user_id)).one()
+        parts.extend((int(row[0]), row[1]))
+    return tuple(parts)
+
+
+def facts(db: Session, user_id: str, zone: tzinfo) -> list[TxnFact]:
+    """The user's settled transactions as detection facts (ids are ours)."""
+    rows = db.execute(
+        for_user(
+            select(
+                Transaction.id,
+                Transaction.created_at,
+                Transaction.amount,
+                Transaction.merchant_key,
+                Transaction.merchant,
+                Transaction.counterparty,
+                Transaction.description,
+                Transaction.account_id,
+                Transaction.classification,
+                Transaction.currency,
+            ),
+            Transaction,
+            user_id,
+        ).where(Transaction.status == "settled")
+    )
+    out = []
+    for tid, created, amount, key, merchant, counterparty, description, account, kind, cur in rows:
+        payee = key or merchant_key_for(merchant, counterparty, description) or ""
+        out.append(
+            TxnFact(
+                id=tid,
+                on=created.astimezone(zone).date(),
+                amount=amount,
+                payee=payee,
+                account_id=account,
+                description=description or "",
+                classification=kind,
+                currency=cur,
+            )
+        )
+    return out
+
+
+def mandates(db: Session, user_id: str) -> list[Mandate]:
+    """Direct debits and standing orders the banks list, as extra evidence."""
+    out = [
+        Mandate(
+            d.id,
+            "direct_debit",
+            merchant_key(d.payee) or "",
+            d.account_id,
+            None,
+            None,
+            d.last_date,
+            (d.status or "active").lower() == "active",
+        )
+        for d in db.scalars(for_user(select(DirectDebit), DirectDebit, user_id))
+    ]
+    out.extend(
+        Mandate(
+            s.id,
+            "standing_order",
+            merchant_key(s.payee) or "",
+            s.account_id,
+            -abs(s.amount),
+            s.next_date,
+        )
+        for s in db.scalars(for_user(select(StandingOrder), StandingOrder, user_id))
+    )
+    return out
+
+
+def history(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> History:
+    """Detection for the user as of ``now`` (kept in memory until their data changes)."""
+    today = now.astimezone(zone).date()
+    stamp = (today, str(zone), *_stamp(db, user_id))
+    with _lock:
+        kept = _cache.get(user_id)
+        if kept is not None and kept[0] == stamp:
+            _cache.move_to_end(user_id)
+            return kept[1]
+    found_facts = facts(db, user_id, zone)
+    detected = detect_commitments(found_facts, today, mandates=mandates(db, user_id))
+    evidence = {tid for c in detected for tid in c.evidence}
+    everyday = everyday_spend(found_facts, today, exclude_ids=evidence)
+    result = History(today, tuple(found_facts), tuple(detected), everyday)
+    with _lock:
+        _cache[user_id] = (stamp, result)
+        _cache.move_to_end(user_id)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def forget(user_id: str) -> None:
+    """Drop what is kept for the user (tests, or after deleting their data)."""
+    with _lock:
+        _cache.pop(user_id, None)

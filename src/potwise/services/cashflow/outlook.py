@@ -1,0 +1,228 @@
+"""Safe to spend and the forecast for one user, from the mirror and their choices.
+
+What goes in (see `domain.cashflow` for the sums themselves):
+
+* cash: the balances of open current and joint accounts; pots only when the
+  user included them; an arranged overdraft (the account's limit) is a cushion;
+* commitments that are not dismissed and still running (`commitments`);
+* planned items and instalments from today on (`plans`);
+* each open credit card's repayments of what it owes now, by its model
+  (pay in full by default, from the first current account);
+* what enabled credit-card pot rules' pots hold, as cover for the card
+  repayments due before payday (so they are not subtracted twice);
+* the user's set-asides; everyday spending from the last six months.
+
+The next payday comes from the user's override, else the largest recurring
+income; with neither, the same day next month stands in and `payday_source`
+says ``none``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Account, Automation, Pot
+from potwise.db.scoping import owned
+from potwise.domain import cardmodels
+from potwise.domain.cashevents import CashEvent
+from potwise.domain.cashflow import (
+    MAX_FORECAST_DAYS,
+    AccountBalance,
+    EverydaySpend,
+    Forecast,
+    PotBalance,
+    SafeToSpend,
+    SetAside,
+    commitment_events,
+    forecast,
+    safe_to_spend,
+)
+from potwise.domain.payday import PaydayRule, next_payday, payday_rule
+from potwise.domain.schedules import add_months
+from potwise.services.cashflow import commitments, plans
+from potwise.services.cashflow.history import history
+from potwise.services.errors import InvalidInput
+
+CURRENCY = "GBP"
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Everything safe to spend and the forecast are computed from."""
+
+    today: date
+    next_payday: date
+    payday_source: str  # override, detected or none
+    payday: PaydayRule | None
+    accounts: tuple[AccountBalance, ...]
+    pots: tuple[PotBalance, ...]
+    events: tuple[CashEvent, ...]
+    set_asides: tuple[SetAside, ...]
+    card_cover: int
+    cards_owed: int
+    everyday: EverydaySpend
+    commitments: tuple[commitments.CommitmentView, ...]
+
+
+def _same_day_next_month(today: date) -> date:
+    year, month = add_months(today.year, today.month, 1)
+    day = today.day
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            day -= 1
+
+
+def outlook(
+    db: Session,
+    user_id: str,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    days: int = 0,
+    what_if: list[plans.PlannedInput] | None = None,
+) -> Outlook:
+    """Gather the inputs for ``days`` ahead (at least up to the next payday)."""
+    found = history(db, user_id, now=now, zone=zone)
+    today = found.today
+    views = commitments.views(db, user_id, now=now, zone=zone, found=found)
+    counted = [v.model for v in views if v.counted]
+    prefs = plans.preferences(db, user_id)
+    rule = payday_rule(counted, today=today, override=prefs.payday_override)
+    if rule is None:
+        payday, source = _same_day_next_month(today), "none"
+    else:
+        payday, source = next_payday(rule, today), rule.source
+    until = max(payday, today + timedelta(days=days))
+
+    accounts = [
+        a
+        for a in db.scalars(
+            owned(Account, user_id).where(
+                Account.kind.in_(plans.SPENDING_KINDS), Account.closed.is_(False)
+            )
+        )
+        if a.balance is not None and a.currency == CURRENCY
+    ]
+    accounts.sort(key=lambda a: (a.kind != "current", a.name, a.id))
+    balances = tuple(
+        AccountBalance(a.id, a.name, a.balance or 0, max(a.credit_limit or 0, 0)) for a in accounts
+    )
+    included = set(prefs.included_pot_ids)
+    pot_rows = [
+        p
+        for p in db.scalars(owned(Pot, user_id).where(Pot.deleted.is_(False)))
+        if p.currency == CURRENCY
+    ]
+    pots = tuple(PotBalance(p.id, p.name, p.balance, p.id in included) for p in pot_rows)
+
+    events: list[CashEvent] = commitment_events(counted, today, until)
+    events.extend(plans.planned_events(plans.list_planned(db, user_id), today))
+    if what_if:
+        events.extend(
+            plans.planned_events(what_if, today, [f"what-if-{i}" for i in range(len(what_if))])
+        )
+    owed_total = 0
+    default_from = balances[0].id if balances else ""
+    for setting in plans.card_settings(db, user_id):
+        card = setting.account
+        owed = max(-(card.balance or 0), 0)
+        owed_total += owed
+        model = plans.card_domain(setting)
+        if not model.pay_from_account_id:
+            model = cardmodels.CardModel(
+                model.card_id,
+                model.label,
+                model.mode,
+                default_from,
+                model.fixed_amount,
+                model.minimum,
+                model.annual_rate,
+                model.due_day,
+            )
+        state = cardmodels.CardState(
+            card.id, owed, repayment_dates=found.card_repayment_dates(card.id)
+        )
+        events.extend(cardmodels.repayment_events(model, state, today, until))
+
+    pots_by_id = {p.id: p for p in pot_rows}
+    cover_pots = {
+        str(rule_row.config.get("pot_id", ""))
+        for rule_row in db.scalars(
+            owned(Automation, user_id).where(
+                Automation.kind == "card_pot", Automation.enabled.is_(True)
+            )
+        )
+    }
+    cover = sum(
+        max(pots_by_id[p].balance, 0) for p in cover_pots if p in pots_by_id and p not in included
+    )
+    return Outlook(
+        today=today,
+        next_payday=payday,
+        payday_source=source,
+        payday=rule,
+        accounts=balances,
+        pots=pots,
+        events=tuple(sorted(events, key=lambda e: (e.on, e.kind.value, e.label, e.ref))),
+        set_asides=tuple(SetAside(label, amount) for label, amount in prefs.set_asides),
+        card_cover=cover,
+        cards_owed=owed_total,
+        everyday=found.everyday,
+        commitments=tuple(views),
+    )
+
+
+def safe_to_spend_now(
+    db: Session, user_id: str, *, now: datetime, zone: tzinfo
+) -> tuple[SafeToSpend, Outlook]:
+    """How much is the user's to spend until the next payday, with its breakdown."""
+    inputs = outlook(db, user_id, now=now, zone=zone)
+    result = safe_to_spend(
+        today=inputs.today,
+        next_payday=inputs.next_payday,
+        accounts=inputs.accounts,
+        pots=inputs.pots,
+        events=inputs.events,
+        set_asides=inputs.set_asides,
+        card_cover=inputs.card_cover,
+        cards_owed=inputs.cards_owed,
+        currency=CURRENCY,
+    )
+    return result, inputs
+
+
+def forecast_days(
+    db: Session,
+    user_id: str,
+    days: int,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    what_if: list[plans.PlannedInput] | None = None,
+) -> tuple[Forecast, Outlook]:
+    """The daily projection for ``days`` (1-366) days; ``what_if`` adds unsaved items."""
+    if isinstance(days, bool) or not 1 <= days <= MAX_FORECAST_DAYS:
+        raise InvalidInput(f"days must be between 1 and {MAX_FORECAST_DAYS}.")
+    inputs = outlook(db, user_id, now=now, zone=zone, days=days, what_if=what_if)
+    if not inputs.accounts:
+        raise InvalidInput("A forecast needs a current account with a balance: connect one first.")
+    result = forecast(
+        today=inputs.today,
+        days=days,
+        accounts=inputs.accounts,
+        events=inputs.events,
+        everyday=inputs.everyday,
+        spending_account_id=inputs.accounts[0].id,
+    )
+    return result, inputs
+
+
+def dashboard_safe_to_spend(db: Session, user_id: str, zone: tzinfo) -> SafeToSpend | None:
+    """The dashboard's figure now, or None before any current account has a balance."""
+    result, inputs = safe_to_spend_now(db, user_id, now=datetime.now(UTC), zone=zone)
+    return result if inputs.accounts else None

@@ -1,0 +1,321 @@
+"""Cash-flow pages: the forecast (with "what if"), commitments to confirm or dismiss,
+planned items and instalment plans, and how each credit card is repaid. The
+dashboard's safe-to-spend figure comes from `services.cashflow.outlook`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from potwise.db.models import Account, Transaction
+from potwise.db.scoping import owned
+from potwise.domain.errors import DomainError
+from potwise.domain.money import Money
+from potwise.services import dashboard
+from potwise.services.cashflow import commitments, outlook, plans
+from potwise.services.errors import InvalidInput, NotFound
+from potwise.web.security import Caller, Db, MaybeCaller
+from potwise.web.ui.forecast_chart import line_chart
+from potwise.web.ui.pages import FLASH_MESSAGES, render, to_login
+
+router = APIRouter(include_in_schema=False)
+
+FormStr = Annotated[str, Form()]
+
+FLASH_MESSAGES.update(
+    {
+        "planned_saved": ("success", "Planned item saved; the forecast counts it."),
+        "planned_deleted": ("success", "Planned item deleted."),
+        "card_saved": ("success", "Card repayment saved."),
+        "commitment_confirmed": ("success", "Confirmed: it counts in safe to spend."),
+        "commitment_dismissed": ("success", "Dismissed: it no longer counts anywhere."),
+        "commitment_restored": ("success", "Back to detected."),
+    }
+)
+
+HORIZONS = (30, 90, 180, 366)
+CADENCE_NAMES = {
+    "weekly": "Weekly",
+    "fortnightly": "Fortnightly",
+    "four_weekly": "Every four weeks",
+    "monthly": "Monthly",
+    "monthly_last_working_day": "Monthly, last working day",
+    "monthly_10_from_april": "Ten months from April",
+    "quarterly": "Quarterly",
+    "yearly": "Yearly",
+}
+MODE_NAMES = {
+    "pay_in_full": "Pay in full",
+    "fixed": "Pay a fixed amount",
+    "minimum": "Pay the minimum",
+}
+
+
+def _zone(request: Request, db: Db, caller: Caller) -> ZoneInfo:
+    return dashboard.user_zone(db, caller.user.id, request.app.state.settings.timezone)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _pounds(text: str) -> int:
+    """A positive amount typed in pounds, in pence."""
+    minor = Money.parse(text.strip() or "x", "GBP").minor
+    if minor <= 0:
+        raise InvalidInput("Write a positive amount in pounds, like 250 or 99.50.")
+    return minor
+
+
+# --- /forecast -----------------------------------------------------------------------
+
+
+@dataclass
+class WhatIf:
+    label: str = "What if"
+    amount: str = ""
+    on: str = ""
+
+
+def _what_if(request: Request, today: date) -> tuple[WhatIf, plans.PlannedInput | None, str | None]:
+    q = request.query_params
+    form = WhatIf(
+        (q.get("label") or "What if")[:200],
+        (q.get("amount") or "")[:20],
+        (q.get("date") or "")[:10],
+    )
+    if not form.amount and not form.on:
+        return form, None, None
+    try:
+        amount = _pounds(form.amount)
+        on = date.fromisoformat(form.on)
+    except (DomainError, ValueError):
+        return form, None, "Give a date and an amount in pounds to see what it would do."
+    if on < today:
+        return form, None, "Choose a date from today on."
+    return form, plans.PlannedInput(form.label or "What if", -amount, on), None
+
+
+@router.get("/forecast", response_class=HTMLResponse)
+def forecast_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    zone = _zone(request, db, caller)
+    today = _now().astimezone(zone).date()
+    try:
+        days = int(request.query_params.get("days", "90"))
+    except ValueError:
+        days = 90
+    days = days if days in HORIZONS else 90
+    form, extra, error = _what_if(request, today)
+    try:
+        base, inputs = outlook.forecast_days(db, caller.user.id, days, now=_now(), zone=zone)
+    except DomainError:
+        return render(request, "forecast.html", caller, active="forecast", empty=True, days=days)
+    changed = None
+    shown = base
+    if extra is not None:
+        shown, inputs = outlook.forecast_days(
+            db, caller.user.id, days, now=_now(), zone=zone, what_if=[extra]
+        )
+        changed = extra
+    upcoming = [(d, item) for d in shown.days for item in d.items][:80]
+    return render(
+        request,
+        "forecast.html",
+        caller,
+        active="forecast",
+        empty=False,
+        days=days,
+        horizons=HORIZONS,
+        result=shown,
+        base=base,
+        chart=line_chart(shown),
+        inputs=inputs,
+        upcoming=upcoming,
+        form=form,
+        what_if=changed,
+        error=error,
+        today=today,
+    )
+
+
+# --- /planned ------------------------------------------------------------------------
+
+
+def _planned_context(db: Db, caller: Caller) -> dict[str, Any]:
+    items = plans.list_planned(db, caller.user.id)
+    spending_accounts = list(
+        db.scalars(
+            owned(Account, caller.user.id).where(
+                Account.kind.in_(plans.SPENDING_KINDS), Account.closed.is_(False)
+            )
+        )
+    )
+    return {
+        "items": [(i, plans.plan_of(i)) for i in items],
+        "cards": plans.card_settings(db, caller.user.id),
+        "spending_accounts": spending_accounts,
+        "mode_names": MODE_NAMES,
+    }
+
+
+@router.get("/planned", response_class=HTMLResponse)
+def planned_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    return render(request, "planned.html", caller, active="planned", **_planned_context(db, caller))
+
+
+@router.post("/planned", response_class=HTMLResponse)
+def planned_create(
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    label: FormStr,
+    amount: FormStr,
+    on: Annotated[str, Form(alias="date")],
+    months: Annotated[str, Form()] = "",
+    annual_rate: Annotated[str, Form()] = "0",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    try:
+        item = plans.PlannedInput(
+            label=label.strip()[:200] or "Planned",
+            amount=-_pounds(amount),
+            due_on=date.fromisoformat(on.strip()),
+            months=int(months) if months.strip() else None,
+            annual_rate=annual_rate.strip() or "0",
+        )
+        plans.create_planned(db, caller.user.id, item)
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else "Check the date and months."
+        return render(
+            request,
+            "planned.html",
+            caller,
+            status_code=400,
+            active="planned",
+            error=message,
+            **_planned_context(db, caller),
+        )
+    target = (
+        "/forecast?flash=planned_saved" if back == "forecast" else "/planned?flash=planned_saved"
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/planned/{item_id}/delete")
+def planned_delete(request: Request, item_id: str, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    plans.delete_planned(db, caller.user.id, item_id)
+    return RedirectResponse("/planned?flash=planned_deleted", status_code=303)
+
+
+@router.post("/planned/cards/{account_id}", response_class=HTMLResponse)
+def card_save(
+    request: Request,
+    account_id: str,
+    caller: MaybeCaller,
+    db: Db,
+    mode: Annotated[str, Form()] = "",
+    fixed_amount: Annotated[str, Form()] = "",
+    due_day: Annotated[str, Form()] = "",
+    annual_rate: Annotated[str, Form()] = "0",
+    pay_from: Annotated[str, Form()] = "",
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    try:
+        plans.set_card_model(
+            db,
+            caller.user.id,
+            account_id,
+            plans.CardInput(
+                mode=mode,
+                fixed_amount=_pounds(fixed_amount) if mode == "fixed" else None,
+                annual_rate=annual_rate.strip() or "0",
+                due_day=int(due_day) if due_day.strip() else None,
+                pay_from_account_id=pay_from or None,
+            ),
+        )
+    except NotFound:
+        raise
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else "The due day is a number 1-31."
+        return render(
+            request,
+            "planned.html",
+            caller,
+            status_code=400,
+            active="planned",
+            error=message,
+            **_planned_context(db, caller),
+        )
+    return RedirectResponse("/planned?flash=card_saved#cards", status_code=303)
+
+
+# --- /commitments --------------------------------------------------------------------
+
+
+@router.get("/commitments", response_class=HTMLResponse)
+def commitments_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
+    if caller is None:
+        return to_login(request)
+    zone = _zone(request, db, caller)
+    views = commitments.views(db, caller.user.id, now=_now(), zone=zone)
+    wanted = {tid for v in views for tid in v.evidence}
+    evidence: dict[str, Transaction] = {}
+    if wanted:
+        rows = db.scalars(owned(Transaction, caller.user.id).where(Transaction.id.in_(wanted)))
+        evidence = {t.id: t for t in rows}
+    groups = [
+        ("review", "To review", [v for v in views if v.status == "detected" and v.active]),
+        ("confirmed", "Confirmed", [v for v in views if v.status == "confirmed"]),
+        ("stopped", "Stopped", [v for v in views if v.status == "detected" and not v.active]),
+        ("dismissed", "Dismissed", [v for v in views if v.status == "dismissed"]),
+    ]
+    return render(
+        request,
+        "commitments.html",
+        caller,
+        active="commitments",
+        groups=groups,
+        evidence=evidence,
+        cadence_names=CADENCE_NAMES,
+        zone=zone,
+    )
+
+
+@router.post("/commitments/{commitment_id}/status")
+def commitment_status(
+    request: Request,
+    commitment_id: str,
+    caller: MaybeCaller,
+    db: Db,
+    status: Annotated[str, Form()] = "",
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    zone = _zone(request, db, caller)
+    commitments.update(
+        db,
+        caller.user.id,
+        commitment_id,
+        commitments.CommitmentEdit(status=status),
+        now=_now(),
+        zone=zone,
+    )
+    flash = {
+        "confirmed": "commitment_confirmed",
+        "dismissed": "commitment_dismissed",
+    }.get(status, "commitment_restored")
+    return RedirectResponse(f"/commitments?flash={flash}", status_code=303)
