@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 CATEGORIES: tuple[str, ...] = (
     "bills",
@@ -106,6 +107,7 @@ def is_valid(category: str) -> bool:
     return category in CATEGORIES or bool(_CUSTOM.fullmatch(category))
 
 
+@lru_cache(maxsize=4096)
 def from_provider(provider_category: str | None) -> str | None:
     """The provider's category in our vocabulary, or None when it says nothing useful."""
     if not provider_category:

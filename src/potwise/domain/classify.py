@@ -40,11 +40,13 @@ Categories: see `potwise.domain.categories`. Learned suggestions: see
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from potwise.domain import categories
 from potwise.domain.merchants import merchant_key, merchant_key_for
@@ -107,7 +109,14 @@ _ISSUERS: dict[str, tuple[str, ...]] = {
     "halifax": ("halifax credit card",),
     "monzo": ("monzo flex",),
 }
-_KNOWN_ISSUER_TEXT = tuple(sorted({name for names in _ISSUERS.values() for name in names}))
+_ISSUER_TEXT = re.compile(
+    r"\b("
+    + "|".join(
+        re.escape(name)
+        for name in sorted({n for names in _ISSUERS.values() for n in names}, key=len, reverse=True)
+    )
+    + r")\b"
+)
 _BANK_LABELS: dict[str, str] = {
     "monzo": "Monzo",
     "amex": "Amex",
@@ -156,7 +165,7 @@ class AccountInfo:
         return _ISSUERS.get(bank_brand(self.bank), (bank_brand(self.bank),))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Txn:
     """A transaction as classification sees it, with what was decided before."""
 
@@ -187,7 +196,7 @@ class Txn:
         return self.category_source == categories.SOURCE_USER and self.category is not None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """The decision for one transaction: every column classification owns."""
 
@@ -231,8 +240,31 @@ def _days_apart(a: datetime, b: datetime) -> str:
 # --- what a single transaction looks like -----------------------------------------
 
 
-def _texts(t: Txn) -> str:
-    return " ".join(x for x in (t.description, t.counterparty or "", t.merchant or "") if x)
+@lru_cache(maxsize=65536)
+def _text_facts(
+    description: str, counterparty: str | None, merchant: str | None
+) -> tuple[str, bool, bool, str | None]:
+    """(lower-cased text, reads like a transfer, reads like a payment, card issuer named).
+
+    Cached: statement texts repeat a great deal.
+    """
+    text = " ".join(x for x in (description, counterparty or "", merchant or "") if x).lower()
+    issuer = _ISSUER_TEXT.search(text)
+    return (
+        text,
+        bool(_TRANSFER_WORDS.search(text)),
+        bool(_PAYMENT_WORDS.search(text)),
+        issuer.group(1) if issuer else None,
+    )
+
+
+def _facts(t: Txn) -> tuple[str, bool, bool, str | None]:
+    return _text_facts(t.description, t.counterparty, t.merchant)
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
 def _provider_says_transfer(t: Txn) -> bool:
@@ -245,16 +277,15 @@ def _is_income_like(t: Txn) -> bool:
 
 
 def _looks_like_transfer(t: Txn) -> bool:
-    return _provider_says_transfer(t) or bool(_TRANSFER_WORDS.search(_texts(t)))
+    return _provider_says_transfer(t) or _facts(t)[1]
 
 
-def _names_issuer(t: Txn, names: Iterable[str]) -> bool:
-    text = _texts(t).lower()
-    return any(re.search(rf"\b{re.escape(name)}\b", text) for name in names)
+def _names_issuer(t: Txn, names: tuple[str, ...]) -> bool:
+    return _names_pattern(names).search(_facts(t)[0]) is not None
 
 
 def _looks_like_card_payment(t: Txn) -> bool:
-    return t.merchant is None and bool(_PAYMENT_WORDS.search(_texts(t)))
+    return t.merchant is None and _facts(t)[2]
 
 
 def _is_refund(t: Txn) -> bool:
@@ -324,10 +355,17 @@ def _pairs(
 ) -> dict[str, tuple[str, Classification]]:
     """One-to-one matches: id → (other id, kind), both directions."""
     accounts = context.accounts
+    # Money in, by currency and amount, in time order: an outgoing payment only looks
+    # at those inside its window (regular transfers repeat one amount for years).
     incoming: dict[tuple[str, int], list[Txn]] = defaultdict(list)
     for t in candidates:
         if t.amount > 0:
             incoming[(t.currency, t.amount)].append(t)
+    times: dict[tuple[str, int], list[datetime]] = {}
+    for key, items in incoming.items():
+        items.sort(key=lambda t: (t.created_at, t.id))
+        times[key] = [t.created_at for t in items]
+    before, after = max(TRANSFER_WINDOW, REPAYMENT_BEFORE), max(TRANSFER_WINDOW, REPAYMENT_AFTER)
     edges: list[_Edge] = []
     for out in candidates:
         if out.amount >= 0:
@@ -335,7 +373,14 @@ def _pairs(
         a = accounts[out.account_id]
         if a.kind not in BANK_KINDS:
             continue
-        for into in incoming.get((out.currency, -out.amount), ()):
+        key = (out.currency, -out.amount)
+        found = incoming.get(key)
+        if not found:
+            continue
+        moments = times[key]
+        first = bisect_left(moments, out.created_at - before)
+        last = bisect_right(moments, out.created_at + after)
+        for into in found[first:last]:
             if targets is not None and out.id not in targets and into.id not in targets:
                 continue
             if pair_key(out.id, into.id) in context.rejected_pairs:
@@ -389,7 +434,7 @@ def _single(t: Txn, context: Context) -> tuple[Classification, str]:
             "is not connected or its side has not arrived yet",
         )
     if account is not None and account.kind in BANK_KINDS and t.amount < 0:
-        issuer = next((n for n in _KNOWN_ISSUER_TEXT if _names_issuer(t, (n,))), None)
+        issuer = _facts(t)[3]
         if issuer is not None and (t.merchant is None or merchant_key(t.merchant) == issuer):
             return (
                 Classification.CARD_REPAYMENT,

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import (
@@ -53,6 +54,7 @@ DISMISS_PAIR = "transfer_pair"
 DISMISS_SUGGESTION = "category_suggestion"
 _CHUNK = 500
 _UPDATE_BATCH = 1000
+_LARGE_CACHE_KIB = 65536
 
 # The columns classification reads, in the order `_txn` takes them.
 _COLUMNS = (
@@ -94,26 +96,8 @@ class _Row:
 
 
 def _row(values: Sequence[Any]) -> _Row:
-    txn = domain.Txn(
-        id=values[0],
-        account_id=values[1],
-        created_at=values[2],
-        amount=values[3],
-        currency=values[4],
-        status=values[5],
-        description=values[6] or "",
-        merchant=values[7],
-        counterparty=values[8],
-        provider_category=values[9],
-        pot_external_id=values[10],
-        category=values[11],
-        category_source=values[12],
-        classification=values[13],
-        classification_source=values[14],
-        classification_reason=values[15],
-        linked_id=values[16],
-    )
-    return _Row(txn, values[17])
+    # `_COLUMNS` lists the fields of `domain.Txn` in order, then the stored merchant key.
+    return _Row(domain.Txn(*values[:17]), values[17])
 
 
 def _load(db: Session, user_id: str, *conditions: Any) -> dict[str, _Row]:
@@ -248,8 +232,8 @@ def _merchant_categories(
 # --- deciding and storing ------------------------------------------------------------------
 
 
-def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list[dict[str, Any]]:
-    changed: list[dict[str, Any]] = []
+def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list[tuple[Any, ...]]:
+    changed: list[tuple[Any, ...]] = []
     for tid, outcome in outcomes.items():
         row = rows[tid]
         t = row.txn
@@ -264,38 +248,58 @@ def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list
         ):
             continue
         changed.append(
-            {
-                "b_id": tid,
-                "b_merchant_key": outcome.merchant_key,
-                "b_category": outcome.category,
-                "b_category_source": outcome.category_source,
-                "b_classification": outcome.classification,
-                "b_classification_source": outcome.classification_source,
-                "b_reason": outcome.reason,
-                "b_linked": outcome.linked_id,
-            }
+            (
+                outcome.merchant_key,
+                outcome.category,
+                outcome.category_source,
+                outcome.classification,
+                outcome.classification_source,
+                outcome.reason,
+                outcome.linked_id,
+                tid,
+            )
         )
     return changed
 
 
-_UPDATE = (
-    update(Transaction.__table__)  # type: ignore[arg-type]
-    .where(Transaction.__table__.c.id == bindparam("b_id"))
-    .values(
-        merchant_key=bindparam("b_merchant_key"),
-        category=bindparam("b_category"),
-        category_source=bindparam("b_category_source"),
-        classification=bindparam("b_classification"),
-        classification_source=bindparam("b_classification_source"),
-        classification_reason=bindparam("b_reason"),
-        linked_transaction_id=bindparam("b_linked"),
-    )
+_UPDATE_COLUMNS = (
+    "merchant_key",
+    "category",
+    "category_source",
+    "classification",
+    "classification_source",
+    "classification_reason",
+    "linked_transaction_id",
 )
 
 
-def _store(db: Session, changes: list[dict[str, Any]]) -> None:
+def _store(db: Session, changes: list[tuple[Any, ...]]) -> None:
+    """One prepared UPDATE run with many parameter sets, straight through the driver:
+    at 100,000 rows SQLAlchemy's per-row parameter handling cost more than the writes."""
+    connection = db.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{name} = {marker}" for name in _UPDATE_COLUMNS)
+    statement = f"UPDATE transactions SET {assignments} WHERE id = {marker}"  # noqa: S608
     for start in range(0, len(changes), _UPDATE_BATCH):
-        db.connection().execute(_UPDATE, changes[start : start + _UPDATE_BATCH])
+        connection.exec_driver_sql(statement, changes[start : start + _UPDATE_BATCH])
+
+
+@contextmanager
+def _large_cache(db: Session) -> Iterator[None]:
+    """On SQLite, a larger page cache while every row of a user is read and written:
+    one user's rows are spread over the whole table, and the default 2 MB cache would
+    read the same pages again and again. Put back afterwards (connections are pooled)."""
+    connection = db.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{_LARGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # Still the same connection: nothing in the block commits.
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
 
 
 def _decide(
@@ -313,15 +317,17 @@ def _decide(
     changes = _changes(rows, outcomes)
     if changes:
         _store(db, changes)
-        db.commit()
     return len(changes)
 
 
 def reclassify_all(db: Session, user_id: str) -> ClassifyResult:
     """Classify every transaction of the user again, from scratch (their own choices kept)."""
     started = time.perf_counter()
-    rows = _load(db, user_id)
-    changed = _decide(db, user_id, rows, None, everything_loaded=True)
+    with _large_cache(db):
+        rows = _load(db, user_id)
+        changed = _decide(db, user_id, rows, None, everything_loaded=True)
+    if changed:
+        db.commit()
     result = ClassifyResult(len(rows), len(rows), changed, time.perf_counter() - started)
     log.info(
         "insight.reclassified",
@@ -377,6 +383,8 @@ def classify_changed(
         gone = dangling - _existing_ids(db, user_id, dangling)
         targets.update(tid for tid, r in rows.items() if r.txn.linked_id in gone)
     changed = _decide(db, user_id, rows, frozenset(targets), everything_loaded=False)
+    if changed:
+        db.commit()
     result = ClassifyResult(len(targets), len(rows), changed, time.perf_counter() - started)
     if changed:
         log.info(
