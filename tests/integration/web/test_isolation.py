@@ -66,6 +66,7 @@ PAGE_ROUTES = (
     "/commitments/{commitment}/status",
     "/planned/{planned_item}/delete",
     "/planned/cards/{card}",
+    "/transactions/{transaction}/category",
 )
 
 

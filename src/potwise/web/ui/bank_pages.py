@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.db.models import Account, Pot, SyncRun, Transaction
+from potwise.db.scoping import get_owned
+from potwise.domain import categories as category_names
 from potwise.domain.errors import DomainError
 from potwise.services import connections, mirror
 from potwise.services.connections import ConnectionsContext, ConnectionView
+from potwise.services.insight import choices
 from potwise.services.sync import runs
 from potwise.web.security import Caller, Db, MaybeCaller
 from potwise.web.ui.pages import render, to_login
@@ -325,12 +328,18 @@ def transactions_page(request: Request, caller: MaybeCaller, db: Db) -> Response
         f"/transactions?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None
     )
     newest_url = f"/transactions?{urlencode(kept)}" if kept else "/transactions"
+    changed = _changed(db, user_id, params.get("changed", "").strip())
     return render(
         request,
         "transactions.html",
         caller,
         status_code=400 if error else 200,
         active="transactions",
+        category_options=_category_options(db, user_id, rows),
+        classification_labels=CLASSIFICATION_LABELS,
+        back=f"/transactions?{urlencode({**kept, 'cursor': cursor})}" if cursor else newest_url,
+        changed=changed,
+        **_outcome_flash(params.get("saved", "")),
         error=error,
         form=form,
         filtered=bool(kept),
@@ -344,3 +353,120 @@ def transactions_page(request: Request, caller: MaybeCaller, db: Db) -> Response
         when=_formatter(zone),
         label=_label,
     )
+
+
+# --- re-categorising from the transactions page ---------------------------------------
+
+CLASSIFICATION_LABELS = {
+    "spending": "Spending",
+    "income": "Income",
+    "internal_transfer": "Transfer between your accounts",
+    "card_repayment": "Card repayment",
+    "pot_move": "Pot move",
+}
+AUTOMATIC = "auto"
+_SAVED = {
+    "category": ("success", "Saved. Your choice stays, whatever the next sync brings."),
+    "applied": ("success", "Applied to every transaction of that merchant, past and future."),
+    "dismissed": ("info", "Understood: that suggestion will not be offered again."),
+}
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The transaction just re-categorised, and the rule it suggests, if any."""
+
+    transaction: Transaction
+    suggestion: Any
+
+
+def _changed(db: Any, user_id: str, transaction_id: str) -> Changed | None:
+    if not transaction_id:
+        return None
+    found = get_owned(db, Transaction, transaction_id, user_id)
+    if found is None or found.merchant_key is None:
+        return None
+    offered = choices.suggestions(db, user_id, merchant_key=found.merchant_key)
+    return Changed(found, offered[0] if offered else None)
+
+
+def _outcome_flash(saved: str) -> dict[str, Any]:
+    message = _SAVED.get(saved)
+    return {"flash": message} if message else {}
+
+
+def _category_options(db: Any, user_id: str, rows: list[Transaction]) -> list[str]:
+    """The standard categories, the user's rule categories and those on this page."""
+    own = {r.category for r in choices.list_rules(db, user_id)}
+    shown = {t.category for t in rows if t.category}
+    return sorted(set(category_names.CATEGORIES) | own | shown)
+
+
+def _back_to(back: str, **extra: str) -> str:
+    """Only ever back to the transactions page (never an address from elsewhere)."""
+    parts = urlsplit(back)
+    query = parts.query if parts.path == "/transactions" and not parts.netloc else ""
+    joined = "&".join(q for q in (query, urlencode(extra)) if q)
+    return f"/transactions?{joined}" if joined else "/transactions"
+
+
+FormValue = Annotated[str, Form()]
+
+
+@router.post("/transactions/{transaction_id}/category")
+def recategorise(
+    transaction_id: str,
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    category: FormValue = "",
+    classification: FormValue = "",
+    back: FormValue = "/transactions",
+) -> Response:
+    """The per-row form: a category and a classification, each the user's own or automatic."""
+    if caller is None:
+        return to_login(request)
+    current = get_owned(db, Transaction, transaction_id, caller.user.id)
+    changes: dict[str, Any] = {}
+    if current is not None:
+        wanted_category = None if category in ("", AUTOMATIC) else category
+        if wanted_category != (current.category if current.category_source == "user" else None):
+            changes["category"] = wanted_category
+        wanted_class = None if classification in ("", AUTOMATIC) else classification
+        own_class = current.classification if current.classification_source == "user" else None
+        if wanted_class != own_class:
+            changes["classification"] = wanted_class
+    if changes or current is None:
+        choices.set_choice(db, caller.user.id, transaction_id, **changes)
+    target = _back_to(back, saved="category", changed=transaction_id)
+    return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
+
+
+@router.post("/transactions/suggestions/apply")
+def apply_suggestion(
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    merchant_key: FormValue = "",
+    category: FormValue = "",
+    back: FormValue = "/transactions",
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    choices.apply_suggestion(db, caller.user.id, merchant_key, category)
+    return RedirectResponse(_back_to(back, saved="applied"), status_code=303)
+
+
+@router.post("/transactions/suggestions/dismiss")
+def dismiss_suggestion(
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    merchant_key: FormValue = "",
+    category: FormValue = "",
+    back: FormValue = "/transactions",
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    choices.dismiss_suggestion(db, caller.user.id, merchant_key, category)
+    return RedirectResponse(_back_to(back, saved="dismissed"), status_code=303)
