@@ -325,12 +325,24 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
                 for day in _common_days(dates)
             )
     best: _Fit | None = None
+    scored: list[_Fit] = []
     for schedule in candidates:
         fit = _match(schedule, dates, calendar, tolerance_days(schedule.cadence))
+        scored.append(fit)
         if _better(fit, best, n):
             best = fit
     if best is None:
         return None
+    # Days that fit as well as the best one before any roll (pay on the 25th rolled
+    # back to the 24th or 23rd looks as close to "the 24th"): the roll decides.
+    tied = [
+        f.schedule
+        for f in scored
+        if f is not best
+        and f.schedule.cadence is best.schedule.cadence
+        and f.score(n) == best.score(n)
+        and f.offsets == best.offsets
+    ]
     # Monthly but only in some months (council tax: ten months from April).
     if best.schedule.cadence is Cadence.MONTHLY and (dates[-1] - dates[0]).days >= 330:
         seen = frozenset(d.month for d in dates)
@@ -344,19 +356,21 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
             fit = _match(restricted, dates, calendar, tolerance_days(restricted.cadence))
             if _better(fit, best, n):
                 best = fit
+                tied = []
     # Then the working-day roll that brings payments closest to their days.
     if best.schedule.cadence is not Cadence.MONTHLY_LAST_WORKING_DAY:
         preferred = (Roll.PREVIOUS, Roll.NEXT) if income else (Roll.NEXT, Roll.PREVIOUS)
         rolled: _Fit | None = None
-        for roll in (*preferred, Roll.NONE):
-            fit = _match(
-                replace(best.schedule, roll=roll),
-                dates,
-                calendar,
-                tolerance_days(best.schedule.cadence),
-            )
-            if _better(fit, rolled, n):
-                rolled = fit
+        for schedule in (best.schedule, *tied):
+            for roll in (*preferred, Roll.NONE):
+                fit = _match(
+                    replace(schedule, roll=roll),
+                    dates,
+                    calendar,
+                    tolerance_days(schedule.cadence),
+                )
+                if _better(fit, rolled, n):
+                    rolled = fit
         best = rolled
     return best
 

@@ -294,3 +294,30 @@ def test_a_one_off_first_payment_is_not_evidence_but_an_old_price_is() -> None:
     [rise] = detect_commitments([old_price, *facts("partner", dates, 100000)], date(2025, 1, 2))
     assert rise.evidence[0] == "old"
     assert [(c.before, c.after) for c in rise.changes] == [(85000, 100000)]
+
+
+def test_pay_rolled_back_often_is_still_the_25th_with_the_previous_working_day() -> None:
+    # A year of pay due on the 25th: rolled back to the 24th, 23rd or 22nd over
+    # weekends and Christmas, so "the 24th, as it falls" fits as closely before any
+    # roll; the roll decides for the 25th.
+    paid = [
+        date.fromisoformat(d)
+        for d in [
+            "2025-11-25",
+            "2025-12-24",
+            "2026-01-23",
+            "2026-02-25",
+            "2026-03-25",
+            "2026-04-24",
+            "2026-05-22",
+            "2026-06-25",
+            "2026-07-24",
+            "2026-08-25",
+            "2026-09-25",
+            "2026-10-23",
+        ]
+    ]
+    [salary] = detect_commitments(facts("nhs", paid, 320_845), date(2026, 11, 23))
+    assert salary.schedule.day_of_month == 25
+    assert salary.schedule.roll is Roll.PREVIOUS
+    assert salary.next_date == date(2026, 11, 25)
