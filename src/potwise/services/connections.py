@@ -402,7 +402,11 @@ def _fresh_token(
 
 
 def valid_access_token(
-    ctx: ConnectionsContext, connection_id: str, *, rejected_token: str | None = None
+    ctx: ConnectionsContext,
+    connection_id: str,
+    *,
+    rejected_token: str | None = None,
+    known: Connection | None = None,
 ) -> str:
     """A usable access token, refreshed ahead of expiry.
 
@@ -410,8 +414,14 @@ def valid_access_token(
     spend one refresh token twice: the loser waits and reads the winner's
     tokens. `rejected_token` forces a refresh when the bank refused a token
     that looked valid (Monzo evicts old tokens), unless another process
-    already replaced it.
+    already replaced it. `known` is the connection as the caller just read it.
     """
+    # A caller that has just read the connection (a sync) saves reading it again
+    # when its token is good for a while yet.
+    if known is not None and rejected_token is None and known.status != STATUS_NEEDS_RECONNECT:
+        token = _fresh_token(known, ctx.vault, _now(), None)
+        if token is not None:
+            return token
     factory = ctx.session_factory
     deadline = time.monotonic() + REFRESH_WAIT_SECONDS
     while True:

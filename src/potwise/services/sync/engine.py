@@ -164,7 +164,7 @@ def sync_connection(
             run_id = run.id
         record = RunRecord()
         try:
-            status = _run(ctx, snapshot, record, psu_ip)
+            status = _run(ctx, snapshot, record, psu_ip, connection)
         except Exception as exc:
             # A bug must not leave the run "running" forever: record it, then let it surface.
             log.exception("sync.crashed", connection_id=connection_id)
@@ -182,14 +182,20 @@ def sync_connection(
 
 
 def _run(
-    ctx: ConnectionsContext, snapshot: ConnectionSnapshot, record: RunRecord, psu_ip: str | None
+    ctx: ConnectionsContext,
+    snapshot: ConnectionSnapshot,
+    record: RunRecord,
+    psu_ip: str | None,
+    row: Connection | None = None,
 ) -> str:
     now = _now()
     rejected: str | None = None
     token: str | None = None
     for _attempt in range(2):
         try:
-            token = connections.valid_access_token(ctx, snapshot.id, rejected_token=rejected)
+            token = connections.valid_access_token(
+                ctx, snapshot.id, rejected_token=rejected, known=row if rejected is None else None
+            )
             if snapshot.provider == "monzo":
                 _sync_monzo(ctx, snapshot, token, record, now)
             else:
@@ -438,13 +444,13 @@ def _sync_monzo(
     client = ctx.gateway.monzo(token, stats=record.stats)
     # A balance refresh for a decision reads the accounts it already knows; a sync
     # lists them again (new, renamed and closed accounts).
-    known = _known_accounts(ctx, snapshot) if snapshot.balances_only else []
+    known, known_ids = _known_accounts(ctx, snapshot) if snapshot.balances_only else ([], {})
     accounts = known or client.accounts()
     # Closed accounts keep their history but have nothing new to say.
     live = [a for a in accounts if not a.closed and snapshot.wanted(a.external_id)]
     with ctx.session_factory() as db:
         if known:
-            ids = store.account_ids(db, snapshot.scope)
+            ids = known_ids
         else:
             ids = store.upsert_accounts(db, snapshot.scope, accounts, now)
             db.commit()
@@ -589,12 +595,15 @@ class _Spender:
                 db.commit()
 
 
-def _known_accounts(ctx: ConnectionsContext, snapshot: ConnectionSnapshot) -> list[BankAccount]:
+def _known_accounts(
+    ctx: ConnectionsContext, snapshot: ConnectionSnapshot
+) -> tuple[list[BankAccount], dict[str, str]]:
+    """The connection's open accounts as last synced, and their ids (bank's → ours)."""
     with ctx.session_factory() as db:
         rows = db.scalars(
             select(Account).where(Account.connection_id == snapshot.id, Account.closed.is_(False))
         ).all()
-        return [
+        accounts = [
             BankAccount(
                 external_id=r.external_id,
                 kind=AccountKind(r.kind),
@@ -605,6 +614,7 @@ def _known_accounts(ctx: ConnectionsContext, snapshot: ConnectionSnapshot) -> li
             )
             for r in rows
         ]
+        return accounts, {r.external_id: r.id for r in rows}
 
 
 def _sync_truelayer(
@@ -646,7 +656,7 @@ def _truelayer_plan(
 ) -> None:
     """Spend calls where they matter most: card balances and pending items first
     (the card-pot rule needs them), transactions next, everything else last."""
-    known = _known_accounts(ctx, snapshot)
+    known, ids = _known_accounts(ctx, snapshot)
     relist = not known or (
         not snapshot.balances_only and (not snapshot.synced_before or spender.attended)
     )
@@ -659,10 +669,10 @@ def _truelayer_plan(
             store.upsert_accounts(db, snapshot.scope, listed, now)
             db.commit()
         record.add("accounts", len(listed))
+        with ctx.session_factory() as db:
+            ids = store.account_ids(db, snapshot.scope)
     else:
         listed = known
-    with ctx.session_factory() as db:
-        ids = store.account_ids(db, snapshot.scope)
     cards = [a for a in listed if a.kind == AccountKind.CREDIT_CARD]
     banks = [a for a in listed if a.kind != AccountKind.CREDIT_CARD]
 
