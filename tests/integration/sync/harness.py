@@ -158,6 +158,20 @@ def connect(
     return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
 
 
+def settle(client: TestClient, timeout: float = 60) -> None:
+    """Wait until the app's background work queued so far (a connection's first sync and
+    what its events set off: classification, rule runs) has finished.
+
+    One task per background thread, all meeting at a barrier: they can only meet once
+    every task queued before them is done."""
+    pool = client.app.state.background  # type: ignore[attr-defined]
+    workers = int(getattr(pool, "_max_workers", 2))
+    barrier = threading.Barrier(workers)
+    futures = [pool.submit(barrier.wait, timeout) for _ in range(workers)]
+    for future in futures:
+        future.result(timeout=timeout)
+
+
 def wait_for_run(
     client: TestClient, connection_id: str, *, count: int = 1, timeout: float = 60
 ) -> list[dict[str, Any]]:
