@@ -245,6 +245,9 @@ class Transaction(Base):
             "merchant",
         ),
         Index("ix_transactions_account_created", "account_id", "created_at"),
+        # Cash flow keeps a user's detection until their transactions change; this
+        # answers "how many, and when did one last change" without reading the rows.
+        Index("ix_transactions_user_updated", "user_id", "updated_at"),
         Index("ix_transactions_user_merchant", "user_id", "merchant_key"),
     )
 

@@ -108,7 +108,7 @@ def _differs(row: Commitment, c: DetectedCommitment) -> bool:
 def _sync(db: Session, user_id: str, found: History) -> list[Commitment]:
     """Bring the stored detections in line with ``found``; returns every row."""
     rows = {r.key: r for r in db.scalars(owned(Commitment, user_id))}
-    detected = {c.key: c for c in found.detected}
+    detected = found.detected_by_key()
     changed = False
     for key, c in detected.items():
         row = rows.get(key)
@@ -176,7 +176,7 @@ def _from_row(row: Commitment, today: date, base: DetectedCommitment | None) -> 
 
 
 def _model(row: Commitment, found: History) -> DetectedCommitment:
-    base = next((c for c in found.detected if c.key == row.key), None)
+    base = found.detected_by_key().get(row.key)
     if base is None or row.manual:
         return _from_row(row, found.today, base)
     if row.status == "detected" or not (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -36,14 +36,23 @@ class History:
     facts: tuple[TxnFact, ...]
     detected: tuple[DetectedCommitment, ...]
     everyday: EverydaySpend
+    #: Per card account, the dates it was repaid (money in, classified a card repayment).
+    repaid_on: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    _by_key: dict[str, dict[str, DetectedCommitment]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def detected_by_key(self) -> dict[str, DetectedCommitment]:
+        """The detections by key (built once, then kept with the history)."""
+        cached = self._by_key.get("")
+        if cached is None:
+            cached = {c.key: c for c in self.detected}
+            self._by_key[""] = cached
+        return cached
 
     def card_repayment_dates(self, account_id: str) -> tuple[date, ...]:
-        """Dates the card ``account_id`` was repaid (money in, classified a card repayment)."""
-        return tuple(
-            f.on
-            for f in self.facts
-            if f.account_id == account_id and f.amount > 0 and f.classification == "card_repayment"
-        )
+        """Dates the card ``account_id`` was repaid."""
+        return self.repaid_on.get(account_id, ())
 
 
 _lock = threading.Lock()
@@ -140,7 +149,17 @@ def history(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> Histor
     detected = detect_commitments(found_facts, today, mandates=mandates(db, user_id))
     evidence = {tid for c in detected for tid in c.evidence}
     everyday = everyday_spend(found_facts, today, exclude_ids=evidence)
-    result = History(today, tuple(found_facts), tuple(detected), everyday)
+    repaid: dict[str, list[date]] = {}
+    for f in found_facts:
+        if f.amount > 0 and f.classification == "card_repayment":
+            repaid.setdefault(f.account_id, []).append(f.on)
+    result = History(
+        today,
+        tuple(found_facts),
+        tuple(detected),
+        everyday,
+        {account: tuple(sorted(dates)) for account, dates in repaid.items()},
+    )
     with _lock:
         _cache[user_id] = (stamp, result)
         _cache.move_to_end(user_id)
