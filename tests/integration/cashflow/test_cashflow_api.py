@@ -49,12 +49,14 @@ def test_safe_to_spend_breakdown_sums_exactly_and_names_payday(
 def test_forecast_starts_from_todays_balance_and_checks_its_horizon(
     alice: SignedIn, db: Session
 ) -> None:
-    _household(db, alice)
+    h = _household(db, alice)
     body = alice.client.get("/api/v1/analytics/forecast?days=60").json()
     assert len(body["days"]) == 61
     first = body["days"][0]
     assert first["date"] == today().isoformat()
     assert first["balance"] == first["low"] == first["high"] == 250_000
+    assert first["accounts"] == {h.accounts["Current"].id: 250_000}
+    assert all(sum(d["accounts"].values()) == d["balance"] for d in body["days"])
     assert body["low_point"]["balance"] == min(d["balance"] for d in body["days"])
     assert all(d["low"] <= d["balance"] <= d["high"] for d in body["days"])
     labels = {i["label"] for d in body["days"] for i in d["items"]}

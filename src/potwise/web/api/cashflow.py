@@ -95,11 +95,6 @@ class ForecastItemOut(BaseModel):
     account_id: str
 
 
-class ForecastAccountOut(BaseModel):
-    account_id: str
-    balance: int
-
-
 class ForecastDayOut(BaseModel):
     date: Day
     balance: int
@@ -107,7 +102,7 @@ class ForecastDayOut(BaseModel):
     high: int
     everyday: int = Field(description="Everyday spending assumed that day.")
     items: list[ForecastItemOut]
-    accounts: list[ForecastAccountOut]
+    accounts: dict[str, int] = Field(description="Each current account's balance, by id.")
 
 
 class LowPointOut(BaseModel):
@@ -156,7 +151,7 @@ def get_forecast(
                 high=d.high,
                 everyday=d.everyday,
                 items=[_item_out(e) for e in d.items],
-                accounts=[ForecastAccountOut(account_id=a, balance=b) for a, b in d.accounts],
+                accounts=dict(d.accounts),
             )
             for d in result.days
         ],
