@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from potwise.db.models import Commitment
 from potwise.services.cashflow import history
 from tests.integration.cashflow.builders import Household, today
 from tests.integration.conftest import SignedIn
@@ -243,3 +244,25 @@ def test_another_user_sees_nothing_and_gets_404(
         assert response.json()["error"]["code"] == "not_found"
     assert _by_payee(alice)["netflix"]["status"] == "detected"
     assert len(alice.client.get("/api/v1/analytics/planned-items").json()["items"]) == 1
+
+
+def test_a_decision_follows_its_series_when_detection_refits_it(
+    alice: SignedIn, db: Session
+) -> None:
+    _household(db, alice)
+    netflix = _by_payee(alice)["netflix"]
+    alice.client.patch(
+        f"/api/v1/analytics/commitments/{netflix['id']}", json={"status": "dismissed"}
+    )
+    # As if the dismissal was made when detection fitted the series to another day.
+    row = db.get(Commitment, netflix["id"])
+    assert row is not None
+    current_key = row.key
+    row.key = "out:netflix:monthly:9"
+    db.commit()
+    history.forget(alice.user_id)
+    items = alice.client.get("/api/v1/analytics/commitments").json()["items"]
+    netflixes = [c for c in items if c["payee"] == "netflix"]
+    assert [(c["id"], c["status"]) for c in netflixes] == [(netflix["id"], "dismissed")]
+    db.expire_all()
+    assert db.get(Commitment, netflix["id"]).key == current_key  # type: ignore[union-attr]

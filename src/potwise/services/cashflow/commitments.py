@@ -110,6 +110,22 @@ def _sync(db: Session, user_id: str, found: History) -> list[Commitment]:
     rows = {r.key: r for r in db.scalars(owned(Commitment, user_id))}
     detected = found.detected_by_key()
     changed = False
+    # A decision whose detection now carries another key (its day or cadence was
+    # re-fitted on more history) follows the series: same payee and direction.
+    orphans = {
+        (r.payee, r.direction): r
+        for r in sorted(rows.values(), key=lambda r: r.updated_at)
+        if r.status != "detected" and not r.manual and r.key not in detected
+    }
+    for key, c in detected.items():
+        if key in rows:
+            continue
+        orphan = orphans.pop((c.payee[:200], c.direction), None)
+        if orphan is not None:
+            del rows[orphan.key]
+            orphan.key = key
+            rows[key] = orphan
+            changed = True
     for key, c in detected.items():
         row = rows.get(key)
         if row is None:
