@@ -278,7 +278,7 @@ def test_accounts_transactions_and_connections_with_data(
         expect(rows).to_have_count(22)
         pending = page.locator("tr.tx-pending")
         expect(pending).to_contain_text("Pret A Manger")
-        expect(pending.get_by_text("Pending")).to_be_visible()
+        expect(pending.get_by_text("Pending", exact=True)).to_be_visible()
         expect(page.get_by_text("+£2,650.00")).to_be_visible()
         fits(page, size)
         page.screenshot(path=artifacts / f"transactions-{size}-{theme}.png", full_page=True)

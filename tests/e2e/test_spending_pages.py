@@ -130,7 +130,7 @@ def test_spending_charts_and_a_budget_with_its_progress_bar(
         page.get_by_role("link", name="Transactions at Pret A Manger").click()
         detail = page.locator("#merchant-detail")
         expect(detail.get_by_role("heading")).to_contain_text("Pret A Manger")
-        expect(detail.get_by_text("Pending")).to_be_visible()
+        expect(detail.get_by_text("Pending", exact=True)).to_be_visible()
         page.get_by_label("Month", exact=True).select_option(index=3)
         page.get_by_role("button", name="Show", exact=True).click()
         page.wait_for_url("**/spending?month=*")
