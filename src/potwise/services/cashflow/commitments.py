@@ -108,6 +108,10 @@ def _differs(row: Commitment, c: DetectedCommitment) -> bool:
 def _sync(db: Session, user_id: str, found: History) -> list[Commitment]:
     """Bring the stored detections in line with ``found``; returns every row."""
     rows = {r.key: r for r in db.scalars(owned(Commitment, user_id))}
+    if user_id in found.synced:
+        # Already in line with this detection: only the user's own actions changed
+        # rows since, and those never need detection's values again.
+        return list(rows.values())
     detected = found.detected_by_key()
     changed = False
     # A decision whose detection now carries another key (its day or cadence was
@@ -156,6 +160,7 @@ def _sync(db: Session, user_id: str, found: History) -> list[Commitment]:
             changed = True
     if changed:
         db.commit()
+    found.synced.add(user_id)
     return list(rows.values())
 
 

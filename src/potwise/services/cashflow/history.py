@@ -3,8 +3,8 @@
 Facts are read from the mirror (settled transactions, local dates in the
 user's zone, the normalised payee); detection runs over them as of a day.
 Both are kept in memory per user and recomputed only when the user's
-transactions or mandates change (their count and latest update time) or the
-day changes, so pages and the API answer from the kept result.
+transactions or mandates change (see `_stamp`) or the day changes, so pages
+and the API answer from the kept result.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import DirectDebit, StandingOrder, Transaction
+from potwise.db.models import Account, DirectDebit, StandingOrder, Transaction
 from potwise.db.scoping import for_user
 from potwise.domain.cashflow import EverydaySpend, everyday_spend
 from potwise.domain.merchants import merchant_key, merchant_key_for
@@ -41,6 +41,8 @@ class History:
     _by_key: dict[str, dict[str, DetectedCommitment]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: Set once the stored commitments were brought in line with this detection.
+    synced: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def detected_by_key(self) -> dict[str, DetectedCommitment]:
         """The detections by key (built once, then kept with the history)."""
@@ -60,9 +62,19 @@ _cache: OrderedDict[str, tuple[tuple[Any, ...], History]] = OrderedDict()
 
 
 def _stamp(db: Session, user_id: str) -> tuple[Any, ...]:
-    """Changes whenever a transaction or mandate of the user is added or changed."""
-    parts: list[Any] = []
-    for model in (Transaction, DirectDebit, StandingOrder):
+    """Changes whenever a transaction or mandate of the user is added or changed.
+
+    A transaction added or changed moves the latest ``updated_at`` (one index seek
+    on ``ix_transactions_user_updated``; counting 100,000 rows would cost more than
+    the answer it protects). Settled transactions only disappear with their account
+    or connection, which the count of accounts catches; a pending one that vanishes
+    was never a fact.
+    """
+    parts: list[Any] = [
+        db.scalar(for_user(select(func.max(Transaction.updated_at)), Transaction, user_id)),
+        db.scalar(for_user(select(func.count()).select_from(Account), Account, user_id)),
+    ]
+    for model in (DirectDebit, StandingOrder):
         column: Any = model.updated_at
         row = db.execute(for_user(select(func.count(), func.max(column)), model, user_id)).one()
         parts.extend((int(row[0]), row[1]))
