@@ -149,3 +149,35 @@ def test_page_actions_on_someone_elses_ids_answer_404(
     ):
         response = bob.client.post(url, data=data, follow_redirects=False)
         assert response.status_code == 404, (url, response.text)
+
+
+def test_settings_form_sets_payday_pots_and_set_asides(alice: SignedIn, db: Session) -> None:
+    h = _household(db, alice)
+    pot = h.pot("Holiday", 12_000)
+    saved = alice.client.post(
+        "/planned/settings",
+        data={"payday": "last", "pot_ids": [pot.id], "aside_label": "Gift", "aside_amount": "40"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    prefs = alice.client.get("/api/v1/analytics/cash-flow-settings").json()
+    assert prefs == {
+        "payday_day": None,
+        "payday_last_working_day": True,
+        "included_pot_ids": [pot.id],
+        "set_asides": [{"label": "Gift", "amount": 4_000}],
+    }
+    body = alice.client.get("/api/v1/analytics/safe-to-spend").json()
+    assert body["payday_source"] == "override"
+    assert {"Holiday pot", "Gift"} <= {line["label"] for line in body["breakdown"]}
+    page = alice.client.get("/planned").text
+    assert "Gift: £40.00" in page
+    removed = alice.client.post(
+        "/planned/settings", data={"payday": "", "remove_aside": "0"}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    prefs = alice.client.get("/api/v1/analytics/cash-flow-settings").json()
+    assert prefs["set_asides"] == [] and prefs["included_pot_ids"] == []
+    assert prefs["payday_day"] is None and prefs["payday_last_working_day"] is False
+    refused = alice.client.post("/planned/settings", data={"payday": "soon"})
+    assert refused.status_code == 400

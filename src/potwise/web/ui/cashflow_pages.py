@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.db.models import Account, Transaction
+from potwise.db.models import Account, Pot, Transaction
 from potwise.db.scoping import owned
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
@@ -32,6 +32,7 @@ FLASH_MESSAGES.update(
         "planned_saved": ("success", "Planned item saved; the forecast counts it."),
         "planned_deleted": ("success", "Planned item deleted."),
         "card_saved": ("success", "Card repayment saved."),
+        "cashflow_settings_saved": ("success", "Saved: safe to spend uses it now."),
         "commitment_confirmed": ("success", "Confirmed: it counts in safe to spend."),
         "commitment_dismissed": ("success", "Dismissed: it no longer counts anywhere."),
         "commitment_restored": ("success", "Back to detected."),
@@ -162,6 +163,12 @@ def _planned_context(db: Db, caller: Caller) -> dict[str, Any]:
         "cards": plans.card_settings(db, caller.user.id),
         "spending_accounts": spending_accounts,
         "mode_names": MODE_NAMES,
+        "prefs": plans.preferences(db, caller.user.id),
+        "pots": list(
+            db.scalars(
+                owned(Pot, caller.user.id).where(Pot.deleted.is_(False)).order_by(Pot.name, Pot.id)
+            )
+        ),
     }
 
 
@@ -261,6 +268,47 @@ def card_save(
             **_planned_context(db, caller),
         )
     return RedirectResponse("/planned?flash=card_saved#cards", status_code=303)
+
+
+@router.post("/planned/settings", response_class=HTMLResponse)
+def cashflow_settings_save(
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    payday: Annotated[str, Form()] = "",
+    pot_ids: Annotated[list[str] | None, Form()] = None,
+    aside_label: Annotated[str, Form()] = "",
+    aside_amount: Annotated[str, Form()] = "",
+    remove_aside: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Payday (detected, a day or the last working day), pots counted as cash, and the
+    set-asides (one added, any removed)."""
+    if caller is None:
+        return to_login(request)
+    current = plans.preferences(db, caller.user.id)
+    removed = set(remove_aside or ())
+    asides = [a for i, a in enumerate(current.set_asides) if str(i) not in removed]
+    try:
+        if aside_label.strip() or aside_amount.strip():
+            asides.append((aside_label.strip()[:100], _pounds(aside_amount)))
+        day = None if payday in ("", "last") else int(payday)
+        plans.set_preferences(
+            db,
+            caller.user.id,
+            plans.Preferences(day, payday == "last", tuple(pot_ids or ()), tuple(asides)),
+        )
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else "Choose a payday from the list."
+        return render(
+            request,
+            "planned.html",
+            caller,
+            status_code=400,
+            active="planned",
+            error=message,
+            **_planned_context(db, caller),
+        )
+    return RedirectResponse("/planned?flash=cashflow_settings_saved#settings", status_code=303)
 
 
 # --- /commitments --------------------------------------------------------------------
