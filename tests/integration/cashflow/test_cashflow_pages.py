@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import NoReturn
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from potwise.services.cashflow import history
+from potwise.services.cashflow import history, outlook
+from potwise.services.errors import InvalidInput
 from tests.integration.cashflow.builders import Household, today
 from tests.integration.conftest import SignedIn
 
@@ -181,3 +184,18 @@ def test_settings_form_sets_payday_pots_and_set_asides(alice: SignedIn, db: Sess
     assert prefs["payday_day"] is None and prefs["payday_last_working_day"] is False
     refused = alice.client.post("/planned/settings", data={"payday": "soon"})
     assert refused.status_code == 400
+
+
+def test_dashboard_still_shows_when_safe_to_spend_cannot_be_worked_out(
+    alice: SignedIn, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _household(db, alice)
+
+    def refuse(*_args: object, **_kwargs: object) -> NoReturn:
+        raise InvalidInput("no figure today")
+
+    monkeypatch.setattr(outlook, "safe_to_spend_now", refuse)
+    page = alice.client.get("/")
+    assert page.status_code == 200
+    assert "Safe to spend until payday" not in page.text
+    assert 'id="connections-heading"' in page.text

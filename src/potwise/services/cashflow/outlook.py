@@ -40,13 +40,16 @@ from potwise.domain.cashflow import (
     forecast,
     safe_to_spend,
 )
+from potwise.domain.errors import DomainError
 from potwise.domain.payday import PaydayRule, next_payday, payday_rule
 from potwise.domain.schedules import add_months
+from potwise.logs import get_logger
 from potwise.services.cashflow import commitments, plans
 from potwise.services.cashflow.history import history
 from potwise.services.errors import InvalidInput
 
 CURRENCY = "GBP"
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,11 @@ def forecast_days(
 
 
 def dashboard_safe_to_spend(db: Session, user_id: str, zone: tzinfo) -> SafeToSpend | None:
-    """The dashboard's figure now, or None before any current account has a balance."""
-    result, inputs = safe_to_spend_now(db, user_id, now=datetime.now(UTC), zone=zone)
+    """The dashboard's figure now, or None before any current account has a balance
+    (or when it cannot be worked out: logged, and the rest of the dashboard still shows)."""
+    try:
+        result, inputs = safe_to_spend_now(db, user_id, now=datetime.now(UTC), zone=zone)
+    except DomainError as exc:
+        log.warning("cashflow.dashboard_failed", user_id=user_id, code=exc.code, error=exc.message)
+        return None
     return result if inputs.accounts else None
