@@ -70,6 +70,7 @@ def _seed_spending(database_url: str, email: str) -> None:
                         merchant=shop,
                         merchant_key=shop.lower(),
                         category=category,
+                        provider_category=category,  # as a sync stores it
                         classification=extra.get("classification", "spending"),
                     )
                 )
@@ -154,5 +155,51 @@ def test_spending_charts_and_a_budget_with_its_progress_bar(
         assert 0 < now_value <= 100
         expect(card).to_contain_text("spent of £20.00")
         page.screenshot(path=artifacts / "budgets-desktop-dark.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_recategorising_a_merchant_and_applying_it_to_the_past_changes_the_chart(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, color_scheme="light", locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page: Page = context.new_page()
+    try:
+        login: Login = register(page)
+        _seed_spending(live_server.database_url, login.email)
+        categories = page.get_by_role("img", name="Spending by category")
+
+        def half_a_year_ago() -> None:
+            page.goto("/spending")
+            page.get_by_label("Month", exact=True).select_option(index=6)
+            page.get_by_role("button", name="Show", exact=True).click()
+            page.wait_for_url("**/spending?month=*")
+
+        half_a_year_ago()
+        expect(categories).to_contain_text("Groceries")
+        expect(categories).not_to_contain_text("Family")
+
+        # Three of Tesco's latest payments put in "Family", one row at a time.
+        for n in range(3):
+            page.goto("/transactions?q=tesco")
+            row = page.locator("tbody tr").nth(n)
+            row.locator("summary").click()
+            row.get_by_label("Category").select_option("family")
+            row.get_by_role("button", name="Save").click()
+            page.wait_for_url("**/transactions?q=tesco&saved=category*")
+        suggestion = page.get_by_role("region", name="Apply Family to all Tesco?")
+        expect(suggestion).to_be_visible()
+        suggestion.get_by_role("button", name="Apply to all Tesco, past and future").click()
+        page.wait_for_url("**saved=applied*")
+
+        # Every Tesco payment, past ones too, now counts as Family in the chart.
+        half_a_year_ago()
+        expect(categories).to_contain_text("Family")
+        expect(categories).not_to_contain_text("Groceries")
+        expect(categories).to_contain_text("Transport")  # other merchants keep theirs
+        page.screenshot(path=artifacts / "spending-recategorised-desktop-light.png", full_page=True)
     finally:
         context.close()
