@@ -22,27 +22,22 @@ server) answers.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 
+from benchdb import PG_URL, database, postgres_available
 from potwise.banks.monzo import mapping as monzo_mapping
 from potwise.banks.monzo import schemas as monzo_schemas
 from potwise.banks.truelayer import mapping as tl_mapping
 from potwise.banks.truelayer import schemas as tl_schemas
-from potwise.db import migrate
-from potwise.db.engine import make_engine, make_session_factory
+from potwise.db.engine import make_session_factory
 from potwise.db.models import Account, Connection, Pot, Transaction, User
 from potwise.domain.mirror import BankTransaction, TransactionStatus
 from potwise.logs import configure_logging
@@ -52,7 +47,6 @@ from potwise.sandbox.household import Household
 from potwise.services.insight import classify
 from potwise.services.sync import store
 
-PG_URL = os.environ.get("POTWISE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 MIRRORED_MONZO = {"uk_retail": "current", "uk_retail_joint": "joint"}
 
@@ -233,46 +227,8 @@ def timed(engine: Engine, work: str, user_id: str, **kwargs: object) -> tuple[fl
         return time.perf_counter() - started, result.changed
 
 
-@contextmanager
-def database(kind: str) -> Iterator[Engine]:
-    if kind == "sqlite":
-        folder = Path(tempfile.mkdtemp(prefix="potwise-bench-"))
-        engine = make_engine(f"sqlite:///{folder / 'classify.db'}")
-        try:
-            migrate.upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    schema = f"potwise_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_available() -> bool:
-    try:
-        admin = make_engine(PG_URL)
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        admin.dispose()
-    except Exception:  # any failure means "not here"
-        return False
-    return True
-
-
 def bench(kind: str, target: int, years: int, rounds: int) -> dict[str, float]:
-    with database(kind) as engine:
+    with database(kind, "classify") as engine:
         started = time.perf_counter()
         user_id, count = load(engine, target, years)
         log(f"  {kind}: {count:,} transactions stored in {time.perf_counter() - started:.1f} s")

@@ -21,31 +21,25 @@ process's CPU time; PostgreSQL runs too when reachable (own schema, dropped afte
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, text
 
-from potwise.db import migrate
-from potwise.db.engine import make_engine, make_session_factory
+from benchdb import PG_URL, database, postgres_available
+from potwise.db.engine import make_session_factory
 from potwise.db.models import Account, Connection, Transaction, User
 from potwise.domain.spending import GroupBy
 from potwise.logs import configure_logging
 from potwise.services.insight import spending
 
-PG_URL = os.environ.get("POTWISE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -72,44 +66,6 @@ TARGET_MS = 100.0
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-@contextmanager
-def database(kind: str) -> Iterator[Engine]:
-    if kind == "sqlite":
-        folder = Path(tempfile.mkdtemp(prefix="potwise-bench-"))
-        engine = make_engine(f"sqlite:///{folder / 'spending.db'}")
-        try:
-            migrate.upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    schema = f"potwise_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_available() -> bool:
-    try:
-        admin = make_engine(PG_URL)
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        admin.dispose()
-    except Exception:  # any failure means "not here"
-        return False
-    return True
 
 
 def _row(
@@ -275,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary: list[str] = []
     failed = False
     for kind in kinds:
-        with database(kind) as engine:
+        with database(kind, "spending") as engine:
             started = time.perf_counter()
             user_id = seed(engine, rows, "bench@spending.test")
             seed(engine, rows, "neighbour@spending.test")

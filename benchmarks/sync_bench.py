@@ -35,8 +35,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from benchdb import PG_URL, database, postgres_available
 from potwise.banks.tokens import TokenSet
 from potwise.banks.truelayer.mapping import ConnectionDetails
 from potwise.db import migrate
@@ -51,7 +52,6 @@ from potwise.services.sync import engine as sync_engine
 from potwise.services.sync import store
 from potwise.settings import load_settings
 
-PG_URL = os.environ.get("POTWISE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CARDS = ("ob-amex", "uk-ob-barclaycard")
 MONZO_PAGE = 100
 
@@ -423,44 +423,6 @@ def _ingest_once(engine: Engine, rows: list[BankTransaction], page: int) -> floa
     return elapsed
 
 
-@contextmanager
-def ingest_database(kind: str) -> Iterator[Engine]:
-    if kind == "sqlite":
-        folder = Path(tempfile.mkdtemp(prefix="potwise-bench-"))
-        engine = make_engine(f"sqlite:///{folder / 'ingest.db'}")
-        try:
-            migrate.upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    schema = f"potwise_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_available() -> bool:
-    try:
-        admin = make_engine(PG_URL)
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        admin.dispose()
-    except Exception:  # any failure means "not here"
-        return False
-    return True
-
-
 def bench_ingest(rounds: int, n: int) -> dict[str, Any]:
     rows = fake_transactions(n, "acc_bench")
     results: dict[str, Any] = {}
@@ -473,7 +435,7 @@ def bench_ingest(rounds: int, n: int) -> dict[str, Any]:
         for label, page in (("one call", n), ("pages of 100", 100)):
             new, repeat = [], []
             for _ in range(rounds):
-                with ingest_database(kind) as engine:
+                with database(kind, "ingest") as engine:
                     new.append(n / _ingest_once(engine, rows, page))
                     repeat.append(n / _reupsert(engine, rows, page))
             key = f"{kind}, {label}"
