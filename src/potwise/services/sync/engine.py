@@ -369,8 +369,8 @@ class _AccountWriter:
 
     An incremental sync's few rows are written in one commit at the end. A
     longer history is written on a helper thread while the pages are still
-    arriving — whatever has gathered whenever the writer is free, at most
-    `WRITE_BATCH_ROWS` at a time — so fetching the next page never waits for
+    arriving — whatever has gathered whenever the writer is free, or once
+    `WRITE_BATCH_ROWS` have gathered while it is busy — so fetching the next page never waits for
     the database and little is left to write after the last page (the first
     sync's wall time is the chain of bank calls, not calls plus writes).
     `finish` waits for those writes and commits the rest together with the
@@ -406,15 +406,18 @@ class _AccountWriter:
             rows, self._rows = self._rows, []
             self._writes.append(self._pool.submit(self._write, rows, None))
 
-    def finish(self, last: Callable[[Session], None] | None = None) -> None:
-        """Wait for the batches in flight, then write the rest and `last` in one commit."""
+    def finish(
+        self, last: Callable[[Session], None] | None = None, rows: Sequence[BankTransaction] = ()
+    ) -> None:
+        """Wait for the batches in flight, then write the rest (and `rows`, read all at
+        once) and `last` in one commit."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
             for write in self._writes:
                 write.result()  # a failed batch fails the account, as a failed page would
-        rows, self._rows = self._rows, []
-        self._write(rows, last)
+        rest, self._rows = [*self._rows, *rows], []
+        self._write(rest, last)
 
     def _write(
         self, rows: Sequence[BankTransaction], last: Callable[[Session], None] | None
@@ -444,18 +447,18 @@ def _sync_monzo(
     client = ctx.gateway.monzo(token, stats=record.stats)
     # A balance refresh for a decision reads the accounts it already knows; a sync
     # lists them again (new, renamed and closed accounts).
-    known, known_ids = _known_accounts(ctx, snapshot) if snapshot.balances_only else ([], {})
+    known, ids = _known_accounts(ctx, snapshot) if snapshot.balances_only else ([], {})
     accounts = known or client.accounts()
     # Closed accounts keep their history but have nothing new to say.
     live = [a for a in accounts if not a.closed and snapshot.wanted(a.external_id)]
-    with ctx.session_factory() as db:
-        if known:
-            ids = known_ids
-        else:
+    cursors: dict[str, datetime | None] = {}
+    if not known:
+        with ctx.session_factory() as db:
             ids = store.upsert_accounts(db, snapshot.scope, accounts, now)
             db.commit()
             record.add("accounts", len(accounts))
-        cursors = {} if snapshot.balances_only else _cursors(db, [ids[a.external_id] for a in live])
+            if not snapshot.balances_only:
+                cursors = _cursors(db, [ids[a.external_id] for a in live])
     full_history = snapshot.in_full_history_window(now)
 
     def one(account: BankAccount) -> None:
@@ -734,9 +737,10 @@ def _truelayer_plan(
             log.info("sync.history_limited", account_id=account_id, error_code=exc.error_code)
             start = now - RECENT_HISTORY
             rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=until))
-        writer = _AccountWriter(ctx, snapshot, account_id, record, now)
-        writer.add(rows)
-        writer.finish(lambda db: _mark_synced(db, account_id, now))
+        # One answer, already complete: written with the cursor in one commit.
+        _AccountWriter(ctx, snapshot, account_id, record, now).finish(
+            lambda db: _mark_synced(db, account_id, now), rows=rows
+        )
 
     def extras(account: BankAccount) -> None:
         account_id = ids[account.external_id]
