@@ -269,10 +269,10 @@ class MonzoClient:
                 if early is not None and guess == last_id:
                     request = early
                 else:
-                    if early is not None:
-                        early.cancel()
+                    if early is not None and not early.cancel():
+                        # Already on its way: made for nothing, its answer is not used.
                         with contextlib.suppress(Exception):
-                            early.result()  # made for nothing; its answer is not used
+                            early.result()
                     request = fetch(last_id)
                 cursor = last_id
 
