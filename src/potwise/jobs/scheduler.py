@@ -91,10 +91,7 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
     fanout = Fanout(settings, settings.worker_processes) if settings.worker_processes > 1 else None
     cycle = {**common, "args": [ctx, fanout]}
     if fanout is not None:
-        scheduler.add_listener(
-            lambda event: fanout.close() if event.code == EVENT_SCHEDULER_SHUTDOWN else None,
-            EVENT_SCHEDULER_SHUTDOWN,
-        )
+        scheduler.add_listener(lambda _event: fanout.close(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.add_job(
         run_housekeeping,
         "interval",
