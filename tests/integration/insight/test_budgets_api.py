@@ -263,11 +263,31 @@ def test_a_finished_sync_checks_the_users_budgets(
 def test_recategorising_checks_the_budgets(alice: SignedIn, db: Session) -> None:
     h = Household.of(db, alice.user_id)
     _create(alice, category="groceries", amount=10_000)
-    row = h.add(datetime.now(UTC), -9_500, category="shopping")
+    row = h.add(datetime.now(UTC), -9_500, category="shopping", merchant="Argos")
     assert budgets.check_after_recategorisation(db, alice.user_id) == []
-    row.category = "groceries"
-    db.commit()
-    assert len(budgets.check_after_recategorisation(db, alice.user_id)) == 1
+    response = alice.client.patch(f"/api/v1/transactions/{row.id}", json={"category": "groceries"})
+    assert response.status_code == 200, response.text
+    # The alert is sent by the change itself, not at the next sync.
+    [notice] = _notices(db, alice.user_id)
+    assert notice.level == "warning" and "groceries" in notice.message.lower()
+    # Handing the row back and choosing groceries again sends nothing new.
+    alice.client.patch(f"/api/v1/transactions/{row.id}", json={"category": None})
+    alice.client.patch(f"/api/v1/transactions/{row.id}", json={"category": "groceries"})
+    assert len(_notices(db, alice.user_id)) == 1
+
+
+def test_a_rule_that_moves_spending_checks_the_budgets(alice: SignedIn, db: Session) -> None:
+    h = Household.of(db, alice.user_id)
+    _create(alice, category="groceries", amount=10_000)
+    h.add(datetime.now(UTC), -6_000, category="shopping", merchant="Aldi")
+    h.add(datetime.now(UTC), -5_000, category="shopping", merchant="Aldi")
+    response = alice.client.post(
+        "/api/v1/categories/rules", json={"category": "groceries", "merchant_key": "Aldi"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["changed"] == 2
+    [notice] = _notices(db, alice.user_id)
+    assert notice.level == "error"  # 110 of 100 pounds
 
 
 def test_a_webhooks_new_transaction_checks_the_budgets(

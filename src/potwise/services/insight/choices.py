@@ -26,9 +26,11 @@ from potwise.db.models import Account, CategoryRule, InsightDismissal, Transacti
 from potwise.db.scoping import get_owned, owned
 from potwise.domain import categories
 from potwise.domain import classify as domain
+from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.domain.merchants import merchant_key as normalise_merchant
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput, NotFound
+from potwise.services.insight import budgets
 from potwise.services.insight import classify as service
 
 log = get_logger(__name__)
@@ -68,6 +70,17 @@ def _check_classification(classification: str) -> str:
     return classification
 
 
+def _spending_moved(db: Session, user_id: str, fallback_timezone: str) -> None:
+    """After a committed change of categories or classifications: spending moved
+    between budgets, so an 80 % or 100 % alert may be due now rather than at the next
+    sync. A failure here is logged; the user's change stands."""
+    try:
+        budgets.check_after_recategorisation(db, user_id, fallback_timezone=fallback_timezone)
+    except Exception:
+        db.rollback()
+        log.exception("budget.check_failed", user_id=user_id)
+
+
 # --- overrides -----------------------------------------------------------------------------
 
 
@@ -87,6 +100,7 @@ def set_choice(
     *,
     category: str | None = UNSET,
     classification: str | None = UNSET,
+    fallback_timezone: str = DEFAULT_TIMEZONE,
 ) -> ChoiceResult:
     """Set (or, with None, hand back) a transaction's category and/or classification.
 
@@ -126,6 +140,7 @@ def set_choice(
     if again:
         service.classify_changed(db, user_id, transaction_ids=again)
     db.commit()
+    _spending_moved(db, user_id, fallback_timezone)
     db.refresh(t)
     log.info(
         "insight.override",
@@ -191,7 +206,9 @@ def _remember(db: Session, user_id: str, kind: str, key: str) -> None:
         db.add(InsightDismissal(user_id=user_id, kind=kind, key=key))
 
 
-def reject_pair(db: Session, user_id: str, transaction_id: str) -> tuple[Transaction, Transaction]:
+def reject_pair(
+    db: Session, user_id: str, transaction_id: str, *, fallback_timezone: str = DEFAULT_TIMEZONE
+) -> tuple[Transaction, Transaction]:
     """ "These two are not a pair": unlink both, decide both again, never pair them again."""
     t = _transaction(db, user_id, transaction_id)
     if t.linked_transaction_id is None:
@@ -206,6 +223,7 @@ def reject_pair(db: Session, user_id: str, transaction_id: str) -> tuple[Transac
     db.flush()
     service.classify_changed(db, user_id, transaction_ids={t.id, partner.id})
     db.commit()
+    _spending_moved(db, user_id, fallback_timezone)
     db.refresh(t)
     db.refresh(partner)
     log.info("insight.pair_rejected", user_id=user_id, transaction_ids=[a, b])
@@ -251,6 +269,7 @@ def create_rule(
     *,
     source: str = RULE_SOURCE_USER,
     exact_key: bool = False,
+    fallback_timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[CategoryRule, int]:
     """Add a rule and re-categorise past transactions; returns it and how many changed.
 
@@ -293,11 +312,15 @@ def create_rule(
     db.flush()
     changed = recategorise(db, user_id)
     db.commit()
+    if changed:
+        _spending_moved(db, user_id, fallback_timezone)
     log.info("insight.rule_created", user_id=user_id, rule_id=rule.id, changed=changed)
     return rule, changed
 
 
-def delete_rule(db: Session, user_id: str, rule_id: str) -> int:
+def delete_rule(
+    db: Session, user_id: str, rule_id: str, *, fallback_timezone: str = DEFAULT_TIMEZONE
+) -> int:
     rule = get_owned(db, CategoryRule, rule_id, user_id)
     if rule is None:
         raise NotFound("No such rule.")
@@ -305,6 +328,8 @@ def delete_rule(db: Session, user_id: str, rule_id: str) -> int:
     db.flush()
     changed = recategorise(db, user_id)
     db.commit()
+    if changed:
+        _spending_moved(db, user_id, fallback_timezone)
     log.info("insight.rule_deleted", user_id=user_id, rule_id=rule_id, changed=changed)
     return changed
 
@@ -450,7 +475,12 @@ def _exact_key(merchant_key: str) -> str:
 
 
 def apply_suggestion(
-    db: Session, user_id: str, merchant_key: str, category: str
+    db: Session,
+    user_id: str,
+    merchant_key: str,
+    category: str,
+    *,
+    fallback_timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[CategoryRule, int]:
     """Accept "apply <category> to past and future <merchant>": the rule, and how many
     past transactions (not categorised by hand) changed."""
@@ -470,6 +500,8 @@ def apply_suggestion(
     if existing is not None:
         changed = recategorise(db, user_id)
         db.commit()
+        if changed:
+            _spending_moved(db, user_id, fallback_timezone)
         return existing, changed
     return create_rule(
         db,
@@ -477,6 +509,7 @@ def apply_suggestion(
         RuleInput(category=value, merchant_key=key),
         source=RULE_SOURCE_SUGGESTION,
         exact_key=True,
+        fallback_timezone=fallback_timezone,
     )
 
 

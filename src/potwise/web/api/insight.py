@@ -17,7 +17,7 @@ from potwise.domain import classify as domain
 from potwise.services.insight import choices
 from potwise.web.api.mirror import TransactionOut
 from potwise.web.api.schemas import Page
-from potwise.web.security import CurrentCaller, Db
+from potwise.web.security import AppSettings, CurrentCaller, Db
 
 router = APIRouter(tags=["insight"])
 
@@ -131,7 +131,9 @@ def rule_out(rule: CategoryRule) -> RuleOut:
 
 
 @router.patch("/transactions/{transaction_id}", response_model=ChoiceOut)
-def set_choice(transaction_id: str, body: ChoiceIn, caller: CurrentCaller, db: Db) -> ChoiceOut:
+def set_choice(
+    transaction_id: str, body: ChoiceIn, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> ChoiceOut:
     """Override a transaction's category and/or classification. Your choice survives
     re-syncs and re-classification; send `null` to hand it back to potwise."""
     given = body.model_fields_set
@@ -141,6 +143,7 @@ def set_choice(transaction_id: str, body: ChoiceIn, caller: CurrentCaller, db: D
         transaction_id,
         category=body.category if "category" in given else choices.UNSET,
         classification=body.classification if "classification" in given else choices.UNSET,
+        fallback_timezone=settings.timezone,
     )
     out = classified_out(result.transaction)
     suggestion = suggestion_out(result.suggestion) if result.suggestion else None
@@ -161,7 +164,7 @@ def list_rules(caller: CurrentCaller, db: Db) -> Page[RuleOut]:
 
 
 @router.post("/categories/rules", response_model=RuleCreated, status_code=status.HTTP_201_CREATED)
-def create_rule(body: RuleIn, caller: CurrentCaller, db: Db) -> RuleCreated:
+def create_rule(body: RuleIn, caller: CurrentCaller, db: Db, settings: AppSettings) -> RuleCreated:
     """Add a rule; every condition given must hold. Past transactions you have not
     categorised yourself are re-categorised at once, future ones as they arrive."""
     rule, changed = choices.create_rule(
@@ -177,13 +180,14 @@ def create_rule(body: RuleIn, caller: CurrentCaller, db: Db) -> RuleCreated:
             account_id=body.account_id,
             priority=body.priority,
         ),
+        fallback_timezone=settings.timezone,
     )
     return RuleCreated(rule=rule_out(rule), changed=changed)
 
 
 @router.delete("/categories/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_rule(rule_id: str, caller: CurrentCaller, db: Db) -> Response:
-    choices.delete_rule(db, caller.user.id, rule_id)
+def delete_rule(rule_id: str, caller: CurrentCaller, db: Db, settings: AppSettings) -> Response:
+    choices.delete_rule(db, caller.user.id, rule_id, fallback_timezone=settings.timezone)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -196,9 +200,13 @@ def list_suggestions(caller: CurrentCaller, db: Db) -> Page[SuggestionOut]:
 
 
 @router.post("/categories/suggestions/apply", response_model=RuleCreated)
-def apply_suggestion(body: SuggestionChoice, caller: CurrentCaller, db: Db) -> RuleCreated:
+def apply_suggestion(
+    body: SuggestionChoice, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> RuleCreated:
     """Apply the category to the merchant's past and future transactions (creates the rule)."""
-    rule, changed = choices.apply_suggestion(db, caller.user.id, body.merchant_key, body.category)
+    rule, changed = choices.apply_suggestion(
+        db, caller.user.id, body.merchant_key, body.category, fallback_timezone=settings.timezone
+    )
     return RuleCreated(rule=rule_out(rule), changed=changed)
 
 
@@ -227,7 +235,11 @@ def list_pairs(
 
 
 @router.post("/internal-pairs/{transaction_id}/reject", response_model=Unpaired)
-def reject_pair(transaction_id: str, caller: CurrentCaller, db: Db) -> Unpaired:
+def reject_pair(
+    transaction_id: str, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> Unpaired:
     """ "Not a pair": unlinks both halves, classifies them again, and never pairs them again."""
-    a, b = choices.reject_pair(db, caller.user.id, transaction_id)
+    a, b = choices.reject_pair(
+        db, caller.user.id, transaction_id, fallback_timezone=settings.timezone
+    )
     return Unpaired(transactions=[classified_out(a), classified_out(b)])
