@@ -19,6 +19,8 @@ calendar as a parameter; nothing reads the clock.
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+import itertools
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -183,6 +185,9 @@ class Schedule:
         return _rolled(nominal, self.roll, calendar)
 
 
+_ROLL_MARGIN = timedelta(days=10)
+
+
 def occurrences(
     schedule: Schedule, start: date, end: date, calendar: UKCalendar = DEFAULT_CALENDAR
 ) -> list[date]:
@@ -194,10 +199,145 @@ def occurrences(
     """
     if end < start:
         return []
-    margin = timedelta(days=10)
+    window = _window(schedule, start.toordinal(), end.toordinal(), calendar)
+    if window is None:
+        return _occurrences_direct(schedule, start, end, calendar)
+    table, lo, hi = window
+    if not table.repeats:
+        return table.dates[lo:hi]
     out: list[date] = []
-    for nominal in schedule.nominal_dates(start - margin, end + margin):
+    for actual in table.dates[lo:hi]:
+        if not out or out[-1] != actual:
+            out.append(actual)
+    return out
+
+
+def occurrence_ordinals(
+    schedule: Schedule, start: int, end: int, calendar: UKCalendar = DEFAULT_CALENDAR
+) -> list[int]:
+    """:func:`occurrences` between two proleptic ordinals (``date.toordinal()``), as ordinals.
+
+    Detection compares thousands of expected dates with payments; integers
+    spare it a ``timedelta`` per comparison.
+    """
+    if end < start:
+        return []
+    window = _window(schedule, start, end, calendar)
+    if window is None:
+        found = _occurrences_direct(
+            schedule, date.fromordinal(start), date.fromordinal(end), calendar
+        )
+        return [d.toordinal() for d in found]
+    table, lo, hi = window
+    if not table.repeats:
+        return table.ordinals[lo:hi]
+    out: list[int] = []
+    for actual in table.ordinals[lo:hi]:
+        if not out or out[-1] != actual:
+            out.append(actual)
+    return out
+
+
+def _occurrences_direct(
+    schedule: Schedule, start: date, end: date, calendar: UKCalendar
+) -> list[date]:
+    out: list[date] = []
+    for nominal in schedule.nominal_dates(start - _ROLL_MARGIN, end + _ROLL_MARGIN):
         actual = schedule.actual(nominal, calendar)
         if start <= actual <= end and (not out or out[-1] != actual):
             out.append(actual)
     return out
+
+
+# ------------------------------------------------------------ occurrence tables
+#
+# Detection asks the same few hundred schedule shapes (the 25th rolled back, a
+# 28-day cycle on a given weekday, ...) for their dates over and over, one window
+# per payee and candidate. So each shape's nominal and rolled dates are worked out
+# once over a block of years and every window is cut out of that table by
+# bisection. The cut is exactly what the direct loop returns, because:
+#
+# * the nominal dates in a table are what ``nominal_dates`` gives for any window
+#   inside its years (a shape's nominal dates do not depend on the window), in
+#   increasing order;
+# * rolling never reorders them (the working day on or before / after is a
+#   non-decreasing function of the date), which is checked when a table is built:
+#   so "nominal in [start - margin, end + margin]" and "rolled in [start, end]"
+#   are each a contiguous run of the table, and so is both;
+# * repeated rolled dates (two nominal dates rolled onto one day) are adjacent,
+#   and dropped after the cut, as the loop does.
+#
+# A calendar's holidays never change once built (the same assumption as the
+# rolled-date cache above), so a table may be kept per calendar.
+
+_BLOCK_YEARS = 8
+_MAX_TABLE_YEARS = 48
+_FIRST_ORDINAL = date.min.toordinal()
+_LAST_ORDINAL = date.max.toordinal()
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    nominal: list[int]  # ordinals, increasing
+    ordinals: list[int]  # rolled, non-decreasing
+    dates: list[date]  # the same rolled dates
+    repeats: bool  # two nominal dates roll onto the same day somewhere
+
+
+def _canonical(schedule: Schedule) -> Schedule:
+    """The schedule of the same dates that every schedule of its shape maps to.
+
+    A shape is what the nominal and rolled dates depend on: the phase of a 7, 14
+    or 28-day cycle (not which occurrence is the anchor), the day of the month,
+    the months, the roll. The last working day ignores its anchor and roll.
+    """
+    cadence = schedule.cadence
+    period = _PERIOD_DAYS.get(cadence)
+    if period is not None:
+        anchor = date.fromordinal(period + schedule.anchor.toordinal() % period)
+        return Schedule(cadence, anchor, schedule.roll)
+    if cadence is Cadence.MONTHLY_LAST_WORKING_DAY:
+        return Schedule(cadence, _CANONICAL_DAY, Roll.PREVIOUS)
+    day = schedule._day()
+    if cadence is Cadence.QUARTERLY:
+        month = schedule.anchor.month % 3 or 3
+        return Schedule(cadence, _CANONICAL_DAY.replace(month=month), schedule.roll, day)
+    if cadence is Cadence.YEARLY:
+        month = schedule.anchor.month
+        return Schedule(cadence, _CANONICAL_DAY.replace(month=month), schedule.roll, day)
+    months = schedule.active_months if cadence is Cadence.MONTHLY else frozenset()
+    return Schedule(cadence, _CANONICAL_DAY, schedule.roll, day, months)
+
+
+_CANONICAL_DAY = date(2000, 1, 1)
+
+
+def _window(
+    schedule: Schedule, start: int, end: int, calendar: UKCalendar
+) -> tuple[_Table, int, int] | None:
+    """The table holding the window ``[start, end]`` and the slice of it; None if too wide."""
+    margin = _ROLL_MARGIN.days
+    if start - margin < _FIRST_ORDINAL or end + margin > _LAST_ORDINAL:
+        return None  # at the ends of the calendar: the direct loop (and its errors)
+    first = max(date.fromordinal(start - margin).year // _BLOCK_YEARS * _BLOCK_YEARS, 1)
+    last = min((date.fromordinal(end + margin).year // _BLOCK_YEARS + 1) * _BLOCK_YEARS - 1, 9999)
+    if last - first >= _MAX_TABLE_YEARS:
+        return None  # a window of decades: not worth keeping
+    table = _table(_canonical(schedule), calendar, first, last)
+    if table is None:
+        return None
+    lo = max(bisect_left(table.nominal, start - margin), bisect_left(table.ordinals, start))
+    hi = min(bisect_right(table.nominal, end + margin), bisect_right(table.ordinals, end))
+    return table, lo, max(lo, hi)
+
+
+@lru_cache(maxsize=1024)
+def _table(schedule: Schedule, calendar: UKCalendar, first: int, last: int) -> _Table | None:
+    """``schedule``'s nominal dates in the years ``first``-``last`` and their rolled days."""
+    nominal = schedule.nominal_dates(date(first, 1, 1), date(last, 12, 31))
+    rolled = [schedule.actual(n, calendar) for n in nominal]
+    ordinals = [d.toordinal() for d in rolled]
+    if any(b < a for a, b in itertools.pairwise(ordinals)):
+        return None  # a roll that reorders dates: cut windows the slow way
+    repeats = any(a == b for a, b in itertools.pairwise(ordinals))
+    return _Table([d.toordinal() for d in nominal], ordinals, rolled, repeats)
