@@ -137,3 +137,100 @@ def test_balances_are_kept_as_a_time_series(db: Session) -> None:
     assert db.scalar(select(Account.balance)) == 1200
     series = db.scalars(select(BalanceSnapshot.balance).order_by(BalanceSnapshot.at)).all()
     assert series == [1000, 900, 1200]
+
+
+def _row(
+    external_id: str,
+    amount: int,
+    at: datetime,
+    status: TransactionStatus,
+    merchant: str | None,
+    description: str,
+) -> BankTransaction:
+    return BankTransaction(
+        external_id=external_id,
+        account_external_id="acc_1",
+        created_at=at,
+        amount=amount,
+        currency="GBP",
+        status=status,
+        description=description,
+        merchant=merchant,
+    )
+
+
+def _by_external_id(db: Session) -> dict[str, Transaction]:
+    db.expire_all()
+    return {t.external_id: t for t in db.scalars(select(Transaction))}
+
+
+def test_a_users_choice_on_a_pending_item_moves_to_its_settled_successor(db: Session) -> None:
+    scope = _scope(db)
+    ids = store.upsert_accounts(
+        db, scope, [BankAccount("acc_1", AccountKind.CREDIT_CARD, "Amex", "GBP")], NOW
+    )
+    pending = TransactionStatus.PENDING
+    dinner_at, taxi_at = NOW - timedelta(days=3, hours=2), NOW - timedelta(days=2)
+    store.upsert_transactions(
+        db,
+        scope,
+        ids["acc_1"],
+        [
+            _row("p_dinner", -5_000, dinner_at, pending, "Dishoom", "DISHOOM LONDON"),
+            _row("p_taxi", -1_800, taxi_at, pending, None, "TFL TRAVEL CH"),
+            _row("p_hotel", -20_000, taxi_at, pending, "Premier Inn", "PREMIER INN"),
+            _row("p_coffee", -350, taxi_at, pending, "Pret", "PRET A MANGER"),
+        ],
+        NOW,
+    )
+    db.commit()
+    rows = _by_external_id(db)
+    rows["p_dinner"].category, rows["p_dinner"].category_source = "date_night", "user"
+    rows["p_taxi"].category, rows["p_taxi"].category_source = "work", "user"
+    rows["p_hotel"].classification, rows["p_hotel"].classification_source = "spending", "user"
+    db.commit()
+
+    # The bank now lists only the coffee as pending. Every chosen row is kept until
+    # the settled list has been read; the coffee (no choice) simply stays.
+    assert store.drop_vanished_pending(db, scope, ids["acc_1"], {"p_coffee"}) == 0
+    db.commit()
+    assert set(_by_external_id(db)) == {"p_dinner", "p_taxi", "p_hotel", "p_coffee"}
+
+    settled = TransactionStatus.SETTLED
+    midnight = dinner_at.replace(hour=0, minute=0)
+    store.upsert_transactions(
+        db,
+        scope,
+        ids["acc_1"],
+        [
+            # The dinner settled back-dated to midnight with a tip added: the same merchant.
+            _row("s_dinner", -5_750, midnight, settled, "Dishoom", "DISHOOM LONDON"),
+            # An earlier dinner at the same place is not its successor: too far back.
+            _row("s_old_dinner", -5_000, NOW - timedelta(days=20), settled, "Dishoom", "DISHOOM"),
+            # No merchant: only the very same amount and text match.
+            _row("s_taxi_other", -1_900, taxi_at, settled, None, "TFL TRAVEL CH"),
+            _row("s_taxi", -1_800, taxi_at, settled, None, "TFL TRAVEL CH"),
+            # The hotel's authorisation was released; a different charge at the same
+            # time is far from its amount, so nothing inherits the choice.
+            _row("s_hotel", -9_000, taxi_at, settled, "Premier Inn", "PREMIER INN"),
+        ],
+        NOW,
+    )
+    assert store.settle_chosen_pending(db, scope, ids["acc_1"], {"p_coffee"}) == 2
+    db.commit()
+    rows = _by_external_id(db)
+    assert set(rows) == {
+        "p_coffee",
+        "s_dinner",
+        "s_old_dinner",
+        "s_taxi_other",
+        "s_taxi",
+        "s_hotel",
+    }
+    assert (rows["s_dinner"].category, rows["s_dinner"].category_source) == ("date_night", "user")
+    assert (rows["s_taxi"].category, rows["s_taxi"].category_source) == ("work", "user")
+    for untouched in ("s_old_dinner", "s_taxi_other", "s_hotel"):
+        assert rows[untouched].category_source is None
+        assert rows[untouched].classification_source is None
+    # Nothing left to carry: a second call changes nothing.
+    assert store.settle_chosen_pending(db, scope, ids["acc_1"], {"p_coffee"}) == 0

@@ -123,6 +123,39 @@ def test_pendings_that_settle_or_vanish_leave_no_duplicates(
     assert accounts[card]["balance"] == -after["current"]
 
 
+def test_a_category_chosen_on_a_pending_item_survives_its_settling(
+    client: TestClient, sandbox: Sandbox, db: Session
+) -> None:
+    connection = _connect(client, sandbox, "ob-amex")
+    card = _card_truth(sandbox, "ob-amex")["id"]
+    sandbox.add_transaction(
+        bank="ob-amex",
+        account=card,
+        amount=6120,
+        kind="purchase",
+        description="PENDING DINNER",
+        pending=True,
+    )
+    client.post(f"/api/v1/connections/{connection['id']}/sync")
+    [pending] = [
+        t
+        for t in client.get("/api/v1/transactions", params={"q": "PENDING DINNER"}).json()["items"]
+        if t["status"] == "pending"
+    ]
+    chosen = client.patch(f"/api/v1/transactions/{pending['id']}", json={"category": "date_night"})
+    assert chosen.status_code == 200, chosen.text
+    sandbox.advance("P7D")  # it settles under a new id
+    with sandbox.our_clock_in_step():
+        run = client.post(f"/api/v1/connections/{connection['id']}/sync").json()
+    assert run["status"] == "succeeded", run
+    assert run["counts"].get("choices_carried") == 1, run
+    found = client.get("/api/v1/transactions", params={"q": "PENDING DINNER"}).json()["items"]
+    [settled] = found  # one row: the pending item is gone, nothing is counted twice
+    assert settled["status"] == "settled" and settled["external_id"] != pending["external_id"]
+    assert settled["amount"] == -6120
+    assert settled["category"] == "date_night"
+
+
 def test_unattended_syncs_stop_at_the_daily_allowance_and_say_so(
     client: TestClient, sandbox: Sandbox
 ) -> None:

@@ -694,19 +694,21 @@ def _truelayer_plan(
             pending = spender.call(
                 "pending", lambda: client.pending_transactions(account.external_id)
             )
+        still_pending = {t.external_id for t in pending}
         with ctx.session_factory() as db:
             store.store_balance(db, snapshot.scope, account_id, balance)
             store.upsert_transactions(db, snapshot.scope, account_id, pending, now)
-            dropped = store.drop_vanished_pending(
-                db, snapshot.scope, account_id, {t.external_id for t in pending}
-            )
+            dropped = store.drop_vanished_pending(db, snapshot.scope, account_id, still_pending)
             db.commit()
+        listed_pending[account_id] = still_pending
         record.add("balances")
         record.add("pending", len(pending))
         if dropped:
             record.add("pending_removed", dropped)
 
     cursors: dict[str, datetime | None] = {}
+    # What each account listed as pending in this run (see store.settle_chosen_pending).
+    listed_pending: dict[str, set[str]] = {}
 
     def transactions(account: BankAccount) -> None:
         account_id = ids[account.external_id]
@@ -737,10 +739,18 @@ def _truelayer_plan(
             log.info("sync.history_limited", account_id=account_id, error_code=exc.error_code)
             start = now - RECENT_HISTORY
             rows = spender.call(endpoint, lambda: fetch(account.external_id, from_=start, to=until))
-        # One answer, already complete: written with the cursor in one commit.
-        _AccountWriter(ctx, snapshot, account_id, record, now).finish(
-            lambda db: _mark_synced(db, account_id, now), rows=rows
-        )
+        listed = listed_pending.get(account_id)
+
+        def last(db: Session) -> None:
+            if listed is not None:
+                carried = store.settle_chosen_pending(db, snapshot.scope, account_id, listed)
+                if carried:
+                    record.add("choices_carried", carried)
+            _mark_synced(db, account_id, now)
+
+        # One answer, already complete: written with the cursor (and the user's choices
+        # moved from pending items that settled) in one commit.
+        _AccountWriter(ctx, snapshot, account_id, record, now).finish(last, rows=rows)
 
     def extras(account: BankAccount) -> None:
         account_id = ids[account.external_id]

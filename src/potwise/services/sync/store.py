@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,9 @@ from potwise.db.models import (
     Transaction,
     new_id,
 )
-from potwise.domain import mirror
+from potwise.domain import categories, mirror
+from potwise.domain import classify as classification
+from potwise.domain.merchants import merchant_key_for
 
 BATCH_SIZE = 1000
 # Columns refreshed when a transaction is seen again (pending → settled, merchant added).
@@ -281,6 +283,15 @@ def _dedupe(transactions: Sequence[mirror.BankTransaction]) -> list[mirror.BankT
     return list(latest.values())
 
 
+def _chosen() -> Any:
+    """Rows carrying the user's own category or classification (never NULL, so that
+    its negation holds for rows with no source at all)."""
+    return or_(
+        func.coalesce(Transaction.category_source, "") == categories.SOURCE_USER,
+        func.coalesce(Transaction.classification_source, "") == classification.SOURCE_USER,
+    )
+
+
 def drop_vanished_pending(
     db: Session,
     scope: Scope,
@@ -295,11 +306,16 @@ def drop_vanished_pending(
     brings in) or simply disappears (an authorisation released); either way
     keeping it would count money twice or count money that never moved.
     With `since`, only rows inside the window the bank answered for are considered.
+
+    Rows the user categorised or classified themselves are kept here: their
+    choice moves to the settled successor once the settled list has been read
+    (:func:`settle_chosen_pending`), which removes them then.
     """
     statement = delete(Transaction).where(
         Transaction.account_id == account_id,
         Transaction.connection_id == scope.connection_id,
         Transaction.status == "pending",
+        ~_chosen(),
     )
     if since is not None:
         statement = statement.where(Transaction.created_at >= since)
@@ -307,6 +323,118 @@ def drop_vanished_pending(
         statement = statement.where(Transaction.external_id.not_in(still_pending))
     result = db.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# How far a settled row's time may be from its pending item's: banks date settled
+# rows by the posting day (often back-dated to midnight) and settle up to days later.
+SETTLE_BEFORE = timedelta(days=2)
+SETTLE_AFTER = timedelta(days=10)
+# A settled amount may differ from the authorisation (a tip, fuel, a currency rate).
+SETTLE_AMOUNT_DRIFT = 0.25
+
+
+def _key(t: Transaction) -> str | None:
+    return merchant_key_for(t.merchant, t.counterparty, t.description)
+
+
+def _successor_score(pending: Transaction, settled: Transaction) -> tuple[int, float] | None:
+    """How close `settled` is to being `pending` settled (lower is closer), or None."""
+    if (pending.amount < 0) != (settled.amount < 0) or pending.currency != settled.currency:
+        return None
+    if not (
+        pending.created_at - SETTLE_BEFORE
+        <= settled.created_at
+        <= pending.created_at + SETTLE_AFTER
+    ):
+        return None
+    difference = abs(settled.amount - pending.amount)
+    key = _key(pending)
+    if key is None or key != _key(settled):
+        # Nothing names the merchant: only the very same amount and text will do.
+        if difference or pending.description != settled.description:
+            return None
+    elif difference > abs(pending.amount) * SETTLE_AMOUNT_DRIFT:
+        return None
+    return difference, abs((settled.created_at - pending.created_at).total_seconds())
+
+
+def _unlink(db: Session, t: Transaction) -> None:
+    """Undo an automatic pairing of `t`; its partner is left to be classified again."""
+    partner_id, t.linked_transaction_id = t.linked_transaction_id, None
+    if partner_id is None:
+        return
+    partner = db.get(Transaction, partner_id)
+    if partner is not None and partner.linked_transaction_id == t.id:
+        partner.linked_transaction_id = None
+        if partner.classification_source != classification.SOURCE_USER:
+            partner.classification = None
+
+
+def settle_chosen_pending(
+    db: Session, scope: Scope, account_id: str, still_pending: set[str]
+) -> int:
+    """Move the user's choices from vanished pending rows to their settled successors.
+
+    Call after the account's settled transactions were written. A TrueLayer
+    pending item settles under a new id, so the user's category or
+    classification on it would otherwise be lost with the row. Each vanished
+    pending row the user chose for is matched one-to-one with the closest
+    settled row of the same account (same direction and currency, dated within
+    a few days, the same merchant and an amount within a quarter of it, or the
+    very same amount and text when no merchant is known) that carries no choice
+    of its own; the choice is copied, then every such pending row is removed,
+    matched or not (an authorisation released never settles). Returns how many
+    choices moved.
+    """
+    vanished = list(
+        db.scalars(
+            select(Transaction)
+            .where(
+                Transaction.account_id == account_id,
+                Transaction.connection_id == scope.connection_id,
+                Transaction.status == "pending",
+                _chosen(),
+                Transaction.external_id.not_in(still_pending) if still_pending else true(),
+            )
+            .order_by(Transaction.created_at, Transaction.id)
+        )
+    )
+    if not vanished:
+        return 0
+    candidates = list(
+        db.scalars(
+            select(Transaction).where(
+                Transaction.account_id == account_id,
+                Transaction.connection_id == scope.connection_id,
+                Transaction.status == "settled",
+                Transaction.created_at >= vanished[0].created_at - SETTLE_BEFORE,
+                Transaction.created_at <= vanished[-1].created_at + SETTLE_AFTER,
+                ~_chosen(),
+            )
+        )
+    )
+    moved = 0
+    for pending in vanished:
+        scored = [
+            (score, settled.id, settled)
+            for settled in candidates
+            if (score := _successor_score(pending, settled)) is not None
+        ]
+        if scored:
+            _, _, successor = min(scored, key=lambda item: (item[0], item[1]))
+            candidates.remove(successor)
+            if pending.category_source == categories.SOURCE_USER:
+                successor.category = pending.category
+                successor.category_source = pending.category_source
+            if pending.classification_source == classification.SOURCE_USER:
+                successor.classification = pending.classification
+                successor.classification_source = pending.classification_source
+                successor.classification_reason = pending.classification_reason
+                _unlink(db, successor)
+            moved += 1
+        db.delete(pending)
+    db.flush()
+    return moved
 
 
 def upsert_standing_orders(
