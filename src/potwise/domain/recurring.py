@@ -56,6 +56,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
+from operator import attrgetter
 
 from potwise.domain.calendar import DEFAULT_CALENDAR, UKCalendar
 from potwise.domain.schedules import (
@@ -64,6 +65,7 @@ from potwise.domain.schedules import (
     Cadence,
     Roll,
     Schedule,
+    occurrence_ordinals,
     occurrences,
 )
 
@@ -222,17 +224,23 @@ class _Fit:
             return Fraction(0)
         return Fraction(m * m, self.expected * observed)
 
+    def ratio(self) -> tuple[int, int]:
+        """``score(observed) * observed`` as (numerator, denominator): fits of the same
+        dates compare by it with integer products, without building fractions."""
+        m = len(self.matched)
+        return (m * m, self.expected) if self.expected else (0, 1)
 
-def _match(schedule: Schedule, dates: Sequence[date], calendar: UKCalendar, tol: int) -> _Fit:
-    expected = occurrences(
-        schedule, dates[0] - timedelta(days=tol), dates[-1] + timedelta(days=tol), calendar
-    )
+
+def _match(schedule: Schedule, days: Sequence[int], calendar: UKCalendar, tol: int) -> _Fit:
+    """Pair sorted ``days`` (ordinals) with the schedule's dates, each at most ``tol`` off."""
+    expected = occurrence_ordinals(schedule, days[0] - tol, days[-1] + tol, calendar)
     matched: list[int] = []
     offsets = 0
     i = j = 0
-    while i < len(dates) and j < len(expected):
-        gap = (dates[i] - expected[j]).days
-        if abs(gap) <= tol:
+    n, e = len(days), len(expected)
+    while i < n and j < e:
+        gap = days[i] - expected[j]
+        if -tol <= gap <= tol:
             matched.append(i)
             offsets += abs(gap)
             i += 1
@@ -241,11 +249,11 @@ def _match(schedule: Schedule, dates: Sequence[date], calendar: UKCalendar, tol:
             i += 1
         else:
             j += 1
-    return _Fit(schedule, tuple(matched), len(expected), offsets)
+    return _Fit(schedule, tuple(matched), e, offsets)
 
 
-def _families(dates: Sequence[date]) -> list[str]:
-    gaps = sorted((b - a).days for a, b in itertools.pairwise(dates))
+def _families(days: Sequence[int]) -> list[str]:
+    gaps = sorted(b - a for a, b in itertools.pairwise(days))
     if not gaps:
         return []
     median = gaps[len(gaps) // 2]
@@ -268,8 +276,8 @@ def _families(dates: Sequence[date]) -> list[str]:
     return out
 
 
-def _modal_residue(dates: Sequence[date], period: int) -> int:
-    counts = Counter(d.toordinal() % period for d in dates)
+def _modal_residue(days: Sequence[int], period: int) -> int:
+    counts = Counter(d % period for d in days)
     best = max(counts.values())
     return min(r for r, c in counts.items() if c == best)
 
@@ -285,15 +293,23 @@ def _better(a: _Fit, b: _Fit | None, observed: int) -> bool:
     """Strictly better: higher score, then fewer offset days."""
     if b is None:
         return True
-    sa, sb = a.score(observed), b.score(observed)
-    if sa != sb:
-        return sa > sb
+    if observed:  # both scores are ratio() / observed: compare the ratios
+        (na, da), (nb, db) = a.ratio(), b.ratio()
+        if na * db != nb * da:
+            return na * db > nb * da
     return a.offsets < b.offsets
+
+
+def _as_good(a: _Fit, b: _Fit) -> bool:
+    """The same score (for the same observed dates) and the same offset days."""
+    (na, da), (nb, db) = a.ratio(), b.ratio()
+    return na * db == nb * da and a.offsets == b.offsets
 
 
 def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | None:
     """The best schedule for sorted ``dates``, or None if they follow no cadence."""
-    families = _families(dates)
+    days = [d.toordinal() for d in dates]
+    families = _families(days)
     if not families:
         return None
     n = len(dates)
@@ -302,12 +318,12 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
         if family in ("week", "fortnight"):
             cadence = Cadence.WEEKLY if family == "week" else Cadence.FORTNIGHTLY
             period = 7 if family == "week" else 14
-            residue = _modal_residue(dates, period)
+            residue = _modal_residue(days, period)
             anchor = dates[0] - timedelta(days=(dates[0].toordinal() - residue) % period)
             candidates.append(Schedule(cadence, anchor, Roll.NONE))
         elif family == "month":
             candidates.append(Schedule(Cadence.MONTHLY_LAST_WORKING_DAY, dates[0], Roll.PREVIOUS))
-            residue = _modal_residue(dates, 28)
+            residue = _modal_residue(days, 28)
             anchor = dates[0] - timedelta(days=(dates[0].toordinal() - residue) % 28)
             candidates.append(Schedule(Cadence.FOUR_WEEKLY, anchor, Roll.NONE))
             candidates.extend(
@@ -327,7 +343,7 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
     best: _Fit | None = None
     scored: list[_Fit] = []
     for schedule in candidates:
-        fit = _match(schedule, dates, calendar, tolerance_days(schedule.cadence))
+        fit = _match(schedule, days, calendar, tolerance_days(schedule.cadence))
         scored.append(fit)
         if _better(fit, best, n):
             best = fit
@@ -338,10 +354,7 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
     tied = [
         f.schedule
         for f in scored
-        if f is not best
-        and f.schedule.cadence is best.schedule.cadence
-        and f.score(n) == best.score(n)
-        and f.offsets == best.offsets
+        if f is not best and f.schedule.cadence is best.schedule.cadence and _as_good(f, best)
     ]
     # Monthly but only in some months (council tax: ten months from April).
     if best.schedule.cadence is Cadence.MONTHLY and (dates[-1] - dates[0]).days >= 330:
@@ -353,21 +366,23 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
                 cadence=Cadence.MONTHLY_10_FROM_APRIL if ten else Cadence.MONTHLY,
                 months=frozenset() if ten else seen,
             )
-            fit = _match(restricted, dates, calendar, tolerance_days(restricted.cadence))
+            fit = _match(restricted, days, calendar, tolerance_days(restricted.cadence))
+            scored.append(fit)
             if _better(fit, best, n):
                 best = fit
                 tied = []
     # Then the working-day roll that brings payments closest to their days.
     if best.schedule.cadence is not Cadence.MONTHLY_LAST_WORKING_DAY:
         preferred = (Roll.PREVIOUS, Roll.NEXT) if income else (Roll.NEXT, Roll.PREVIOUS)
+        # Candidates are built without a roll, so each one's Roll.NONE fit is already
+        # scored above: a fit depends only on its schedule and the dates.
+        known = {f.schedule: f for f in scored}
         rolled: _Fit | None = None
         for schedule in (best.schedule, *tied):
             for roll in (*preferred, Roll.NONE):
-                fit = _match(
-                    replace(schedule, roll=roll),
-                    dates,
-                    calendar,
-                    tolerance_days(schedule.cadence),
+                variant = replace(schedule, roll=roll)
+                fit = known.get(variant) or _match(
+                    variant, days, calendar, tolerance_days(schedule.cadence)
                 )
                 if _better(fit, rolled, n):
                     rolled = fit
@@ -434,17 +449,38 @@ def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
 
 
 def _bands(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
-    by_size = sorted(facts, key=lambda f: (abs(f.amount), f.on, f.id))
+    """``facts`` (in date order) cut by size wherever neighbouring sizes are not close,
+    each band in date order."""
+    # The facts come in date order (_BY_DATE), and sorting is stable: ordered by size
+    # alone, equal sizes keep that order, as ordering by (size, date, id) would.
+    by_size = sorted(facts, key=_size)
+    # _close() inlined with the tolerance's terms: this runs for every row of the
+    # large shop groups.
+    num, den = tolerance.numerator, tolerance.denominator
     bands: list[list[TxnFact]] = [[by_size[0]]]
+    previous = by_size[0].amount
     for fact in by_size[1:]:
-        if _close(bands[-1][-1].amount, fact.amount, tolerance):
+        amount = fact.amount
+        if abs(previous - amount) * den <= abs(previous) * num:
             bands[-1].append(fact)
         else:
             bands.append([fact])
-    return [sorted(band, key=lambda f: (f.on, f.id)) for band in bands]
+        previous = amount
+    return [sorted(band, key=_BY_DATE) for band in bands]
+
+
+def _size(fact: TxnFact) -> int:
+    return abs(fact.amount)
 
 
 # ---------------------------------------------------------------- series
+
+#: The order of a group's facts (and of every band and series cut from it).
+_BY_DATE = attrgetter("on", "id")
+
+
+def _days(facts: Sequence[TxnFact]) -> list[int]:
+    return [f.on.toordinal() for f in facts]
 
 
 @dataclass(slots=True)
@@ -477,19 +513,19 @@ def _extend(series: _Series, band: list[TxnFact], calendar: UKCalendar) -> _Seri
     if band[0].on <= last:
         return None
     tol = tolerance_days(series.fit.schedule.cadence)
-    upcoming = occurrences(
+    upcoming = occurrence_ordinals(
         series.fit.schedule,
-        last + timedelta(days=tol + 1),
-        band[-1].on + timedelta(days=tol),
+        last.toordinal() + tol + 1,
+        band[-1].on.toordinal() + tol,
         calendar,
     )
     if len(upcoming) < len(band):
         return None
     for fact, expected in zip(band, upcoming, strict=False):
-        if abs((fact.on - expected).days) > tol:
+        if abs(fact.on.toordinal() - expected) > tol:
             return None
-    facts = sorted([*series.matched, *band], key=lambda f: (f.on, f.id))
-    fit = _match(series.fit.schedule, [f.on for f in facts], calendar, tol)
+    facts = sorted([*series.matched, *band], key=_BY_DATE)
+    fit = _match(series.fit.schedule, _days(facts), calendar, tol)
     if len(fit.matched) != len(facts):
         return None
     return _Series(facts, fit)
@@ -504,9 +540,7 @@ def _group_series(
         matched = _without_blips(whole.matched, settings.amount_tolerance)
         if _jumps(matched, settings.amount_tolerance) <= max(1, len(matched) // 6):
             schedule = whole.fit.schedule
-            fit = _match(
-                schedule, [f.on for f in matched], calendar, tolerance_days(schedule.cadence)
-            )
+            fit = _match(schedule, _days(matched), calendar, tolerance_days(schedule.cadence))
             if len(fit.matched) >= min_n:
                 return [_Series(matched, fit, extra=len(facts) - len(matched))]
     bands = _bands(facts, settings.amount_tolerance)
@@ -524,7 +558,7 @@ def _group_series(
         *((s.matched, s) for s in found),
         *((band, None) for band in leftovers),
     ]
-    pieces.sort(key=lambda p: (p[0][0].on, p[0][0].id))
+    pieces.sort(key=lambda p: _BY_DATE(p[0][0]))
     used = [False] * len(pieces)
     merged: list[_Series] = []
     for i, (_, series) in enumerate(pieces):
@@ -674,7 +708,7 @@ def detect_commitments(
     for (payee, direction), group in sorted(groups.items()):
         if len(group) < settings.min_occurrences:
             continue
-        group.sort(key=lambda f: (f.on, f.id))
+        group.sort(key=_BY_DATE)
         for series in _group_series(group, settings, calendar):
             mandate = _mandate_for(series, payee, ordered_mandates) if direction == "out" else None
             result = _result(series, payee, direction, today, mandate, calendar)
