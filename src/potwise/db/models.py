@@ -736,7 +736,31 @@ class CashflowPreference(Base):
     payday_last_working_day: Mapped[bool] = mapped_column(Boolean, default=False)
     included_pot_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     set_asides: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: How close a payment must land to a commitment's expected date and amount.
+    match_working_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    match_amount_percent: Mapped[str] = mapped_column(
+        String(16), default="7.5", server_default="7.5"
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CommitmentAlert(Base):
+    """An alert already sent about a commitment: once per payee and direction
+    (`subject`, stable while detection re-fits the series), kind (`missed`, `rise`)
+    and occurrence (the expected date, or the transaction at the higher amount)."""
+
+    __tablename__ = "commitment_alerts"
+    __table_args__ = (UniqueConstraint("user_id", "subject", "kind", "occurrence"),)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _user_fk()
+    commitment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurrence: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 USER_OWNED_MODELS: tuple[type[Base], ...] = (
@@ -764,4 +788,5 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     PlannedItem,
     CardModel,
     CashflowPreference,
+    CommitmentAlert,
 )

@@ -20,6 +20,7 @@ from potwise.jobs.fanout import Fanout
 from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
+from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.connections import ConnectionsContext
 from potwise.services.sync import engine
 
@@ -29,6 +30,8 @@ HOUSEKEEPING_MINUTES = 60
 APPROVAL_POLL_SECONDS = 60
 SYNC_WORKERS = 8
 AUTOMATION_MINUTES = 5
+#: The daily look for bills and income that did not arrive (local time).
+COMMITMENT_ALERT_HOUR = 10
 
 
 def run_housekeeping(ctx: ConnectionsContext) -> None:
@@ -74,6 +77,11 @@ def run_due_automations(ctx: ConnectionsContext, fanout: Fanout | None = None) -
     ids = triggers.due_rule_ids(ctx)
     if ids:
         fanout.run_rules(ids, trigger="schedule", threads=triggers.SCHEDULE_WORKERS)
+
+
+def run_commitment_alerts(ctx: ConnectionsContext) -> int:
+    """A missed payment shows by the passage of time, not by a sync: look once a day."""
+    return commitment_alerts.check_all(ctx.session_factory, fallback_timezone=ctx.settings.timezone)
 
 
 def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler:
@@ -123,6 +131,14 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
         id="automations",
         next_run_time=now + timedelta(seconds=30),
         **cycle,
+    )
+    scheduler.add_job(
+        run_commitment_alerts,
+        "cron",
+        hour=COMMITMENT_ALERT_HOUR,
+        id="commitment-alerts",
+        misfire_grace_time=6 * 3600,
+        **common,
     )
     log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
     return scheduler

@@ -169,6 +169,8 @@ def test_settings_form_sets_payday_pots_and_set_asides(alice: SignedIn, db: Sess
         "payday_last_working_day": True,
         "included_pot_ids": [pot.id],
         "set_asides": [{"label": "Gift", "amount": 4_000}],
+        "match_working_days": 2,
+        "match_amount_percent": "7.5",
     }
     body = alice.client.get("/api/v1/analytics/safe-to-spend").json()
     assert body["payday_source"] == "override"
@@ -184,6 +186,30 @@ def test_settings_form_sets_payday_pots_and_set_asides(alice: SignedIn, db: Sess
     assert prefs["payday_day"] is None and prefs["payday_last_working_day"] is False
     refused = alice.client.post("/planned/settings", data={"payday": "soon"})
     assert refused.status_code == 400
+
+
+def test_settings_form_sets_how_closely_payments_match(alice: SignedIn) -> None:
+    assert 'name="match_working_days"' in alice.client.get("/planned").text
+    saved = alice.client.post(
+        "/planned/settings",
+        data={"payday": "", "match_working_days": "3", "match_amount_percent": "10"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    prefs = alice.client.get("/api/v1/analytics/cash-flow-settings").json()
+    assert (prefs["match_working_days"], prefs["match_amount_percent"]) == (3, "10")
+    # A PUT that does not name them keeps them.
+    kept = alice.client.put("/api/v1/analytics/cash-flow-settings", json={"payday_day": 20})
+    assert kept.status_code == 200
+    assert (kept.json()["match_working_days"], kept.json()["match_amount_percent"]) == (3, "10")
+    too_wide = alice.client.put(
+        "/api/v1/analytics/cash-flow-settings", json={"match_working_days": 11}
+    )
+    assert too_wide.status_code == 400
+    assert (
+        alice.client.post("/planned/settings", data={"match_amount_percent": "x"}).status_code
+        == 400
+    )
 
 
 def test_dashboard_still_shows_when_safe_to_spend_cannot_be_worked_out(

@@ -106,5 +106,11 @@ def test_the_scheduler_has_every_job_and_runs_each_alone(client: TestClient) -> 
     ctx = client.app.state.connections  # type: ignore[attr-defined]
     scheduler = build_scheduler(ctx, blocking=False)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"housekeeping", "sync", "monzo-approvals", "automations"}
+    assert set(jobs) == {
+        "housekeeping",
+        "sync",
+        "monzo-approvals",
+        "automations",
+        "commitment-alerts",
+    }
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())

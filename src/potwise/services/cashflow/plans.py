@@ -29,6 +29,7 @@ from potwise.services.errors import InvalidInput, NotFound
 
 MAX_AMOUNT = 100_000_000
 MAX_SET_ASIDES = 20
+MAX_MATCH_WORKING_DAYS = 10
 SPENDING_KINDS = ("current", "joint")
 
 # ------------------------------------------------------------------ planned items
@@ -249,6 +250,15 @@ class Preferences:
     payday_last_working_day: bool = False
     included_pot_ids: tuple[str, ...] = ()
     set_asides: tuple[tuple[str, int], ...] = ()
+    #: A payment matches a commitment within this many working days of its date...
+    match_working_days: int = 2
+    #: ...and this percentage of its amount (a decimal string, e.g. "7.5").
+    match_amount_percent: str = "7.5"
+
+    @property
+    def match_amount_tolerance(self) -> Fraction:
+        """The amount tolerance as a fraction (7.5 % is 3/40)."""
+        return Fraction(Decimal(self.match_amount_percent)) / 100
 
     @property
     def payday_override(self) -> PaydayOverride | None:
@@ -269,8 +279,23 @@ def preferences(db: Session, user_id: str) -> Preferences:
         if isinstance(a, dict)
     )
     return Preferences(
-        row.payday_day, row.payday_last_working_day, tuple(row.included_pot_ids or ()), asides
+        row.payday_day,
+        row.payday_last_working_day,
+        tuple(row.included_pot_ids or ()),
+        asides,
+        row.match_working_days if row.match_working_days is not None else 2,
+        row.match_amount_percent or "7.5",
     )
+
+
+def _percent(text: str) -> str:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput("match_amount_percent must be a number of percent, like 7.5.") from None
+    if not value.is_finite() or not 0 <= value <= 50:
+        raise InvalidInput("match_amount_percent must be between 0 and 50.")
+    return str(value.normalize()) if value != value.to_integral() else str(int(value))
 
 
 def set_preferences(db: Session, user_id: str, prefs: Preferences) -> Preferences:
@@ -279,6 +304,9 @@ def set_preferences(db: Session, user_id: str, prefs: Preferences) -> Preference
     for pot_id in prefs.included_pot_ids:
         if get_owned(db, Pot, pot_id, user_id) is None:
             raise InvalidInput("included_pot_ids must list your own pots.")
+    if not 0 <= prefs.match_working_days <= MAX_MATCH_WORKING_DAYS:
+        raise InvalidInput(f"match_working_days must be 0-{MAX_MATCH_WORKING_DAYS}.")
+    percent = _percent(prefs.match_amount_percent)
     if len(prefs.set_asides) > MAX_SET_ASIDES:
         raise InvalidInput(f"at most {MAX_SET_ASIDES} set-asides.")
     for label, amount in prefs.set_asides:
@@ -295,5 +323,7 @@ def set_preferences(db: Session, user_id: str, prefs: Preferences) -> Preference
         {"label": label.strip(), "amount": amount} for label, amount in prefs.set_asides
     ]
     row.set_asides = asides
+    row.match_working_days = prefs.match_working_days
+    row.match_amount_percent = percent
     db.commit()
     return preferences(db, user_id)

@@ -489,6 +489,17 @@ class PreferencesIO(BaseModel):
     payday_last_working_day: bool = False
     included_pot_ids: list[str] = Field(default_factory=list, description="Pots counted as cash.")
     set_asides: list[SetAsideIO] = Field(default_factory=list)
+    match_working_days: int | None = Field(
+        default=None,
+        description="A payment matches a commitment within this many working days of its "
+        "date (default 2; 0-10); null keeps the current value.",
+    )
+    match_amount_percent: str | None = Field(
+        default=None,
+        max_length=16,
+        description='... and within this percentage of its amount (default "7.5"); a bill '
+        "that rises beyond it is announced. Null keeps the current value.",
+    )
 
 
 def _prefs_out(p: plans.Preferences) -> PreferencesIO:
@@ -497,6 +508,8 @@ def _prefs_out(p: plans.Preferences) -> PreferencesIO:
         payday_last_working_day=p.payday_last_working_day,
         included_pot_ids=list(p.included_pot_ids),
         set_asides=[SetAsideIO(label=label, amount=amount) for label, amount in p.set_asides],
+        match_working_days=p.match_working_days,
+        match_amount_percent=p.match_amount_percent,
     )
 
 
@@ -507,7 +520,9 @@ def get_preferences(caller: CurrentCaller, db: Db) -> PreferencesIO:
 
 @router.put("/analytics/cash-flow-settings", response_model=PreferencesIO)
 def put_preferences(body: PreferencesIO, caller: CurrentCaller, db: Db) -> PreferencesIO:
-    """Your payday (else detected), the pots counted as cash, and what you set aside."""
+    """Your payday (else detected), the pots counted as cash, what you set aside, and
+    how closely a payment must match a commitment."""
+    current = plans.preferences(db, caller.user.id)
     prefs = plans.set_preferences(
         db,
         caller.user.id,
@@ -516,6 +531,12 @@ def put_preferences(body: PreferencesIO, caller: CurrentCaller, db: Db) -> Prefe
             body.payday_last_working_day,
             tuple(body.included_pot_ids),
             tuple((s.label, s.amount) for s in body.set_asides),
+            current.match_working_days
+            if body.match_working_days is None
+            else body.match_working_days,
+            current.match_amount_percent
+            if body.match_amount_percent is None
+            else body.match_amount_percent,
         ),
     )
     return _prefs_out(prefs)

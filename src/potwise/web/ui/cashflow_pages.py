@@ -280,9 +280,11 @@ def cashflow_settings_save(
     aside_label: Annotated[str, Form()] = "",
     aside_amount: Annotated[str, Form()] = "",
     remove_aside: Annotated[list[str] | None, Form()] = None,
+    match_working_days: Annotated[str, Form()] = "",
+    match_amount_percent: Annotated[str, Form()] = "",
 ) -> Response:
-    """Payday (detected, a day or the last working day), pots counted as cash, and the
-    set-asides (one added, any removed)."""
+    """Payday (detected, a day or the last working day), pots counted as cash, the
+    set-asides (one added, any removed) and how closely payments match commitments."""
     if caller is None:
         return to_login(request)
     current = plans.preferences(db, caller.user.id)
@@ -295,7 +297,16 @@ def cashflow_settings_save(
         plans.set_preferences(
             db,
             caller.user.id,
-            plans.Preferences(day, payday == "last", tuple(pot_ids or ()), tuple(asides)),
+            plans.Preferences(
+                day,
+                payday == "last",
+                tuple(pot_ids or ()),
+                tuple(asides),
+                int(match_working_days)
+                if match_working_days.strip()
+                else current.match_working_days,
+                match_amount_percent.strip() or current.match_amount_percent,
+            ),
         )
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "Choose a payday from the list."
