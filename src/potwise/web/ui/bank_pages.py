@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.db.models import Account, Pot, SyncRun, Transaction
+from potwise.db.models import Account, Commitment, Pot, SyncRun, Transaction
 from potwise.db.scoping import get_owned
 from potwise.domain import categories as category_names
 from potwise.domain.errors import DomainError
 from potwise.services import connections, mirror
+from potwise.services.cashflow import commitments
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.insight import choices
 from potwise.services.sync import runs
 from potwise.web.security import Caller, Db, MaybeCaller
+from potwise.web.ui.cashflow_pages import CADENCE_NAMES
 from potwise.web.ui.pages import render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -329,6 +331,7 @@ def transactions_page(request: Request, caller: MaybeCaller, db: Db) -> Response
     )
     newest_url = f"/transactions?{urlencode(kept)}" if kept else "/transactions"
     changed = _changed(db, user_id, params.get("changed", "").strip())
+    recurring = _recurring(db, user_id, params.get("recurring", "").strip())
     return render(
         request,
         "transactions.html",
@@ -339,6 +342,8 @@ def transactions_page(request: Request, caller: MaybeCaller, db: Db) -> Response
         classification_labels=CLASSIFICATION_LABELS,
         back=f"/transactions?{urlencode({**kept, 'cursor': cursor})}" if cursor else newest_url,
         changed=changed,
+        recurring=recurring,
+        cadence_names=CADENCE_NAMES,
         **_outcome_flash(params.get("saved", "")),
         error=error,
         form=form,
@@ -388,6 +393,13 @@ def _changed(db: Any, user_id: str, transaction_id: str) -> Changed | None:
         return None
     offered = choices.suggestions(db, user_id, merchant_key=found.merchant_key)
     return Changed(found, offered[0] if offered else None)
+
+
+def _recurring(db: Any, user_id: str, commitment_id: str) -> Commitment | None:
+    """The commitment just made from a transaction (only ever the user's own)."""
+    if not commitment_id:
+        return None
+    return get_owned(db, Commitment, commitment_id, user_id)
 
 
 def _outcome_flash(saved: str) -> dict[str, Any]:
@@ -470,3 +482,28 @@ def dismiss_suggestion(
         return to_login(request)
     choices.dismiss_suggestion(db, caller.user.id, merchant_key, category)
     return RedirectResponse(_back_to(back, saved="dismissed"), status_code=303)
+
+
+@router.post("/transactions/{transaction_id}/recurring")
+def mark_recurring(
+    transaction_id: str,
+    request: Request,
+    caller: MaybeCaller,
+    db: Db,
+    cadence: FormValue = "monthly",
+    back: FormValue = "/transactions",
+) -> Response:
+    """Mark a transaction as recurring: a confirmed commitment like it, from its date on
+    (only the user's own transactions; another's is not found)."""
+    if caller is None:
+        return to_login(request)
+    view = commitments.from_transaction(
+        db,
+        caller.user.id,
+        transaction_id,
+        cadence,
+        now=datetime.now(UTC),
+        zone=_zone(request, caller),
+    )
+    target = _back_to(back, recurring=view.id)
+    return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
