@@ -51,6 +51,8 @@ Everything is deterministic and independent of the order of the input.
 from __future__ import annotations
 
 import itertools
+import operator
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -252,20 +254,39 @@ def _match(schedule: Schedule, days: Sequence[int], calendar: UKCalendar, tol: i
     return _Fit(schedule, tuple(matched), e, offsets)
 
 
+#: Per cadence family: the range of the median gap (days) that picks it, and the
+#: wider range of gaps counted as regular for it.
+_FAMILY_GAPS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "week": ((5, 9), (4, 10)),
+    "fortnight": ((12, 16), (10, 18)),
+    "month": ((24, 38), (20, 40)),
+    "quarter": ((80, 100), (75, 105)),
+    "year": ((350, 380), (340, 390)),
+}
+_SHORTEST_MEDIAN_GAP = min(lo for (lo, _), _ in _FAMILY_GAPS.values())
+
+
+def _too_dense(first: date, last: date, count: int) -> bool:
+    """True when ``count`` dates from ``first`` to ``last`` are too close together for
+    any family, by their span alone.
+
+    The median gap of ``g`` gaps is ``sorted(gaps)[g // 2]``, so ``g - g // 2`` gaps are
+    at least the median and the span (the sum of all gaps) is at least that many times
+    the median. A span below that many times the shortest median of any family means
+    :func:`_families` finds none: a shop paid several times a week is turned down here
+    without sorting its thousands of gaps.
+    """
+    g = count - 1
+    return (last - first).days < _SHORTEST_MEDIAN_GAP * (g - g // 2)
+
+
 def _families(days: Sequence[int]) -> list[str]:
     gaps = sorted(b - a for a, b in itertools.pairwise(days))
     if not gaps:
         return []
     median = gaps[len(gaps) // 2]
-    bands = {
-        "week": ((5, 9), (4, 10)),
-        "fortnight": ((12, 16), (10, 18)),
-        "month": ((24, 38), (20, 40)),
-        "quarter": ((80, 100), (75, 105)),
-        "year": ((350, 380), (340, 390)),
-    }
     out: list[str] = []
-    for name, ((lo, hi), (wide_lo, wide_hi)) in bands.items():
+    for name, ((lo, hi), (wide_lo, wide_hi)) in _FAMILY_GAPS.items():
         if lo <= median <= hi:
             regular = sum(1 for g in gaps if wide_lo <= g <= wide_hi)
             # Council tax has one 3-month gap a year; paused series a few more.
@@ -308,6 +329,8 @@ def _as_good(a: _Fit, b: _Fit) -> bool:
 
 def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | None:
     """The best schedule for sorted ``dates``, or None if they follow no cadence."""
+    if len(dates) < 2 or _too_dense(dates[0], dates[-1], len(dates)):
+        return None
     days = [d.toordinal() for d in dates]
     families = _families(days)
     if not families:
@@ -448,35 +471,53 @@ def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
     return keep
 
 
-def _bands(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
-    """``facts`` (in date order) cut by size wherever neighbouring sizes are not close,
-    each band in date order."""
-    # The facts come in date order (_BY_DATE), and sorting is stable: ordered by size
-    # alone, equal sizes keep that order, as ordering by (size, date, id) would.
-    by_size = sorted(facts, key=_size)
-    # _close() inlined with the tolerance's terms: this runs for every row of the
-    # large shop groups.
+def _bands(facts: list[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
+    """``facts`` (a group, in date order) cut by size wherever neighbouring sizes are not
+    close, each band in date order, the bands by size."""
+    # A group's facts all have the same sign, so the sizes' differences and ratios are
+    # the amounts' (what _close() compares), and equal sizes are always close: a band
+    # is every fact whose size lies in its range of sizes, found by sorting sizes alone.
+    sizes = sorted(map(abs, map(_AMOUNT, facts)))
+    # _close(previous, size) with the tolerance's terms: this runs for every row of
+    # the large shop groups, most of which are one band.
     num, den = tolerance.numerator, tolerance.denominator
+    starts = [
+        size
+        for previous, size in itertools.pairwise(sizes)
+        if (size - previous) * den > previous * num
+    ]
+    ids = list(map(_ID, facts))
+    if any(map(operator.eq, ids, ids[1:])):
+        # Two facts with the same id (and maybe the same date): their order within a
+        # band would be their order by size, as the sort below gives.
+        return _bands_sorting(facts, tolerance)
+    # Otherwise no two facts share a (date, id), so a band read off the group in its
+    # order is in date order, as sorting it by (date, id) would leave it.
+    if not starts:
+        return [list(facts)]
+    bands: list[list[TxnFact]] = [[] for _ in range(len(starts) + 1)]
+    for fact in facts:
+        bands[bisect_right(starts, abs(fact.amount))].append(fact)
+    return bands
+
+
+def _bands_sorting(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
+    by_size = sorted(facts, key=lambda f: (abs(f.amount), f.on, f.id))
     bands: list[list[TxnFact]] = [[by_size[0]]]
-    previous = by_size[0].amount
     for fact in by_size[1:]:
-        amount = fact.amount
-        if abs(previous - amount) * den <= abs(previous) * num:
+        if _close(bands[-1][-1].amount, fact.amount, tolerance):
             bands[-1].append(fact)
         else:
             bands.append([fact])
-        previous = amount
     return [sorted(band, key=_BY_DATE) for band in bands]
-
-
-def _size(fact: TxnFact) -> int:
-    return abs(fact.amount)
 
 
 # ---------------------------------------------------------------- series
 
 #: The order of a group's facts (and of every band and series cut from it).
 _BY_DATE = attrgetter("on", "id")
+_AMOUNT = attrgetter("amount")
+_ID = attrgetter("id")
 
 
 def _days(facts: Sequence[TxnFact]) -> list[int]:
@@ -496,8 +537,8 @@ class _Series:
 
 
 def _series_from(facts: list[TxnFact], calendar: UKCalendar, min_n: int) -> _Series | None:
-    if len(facts) < min_n:
-        return None
+    if len(facts) < min_n or _too_dense(facts[0].on, facts[-1].on, len(facts)):
+        return None  # (the second test is _fit's first, before listing thousands of dates)
     fit = _fit([f.on for f in facts], facts[0].amount > 0, calendar)
     if fit is None or len(fit.matched) < min_n:
         return None
@@ -547,7 +588,9 @@ def _group_series(
     found: list[_Series] = []
     leftovers: list[list[TxnFact]] = []
     for band in bands:
-        series = _series_from(band, calendar, min_n)
+        # One band of the whole group (a shop's spread of prices, most often): its fit
+        # is the one just made of the same facts.
+        series = whole if band == facts else _series_from(band, calendar, min_n)
         if series is None:
             leftovers.append(band)
         else:
