@@ -63,6 +63,8 @@ from potwise.domain.cardmodels import CardModel, CardState, RepaymentMode, repay
 from potwise.domain.cashevents import CashEvent
 from potwise.domain.cashflow import (
     AccountBalance,
+    CardCover,
+    card_cover_events,
     commitment_events,
     everyday_spend,
     forecast,
@@ -103,7 +105,8 @@ class Household:
     accounts: list[Account]
     #: Settled facts with the local date each was known by (settled), oldest first.
     facts: list[tuple[date, TxnFact]]
-    #: The credit-card pot's end-of-day balance by local date (from its pot moves).
+    #: The credit-card pot's id, and its end-of-day balance by local date (from its moves).
+    card_pot_id: str
     card_pot: list[int]
 
     def balance(self, account: Account, on: date) -> int:
@@ -220,7 +223,7 @@ def build_household(seed: int) -> Household:
         running += delta
         pot_series.append(running)
     facts.sort(key=lambda pair: (pair[1].on, pair[1].id))
-    return Household(name, first_day, last_day, accounts, facts, pot_series)
+    return Household(name, first_day, last_day, accounts, facts, card_pot_id, pot_series)
 
 
 # ------------------------------------------------------------------- one origin
@@ -275,13 +278,14 @@ def forecast_with_band(
     detected = detect_commitments(facts, origin)
     counted = [c for c in detected if c.active]
     evidence = {tid for c in detected for tid in c.evidence}
-    everyday = everyday_spend(facts, origin, exclude_ids=evidence)
+    models, covered = _card_models(h, cards)
+    paid_down = {m.card_id for m in models if m.mode is not RepaymentMode.PAY_IN_FULL}
+    everyday = everyday_spend(facts, origin, exclude_ids=evidence, exclude_accounts=paid_down)
     spending = [a for a in h.accounts if a.kind in SPENDING_KINDS]
     spending.sort(key=lambda a: (a.kind != "current", a.name, a.id))
     balances = [AccountBalance(a.id, a.name, h.balance(a, origin), a.overdraft) for a in spending]
     until = origin + timedelta(days=days)
     events: list[CashEvent] = commitment_events(counted, origin, until)
-    models, _covered = _card_models(h, cards)
     repaid: dict[str, list[date]] = defaultdict(list)
     for f in facts:
         if f.amount > 0 and f.classification == "card_repayment":
@@ -291,6 +295,11 @@ def forecast_with_band(
         owed = max(-h.balance(by_id[model.card_id], origin), 0)
         state = CardState(model.card_id, owed, repayment_dates=tuple(sorted(repaid[model.card_id])))
         events.extend(repayment_events(model, state, origin, until))
+    if covered:
+        pot = h.card_pot[(origin - h.first_day).days]
+        monzo = next(a for a in spending if a.bank == "monzo" and a.kind == "current")
+        cover = CardCover(h.card_pot_id, "Credit card", pot, frozenset(covered), monzo.id)
+        events.extend(card_cover_events(events, [cover]))
     result = forecast(
         today=origin,
         days=days,

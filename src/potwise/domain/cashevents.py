@@ -1,7 +1,8 @@
 """Dated money movements that the forecast and safe to spend add up.
 
-Commitments, planned expenses, instalments and credit-card repayments all
-become :class:`CashEvent` s: a local date, signed pence from the user's
+Commitments, planned expenses, instalments, credit-card repayments and
+what a credit-card pot gives back when its card is repaid all become
+:class:`CashEvent` s: a local date, signed pence from the user's
 point of view (negative: money leaves), a label people can read, what
 produced it and which current account it hits.
 """
@@ -21,6 +22,8 @@ class EventKind(StrEnum):
     PLANNED = "planned"
     INSTALMENT = "instalment"
     CARD_REPAYMENT = "card_repayment"
+    #: A credit-card pot giving back what it held once the card it covers is repaid.
+    CARD_COVER = "card_cover"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,14 +29,19 @@ per_day_remainder == amount`` exactly; no penny is lost.
 exactly. Each later day applies the events dated that day and the
 everyday spending estimate for that weekday; events dated today or
 earlier (due, not yet seen in the balance) land on day 1, keeping their
-own date in the item. The low/high band widens with the square root of
-the days (independent weeks of everyday spending, spread from the
-empirical 10th and 90th percentiles of weekly spend), computed in integer
-pence.
+own date in the item. The low/high band is a likely (80 %) range for
+everyday spending: weeks of spending are taken as independent, so the sum
+of ``n`` weeks spreads by the weekly standard deviation times ``sqrt(n)``
+and, being a sum of many weeks, is close to normal: the band is 1.2816
+times that on each side, computed in integer pence. (Percentiles of single
+weeks understate the spread of a sum when a few weeks are much dearer than
+the rest: a holiday, a new sofa.) Card repayments covered by a credit-card
+pot come with the money the pot gives back (:func:`card_cover_events`).
 
 **Everyday spending** (:func:`everyday_spend`): spending (and refunds) of
 the last ``lookback_days`` days before today, without commitments'
-evidence, income or internal movements. Card spending is counted the day it
+evidence, income, internal movements or what was spent on cards paid down
+by fixed or minimum repayments. Card spending is counted the day it
 happens, which is why card repayments only model what is owed now (see
 :mod:`potwise.domain.cardmodels`).
 """
@@ -62,6 +67,7 @@ __all__ = [
     "MAX_FORECAST_DAYS",
     "AccountBalance",
     "BreakdownLine",
+    "CardCover",
     "EverydaySpend",
     "Forecast",
     "ForecastDay",
@@ -69,6 +75,7 @@ __all__ = [
     "PotBalance",
     "SafeToSpend",
     "SetAside",
+    "card_cover_events",
     "commitment_events",
     "everyday_spend",
     "forecast",
@@ -228,13 +235,67 @@ def commitment_events(
     return sorted(out, key=lambda e: (e.on, e.ref))
 
 
+@dataclass(frozen=True, slots=True)
+class CardCover:
+    """A pot kept to repay cards (a credit-card pot rule's pot, not counted as cash):
+    what it holds, the cards it is kept for and the current account it belongs to."""
+
+    pot_id: str
+    label: str
+    balance: int
+    card_ids: frozenset[str]
+    account_id: str = ""
+
+
+def card_cover_events(events: Iterable[CashEvent], covers: Iterable[CardCover]) -> list[CashEvent]:
+    """What credit-card pots give back to the current account when their cards are repaid.
+
+    A credit-card pot rule keeps the pot equal to what the card owes, so the
+    money for what is owed now has already left the current account; when
+    the repayment goes out, the card owes less and the rule withdraws the
+    excess the same day. Each covered card repayment among ``events`` is
+    therefore met by money coming back from the pot, in date order, up to
+    what the pot holds now (never more than the repayment). Without this
+    the forecast would take the same money out twice.
+    """
+    repayments = sorted(
+        (e for e in events if e.kind is EventKind.CARD_REPAYMENT and e.amount < 0),
+        key=lambda e: (e.on, e.ref, e.amount, e.label),
+    )
+    uncovered = [-e.amount for e in repayments]
+    out: list[CashEvent] = []
+    for cover in sorted(covers, key=lambda c: c.pot_id):
+        left = max(cover.balance, 0)
+        for index, event in enumerate(repayments):
+            if left <= 0:
+                break
+            if event.ref not in cover.card_ids or uncovered[index] <= 0:
+                continue
+            back = min(left, uncovered[index])
+            left -= back
+            uncovered[index] -= back
+            out.append(
+                CashEvent(
+                    event.on,
+                    back,
+                    f"{cover.label} pot pays {event.label.removesuffix(' repayment')}",
+                    EventKind.CARD_COVER,
+                    cover.account_id or event.account_id,
+                    cover.pot_id,
+                    event.currency,
+                )
+            )
+    return sorted(out, key=lambda e: (e.on, e.ref))
+
+
 # ---------------------------------------------------------------- everyday
 
 
 @dataclass(frozen=True, slots=True)
 class EverydaySpend:
     """Typical everyday spending: pence per weekday (Monday first, positive = spent) and
-    the spread of a week's spend below and above its mean (10th and 90th percentiles)."""
+    how far a week's spend may fall below or rise above its mean: 1.2816 standard
+    deviations of the weekly totals (an 80 % range, for a sum of weeks)."""
 
     per_weekday: tuple[int, int, int, int, int, int, int]
     spread_below: int
@@ -247,9 +308,19 @@ class EverydaySpend:
         return EverydaySpend((0, 0, 0, 0, 0, 0, 0), 0, 0, 0)
 
 
-def _nearest_rank(sorted_values: Sequence[int], percent: int) -> int:
-    rank = max(1, -(-percent * len(sorted_values) // 100))
-    return sorted_values[rank - 1]
+#: z of the 90th percentile of a normal distribution, in ten-thousandths (80 % range).
+_Z80 = 12816
+
+
+def _spread(weeks: Sequence[int]) -> int:
+    """1.2816 population standard deviations of ``weeks``, in whole pence (half up)."""
+    n = len(weeks)
+    if n < 2:
+        return 0
+    total = sum(weeks)
+    variance_n2 = n * sum(w * w for w in weeks) - total * total  # variance x n^2
+    sd = math.isqrt(variance_n2 // (n * n))
+    return (sd * _Z80 + 5000) // 10000
 
 
 def everyday_spend(
@@ -257,21 +328,28 @@ def everyday_spend(
     today: date,
     *,
     exclude_ids: Iterable[str] = (),
+    exclude_accounts: Iterable[str] = (),
     lookback_days: int = 182,
 ) -> EverydaySpend:
     """The everyday spending estimate from the ``lookback_days`` days before ``today``.
 
     Counts money out, and refunds (money in classified ``spending``); skips
-    the ids in ``exclude_ids`` (the commitments' evidence), income and
-    internal movements. Per-weekday means are rounded half to even.
+    the ids in ``exclude_ids`` (the commitments' evidence), everything on
+    ``exclude_accounts`` (cards paid down by fixed or minimum repayments:
+    their spending leaves the bank only as those repayments, which are
+    scheduled on their own), income and internal movements. Per-weekday
+    means are rounded half to even.
     """
     if lookback_days < 7:
         raise InvalidHorizon("everyday spending needs at least a week of history")
     start = today - timedelta(days=lookback_days)
     excluded = frozenset(exclude_ids)
+    skipped_accounts = frozenset(exclude_accounts)
     daily = [0] * lookback_days
     for fact in facts:
         if not start <= fact.on < today or fact.id in excluded:
+            continue
+        if fact.account_id in skipped_accounts:
             continue
         if fact.classification in INTERNAL_CLASSIFICATIONS or fact.classification == "income":
             continue
@@ -285,8 +363,8 @@ def everyday_spend(
         sums[weekday] += spent
         counts[weekday] += 1
     per_weekday = tuple(_div_half_even(sums[w], counts[w]) for w in range(7))
-    weeks = sorted(sum(daily[-7 * (k + 1) : len(daily) - 7 * k]) for k in range(lookback_days // 7))
-    mean = _div_half_even(sum(weeks), len(weeks))
+    weeks = [sum(daily[-7 * (k + 1) : len(daily) - 7 * k]) for k in range(lookback_days // 7)]
+    spread = _spread(weeks)
     return EverydaySpend(
         (
             per_weekday[0],
@@ -297,8 +375,8 @@ def everyday_spend(
             per_weekday[5],
             per_weekday[6],
         ),
-        max(mean - _nearest_rank(weeks, 10), 0),
-        max(_nearest_rank(weeks, 90) - mean, 0),
+        spread,
+        spread,
         lookback_days,
     )
 

@@ -12,10 +12,12 @@ from potwise.domain.cardmodels import CardModel, CardState, RepaymentMode, repay
 from potwise.domain.cashevents import CashEvent, EventKind, PlannedItem, planned_events
 from potwise.domain.cashflow import (
     AccountBalance,
+    CardCover,
     EverydaySpend,
     InvalidHorizon,
     PotBalance,
     SetAside,
+    card_cover_events,
     commitment_events,
     everyday_spend,
     forecast,
@@ -314,5 +316,63 @@ def test_everyday_spend_excludes_commitments_income_and_internal_moves() -> None
     # 30 Dec 2024 was a Monday: day i is weekday i % 7, spending 1000 + 100 * weekday,
     # less the 500 refund on the first Tuesday (averaged over two Tuesdays).
     assert estimate.per_weekday == (1000, 850, 1200, 1300, 1400, 1500, 1600)
-    # Both weeks: 9100 and 8600 → mean 8850; 10th percentile 8600, 90th 9100.
-    assert (estimate.spread_below, estimate.spread_above) == (250, 250)
+    # Both weeks: 9100 and 8600 → mean 8850, standard deviation 250; the band is
+    # 1.2816 of it on each side (it was the 10th/90th percentile of single weeks,
+    # which understates the spread of a sum of weeks: see the backtest).
+    assert (estimate.spread_below, estimate.spread_above) == (320, 320)
+
+
+def test_everyday_spend_leaves_out_cards_paid_down() -> None:
+    today = date(2025, 1, 13)
+    start = today - timedelta(days=14)
+    spent = [
+        TxnFact(f"m{i}", start + timedelta(days=i), -700, "shop", "acc-current") for i in range(14)
+    ]
+    on_card = [
+        TxnFact(f"c{i}", start + timedelta(days=i), -1400, "fuel", "card-bc") for i in range(14)
+    ]
+    both = everyday_spend([*spent, *on_card], today, lookback_days=14)
+    assert both.per_weekday == (2100,) * 7
+    # Spending on a card repaid £200 a month leaves the bank only as those repayments.
+    without = everyday_spend(
+        [*spent, *on_card], today, exclude_accounts={"card-bc"}, lookback_days=14
+    )
+    assert without.per_weekday == (700,) * 7
+    assert (without.spread_below, without.spread_above) == (0, 0)
+
+
+def test_card_pot_gives_back_what_it_holds_when_its_card_is_repaid() -> None:
+    amex = CardModel("card-amex", "Amex", RepaymentMode.PAY_IN_FULL, "acc-current")
+    barclaycard = CardModel("card-bc", "Barclaycard", RepaymentMode.FIXED, "acc-current", 20000)
+    today = date(2025, 3, 10)
+    until = date(2025, 5, 31)
+    events = [
+        *repayment_events(
+            amex, CardState("card-amex", 60000, repayment_dates=(date(2025, 2, 24),)), today, until
+        ),
+        *repayment_events(
+            barclaycard,
+            CardState("card-bc", 30000, repayment_dates=(date(2025, 2, 18),)),
+            today,
+            until,
+        ),
+    ]
+    cover = CardCover("pot-card", "Credit card", 45000, frozenset({"card-amex"}), "acc-current")
+    back = card_cover_events(events, [cover])
+    # The Amex is paid in full on the 24th; the pot holds £450 of the £600 owed and
+    # gives it back that day. The Barclaycard is not the pot's: nothing for it.
+    assert [(e.on, e.amount, e.kind, e.ref) for e in back] == [
+        (date(2025, 3, 24), 45000, EventKind.CARD_COVER, "pot-card")
+    ]
+    assert back[0].label == "Credit card pot pays Amex"
+    # A pot holding more than is due gives back only the repayment.
+    rich = card_cover_events(events, [CardCover("pot-card", "Cards", 99999, cover.card_ids)])
+    assert [(e.amount, e.account_id) for e in rich] == [(60000, "acc-current")]
+    result = forecast(
+        today=today,
+        days=30,
+        accounts=[CURRENT],
+        events=[*events, *back],
+    )
+    # £600 to the Amex and £450 back from the pot; £200 to the Barclaycard on the 18th.
+    assert result.days[-1].balance == 100000 - 60000 + 45000 - 20000

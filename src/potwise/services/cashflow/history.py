@@ -43,6 +43,7 @@ class History:
     )
     #: Set once the stored commitments were brought in line with this detection.
     synced: set[str] = field(default_factory=set, repr=False, compare=False)
+    _everyday: dict[str, EverydaySpend] = field(default_factory=dict, repr=False, compare=False)
 
     def detected_by_key(self) -> dict[str, DetectedCommitment]:
         """The detections by key (built once, then kept with the history)."""
@@ -55,6 +56,23 @@ class History:
     def card_repayment_dates(self, account_id: str) -> tuple[date, ...]:
         """Dates the card ``account_id`` was repaid."""
         return self.repaid_on.get(account_id, ())
+
+    def everyday_without(self, accounts: frozenset[str]) -> EverydaySpend:
+        """Everyday spending leaving out what was spent on ``accounts`` (cards paid down by
+        fixed or minimum repayments); worked out once per set of accounts, then kept."""
+        if not accounts:
+            return self.everyday
+        key = ",".join(sorted(accounts))
+        with _lock:
+            kept = self._everyday.get(key)
+        if kept is None:
+            evidence = {tid for c in self.detected for tid in c.evidence}
+            kept = everyday_spend(
+                self.facts, self.today, exclude_ids=evidence, exclude_accounts=accounts
+            )
+            with _lock:
+                self._everyday[key] = kept
+        return kept
 
 
 _lock = threading.Lock()

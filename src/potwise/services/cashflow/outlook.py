@@ -9,8 +9,11 @@ What goes in (see `domain.cashflow` for the sums themselves):
 * each open credit card's repayments of what it owes now, by its model
   (pay in full by default, from the first current account);
 * what enabled credit-card pot rules' pots hold, as cover for the card
-  repayments due before payday (so they are not subtracted twice);
-* the user's set-asides; everyday spending from the last six months.
+  repayments due before payday (so they are not subtracted twice), and in
+  the forecast as money the pot gives back when the card is repaid;
+* the user's set-asides; everyday spending from the last six months, without
+  what was spent on cards paid down by fixed or minimum repayments (their
+  repayments are the cash that leaves).
 
 The next payday comes from the user's override, else the largest recurring
 income; with neither, the same day next month stands in and `payday_source`
@@ -31,11 +34,13 @@ from potwise.domain.cashevents import CashEvent
 from potwise.domain.cashflow import (
     MAX_FORECAST_DAYS,
     AccountBalance,
+    CardCover,
     EverydaySpend,
     Forecast,
     PotBalance,
     SafeToSpend,
     SetAside,
+    card_cover_events,
     commitment_events,
     forecast,
     safe_to_spend,
@@ -131,11 +136,14 @@ def outlook(
         )
     owed_total = 0
     default_from = balances[0].id if balances else ""
+    paid_down: set[str] = set()
     for setting in plans.card_settings(db, user_id):
         card = setting.account
         owed = max(-(card.balance or 0), 0)
         owed_total += owed
         model = plans.card_domain(setting)
+        if model.mode is not cardmodels.RepaymentMode.PAY_IN_FULL:
+            paid_down.add(card.id)
         if not model.pay_from_account_id:
             model = cardmodels.CardModel(
                 model.card_id,
@@ -153,17 +161,23 @@ def outlook(
         events.extend(cardmodels.repayment_events(model, state, today, until))
 
     pots_by_id = {p.id: p for p in pot_rows}
-    cover_pots = {
-        str(rule_row.config.get("pot_id", ""))
-        for rule_row in db.scalars(
-            owned(Automation, user_id).where(
-                Automation.kind == "card_pot", Automation.enabled.is_(True)
-            )
+    cover_cards: dict[str, set[str]] = {}
+    for rule_row in db.scalars(
+        owned(Automation, user_id).where(
+            Automation.kind == "card_pot", Automation.enabled.is_(True)
         )
-    }
-    cover = sum(
-        max(pots_by_id[p].balance, 0) for p in cover_pots if p in pots_by_id and p not in included
-    )
+    ):
+        cards_of_rule = cover_cards.setdefault(str(rule_row.config.get("pot_id", "")), set())
+        cards_of_rule.update(str(c) for c in rule_row.config.get("card_account_ids", []))
+    covers = [
+        CardCover(
+            p, pots_by_id[p].name, pots_by_id[p].balance, frozenset(cards), pots_by_id[p].account_id
+        )
+        for p, cards in sorted(cover_cards.items())
+        if p in pots_by_id and p not in included
+    ]
+    cover = sum(max(c.balance, 0) for c in covers)
+    events.extend(card_cover_events(events, covers))
     return Outlook(
         today=today,
         next_payday=payday,
@@ -175,7 +189,7 @@ def outlook(
         set_asides=tuple(SetAside(label, amount) for label, amount in prefs.set_asides),
         card_cover=cover,
         cards_owed=owed_total,
-        everyday=found.everyday,
+        everyday=found.everyday_without(frozenset(paid_down)),
         commitments=tuple(views),
     )
 
