@@ -185,6 +185,12 @@ class Account(Base):
     available: Mapped[int | None] = mapped_column(BigInteger)
     balance_at: Mapped[datetime | None]
     credit_limit: Mapped[int | None] = mapped_column(BigInteger)
+    # A card's last statement from its provider (TrueLayer card balances): the
+    # balance then (our signs), its date, the payment due (positive) and its date.
+    statement_balance: Mapped[int | None] = mapped_column(BigInteger)
+    statement_date: Mapped[date | None] = mapped_column(Date)
+    payment_due: Mapped[int | None] = mapped_column(BigInteger)
+    payment_due_date: Mapped[date | None] = mapped_column(Date)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     provider_type: Mapped[str | None] = mapped_column(String(64))
     display_suffix: Mapped[str | None] = mapped_column(String(16))

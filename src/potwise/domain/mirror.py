@@ -54,6 +54,23 @@ class AccountBalance:
     available: int | None = None
     pending: int | None = None
     credit_limit: int | None = None
+    # A card's last statement as its provider reports it: the balance then (our
+    # signs: negative when owed) and its date; the payment due (positive pence to
+    # pay, the minimum) and its date. None where the provider gives none (every
+    # bank account; American Express reports no payment due).
+    statement_balance: int | None = None
+    statement_date: date | None = None
+    payment_due: int | None = None
+    payment_due_date: date | None = None
+
+    @property
+    def has_statement(self) -> bool:
+        """True when the provider reported any statement detail."""
+        return (
+            self.statement_date is not None
+            or self.statement_balance is not None
+            or self.payment_due_date is not None
+        )
 
 
 @dataclass(frozen=True)

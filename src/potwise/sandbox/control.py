@@ -98,6 +98,17 @@ def household_view(world: SandboxWorld, h: Household) -> dict[str, Any]:
             entry["current"] = card_current(tl)
             entry["settled_balance"] = tl.settled_balance
             entry["credit_limit"] = tl.credit_limit
+            # The last statement as the card balance endpoint reports it (pence, the
+            # issuer's view); null where the provider reports none (Amex: no payment due).
+            entry["last_statement_balance"] = tl.last_statement_balance
+            entry["last_statement_date"] = (
+                tl.last_statement_date.isoformat() if tl.last_statement_date else None
+            )
+            reports_due = tl.reports_payment_due and tl.payment_due_date is not None
+            entry["payment_due"] = tl.payment_due if reports_due else None
+            entry["payment_due_date"] = (
+                tl.payment_due_date.isoformat() if reports_due and tl.payment_due_date else None
+            )
         else:
             entry["current"] = tl.settled_balance
             entry["overdraft"] = tl.overdraft

@@ -267,7 +267,9 @@ def map_card_balance(
     """Card balance in our view: negative when the user owes.
 
     `available` is the credit still available (positive, spendable) and
-    stays as reported. `credit_limit` is dropped for American Express, whose
+    stays as reported. The last statement's balance takes the same signs as
+    the balance; `payment_due` (the minimum to pay) is positive pence, and
+    with its date absent for American Express. `credit_limit` is dropped for American Express, whose
     value TrueLayer describes as "the remaining available limit": the
     reference says not to rely on it (§8.1, §13).
     """
@@ -277,6 +279,11 @@ def map_card_balance(
     credit_limit = None if raw.credit_limit is None else pence(raw.credit_limit, currency)
     if provider_id is not None and _is_amex(provider_id):
         credit_limit = None
+    statement: int | None = None
+    if raw.last_statement_balance is not None:
+        statement = pence(raw.last_statement_balance, currency)
+        if not card_balance_is_bank_style(raw):
+            statement = from_issuer_view(statement)
     return AccountBalance(
         external_id=card_id,
         balance=balance,
@@ -284,6 +291,11 @@ def map_card_balance(
         at=raw.update_timestamp or observed_at,
         available=None if raw.available is None else pence(raw.available, currency),
         credit_limit=credit_limit,
+        statement_balance=statement,
+        statement_date=raw.last_statement_date,
+        # A payment to make, whatever the issuer's sign: positive pence.
+        payment_due=None if raw.payment_due is None else abs(pence(raw.payment_due, currency)),
+        payment_due_date=raw.payment_due_date,
     )
 
 

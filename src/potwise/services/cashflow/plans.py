@@ -229,6 +229,23 @@ def set_card_model(db: Session, user_id: str, account_id: str, item: CardInput) 
     return next(s for s in card_settings(db, user_id) if s.account.id == card.id)
 
 
+def card_state(card: Account, repayment_dates: Sequence[date] = ()) -> cardmodels.CardState:
+    """What the card owes now, with its provider's last statement and payment due where
+    it reports them (TrueLayer cards; Amex has no payment due): the card models prefer
+    those to the due day found in ``repayment_dates`` (the card's repayments seen)."""
+    return cardmodels.CardState(
+        card_id=card.id,
+        owed=max(-(card.balance or 0), 0),
+        statement_balance=None
+        if card.statement_balance is None
+        else max(-card.statement_balance, 0),
+        statement_date=card.statement_date,
+        due_date=card.payment_due_date,
+        minimum_due=card.payment_due,
+        repayment_dates=tuple(repayment_dates),
+    )
+
+
 def card_domain(setting: CardSetting) -> cardmodels.CardModel:
     return cardmodels.CardModel(
         card_id=setting.account.id,

@@ -166,6 +166,11 @@ def store_balance(
     account.balance_at = balance.at
     if balance.credit_limit is not None:
         account.credit_limit = balance.credit_limit
+    if balance.has_statement:
+        account.statement_balance = balance.statement_balance
+        account.statement_date = balance.statement_date
+        account.payment_due = balance.payment_due
+        account.payment_due_date = balance.payment_due_date
     db.add(
         BalanceSnapshot(
             user_id=scope.user_id,

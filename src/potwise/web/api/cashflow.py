@@ -426,6 +426,14 @@ class CardModelOut(BaseModel):
     due_day: int | None
     pay_from_account_id: str | None
     stored: bool = Field(description="False: the default (pay in full) is in use.")
+    statement_balance: int | None = Field(
+        default=None, description="Owed on the provider's last statement (pence), if reported."
+    )
+    statement_date: date | None = None
+    payment_due: int | None = Field(
+        default=None, description="The provider's payment due, the minimum (pence); not Amex."
+    )
+    payment_due_date: date | None = None
 
 
 class CardModelIn(BaseModel):
@@ -448,6 +456,12 @@ def card_out(s: plans.CardSetting) -> CardModelOut:
         due_day=s.due_day,
         pay_from_account_id=s.pay_from_account_id,
         stored=s.stored,
+        statement_balance=None
+        if s.account.statement_balance is None
+        else max(-s.account.statement_balance, 0),
+        statement_date=s.account.statement_date,
+        payment_due=s.account.payment_due,
+        payment_due_date=s.account.payment_due_date,
     )
 
 
