@@ -54,7 +54,7 @@ import itertools
 import operator
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -238,19 +238,18 @@ def _match(schedule: Schedule, days: Sequence[int], calendar: UKCalendar, tol: i
     expected = occurrence_ordinals(schedule, days[0] - tol, days[-1] + tol, calendar)
     matched: list[int] = []
     offsets = 0
-    i = j = 0
-    n, e = len(days), len(expected)
-    while i < n and j < e:
-        gap = days[i] - expected[j]
-        if -tol <= gap <= tol:
+    j, e = 0, len(expected)
+    for i, day in enumerate(days):
+        # Expected dates too early for this day are too early for the later ones too.
+        while j < e and expected[j] < day - tol:
+            j += 1
+        if j == e:
+            break
+        if expected[j] <= day + tol:  # within tol: pair them, both used up
             matched.append(i)
-            offsets += abs(gap)
-            i += 1
+            offsets += abs(day - expected[j])
             j += 1
-        elif gap < 0:
-            i += 1
-        else:
-            j += 1
+        # else this day is too early for every expected date left: unmatched
     return _Fit(schedule, tuple(matched), e, offsets)
 
 
@@ -417,19 +416,34 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
 
 
 def _close(a: int, b: int, tolerance: Fraction) -> bool:
-    # Integer arithmetic: this runs for every neighbouring pair of every group.
+    """``b`` is within ``tolerance`` (a share of ``a``) of ``a``; integer arithmetic."""
     return abs(a - b) * tolerance.denominator <= abs(a) * tolerance.numerator
+
+
+def _near(tolerance: Fraction) -> Callable[[int, int], bool]:
+    """:func:`_close` with ``tolerance`` fixed: its terms are read once (a Fraction's are
+    properties), for the loops over every payment of every series."""
+    num, den = tolerance.numerator, tolerance.denominator
+
+    def near(a: int, b: int) -> bool:
+        return abs(a - b) * den <= abs(a) * num
+
+    return near
+
+
+_WITHIN_ONE_PERCENT = _near(Fraction(1, 100))
+_WITHIN_TWO_PERCENT = _near(Fraction(1, 50))
 
 
 def _changes(facts: Sequence[TxnFact]) -> tuple[AmountChange, ...]:
     """Step changes: a new amount (more than 1 % away) that the next payment keeps."""
-    one_percent = Fraction(1, 100)
+    near = _WITHIN_ONE_PERCENT
     out: list[AmountChange] = []
     level = facts[0].amount
     for index, fact in enumerate(facts[1:], start=1):
-        if _close(level, fact.amount, one_percent):
+        if near(level, fact.amount):
             continue
-        held = index == len(facts) - 1 or _close(fact.amount, facts[index + 1].amount, one_percent)
+        held = index == len(facts) - 1 or near(fact.amount, facts[index + 1].amount)
         if held:
             out.append(AmountChange(fact.on, level, fact.amount, fact.id))
             level = fact.amount
@@ -437,10 +451,11 @@ def _changes(facts: Sequence[TxnFact]) -> tuple[AmountChange, ...]:
 
 
 def _jumps(facts: Sequence[TxnFact], tolerance: Fraction) -> int:
-    return sum(1 for a, b in itertools.pairwise(facts) if not _close(a.amount, b.amount, tolerance))
+    near = _near(tolerance)
+    return sum(1 for a, b in itertools.pairwise(facts) if not near(a.amount, b.amount))
 
 
-_ONE_OFF = Fraction(1, 4)
+_WITHIN_ONE_OFF = _near(Fraction(1, 4))
 
 
 def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
@@ -448,21 +463,22 @@ def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
     neighbours (which agree), or the first payment when more than a quarter away from the
     next two (which agree). The last payment is kept: a new amount there is more likely a
     price rise than a one-off."""
+    near, one_off = _near(tolerance), _WITHIN_ONE_OFF
     keep: list[TxnFact] = []
     for index, fact in enumerate(facts):
         before = facts[index - 1] if index > 0 else None
         after = facts[index + 1] if index + 1 < len(facts) else None
         if before is not None and after is not None:
             blip = (
-                not _close(before.amount, fact.amount, _ONE_OFF)
-                and not _close(fact.amount, after.amount, _ONE_OFF)
-                and _close(before.amount, after.amount, tolerance)
+                not one_off(before.amount, fact.amount)
+                and not one_off(fact.amount, after.amount)
+                and near(before.amount, after.amount)
             )
         elif before is None and after is not None and index + 2 < len(facts):
             # A first payment a little below the rest is the old price before a rise;
             # far off (over a quarter), it is a one-off such as an opening transfer.
-            blip = not _close(fact.amount, after.amount, _ONE_OFF) and _close(
-                after.amount, facts[index + 2].amount, tolerance
+            blip = not one_off(fact.amount, after.amount) and near(
+                after.amount, facts[index + 2].amount
             )
         else:
             blip = False
@@ -477,15 +493,7 @@ def _bands(facts: list[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
     # A group's facts all have the same sign, so the sizes' differences and ratios are
     # the amounts' (what _close() compares), and equal sizes are always close: a band
     # is every fact whose size lies in its range of sizes, found by sorting sizes alone.
-    sizes = sorted(map(abs, map(_AMOUNT, facts)))
-    # _close(previous, size) with the tolerance's terms: this runs for every row of
-    # the large shop groups, most of which are one band.
-    num, den = tolerance.numerator, tolerance.denominator
-    starts = [
-        size
-        for previous, size in itertools.pairwise(sizes)
-        if (size - previous) * den > previous * num
-    ]
+    starts = _band_starts(facts, tolerance)
     ids = list(map(_ID, facts))
     if any(map(operator.eq, ids, ids[1:])):
         # Two facts with the same id (and maybe the same date): their order within a
@@ -499,6 +507,32 @@ def _bands(facts: list[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
     for fact in facts:
         bands[bisect_right(starts, abs(fact.amount))].append(fact)
     return bands
+
+
+def _band_starts(facts: Sequence[TxnFact], tolerance: Fraction) -> list[int]:
+    """The sizes (absolute amounts) at which a new band starts, smallest first."""
+    sizes = sorted(map(abs, map(_AMOUNT, facts)))
+    # _close(previous, size) with the tolerance's terms: this runs for every row of
+    # the large shop groups, most of which are one band.
+    num, den = tolerance.numerator, tolerance.denominator
+    return [
+        size
+        for previous, size in itertools.pairwise(sizes)
+        if (size - previous) * den > previous * num
+    ]
+
+
+def _hopeless(group: list[TxnFact], tolerance: Fraction) -> bool:
+    """True when a group (in any order) can hold no series, so need not be sorted.
+
+    That is when the whole group is too dense for any cadence (:func:`_too_dense`
+    from its first and last dates) and its sizes make one band: then the only band is
+    the whole group again, and :func:`_group_series` would find nothing. Most large
+    shop groups are such: paid several times a week, at prices with no gap between
+    them over the tolerance.
+    """
+    ons = list(map(_ON, group))
+    return _too_dense(min(ons), max(ons), len(group)) and not _band_starts(group, tolerance)
 
 
 def _bands_sorting(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
@@ -517,6 +551,7 @@ def _bands_sorting(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[T
 #: The order of a group's facts (and of every band and series cut from it).
 _BY_DATE = attrgetter("on", "id")
 _AMOUNT = attrgetter("amount")
+_ON = attrgetter("on")
 _ID = attrgetter("id")
 
 
@@ -652,7 +687,7 @@ def _confidence(series: _Series, with_mandate: bool) -> float:
     count = Fraction(m, m + 1)
     pairs = max(m - 1, 1)
     steady = sum(
-        1 for a, b in itertools.pairwise(matched) if _close(a.amount, b.amount, Fraction(1, 50))
+        1 for a, b in itertools.pairwise(matched) if _WITHIN_TWO_PERCENT(a.amount, b.amount)
     )
     stability = Fraction(85, 100) + Fraction(15, 100) * Fraction(steady, pairs)
     value = fit * count * stability
@@ -749,7 +784,7 @@ def detect_commitments(
     ordered_mandates = sorted(mandates, key=lambda m: m.id)
     results: list[DetectedCommitment] = []
     for (payee, direction), group in sorted(groups.items()):
-        if len(group) < settings.min_occurrences:
+        if len(group) < settings.min_occurrences or _hopeless(group, settings.amount_tolerance):
             continue
         group.sort(key=_BY_DATE)
         for series in _group_series(group, settings, calendar):
