@@ -11,8 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Transaction, User
+from potwise.domain.mirror import AccountBalance
 from potwise.domain.spending import Classification, effective_classification
 from potwise.services.insight.spending import is_spending
+from potwise.services.sync import store
 from tests.integration.conftest import SignedIn
 from tests.integration.insight.builders import Household
 
@@ -191,3 +193,35 @@ def test_the_sql_rule_for_what_counts_agrees_with_the_domain(alice: SignedIn, db
         )
     )
     assert found == expected
+
+
+def test_an_answer_kept_in_memory_never_outlives_a_change(alice: SignedIn, db: Session) -> None:
+    h = _april_household(db, alice.user_id)
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 13_000
+    # The same question again is answered from memory, and identically.
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 13_000
+    # A new row (a webhook, a sync) moves the answer.
+    dinner = h.add(_t(16), -2_000, status="pending", merchant="Dishoom")
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 15_000
+    # A sync removing a vanished pending row updates its account in the same commit.
+    scope = store.Scope(alice.user_id, h.connection_id, "monzo")
+    store.store_balance(
+        db,
+        scope,
+        dinner.account_id,
+        AccountBalance("current", 123_45, "GBP", datetime.now(UTC)),
+    )
+    assert store.drop_vanished_pending(db, scope, dinner.account_id, set()) == 1
+    db.commit()
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 13_000
+    # The user's own re-classification takes effect at once.
+    tesco = db.scalars(
+        select(Transaction).where(
+            Transaction.user_id == alice.user_id, Transaction.amount == -4_000
+        )
+    ).one()
+    response = alice.client.patch(
+        f"/api/v1/transactions/{tesco.id}", json={"classification": "internal_transfer"}
+    )
+    assert response.status_code == 200, response.text
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 9_000

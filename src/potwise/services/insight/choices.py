@@ -30,7 +30,7 @@ from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.domain.merchants import merchant_key as normalise_merchant
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput, NotFound
-from potwise.services.insight import budgets
+from potwise.services.insight import budgets, spending
 from potwise.services.insight import classify as service
 
 log = get_logger(__name__)
@@ -74,6 +74,9 @@ def _spending_moved(db: Session, user_id: str, fallback_timezone: str) -> None:
     """After a committed change of categories or classifications: spending moved
     between budgets, so an 80 % or 100 % alert may be due now rather than at the next
     sync. A failure here is logged; the user's change stands."""
+    # The change is this process's own: whatever clock stamped it, no breakdown kept
+    # from before it may be served.
+    spending.forget(user_id)
     try:
         budgets.check_after_recategorisation(db, user_id, fallback_timezone=fallback_timezone)
     except Exception:

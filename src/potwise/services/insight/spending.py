@@ -8,6 +8,11 @@ the user's local months (or the range and the range before it), turned into UTC
 instants in Python and compared in a ``CASE``, which is portable between SQLite
 and PostgreSQL and uses the ``(user_id, created_at)`` index.
 
+A finished breakdown is kept in memory (a few dozen, least recently used first
+out) until the user's transactions or accounts change, checked by two index seeks
+(:func:`_stamp`); the page and the API ask for the same few ranges again and again
+between syncs.
+
 What counts as spending is :func:`potwise.domain.spending.effective_classification`,
 written here as SQL (:func:`is_spending`): the two must agree, and a test holds
 them to it.
@@ -16,6 +21,8 @@ them to it.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -24,6 +31,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column,
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Transaction
+from potwise.db.scoping import for_user
 from potwise.domain.spending import (
     Breakdown,
     Cell,
@@ -46,6 +54,8 @@ TOP_MERCHANTS = 10
 #: Category and merchant breakdowns of up to this many days compare with the days before.
 COMPARE_AUTO_DAYS = 92
 DRILL_DOWN_LIMIT = 200
+#: Breakdowns kept in memory, across users (each is a few hundred small objects).
+CACHE_SIZE = 64
 
 
 def is_spending() -> ColumnElement[bool]:
@@ -265,6 +275,34 @@ def windows_for(group_by: GroupBy, window: Window) -> list[Window]:
     return [previous_window(window), window]
 
 
+_lock = threading.Lock()
+_cache: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Breakdown]] = OrderedDict()
+
+
+def _stamp(db: Session, user_id: str) -> tuple[Any, ...]:
+    """Changes whenever a breakdown of the user's could.
+
+    A transaction added, changed or re-classified moves the latest ``updated_at``
+    (one seek on ``ix_transactions_user_updated``). A pending row is only ever
+    deleted by a sync in the same commit that updates its account (its balance or
+    how far it is synced), and accounts go with their transactions, so the latest
+    ``updated_at`` and the number of the user's accounts catch every removal, and
+    any change of an account's kind.
+    """
+    latest = db.scalar(for_user(select(func.max(Transaction.updated_at)), Transaction, user_id))
+    accounts = db.execute(
+        for_user(select(func.count(), func.max(Account.updated_at)), Account, user_id)
+    ).one()
+    return latest, int(accounts[0]), accounts[1]
+
+
+def forget(user_id: str | None = None) -> None:
+    """Drop the kept breakdowns of one user, or of everyone."""
+    with _lock:
+        for key in [k for k in _cache if user_id is None or k[0] == user_id]:
+            del _cache[key]
+
+
 def breakdown(
     db: Session,
     user_id: str,
@@ -277,7 +315,42 @@ def breakdown(
 ) -> Breakdown:
     """Spending in ``window`` grouped by month, category or merchant, with card vs cash,
     pending and the change from the period before (see :func:`compares`); grouped by
-    merchant, the top merchants too."""
+    merchant, the top merchants too. The same question asked again before anything
+    changed is answered from memory."""
+    key = (user_id, group_by, window, str(zone), currency, compare)
+    stamp = _stamp(db, user_id)
+    with _lock:
+        kept = _cache.get(key)
+        if kept is not None and kept[0] == stamp:
+            _cache.move_to_end(key)
+            return kept[1]
+    result = _breakdown(
+        db,
+        user_id,
+        group_by=group_by,
+        window=window,
+        zone=zone,
+        currency=currency,
+        compare=compare,
+    )
+    with _lock:
+        _cache[key] = (stamp, result)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def _breakdown(
+    db: Session,
+    user_id: str,
+    *,
+    group_by: GroupBy,
+    window: Window,
+    zone: tzinfo,
+    currency: str,
+    compare: bool | None,
+) -> Breakdown:
     windows = windows_for(group_by, window)
     looks_back = compares(group_by, window, compare)
     queried = windows if looks_back else windows[1:]
