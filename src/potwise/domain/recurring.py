@@ -531,8 +531,20 @@ def _hopeless(group: list[TxnFact], tolerance: Fraction) -> bool:
     shop groups are such: paid several times a week, at prices with no gap between
     them over the tolerance.
     """
-    ons = list(map(_ON, group))
-    return _too_dense(min(ons), max(ons), len(group)) and not _band_starts(group, tolerance)
+    if not _too_dense(min(map(_ON, group)), max(map(_ON, group)), len(group)):
+        return False
+    # One band: no neighbouring sizes a < b with (b - a) * den > a * num, that is
+    # b * den > a * (num + den); the same test as _band_starts(), in C-level iterators
+    # over the tens of thousands of rows of the shop groups.
+    sizes = sorted(map(abs, map(_AMOUNT, group)))
+    num, den = tolerance.numerator, tolerance.denominator
+    return not any(
+        map(
+            operator.gt,
+            map(operator.mul, sizes[1:], itertools.repeat(den)),
+            map(operator.mul, sizes, itertools.repeat(num + den)),
+        )
+    )
 
 
 def _bands_sorting(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[TxnFact]]:
@@ -774,16 +786,24 @@ def detect_commitments(
     on the order of ``facts`` or ``mandates``.
     """
     settings = settings or DetectionSettings()
-    groups: dict[tuple[str, str], list[TxnFact]] = defaultdict(list)
+    excluded = settings.excluded_classifications
+    money_in: dict[str, list[TxnFact]] = defaultdict(list)
+    money_out: dict[str, list[TxnFact]] = defaultdict(list)
     for fact in facts:
-        if fact.classification in settings.excluded_classifications:
+        amount = fact.amount
+        if not amount or fact.classification in excluded or fact.on > today or not fact.payee:
             continue
-        if fact.amount == 0 or fact.on > today or not fact.payee:
-            continue
-        groups[(fact.payee, "in" if fact.amount > 0 else "out")].append(fact)
+        (money_in if amount > 0 else money_out)[fact.payee].append(fact)
+    groups = sorted(
+        [
+            *(((payee, "in"), group) for payee, group in money_in.items()),
+            *(((payee, "out"), group) for payee, group in money_out.items()),
+        ],
+        key=operator.itemgetter(0),
+    )
     ordered_mandates = sorted(mandates, key=lambda m: m.id)
     results: list[DetectedCommitment] = []
-    for (payee, direction), group in sorted(groups.items()):
+    for (payee, direction), group in groups:
         if len(group) < settings.min_occurrences or _hopeless(group, settings.amount_tolerance):
             continue
         group.sort(key=_BY_DATE)
