@@ -4,8 +4,11 @@ Per card the user picks a :class:`RepaymentMode`:
 
 * ``pay_in_full`` (e.g. American Express by direct debit): on the next due
   date, the last statement balance when the provider reports one and it is
-  still due, else everything owed now; whatever is owed beyond that
-  statement is paid on the following due date.
+  still due (before the provider's due date; without one, as for American
+  Express, when the card was not repaid since the statement and the next due
+  date is within :data:`STATEMENT_TO_DUE_DAYS` of it), else everything owed
+  now; whatever is owed beyond that statement is paid on the following due
+  date.
 * ``fixed``: a fixed amount each due date (never more than is owed).
 * ``minimum``: the minimum payment rule ``max(floor, percent of the
   balance + that month's interest)``, never more than is owed (default:
@@ -146,6 +149,23 @@ def minimum_payment(balance: int, interest: int, rule: MinimumRule) -> int:
     return min(balance, max(rule.floor, share + (interest if rule.plus_interest else 0)))
 
 
+#: A statement is paid by the first due date this soon after it (issuers allow 3-4 weeks).
+STATEMENT_TO_DUE_DAYS = 45
+
+
+def _statement_due(state: CardState, today: date, dates: Sequence[date]) -> bool:
+    """Whether the last statement is still to be paid on the next due date: before the
+    provider's due date; without one (American Express), when the card was not repaid
+    since the statement and the next due date follows it closely."""
+    if state.due_date is not None:
+        return state.due_date >= today
+    if state.statement_date is None or not dates:
+        return False
+    if any(d > state.statement_date for d in state.repayment_dates):
+        return False
+    return 0 <= (dates[0] - state.statement_date).days <= STATEMENT_TO_DUE_DAYS
+
+
 def repayment_events(
     model: CardModel,
     state: CardState,
@@ -160,8 +180,7 @@ def repayment_events(
     amounts: list[int] = []
     if model.mode is RepaymentMode.PAY_IN_FULL:
         first = state.owed
-        statement_due = state.due_date is not None and state.due_date >= today
-        if state.statement_balance is not None and statement_due:
+        if state.statement_balance is not None and _statement_due(state, today, dates):
             first = min(max(state.statement_balance, 0), state.owed)
         amounts = [first, state.owed - first][: len(dates)]
     else:
