@@ -54,7 +54,7 @@ import itertools
 import operator
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -439,15 +439,32 @@ def _near(tolerance: Fraction) -> Callable[[int, int], bool]:
     return near
 
 
-_WITHIN_ONE_PERCENT = _near(Fraction(1, 100))
-_WITHIN_TWO_PERCENT = _near(Fraction(1, 50))
+def _close_steps(amounts: Sequence[int], tolerance: Fraction) -> Iterator[bool]:
+    """:func:`_close` of each amount and the next, ``len(amounts) - 1`` answers; C-level
+    iterators, as most series' amounts never move."""
+    num, den = tolerance.numerator, tolerance.denominator
+    return map(
+        operator.le,
+        map(operator.mul, map(abs, map(operator.sub, amounts, amounts[1:])), itertools.repeat(den)),
+        map(operator.mul, map(abs, amounts), itertools.repeat(num)),
+    )
+
+
+_ONE_PERCENT = Fraction(1, 100)
+_WITHIN_ONE_PERCENT = _near(_ONE_PERCENT)
+_TWO_PERCENT = Fraction(1, 50)
 
 
 def _changes(facts: Sequence[TxnFact]) -> tuple[AmountChange, ...]:
     """Step changes: a new amount (more than 1 % away) that the next payment keeps."""
+    level = facts[0].amount
+    amounts = list(map(_AMOUNT, facts))
+    # Every amount within 1 % of the first: the loop below would pass over them all.
+    farthest = max(max(amounts) - level, level - min(amounts))
+    if farthest * _ONE_PERCENT.denominator <= abs(level) * _ONE_PERCENT.numerator:
+        return ()
     near = _WITHIN_ONE_PERCENT
     out: list[AmountChange] = []
-    level = facts[0].amount
     for index, fact in enumerate(facts[1:], start=1):
         if near(level, fact.amount):
             continue
@@ -459,11 +476,11 @@ def _changes(facts: Sequence[TxnFact]) -> tuple[AmountChange, ...]:
 
 
 def _jumps(facts: Sequence[TxnFact], tolerance: Fraction) -> int:
-    near = _near(tolerance)
-    return sum(1 for a, b in itertools.pairwise(facts) if not near(a.amount, b.amount))
+    return list(_close_steps(list(map(_AMOUNT, facts)), tolerance)).count(False)
 
 
-_WITHIN_ONE_OFF = _near(Fraction(1, 4))
+_ONE_OFF = Fraction(1, 4)
+_WITHIN_ONE_OFF = _near(_ONE_OFF)
 
 
 def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
@@ -471,6 +488,10 @@ def _without_blips(facts: list[TxnFact], tolerance: Fraction) -> list[TxnFact]:
     neighbours (which agree), or the first payment when more than a quarter away from the
     next two (which agree). The last payment is kept: a new amount there is more likely a
     price rise than a one-off."""
+    # No payment more than a quarter away from the next one: every test below fails
+    # on its first term (one_off of a payment and the next).
+    if all(_close_steps(list(map(_AMOUNT, facts)), _ONE_OFF)):
+        return list(facts)
     near, one_off = _near(tolerance), _WITHIN_ONE_OFF
     keep: list[TxnFact] = []
     for index, fact in enumerate(facts):
@@ -706,9 +727,7 @@ def _confidence(series: _Series, with_mandate: bool) -> float:
     fit = series.fit.score(m + series.extra)
     count = Fraction(m, m + 1)
     pairs = max(m - 1, 1)
-    steady = sum(
-        1 for a, b in itertools.pairwise(matched) if _WITHIN_TWO_PERCENT(a.amount, b.amount)
-    )
+    steady = sum(_close_steps(list(map(_AMOUNT, matched)), _TWO_PERCENT))
     stability = Fraction(85, 100) + Fraction(15, 100) * Fraction(steady, pairs)
     value = fit * count * stability
     if with_mandate:
