@@ -551,7 +551,7 @@ def _band_starts(facts: Sequence[TxnFact], tolerance: Fraction) -> list[int]:
     ]
 
 
-def _hopeless(group: list[TxnFact], tolerance: Fraction) -> bool:
+def _hopeless(group: list[TxnFact], tolerance: Fraction, today: date) -> bool:
     """True when a group (in any order) can hold no series, so need not be sorted.
 
     That is when the whole group is too dense for any cadence (:func:`_too_dense`
@@ -560,7 +560,10 @@ def _hopeless(group: list[TxnFact], tolerance: Fraction) -> bool:
     shop groups are such: paid several times a week, at prices with no gap between
     them over the tolerance.
     """
-    if not _too_dense(min(map(_ON, group)), max(map(_ON, group)), len(group)):
+    count, first = len(group), min(map(_ON, group))
+    # No fact is after today (those were left out), so today bounds the span: for a
+    # shop with thousands of payments that is enough, without a pass for the last.
+    if not (_too_dense(first, today, count) or _too_dense(first, max(map(_ON, group)), count)):
         return False
     # One band: no neighbouring sizes a < b with (b - a) * den > a * num, that is
     # b * den > a * (num + den); the same test as _band_starts(), in C-level iterators
@@ -831,7 +834,9 @@ def detect_commitments(
     ordered_mandates = sorted(mandates, key=lambda m: m.id)
     results: list[DetectedCommitment] = []
     for (payee, direction), group in groups:
-        if len(group) < settings.min_occurrences or _hopeless(group, settings.amount_tolerance):
+        if len(group) < settings.min_occurrences or _hopeless(
+            group, settings.amount_tolerance, today
+        ):
             continue
         group.sort(key=_BY_DATE)
         for series in _group_series(group, settings, calendar):

@@ -284,6 +284,8 @@ class _Table:
     repeats: bool  # two nominal dates roll onto the same day somewhere
 
 
+# Kept too: detection asks for the same schedules again (each candidate, each roll).
+@lru_cache(maxsize=4096)
 def _canonical(schedule: Schedule) -> Schedule:
     """The schedule of the same dates that every schedule of its shape maps to.
 
