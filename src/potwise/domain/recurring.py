@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -295,13 +295,18 @@ def _families(days: Sequence[int]) -> list[str]:
     out: list[str] = []
     for name, ((lo, hi), (wide_lo, wide_hi)) in _FAMILY_GAPS.items():
         if lo <= median <= hi:
-            regular = sum(1 for g in gaps if wide_lo <= g <= wide_hi)
+            regular = _count_between(gaps, wide_lo, wide_hi)
             # Council tax has one 3-month gap a year; paused series a few more.
             if name == "month":
-                regular += sum(1 for g in gaps if 55 <= g <= 100)
+                regular += _count_between(gaps, 55, 100)
             if regular * 10 >= len(gaps) * 6:
                 out.append(name)
     return out
+
+
+def _count_between(ordered: Sequence[int], lo: int, hi: int) -> int:
+    """How many of the sorted ``ordered`` are in ``[lo, hi]``."""
+    return bisect_right(ordered, hi) - bisect_left(ordered, lo)
 
 
 def _modal_residue(days: Sequence[int], period: int) -> int:
@@ -834,9 +839,9 @@ def detect_commitments(
     ordered_mandates = sorted(mandates, key=lambda m: m.id)
     results: list[DetectedCommitment] = []
     for (payee, direction), group in groups:
-        if len(group) < settings.min_occurrences or _hopeless(
-            group, settings.amount_tolerance, today
-        ):
+        if len(group) < settings.min_occurrences:
+            continue
+        if _hopeless(group, settings.amount_tolerance, today):
             continue
         group.sort(key=_BY_DATE)
         for series in _group_series(group, settings, calendar):
