@@ -199,6 +199,20 @@ class PaymentMatch:
 
 # ---------------------------------------------------------------- fitting
 
+#: The order of a group's facts (and of every band and series cut from it).
+_BY_DATE = attrgetter("on", "id")
+# Field readers for map(): C-level passes over the thousands of rows of a group.
+_AMOUNT = attrgetter("amount")
+_ON = attrgetter("on")
+_ID = attrgetter("id")
+_DAY = attrgetter("day")  # of a date
+
+
+def _days(facts: Sequence[TxnFact]) -> list[int]:
+    """The facts' dates as ordinals (``date.toordinal()``): detection's arithmetic on days."""
+    return list(map(date.toordinal, map(_ON, facts)))
+
+
 _TOLERANCE_DAYS: dict[Cadence, int] = {
     Cadence.WEEKLY: 2,
     Cadence.FORTNIGHTLY: 3,
@@ -288,7 +302,7 @@ def _too_dense(first: date, last: date, count: int) -> bool:
 
 
 def _families(days: Sequence[int]) -> list[str]:
-    gaps = sorted(b - a for a, b in itertools.pairwise(days))
+    gaps = sorted(map(operator.sub, days[1:], days))  # each day minus the one before
     if not gaps:
         return []
     median = gaps[len(gaps) // 2]
@@ -316,9 +330,10 @@ def _modal_residue(days: Sequence[int], period: int) -> int:
 
 
 def _common_days(dates: Sequence[date]) -> list[int]:
-    counts = Counter(d.day for d in dates)
+    days_of_month = list(map(_DAY, dates))
+    counts = Counter(days_of_month)
     ranked = sorted(counts, key=lambda day: (-counts[day], day))[:4]
-    median_day = sorted(d.day for d in dates)[len(dates) // 2]
+    median_day = sorted(days_of_month)[len(dates) // 2]
     return sorted({*ranked, median_day})
 
 
@@ -343,7 +358,7 @@ def _fit(dates: Sequence[date], income: bool, calendar: UKCalendar) -> _Fit | No
     """The best schedule for sorted ``dates``, or None if they follow no cadence."""
     if len(dates) < 2 or _too_dense(dates[0], dates[-1], len(dates)):
         return None
-    days = [d.toordinal() for d in dates]
+    days = list(map(date.toordinal, dates))
     families = _families(days)
     if not families:
         return None
@@ -596,16 +611,6 @@ def _bands_sorting(facts: Sequence[TxnFact], tolerance: Fraction) -> list[list[T
 
 
 # ---------------------------------------------------------------- series
-
-#: The order of a group's facts (and of every band and series cut from it).
-_BY_DATE = attrgetter("on", "id")
-_AMOUNT = attrgetter("amount")
-_ON = attrgetter("on")
-_ID = attrgetter("id")
-
-
-def _days(facts: Sequence[TxnFact]) -> list[int]:
-    return [f.on.toordinal() for f in facts]
 
 
 @dataclass(slots=True)
