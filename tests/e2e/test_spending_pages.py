@@ -186,7 +186,7 @@ def test_recategorising_a_merchant_and_applying_it_to_the_past_changes_the_chart
         for n in range(3):
             page.goto("/transactions?q=tesco")
             row = page.locator("tbody tr").nth(n)
-            row.locator("summary").click()
+            row.locator(".tx-category summary").click()
             row.get_by_label("Category").select_option("family")
             row.get_by_role("button", name="Save").click()
             page.wait_for_url("**/transactions?q=tesco&saved=category*")
