@@ -75,3 +75,28 @@ def test_spending_on_a_paid_down_card_is_not_everyday_spending(
     _card_repaid_tomorrow(alice, card_id, mode="fixed", fixed_amount=5_000)
     paid_down = alice.client.get("/api/v1/analytics/forecast?days=7").json()
     assert [d["everyday"] for d in paid_down["days"]] == [d["everyday"] for d in before["days"]]
+
+
+def test_the_forecast_pays_the_providers_statement_on_its_due_date(
+    alice: SignedIn, db: Session
+) -> None:
+    h = _household(db, alice)
+    card = h.accounts["Amex"]  # owes £420 now; its last statement said £300
+    due = today() + timedelta(days=5)
+    card.statement_balance = -30_000
+    card.statement_date = today() - timedelta(days=20)
+    card.payment_due = 2_500
+    card.payment_due_date = due
+    db.commit()
+    put = alice.client.put(f"/api/v1/analytics/card-models/{card.id}", json={"mode": "pay_in_full"})
+    assert put.status_code == 200, put.text
+
+    body = alice.client.get("/api/v1/analytics/forecast?days=10").json()
+    repayments = [
+        (d["date"], i["amount"])
+        for d in body["days"]
+        for i in d["items"]
+        if i["kind"] == "card_repayment"
+    ]
+    # The statement's balance on the provider's due date, not what is owed today.
+    assert repayments == [(due.isoformat(), -30_000)]

@@ -155,9 +155,8 @@ def outlook(
                 model.annual_rate,
                 model.due_day,
             )
-        state = cardmodels.CardState(
-            card.id, owed, repayment_dates=found.card_repayment_dates(card.id)
-        )
+        # With the provider's last statement and payment due where the card reports them.
+        state = plans.card_state(card, found.card_repayment_dates(card.id))
         events.extend(cardmodels.repayment_events(model, state, today, until))
 
     pots_by_id = {p.id: p for p in pot_rows}
