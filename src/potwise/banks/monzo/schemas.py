@@ -45,6 +45,30 @@ def parse_timestamp(value: object) -> datetime:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if not isinstance(value, str):
         raise ValueError("a timestamp must be a string")  # pydantic wants ValueError
+    if _plain_utc(value):
+        # Monzo's usual shape ("2026-11-23T09:30:00.123Z"): read directly; the
+        # general reading below gives the same datetime (a test holds them to it).
+        return datetime.fromisoformat(value)
+    return _parse_general(value)
+
+
+def _plain_utc(value: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SS``, then up to six fraction digits after a dot, then ``Z``."""
+    size = len(value)
+    return (
+        (size == 20 or 22 <= size <= 27)
+        and value[-1] == "Z"
+        and value[10] == "T"
+        and value.isascii()
+        and value[4] == value[7] == "-"
+        and value[13] == value[16] == ":"
+        and (size == 20 or (value[19] == "." and value[20:-1].isdigit()))
+        and (value[:4] + value[5:7] + value[8:10] + value[11:13] + value[14:16] + value[17:19])
+        .isdigit()
+    )
+
+
+def _parse_general(value: str) -> datetime:
     match = _TIMESTAMP.match(value.strip())
     if match is None:
         raise ValueError("not an RFC 3339 timestamp")

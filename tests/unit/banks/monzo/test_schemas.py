@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from potwise.banks.monzo import schemas
@@ -34,6 +36,28 @@ def test_timestamps_of_any_precision_and_zone_become_aware_utc(
 ) -> None:
     parsed = schemas.parse_timestamp(text)
     assert parsed == expected
+    assert parsed.tzinfo is UTC
+
+
+@given(
+    # Naive: the zone is written into the text below.
+    moment=st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),  # noqa: DTZ001
+    digits=st.integers(min_value=0, max_value=9),
+    separator=st.sampled_from(["T", "t", " "]),
+    zone=st.sampled_from(["Z", "z", "+00:00", "-0130", ""]),
+)
+def test_the_quick_reading_agrees_with_the_general_one(
+    moment: datetime, digits: int, separator: str, zone: str
+) -> None:
+    fraction = f"{moment.microsecond:06d}{moment.microsecond % 1000:03d}"[:digits]
+    text = moment.strftime(f"%Y-%m-%d{separator}%H:%M:%S") + (f".{fraction}" if digits else "")
+    text += zone
+    try:
+        general = schemas._parse_general(text)
+    except (ValueError, OverflowError):
+        return  # out of range once the offset is applied; both refuse
+    parsed = schemas.parse_timestamp(text)
+    assert parsed == general
     assert parsed.tzinfo is UTC
 
 
