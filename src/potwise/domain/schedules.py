@@ -254,7 +254,8 @@ def _occurrences_direct(
 # Detection asks the same few hundred schedule shapes (the 25th rolled back, a
 # 28-day cycle on a given weekday, ...) for their dates over and over, one window
 # per payee and candidate. So each shape's nominal and rolled dates are worked out
-# once over a block of years and every window is cut out of that table by
+# once over the calendar years of a window (payees with histories over the same
+# years share the table) and every such window is cut out of that table by
 # bisection. The cut is exactly what the direct loop returns, because:
 #
 # * the nominal dates in a table are what ``nominal_dates`` gives for any window
@@ -270,7 +271,6 @@ def _occurrences_direct(
 # A calendar's holidays never change once built (the same assumption as the
 # rolled-date cache above), so a table may be kept per calendar.
 
-_BLOCK_YEARS = 8
 _MAX_TABLE_YEARS = 48
 _FIRST_ORDINAL = date.min.toordinal()
 _LAST_ORDINAL = date.max.toordinal()
@@ -321,8 +321,10 @@ def _window(
     margin = _ROLL_MARGIN.days
     if start - margin < _FIRST_ORDINAL or end + margin > _LAST_ORDINAL:
         return None  # at the ends of the calendar: the direct loop (and its errors)
-    first = max(date.fromordinal(start - margin).year // _BLOCK_YEARS * _BLOCK_YEARS, 1)
-    last = min((date.fromordinal(end + margin).year // _BLOCK_YEARS + 1) * _BLOCK_YEARS - 1, 9999)
+    # Whole calendar years, but only those the window touches: a table's rolled dates
+    # load those years' bank holidays, which a first call pays for.
+    first = date.fromordinal(start - margin).year
+    last = date.fromordinal(end + margin).year
     if last - first >= _MAX_TABLE_YEARS:
         return None  # a window of decades: not worth keeping
     table = _table(_canonical(schedule), calendar, first, last)
