@@ -11,6 +11,27 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _SQLITE_FORMAT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+_NAIVE = "naive datetime given to a UTC column; pass an aware datetime"
+
+
+def sqlite_text(value: datetime | None) -> str | None:
+    """How a UTCDateTime value is stored in SQLite (naive UTC text); naive values are
+    refused. Bulk writers that bypass SQLAlchemy's parameter handling call it directly."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        if value.utcoffset() is None:
+            raise ValueError(_NAIVE)
+        value = value.astimezone(UTC)
+    return _SQLITE_FORMAT % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 class _SQLiteDateTime(sqlite.DATETIME):
@@ -49,20 +70,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if dialect.name == "sqlite":
+            return sqlite_text(value)
         if value.tzinfo is not UTC:
             if value.utcoffset() is None:
-                raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+                raise ValueError(_NAIVE)
             value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return _SQLITE_FORMAT % (
-                value.year,
-                value.month,
-                value.day,
-                value.hour,
-                value.minute,
-                value.second,
-                value.microsecond,
-            )
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

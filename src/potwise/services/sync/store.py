@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select, true
+from sqlalchemy import Table, bindparam, delete, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,9 @@ from potwise.db.models import (
     StandingOrder,
     Transaction,
     new_id,
+    new_ids,
 )
+from potwise.db.types import UTCDateTime, sqlite_text
 from potwise.domain import categories, mirror
 from potwise.domain import classify as classification
 from potwise.domain.merchants import merchant_key_for
@@ -81,6 +83,78 @@ def _upsert_statement(
     return statement
 
 
+@dataclass(frozen=True)
+class _DriverUpsert:
+    """An upsert compiled once for SQLite, run on the driver with plain tuples.
+
+    SQLAlchemy's per-row parameter handling cost about as much CPU as SQLite's
+    own writing in a bulk ingest. Here each row becomes a tuple in the compiled
+    statement's parameter order, and only the columns whose type converts a value
+    (timestamps) are converted, by the same processors SQLAlchemy would use.
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    converters: tuple[tuple[int, Any], ...]
+
+    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        names = self.names
+        # The last value each converter saw and what it became: a batch shares one
+        # `now` (first seen, updated), converted once instead of once per row.
+        last: list[list[Any]] = [[index, convert, None, None] for index, convert in self.converters]
+        out = []
+        for row in rows:
+            values = [row[name] for name in names]
+            for seen in last:
+                value = values[seen[0]]
+                if value is None:
+                    continue
+                if value is not seen[2]:
+                    seen[2], seen[3] = value, seen[1](value)
+                values[seen[0]] = seen[3]
+            out.append(tuple(values))
+        return out
+
+
+_DRIVER_UPSERTS: dict[tuple[Any, ...], _DriverUpsert] = {}
+
+
+def _driver_upsert(
+    dialect: Any,
+    table: Table,
+    columns: tuple[str, ...],
+    update_columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+) -> _DriverUpsert:
+    key = (table.name, columns, update_columns, conflict)
+    found = _DRIVER_UPSERTS.get(key)
+    if found is not None:
+        return found
+    insert = sqlite.insert(table).values({name: bindparam(name) for name in columns})
+    statement = insert.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={name: getattr(insert.excluded, name) for name in update_columns},
+    )
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    if set(names) != set(columns):  # pragma: no cover - a change in how SQLAlchemy compiles
+        raise RuntimeError(f"unexpected parameters for {table.name}: {names}")
+    converters = []
+    for index, name in enumerate(names):
+        column_type = table.c[name].type
+        convert = (
+            sqlite_text
+            if isinstance(column_type, UTCDateTime)
+            else column_type.bind_processor(dialect)
+        )
+        if convert is not None:
+            converters.append((index, convert))
+    found = _DriverUpsert(compiled.string, names, tuple(converters))
+    with _STATEMENTS_LOCK:
+        _DRIVER_UPSERTS[key] = found
+    return found
+
+
 def _upsert(
     db: Session,
     table: Table,
@@ -89,6 +163,16 @@ def _upsert(
     conflict: Sequence[str] = ("connection_id", "external_id"),
 ) -> None:
     if not rows:
+        return
+    dialect = db.get_bind().dialect
+    if dialect.name == "sqlite":
+        upsert = _driver_upsert(
+            dialect, table, tuple(rows[0]), tuple(update_columns), tuple(conflict)
+        )
+        connection = db.connection()
+        for start in range(0, len(rows), BATCH_SIZE):
+            batch = upsert.parameters(rows[start : start + BATCH_SIZE])
+            connection.exec_driver_sql(upsert.sql, batch)
         return
     # One parameterised statement run with many parameter sets (executemany): it is
     # compiled once and cached, where a multi-row VALUES list was compiled afresh for
@@ -248,9 +332,10 @@ def upsert_transactions(
     now: datetime,
 ) -> int:
     """Upsert transactions of one account; the category chosen by us or the user is kept."""
+    unique = _dedupe(transactions)
     rows = [
         {
-            "id": new_id(),
+            "id": row_id,
             "user_id": scope.user_id,
             "connection_id": scope.connection_id,
             "account_id": account_id,
@@ -272,7 +357,7 @@ def upsert_transactions(
             "first_seen_at": now,
             "updated_at": now,
         }
-        for t in _dedupe(transactions)
+        for row_id, t in zip(new_ids(len(unique)), unique, strict=True)
     ]
     if rows:
         _upsert(db, Transaction.__table__, rows, _TRANSACTION_UPDATES)  # type: ignore[arg-type]
