@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from operator import attrgetter
 
 from potwise.domain import categories
 from potwise.domain.merchants import merchant_key, merchant_key_for
@@ -134,6 +135,7 @@ _BANK_LABELS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=256)
 def bank_brand(bank: str) -> str:
     """`ob-amex`, `uk-ob-barclaycard`, `monzo` → `amex`, `barclaycard`, `monzo`."""
     brand = bank.strip().lower()
@@ -142,6 +144,7 @@ def bank_brand(bank: str) -> str:
     return brand
 
 
+@lru_cache(maxsize=256)
 def bank_label(bank: str) -> str:
     """How people call the bank: "Monzo", "Amex", "NatWest"."""
     brand = bank_brand(bank)
@@ -226,6 +229,7 @@ def pair_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+@lru_cache(maxsize=4096)
 def _money(amount: int, currency: str) -> str:
     return Money(abs(amount), currency).format()
 
@@ -267,9 +271,19 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
-def _provider_says_transfer(t: Txn) -> bool:
-    pc = (t.provider_category or "").strip()
+@lru_cache(maxsize=65536)
+def _mentions(text: str, names: tuple[str, ...]) -> bool:
+    return _names_pattern(names).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _transfer_code(provider_category: str | None) -> bool:
+    pc = (provider_category or "").strip()
     return pc in _TRANSFER_CODES or pc.upper() in _TRANSFER_CODES or pc.lower() == "transfer"
+
+
+def _provider_says_transfer(t: Txn) -> bool:
+    return _transfer_code(t.provider_category)
 
 
 def _is_income_like(t: Txn) -> bool:
@@ -281,7 +295,7 @@ def _looks_like_transfer(t: Txn) -> bool:
 
 
 def _names_issuer(t: Txn, names: tuple[str, ...]) -> bool:
-    return _names_pattern(names).search(_facts(t)[0]) is not None
+    return _mentions(_facts(t)[0], names)
 
 
 def _looks_like_card_payment(t: Txn) -> bool:
@@ -295,13 +309,10 @@ def _is_refund(t: Txn) -> bool:
 # --- pairing ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Edge:
-    score: int
-    gap: timedelta
-    out_id: str
-    in_id: str
-    kind: Classification
+# A candidate pair: (-score, gap, out id, in id, kind). Plain tuples sort in rank order
+# (best hints first, then the fewest days apart, then ids) with no key function; the
+# ids make every edge distinct, so the kind is never compared.
+_Edge = tuple[int, timedelta, str, str, Classification]
 
 
 def _pairable(t: Txn, accounts: Mapping[str, AccountInfo]) -> bool:
@@ -328,7 +339,7 @@ def _transfer_edge(out: Txn, into: Txn, a: AccountInfo, b: AccountInfo) -> _Edge
         return None
     names = {merchant_key(x) for x in (out.counterparty, into.counterparty) if x}
     score = 2 * hints + (1 if len(names) == 1 else 0)
-    return _Edge(score, gap, out.id, into.id, Classification.INTERNAL_TRANSFER)
+    return (-score, gap, out.id, into.id, Classification.INTERNAL_TRANSFER)
 
 
 def _repayment_edge(out: Txn, into: Txn, a: AccountInfo, b: AccountInfo) -> _Edge | None:
@@ -345,7 +356,7 @@ def _repayment_edge(out: Txn, into: Txn, a: AccountInfo, b: AccountInfo) -> _Edg
     score = (3 if names_card else 0) + (2 if _looks_like_card_payment(into) else 0)
     if score == 0:
         return None
-    return _Edge(score, abs(delta), out.id, into.id, Classification.CARD_REPAYMENT)
+    return (-score, abs(delta), out.id, into.id, Classification.CARD_REPAYMENT)
 
 
 def _pairs(
@@ -355,15 +366,18 @@ def _pairs(
 ) -> dict[str, tuple[str, Classification]]:
     """One-to-one matches: id → (other id, kind), both directions."""
     accounts = context.accounts
+    rejected = context.rejected_pairs
     # Money in, by currency and amount, in time order: an outgoing payment only looks
     # at those inside its window (regular transfers repeat one amount for years).
+    # Money in from a merchant (a refund) is never the other half of either kind of pair.
     incoming: dict[tuple[str, int], list[Txn]] = defaultdict(list)
     for t in candidates:
-        if t.amount > 0:
+        if t.amount > 0 and t.merchant is None:
             incoming[(t.currency, t.amount)].append(t)
     times: dict[tuple[str, int], list[datetime]] = {}
+    by_time = attrgetter("created_at", "id")
     for key, items in incoming.items():
-        items.sort(key=lambda t: (t.created_at, t.id))
+        items.sort(key=by_time)
         times[key] = [t.created_at for t in items]
     before, after = max(TRANSFER_WINDOW, REPAYMENT_BEFORE), max(TRANSFER_WINDOW, REPAYMENT_AFTER)
     edges: list[_Edge] = []
@@ -383,19 +397,22 @@ def _pairs(
         for into in found[first:last]:
             if targets is not None and out.id not in targets and into.id not in targets:
                 continue
-            if pair_key(out.id, into.id) in context.rejected_pairs:
+            if rejected and pair_key(out.id, into.id) in rejected:
                 continue
             b = accounts[into.account_id]
-            edge = _repayment_edge(out, into, a, b) or _transfer_edge(out, into, a, b)
+            if b.kind == CARD_KIND:
+                edge = _repayment_edge(out, into, a, b)
+            else:
+                edge = _transfer_edge(out, into, a, b)
             if edge is not None:
                 edges.append(edge)
-    edges.sort(key=lambda e: (-e.score, e.gap, e.out_id, e.in_id))
+    edges.sort()
     taken: dict[str, tuple[str, Classification]] = {}
-    for e in edges:
-        if e.out_id in taken or e.in_id in taken:
+    for _, _, out_id, in_id, kind in edges:
+        if out_id in taken or in_id in taken:
             continue
-        taken[e.out_id] = (e.in_id, e.kind)
-        taken[e.in_id] = (e.out_id, e.kind)
+        taken[out_id] = (in_id, kind)
+        taken[in_id] = (out_id, kind)
     return taken
 
 
@@ -417,19 +434,25 @@ def _pair_reason(t: Txn, other: Txn, kind: Classification, context: Context) -> 
     )
 
 
-def _single(t: Txn, context: Context) -> tuple[Classification, str]:
-    """Classification of a transaction that is not part of a pair."""
+_POT_MOVE = Classification.POT_MOVE.value
+_CARD_REPAYMENT = Classification.CARD_REPAYMENT.value
+_SPENDING = Classification.SPENDING.value
+_INCOME = Classification.INCOME.value
+
+
+def _single(t: Txn, context: Context) -> tuple[str, str]:
+    """Classification (its value) of a transaction that is not part of a pair, and why."""
     account = context.accounts.get(t.account_id)
     if t.pot_external_id is not None:
         pot = context.pot_names.get(t.pot_external_id)
         where = f"your {pot} pot" if pot else "a Monzo pot"
         if t.amount < 0:
-            return Classification.POT_MOVE, f"Pot move — into {where}"
-        return Classification.POT_MOVE, f"Pot move — out of {where}"
+            return _POT_MOVE, f"Pot move — into {where}"
+        return _POT_MOVE, f"Pot move — out of {where}"
     card_credit = account is not None and account.kind == CARD_KIND and t.amount > 0
     if card_credit and _looks_like_card_payment(t):
         return (
-            Classification.CARD_REPAYMENT,
+            _CARD_REPAYMENT,
             "Card repayment — a payment received on the card; the account it came from "
             "is not connected or its side has not arrived yet",
         )
@@ -437,18 +460,18 @@ def _single(t: Txn, context: Context) -> tuple[Classification, str]:
         issuer = _facts(t)[3]
         if issuer is not None and (t.merchant is None or merchant_key(t.merchant) == issuer):
             return (
-                Classification.CARD_REPAYMENT,
+                _CARD_REPAYMENT,
                 f"Card repayment — a payment to {issuer.title()}; no matching credit on a "
                 "connected card (yet)",
             )
     if _is_refund(t):
         shop = t.merchant or t.description
-        return Classification.SPENDING, f"Refund from {shop} — reduces spending in its category"
+        return _SPENDING, f"Refund from {shop} — reduces spending in its category"
     if t.amount > 0:
-        return Classification.INCOME, "Money in"
+        return _INCOME, "Money in"
     if t.merchant:
-        return Classification.SPENDING, f"Payment to {t.merchant}"
-    return Classification.SPENDING, "Money out"
+        return _SPENDING, f"Payment to {t.merchant}"
+    return _SPENDING, "Money out"
 
 
 _CLASS_FALLBACK: dict[str, str] = {
@@ -466,13 +489,17 @@ def choose_category(
     """(category, source) for a transaction; the user's own choice always wins."""
     if t.user_categorised and t.category is not None:
         return t.category, categories.SOURCE_USER
-    rule = categories.first_match(
-        rules,
-        merchant_key=key,
-        description=t.description,
-        merchant=t.merchant,
-        amount=t.amount,
-        account_id=t.account_id,
+    rule = (
+        categories.first_match(
+            rules,
+            merchant_key=key,
+            description=t.description,
+            merchant=t.merchant,
+            amount=t.amount,
+            account_id=t.account_id,
+        )
+        if rules
+        else None
     )
     if rule is not None:
         return rule.category, categories.SOURCE_RULE
@@ -519,13 +546,25 @@ def classify(
             return True
         return t.linked_id is None or t.linked_id not in by_id
 
-    candidates = [t for t in transactions if free(t) and _pairable(t, context.accounts)]
+    accounts = context.accounts
+    if targets is None:
+        candidates = [t for t in transactions if _pairable(t, accounts)]
+    else:
+        candidates = [t for t in transactions if free(t) and _pairable(t, accounts)]
     pairs = _pairs(candidates, targets, context)
 
-    decide = [t for t in transactions if targets is None or t.id in targets or t.id in pairs]
+    if targets is None:
+        decide: Sequence[Txn] = transactions
+    else:
+        decide = [t for t in transactions if t.id in targets or t.id in pairs]
     outcomes: dict[str, Outcome] = {}
     for t in decide:
-        key = transaction_key(t)
+        # transaction_key(t), inline: this loop runs once per transaction.
+        key = (
+            None
+            if t.pot_external_id is not None
+            else merchant_key_for(t.merchant, t.counterparty, t.description)
+        )
         if t.user_classified and t.classification is not None:
             classification: str = t.classification
             reason = t.classification_reason or "You chose this classification"
@@ -538,19 +577,12 @@ def classify(
             linked = other_id
             source = SOURCE_AUTO
         else:
-            single, reason = _single(t, context)
-            classification = single.value
+            classification, reason = _single(t, context)
             linked = None
             source = SOURCE_AUTO
         category, category_source = choose_category(t, key, classification, context, rules)
         outcomes[t.id] = Outcome(
-            merchant_key=key,
-            category=category,
-            category_source=category_source,
-            classification=classification,
-            classification_source=source,
-            reason=reason,
-            linked_id=linked,
+            key, category, category_source, classification, source, reason, linked
         )
     return outcomes
 

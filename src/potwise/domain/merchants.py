@@ -267,10 +267,14 @@ def merchant_key(text: str | None) -> str | None:
     return key[:MAX_KEY_LENGTH]
 
 
+@lru_cache(maxsize=65536)
 def merchant_key_for(
     merchant: str | None, counterparty: str | None, description: str | None
 ) -> str | None:
-    """The key of a transaction: its merchant, else its counterparty, else its description."""
+    """The key of a transaction: its merchant, else its counterparty, else its description.
+
+    Cached as a whole too: the same three texts come back on every statement line.
+    """
     for text in (merchant, counterparty, description):
         key = merchant_key(text)
         if key is not None:

@@ -23,6 +23,7 @@ same rows, so no lock is taken (a lease would cost writes on every run).
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -53,7 +54,9 @@ log = get_logger(__name__)
 DISMISS_PAIR = "transfer_pair"
 DISMISS_SUGGESTION = "category_suggestion"
 _CHUNK = 500
+_READ_BATCH = 5000
 _UPDATE_BATCH = 1000
+_PG_UPDATE_BATCH = 5000
 _LARGE_CACHE_KIB = 65536
 
 # The columns classification reads, in the order `_txn` takes them.
@@ -89,10 +92,13 @@ class ClassifyResult:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Row:
     txn: domain.Txn
     merchant_key: str | None
+    # SQLite's own row number, when the row was read in a full run: the write finds the
+    # row by it (checking the id too) instead of seeking the primary key index.
+    rowid: int | None = None
 
 
 def _row(values: Sequence[Any]) -> _Row:
@@ -106,23 +112,41 @@ def _load(db: Session, user_id: str, *conditions: Any) -> dict[str, _Row]:
 
 
 def _load_all(db: Session, user_id: str) -> dict[str, _Row]:
-    """Every row of the user, read straight through the driver: at 100,000 rows the
-    ORM's per-row result processing cost as much as the query."""
+    """Every row of the user, read straight from the driver's cursor in batches: at
+    100,000 rows SQLAlchemy's per-row result handling cost more than the query."""
     connection = db.connection()
     sqlite = connection.dialect.name == "sqlite"
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(column.key for column in _COLUMNS)
+    names = ", ".join(column.key for column in _COLUMNS) + (", rowid" if sqlite else "")
     statement = f"SELECT {names} FROM transactions WHERE user_id = {marker}"  # noqa: S608
     rows: dict[str, _Row] = {}
-    for values in connection.exec_driver_sql(statement, (user_id,)):
-        created = values[2]
-        if sqlite:  # stored as naive UTC text (see db.types.UTCDateTime)
-            created = datetime.fromisoformat(created).replace(tzinfo=UTC)
-        elif created.tzinfo is None:
-            created = created.replace(tzinfo=UTC)
-        txn = domain.Txn(values[0], values[1], created, *values[3:17])
-        rows[values[0]] = _Row(txn, values[17])
+    parse = datetime.fromisoformat
+    make_txn = domain.Txn
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement, (user_id,))
+        while batch := cursor.fetchmany(_READ_BATCH):
+            if sqlite:
+                # Stored as naive UTC text (see db.types.UTCDateTime); parsing it with
+                # its offset is several times cheaper than replacing the zone after.
+                for values in batch:
+                    txn = make_txn(values[0], values[1], parse(values[2] + "+00:00"), *values[3:17])
+                    rows[values[0]] = _Row(txn, values[17], values[18])
+            else:
+                for values in batch:
+                    txn = make_txn(values[0], values[1], _utc(values[2]), *values[3:17])
+                    rows[values[0]] = _Row(txn, values[17])
+    finally:
+        cursor.close()
     return rows
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is UTC:
+        return moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _load_ids(db: Session, user_id: str, ids: Iterable[str]) -> dict[str, _Row]:
@@ -252,8 +276,9 @@ def _merchant_categories(
 # --- deciding and storing ------------------------------------------------------------------
 
 
-def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list[tuple[Any, ...]]:
-    changed: list[tuple[Any, ...]] = []
+def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list[_Change]:
+    """The outcomes that differ from what is stored, with the row they go to."""
+    changed: list[_Change] = []
     for tid, outcome in outcomes.items():
         row = rows[tid]
         t = row.txn
@@ -267,18 +292,17 @@ def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list
             and t.linked_id == outcome.linked_id
         ):
             continue
-        changed.append(
-            (
-                outcome.merchant_key,
-                outcome.category,
-                outcome.category_source,
-                outcome.classification,
-                outcome.classification_source,
-                outcome.reason,
-                outcome.linked_id,
-                tid,
-            )
+        values = (
+            outcome.merchant_key,
+            outcome.category,
+            outcome.category_source,
+            outcome.classification,
+            outcome.classification_source,
+            outcome.reason,
+            outcome.linked_id,
+            tid,
         )
+        changed.append(_Change(values, row.rowid))
     return changed
 
 
@@ -293,15 +317,59 @@ _UPDATE_COLUMNS = (
 )
 
 
-def _store(db: Session, changes: list[tuple[Any, ...]]) -> None:
-    """One prepared UPDATE run with many parameter sets, straight through the driver:
-    at 100,000 rows SQLAlchemy's per-row parameter handling cost more than the writes."""
+@dataclass(slots=True)
+class _Change:
+    values: tuple[Any, ...]  # `_UPDATE_COLUMNS` in order, then the transaction's id
+    rowid: int | None
+
+
+def _store(db: Session, changes: list[_Change]) -> None:
+    """Write the changed rows, all in the caller's one transaction (it commits once, so a
+    run that fails half-way leaves every row, and both halves of every pair, as they were).
+
+    Straight through the driver: at 100,000 rows SQLAlchemy's per-row parameter
+    handling cost more than the writes. SQLite runs one prepared UPDATE with many
+    parameter sets, in row order, finding each row by its row number (and checking its
+    id); PostgreSQL updates thousands of rows per statement from arrays.
+    """
     connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        _store_postgresql(db, changes)
+        return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     assignments = ", ".join(f"{name} = {marker}" for name in _UPDATE_COLUMNS)
-    statement = f"UPDATE transactions SET {assignments} WHERE id = {marker}"  # noqa: S608
-    for start in range(0, len(changes), _UPDATE_BATCH):
-        connection.exec_driver_sql(statement, changes[start : start + _UPDATE_BATCH])
+    by_id = f"UPDATE transactions SET {assignments} WHERE id = {marker}"  # noqa: S608
+    located = [c for c in changes if c.rowid is not None]
+    rest = [c.values for c in changes if c.rowid is None]
+    if located:
+        located.sort(key=lambda c: c.rowid or 0)
+        by_rowid = f"{by_id} AND rowid = {marker}"
+        written = 0
+        for start in range(0, len(located), _UPDATE_BATCH):
+            batch = [(*c.values, c.rowid) for c in located[start : start + _UPDATE_BATCH]]
+            written += connection.exec_driver_sql(by_rowid, batch).rowcount
+        if written != len(located):
+            # Row numbers moved since the read (a VACUUM) or rows went away: write those
+            # by id alone (writing a row twice with the same values is harmless).
+            rest.extend(c.values for c in located)
+    for start in range(0, len(rest), _UPDATE_BATCH):
+        connection.exec_driver_sql(by_id, rest[start : start + _UPDATE_BATCH])
+
+
+def _store_postgresql(db: Session, changes: list[_Change]) -> None:
+    # One statement per batch joins the table to the new values unnested from arrays
+    # (one parameter per column): no per-row round trip, parse or plan.
+    names = (*_UPDATE_COLUMNS, "id")
+    arrays = ", ".join("%s::text[]" for _ in names)
+    assignments = ", ".join(f"{name} = v.{name}" for name in _UPDATE_COLUMNS)
+    statement = (
+        f"UPDATE transactions AS t SET {assignments} "  # noqa: S608 - names are ours
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE t.id = v.id"
+    )
+    connection = db.connection()
+    for start in range(0, len(changes), _PG_UPDATE_BATCH):
+        columns = zip(*(c.values for c in changes[start : start + _PG_UPDATE_BATCH]), strict=True)
+        connection.exec_driver_sql(statement, tuple(list(column) for column in columns))
 
 
 @contextmanager
@@ -320,6 +388,25 @@ def _large_cache(db: Session) -> Iterator[None]:
     finally:
         # Still the same connection: nothing in the block commits.
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a full run builds its objects.
+
+    A full run makes a few hundred thousand small objects (rows, decisions), none
+    of them in a reference cycle, so reference counting frees them all; but their
+    number alone set the collector off again and again, each pass walking the
+    growing heap (a second of CPU at 100,000 rows). Process-wide, for the run's few
+    seconds; turned back on only by the caller that turned it off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _decide(
@@ -343,7 +430,7 @@ def _decide(
 def reclassify_all(db: Session, user_id: str) -> ClassifyResult:
     """Classify every transaction of the user again, from scratch (their own choices kept)."""
     started = time.perf_counter()
-    with _large_cache(db):
+    with _large_cache(db), _no_cycle_collection():
         rows = _load_all(db, user_id)
         changed = _decide(db, user_id, rows, None, everything_loaded=True)
     if changed:

@@ -1,0 +1,119 @@
+"""Full and incremental classification runs as stored: what is written, and how.
+
+The decisions themselves are tested in tests/unit/domain/test_classify.py;
+these tests pin the service's reading and writing (a full run's batched
+writes, the row-number shortcut on SQLite and its fallback, the index of
+never-classified rows behind incremental runs).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Transaction, User
+from potwise.services.insight import classify as insight
+from tests.integration.insight.builders import Household
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def _household(db: Session) -> Household:
+    user = User(email="runs@example.com", password_hash="-")
+    db.add(user)
+    db.commit()
+    return Household.of(db, user.id)
+
+
+def _fill(h: Household, days: int) -> dict[str, Transaction]:
+    """Each day: a card payment, a transfer to savings with its other half, a pot-free
+    card repayment pair; all never classified."""
+    rows: dict[str, Transaction] = {}
+    for day in range(days):
+        at = T0 + timedelta(days=day)
+        rows[f"shop{day}"] = h.add(at, -1250 - day, classification=None)
+        rows[f"out{day}"] = h.add(
+            at, -5000, merchant=None, category=None, description="SAVINGS", classification=None
+        )
+        rows[f"in{day}"] = h.add(
+            at + timedelta(hours=2),
+            5000,
+            account="savings",
+            merchant=None,
+            category=None,
+            description="SAVINGS",
+            classification=None,
+        )
+    return rows
+
+
+def _stored(db: Session, user_id: str) -> dict[str, tuple[Any, ...]]:
+    db.expire_all()
+    return {
+        t.id: (
+            t.merchant_key,
+            t.category,
+            t.category_source,
+            t.classification,
+            t.classification_source,
+            t.classification_reason,
+            t.linked_transaction_id,
+        )
+        for t in db.scalars(select(Transaction).where(Transaction.user_id == user_id))
+    }
+
+
+def test_a_full_run_writes_every_decision_and_a_second_run_writes_nothing(db: Session) -> None:
+    h = _household(db)
+    rows = _fill(h, 12)
+    first = insight.reclassify_all(db, h.user_id)
+    assert first.changed == len(rows) == 36
+    stored = _stored(db, h.user_id)
+    for day in range(12):
+        out, into = rows[f"out{day}"].id, rows[f"in{day}"].id
+        assert stored[out][3:4] == stored[into][3:4] == ("internal_transfer",)
+        assert (stored[out][6], stored[into][6]) == (into, out)
+        assert stored[rows[f"shop{day}"].id][3] == "spending"
+    assert insight.reclassify_all(db, h.user_id).changed == 0
+    assert _stored(db, h.user_id) == stored
+
+
+def test_a_full_run_writes_by_id_when_row_numbers_no_longer_match(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = _household(db)
+    rows = _fill(h, 5)
+    if db.connection().dialect.name != "sqlite":
+        pytest.skip("row numbers are SQLite's")
+    load = insight._load_all
+
+    def renumbered(session: Session, user_id: str) -> dict[str, insight._Row]:
+        # As if a VACUUM had renumbered the rows between the read and the write.
+        found = load(session, user_id)
+        for row in found.values():
+            assert row.rowid is not None
+            row.rowid += 1_000_000
+        return found
+
+    monkeypatch.setattr(insight, "_load_all", renumbered)
+    assert insight.reclassify_all(db, h.user_id).changed == len(rows)
+    stored = _stored(db, h.user_id)
+    assert all(values[3] is not None for values in stored.values())
+    assert stored[rows["out0"].id][6] == rows["in0"].id
+
+
+def test_an_incremental_run_finds_only_never_classified_rows(db: Session) -> None:
+    h = _household(db)
+    _fill(h, 3)
+    assert insight.classify_changed(db, h.user_id).changed == 9
+    idle = insight.classify_changed(db, h.user_id)
+    assert (idle.targets, idle.examined, idle.changed) == (0, 0, 0)
+    late = h.add(T0 + timedelta(days=1, hours=5), -700, classification=None)
+    again = insight.classify_changed(db, h.user_id)
+    assert again.targets == 1 and again.changed == 1
+    db.expire_all()
+    assert db.get(Transaction, late.id).classification == "spending"  # type: ignore[union-attr]
