@@ -15,6 +15,10 @@ a long sync left it. Figures are medians of the rounds:
 - new: an incremental run after a sync that brought 30 new transactions
   (a day of a busy household), pairing them with what was there.
 
+Wall clock and this process's CPU time are both reported (on PostgreSQL most of
+the work is the server's, not counted in the CPU figure), with the load average
+at the start and end of each database's rounds: the machine may be shared.
+
 SQLite always; PostgreSQL too when `POTWISE_BENCH_PG_URL` (default: a local
 server) answers.
 """
@@ -22,6 +26,7 @@ server) answers.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -217,14 +222,19 @@ def add_a_day(engine: Engine, user_id: str, day: int) -> tuple[str, datetime]:
         return account.connection_id, started
 
 
-def timed(engine: Engine, work: str, user_id: str, **kwargs: object) -> tuple[float, int]:
+def timed(engine: Engine, work: str, user_id: str, **kwargs: object) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process, rows changed)."""
     with make_session_factory(engine)() as db:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         if work == "full":
             result = classify.reclassify_all(db, user_id)
         else:
             result = classify.classify_changed(db, user_id, **kwargs)  # type: ignore[arg-type]
-        return time.perf_counter() - started, result.changed
+        return time.perf_counter() - started, time.process_time() - cpu, result.changed
+
+
+def load_average() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def bench(kind: str, target: int, years: int, rounds: int) -> dict[str, float]:
@@ -232,26 +242,29 @@ def bench(kind: str, target: int, years: int, rounds: int) -> dict[str, float]:
         started = time.perf_counter()
         user_id, count = load(engine, target, years)
         log(f"  {kind}: {count:,} transactions stored in {time.perf_counter() - started:.1f} s")
-        full: list[float] = []
-        again: list[float] = []
-        idle: list[float] = []
-        new: list[float] = []
+        runs: dict[str, list[tuple[float, float]]] = {
+            "full": [],
+            "again": [],
+            "new": [],
+            "idle": [],
+        }
+        log(f"  {kind}: load average {load_average()}")
         for index in range(rounds):
             forget(engine, user_id)
-            seconds, changed = timed(engine, "full", user_id)
+            wall, cpu, changed = timed(engine, "full", user_id)
             assert changed == count, (changed, count)
-            full.append(seconds)
-            seconds, changed = timed(engine, "full", user_id)
+            runs["full"].append((wall, cpu))
+            wall, cpu, changed = timed(engine, "full", user_id)
             assert changed == 0
-            again.append(seconds)
+            runs["again"].append((wall, cpu))
             connection_id, since = add_a_day(engine, user_id, index)
             count += 30
-            seconds, changed = timed(
+            wall, cpu, changed = timed(
                 engine, "changed", user_id, connection_id=connection_id, touched_since=since
             )
             assert changed == 30, changed
-            new.append(seconds)
-            seconds, changed = timed(
+            runs["new"].append((wall, cpu))
+            wall, cpu, changed = timed(
                 engine,
                 "changed",
                 user_id,
@@ -259,19 +272,26 @@ def bench(kind: str, target: int, years: int, rounds: int) -> dict[str, float]:
                 touched_since=datetime.now(UTC),
             )
             assert changed == 0
-            idle.append(seconds)
-        figures = {
-            "transactions": float(count),
-            "full": statistics.median(full),
-            "again": statistics.median(again),
-            "new": statistics.median(new),
-            "idle": statistics.median(idle),
-        }
+            runs["idle"].append((wall, cpu))
+            log(
+                f"    round {index + 1}: "
+                + ", ".join(
+                    f"{name} {r[-1][0]:.3f} s (CPU {r[-1][1]:.3f})" for name, r in runs.items()
+                )
+            )
+        figures = {"transactions": float(count)}
+        for name, values in runs.items():
+            figures[name] = statistics.median(w for w, _ in values)
+            figures[f"{name}_cpu"] = statistics.median(c for _, c in values)
         log(
-            f"  {kind}: full {figures['full']:.2f} s ({count / figures['full']:,.0f} tx/s), "
-            f"again (no writes) {figures['again']:.2f} s, "
-            f"incremental +30 {figures['new'] * 1000:.1f} ms, "
-            f"incremental idle {figures['idle'] * 1000:.1f} ms (medians of {rounds})"
+            f"  {kind}: full {figures['full']:.2f} s, CPU {figures['full_cpu']:.2f} s "
+            f"({count / figures['full']:,.0f} tx/s); "
+            f"again (no writes) {figures['again']:.2f} s, CPU {figures['again_cpu']:.2f} s; "
+            f"incremental +30 {figures['new'] * 1000:.1f} ms "
+            f"(CPU {figures['new_cpu'] * 1000:.1f}); "
+            f"incremental idle {figures['idle'] * 1000:.1f} ms "
+            f"(CPU {figures['idle_cpu'] * 1000:.1f}) — medians of {rounds}; "
+            f"load average {load_average()}"
         )
         return figures
 
