@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Transaction, User
@@ -117,3 +117,47 @@ def test_an_incremental_run_finds_only_never_classified_rows(db: Session) -> Non
     assert again.targets == 1 and again.changed == 1
     db.expire_all()
     assert db.get(Transaction, late.id).classification == "spending"  # type: ignore[union-attr]
+
+
+def _spy_full_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    load = insight._load_all
+
+    def counted(session: Session, user_id: str) -> dict[str, insight._Row]:
+        calls.append(user_id)
+        return load(session, user_id)
+
+    monkeypatch.setattr(insight, "_load_all", counted)
+    return calls
+
+
+def test_a_first_sync_is_classified_by_a_full_run_with_the_same_decisions(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = _household(db)
+    _fill(h, 6)
+    full_reads = _spy_full_reads(monkeypatch)
+    first = insight.classify_changed(db, h.user_id)
+    assert full_reads == [h.user_id]
+    assert first.changed == first.targets == 18
+    stored = _stored(db, h.user_id)
+    db.execute(
+        update(Transaction)
+        .where(Transaction.user_id == h.user_id)
+        .values(classification=None, classification_reason=None, linked_transaction_id=None)
+    )
+    db.commit()
+    assert insight.reclassify_all(db, h.user_id).changed == 18
+    assert _stored(db, h.user_id) == stored
+
+
+def test_new_rows_beside_classified_ones_take_the_incremental_path(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = _household(db)
+    _fill(h, 2)
+    insight.reclassify_all(db, h.user_id)
+    full_reads = _spy_full_reads(monkeypatch)
+    h.add(T0 + timedelta(days=1, hours=3), -900, classification=None)
+    assert insight.classify_changed(db, h.user_id).changed == 1
+    assert full_reads == []

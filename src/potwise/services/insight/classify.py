@@ -149,6 +149,13 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _has_row(db: Session, user_id: str, condition: Any) -> bool:
+    found = db.scalar(
+        select(Transaction.id).where(Transaction.user_id == user_id, condition).limit(1)
+    )
+    return found is not None
+
+
 def _load_ids(db: Session, user_id: str, ids: Iterable[str]) -> dict[str, _Row]:
     wanted = sorted(set(ids))
     found: dict[str, _Row] = {}
@@ -458,8 +465,16 @@ def classify_changed(
 
     Targets: rows never classified, the given `transaction_ids`, and rows of
     `connection_id` updated at or after `touched_since` (what a sync wrote).
+
+    When none of the user's rows has been classified yet (the first sync), every
+    row is a target, which is exactly a full run: that is run instead, as it
+    reads and writes 100,000 rows several times faster.
     """
     started = time.perf_counter()
+    if _has_row(db, user_id, Transaction.classification.is_(None)) and not _has_row(
+        db, user_id, Transaction.classification.is_not(None)
+    ):
+        return reclassify_all(db, user_id)
     target_rows = _load(db, user_id, Transaction.classification.is_(None))
     ids = set(transaction_ids)
     if ids:
