@@ -44,6 +44,7 @@ from potwise.db.models import (
     Transaction,
 )
 from potwise.db.scoping import owned
+from potwise.db.types import sqlite_text
 from potwise.domain import categories
 from potwise.domain import classify as domain
 from potwise.logs import get_logger
@@ -114,17 +115,55 @@ def _load(db: Session, user_id: str, *conditions: Any) -> dict[str, _Row]:
 def _load_all(db: Session, user_id: str) -> dict[str, _Row]:
     """Every row of the user, read straight from the driver's cursor in batches: at
     100,000 rows SQLAlchemy's per-row result handling cost more than the query."""
+    return _read(db, user_id)
+
+
+def _read(
+    db: Session,
+    user_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    unclassified: bool = False,
+    connection_id: str | None = None,
+    updated_since: datetime | None = None,
+) -> dict[str, _Row]:
+    """The user's rows that meet every condition given, read as :func:`_load_all` reads:
+    `since`/`until` bound `created_at` (inclusive), `unclassified` keeps rows never
+    classified, `connection_id` with `updated_since` keeps what a sync of that
+    connection wrote."""
     connection = db.connection()
     sqlite = connection.dialect.name == "sqlite"
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+    def moment(value: datetime) -> Any:
+        # As the column type stores it: naive UTC text on SQLite (db.types).
+        return sqlite_text(value) if sqlite else value
+
+    conditions = [f"user_id = {marker}"]
+    parameters: list[Any] = [user_id]
+    if since is not None:
+        conditions.append(f"created_at >= {marker}")
+        parameters.append(moment(since))
+    if until is not None:
+        conditions.append(f"created_at <= {marker}")
+        parameters.append(moment(until))
+    if unclassified:
+        conditions.append("classification IS NULL")
+    if connection_id is not None:
+        conditions.append(f"connection_id = {marker}")
+        parameters.append(connection_id)
+    if updated_since is not None:
+        conditions.append(f"updated_at >= {marker}")
+        parameters.append(moment(updated_since))
     names = ", ".join(column.key for column in _COLUMNS) + (", rowid" if sqlite else "")
-    statement = f"SELECT {names} FROM transactions WHERE user_id = {marker}"  # noqa: S608
+    statement = f"SELECT {names} FROM transactions WHERE {' AND '.join(conditions)}"  # noqa: S608
     rows: dict[str, _Row] = {}
     parse = datetime.fromisoformat
     make_txn = domain.Txn
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(statement, (user_id,))
+        cursor.execute(statement, tuple(parameters))
         while batch := cursor.fetchmany(_READ_BATCH):
             if sqlite:
                 # Stored as naive UTC text (see db.types.UTCDateTime); parsing it with
@@ -475,24 +514,19 @@ def classify_changed(
         db, user_id, Transaction.classification.is_not(None)
     ):
         return reclassify_all(db, user_id)
-    target_rows = _load(db, user_id, Transaction.classification.is_(None))
+    target_rows = _read(db, user_id, unclassified=True)
     ids = set(transaction_ids)
     if ids:
         target_rows.update(_load_ids(db, user_id, ids))
     if connection_id is not None and touched_since is not None:
         target_rows.update(
-            _load(
-                db,
-                user_id,
-                Transaction.connection_id == connection_id,
-                Transaction.updated_at >= touched_since,
-            )
+            _read(db, user_id, connection_id=connection_id, updated_since=touched_since)
         )
     if not target_rows:
         return ClassifyResult(0, 0, 0, time.perf_counter() - started)
     earliest = min(r.txn.created_at for r in target_rows.values()) - domain.PAIRING_WINDOW
     latest = max(r.txn.created_at for r in target_rows.values()) + domain.PAIRING_WINDOW
-    rows = _load(db, user_id, Transaction.created_at >= earliest, Transaction.created_at <= latest)
+    rows = _read(db, user_id, since=earliest, until=latest)
     rows.update(target_rows)
     # The current partners of the targets are decided again with them.
     partners = {r.txn.linked_id for r in target_rows.values() if r.txn.linked_id}
