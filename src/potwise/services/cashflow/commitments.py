@@ -18,9 +18,12 @@ and still running: a likely bill is subtracted until the user says it is not one
 
 from __future__ import annotations
 
+import threading
+import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,8 +108,19 @@ def _differs(row: Commitment, c: DetectedCommitment) -> bool:
     )
 
 
+# One alignment per user at a time in this process (striped locks, no per-user growth):
+# a household's connections finish their syncs in several threads at once, and each
+# finished sync checks the user's commitments.
+_ALIGN_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
 def _sync(db: Session, user_id: str, found: History) -> list[Commitment]:
     """Bring the stored detections in line with ``found``; returns every row."""
+    with _ALIGN_LOCKS[zlib.crc32(user_id.encode()) % len(_ALIGN_LOCKS)]:
+        return _align(db, user_id, found)
+
+
+def _align(db: Session, user_id: str, found: History) -> list[Commitment]:
     rows = {r.key: r for r in db.scalars(owned(Commitment, user_id))}
     if user_id in found.synced:
         # Already in line with this detection: only the user's own actions changed
@@ -153,11 +167,22 @@ def _sync(db: Session, user_id: str, found: History) -> list[Commitment]:
         ):
             row.evidence, row.confidence = list(c.evidence), c.confidence
             changed = True
-    for key, row in list(rows.items()):
-        if row.status == "detected" and not row.manual and key not in detected:
-            db.delete(row)
-            del rows[key]
-            changed = True
+    gone = [
+        rows.pop(key).id
+        for key, row in list(rows.items())
+        if row.status == "detected" and not row.manual and key not in detected
+    ]
+    if gone:
+        # Only what is still an undecided detection: another process may have removed
+        # a row already, or the user confirmed it a moment ago.
+        db.execute(
+            delete(Commitment).where(
+                Commitment.id.in_(gone),
+                Commitment.status == "detected",
+                Commitment.manual.is_(False),
+            )
+        )
+        changed = True
     if changed:
         db.commit()
     found.synced.add(user_id)
