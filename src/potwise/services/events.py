@@ -33,6 +33,8 @@ class SyncFinished:
 
 Event = TransactionsChanged | SyncFinished
 Handler = Callable[[Event], None]
+#: Runs a piece of work somewhere: a thread pool in the web app, or None for inline.
+Submit = Callable[[Callable[[], object]], object]
 
 
 class EventBus:
@@ -52,3 +54,32 @@ class EventBus:
                 handler(event)
             except Exception:
                 log.exception("events.handler_failed", handler=getattr(handler, "__name__", "?"))
+
+
+def after_user_changes(
+    events: EventBus,
+    work: Callable[[str], object],
+    *,
+    name: str,
+    submit: Submit | None = None,
+) -> None:
+    """Run ``work(user_id)`` after each of a user's syncs and after a webhook brings them
+    transactions: inline, or through ``submit``. A failure is logged as ``<name>_failed``
+    and never reaches the publisher."""
+
+    def run(user_id: str) -> None:
+        try:
+            work(user_id)
+        except Exception:
+            log.exception(f"{name}_failed", user_id=user_id)
+
+    def on_event(event: Event) -> None:
+        if not isinstance(event, SyncFinished | TransactionsChanged):
+            return
+        user_id = event.user_id
+        if submit is None:
+            run(user_id)
+        else:
+            submit(lambda: run(user_id))
+
+    events.subscribe(on_event)

@@ -15,7 +15,7 @@ not by a sync.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
@@ -33,7 +33,7 @@ from potwise.services import dashboard
 from potwise.services.cashflow import commitments, plans
 from potwise.services.cashflow.commitments import CommitmentView
 from potwise.services.cashflow.history import history
-from potwise.services.events import Event, EventBus, SyncFinished, TransactionsChanged
+from potwise.services.events import EventBus, Submit, after_user_changes
 from potwise.services.notify import notify
 
 log = get_logger(__name__)
@@ -43,8 +43,6 @@ ALERT_KIND = "commitment_alert"
 MIN_CONFIDENCE = 0.8
 #: Pending payments this recent count as arrived.
 PENDING_DAYS = 21
-
-Submit = Callable[[Callable[[], object]], object]
 
 
 def watched(view: CommitmentView) -> bool:
@@ -263,19 +261,9 @@ def install(
     new transactions; ``submit`` decides where (a thread pool in the web app, inline
     in the worker)."""
 
-    def run(user_id: str) -> None:
-        try:
-            check_user(session_factory, user_id, fallback_timezone=fallback_timezone)
-        except Exception:
-            log.exception("commitment.check_failed", user_id=user_id)
-
-    def on_event(event: Event) -> None:
-        if not isinstance(event, SyncFinished | TransactionsChanged):
-            return
-        user_id = event.user_id
-        if submit is None:
-            run(user_id)
-        else:
-            submit(lambda: run(user_id))
-
-    events.subscribe(on_event)
+    after_user_changes(
+        events,
+        lambda user_id: check_user(session_factory, user_id, fallback_timezone=fallback_timezone),
+        name="commitment.check",
+        submit=submit,
+    )

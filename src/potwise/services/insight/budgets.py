@@ -12,7 +12,6 @@ at the same moment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
@@ -30,7 +29,7 @@ from potwise.domain.spending import Window
 from potwise.logs import get_logger
 from potwise.services import dashboard
 from potwise.services.errors import Conflict, InvalidInput, NotFound
-from potwise.services.events import Event, EventBus, SyncFinished, TransactionsChanged
+from potwise.services.events import EventBus, Submit, after_user_changes
 from potwise.services.insight import spending
 from potwise.services.notify import notify
 
@@ -40,8 +39,6 @@ log = get_logger(__name__)
 MAX_AMOUNT = 10_000_000
 MAX_CATEGORY_LENGTH = 64
 ALERT_KIND = "budget_alert"
-
-Submit = Callable[[Callable[[], object]], object]
 
 
 @dataclass(frozen=True)
@@ -354,19 +351,9 @@ def install(
     transactions; ``submit`` decides where (a thread pool in the web app, inline in
     the worker). The classifier subscribed first, so the rows are classified by then."""
 
-    def run(user_id: str) -> None:
-        try:
-            check_user(session_factory, user_id, fallback_timezone=fallback_timezone)
-        except Exception:
-            log.exception("budget.check_failed", user_id=user_id)
-
-    def on_event(event: Event) -> None:
-        if not isinstance(event, SyncFinished | TransactionsChanged):
-            return
-        user_id = event.user_id
-        if submit is None:
-            run(user_id)
-        else:
-            submit(lambda: run(user_id))
-
-    events.subscribe(on_event)
+    after_user_changes(
+        events,
+        lambda user_id: check_user(session_factory, user_id, fallback_timezone=fallback_timezone),
+        name="budget.check",
+        submit=submit,
+    )
