@@ -63,8 +63,9 @@ def _plain_utc(value: str) -> bool:
         and value[4] == value[7] == "-"
         and value[13] == value[16] == ":"
         and (size == 20 or (value[19] == "." and value[20:-1].isdigit()))
-        and (value[:4] + value[5:7] + value[8:10] + value[11:13] + value[14:16] + value[17:19])
-        .isdigit()
+        and (
+            value[:4] + value[5:7] + value[8:10] + value[11:13] + value[14:16] + value[17:19]
+        ).isdigit()
     )
 
 
