@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from potwise.db.models import Transaction, User
 from potwise.domain.mirror import AccountBalance
 from potwise.domain.spending import Classification, effective_classification
+from potwise.services.insight import classify
 from potwise.services.insight.spending import is_spending
 from potwise.services.sync import store
 from tests.integration.conftest import SignedIn
@@ -225,3 +226,26 @@ def test_an_answer_kept_in_memory_never_outlives_a_change(alice: SignedIn, db: S
     )
     assert response.status_code == 200, response.text
     assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 9_000
+
+
+def test_a_classification_run_after_an_answer_was_kept_moves_it(
+    alice: SignedIn, db: Session
+) -> None:
+    h = _april_household(db, alice.user_id)
+    # A card repayment the classifier has not seen yet counts by its sign: as spending.
+    h.add(_t(20), -30_000, classification=None, category=None, merchant=None, description="AMEX")
+    h.add(
+        _t(21),
+        30_000,
+        account="amex",
+        classification=None,
+        category=None,
+        merchant=None,
+        description="PAYMENT RECEIVED - THANK YOU",
+    )
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 43_000
+    result = classify.classify_changed(db, alice.user_id)
+    assert result.changed >= 2
+    # The classifier's own writes move the answer kept in memory: the pair is a card
+    # repayment now, and no spending.
+    assert _spending(alice, group_by="month", **MARCH_APRIL)["total"] == 13_000

@@ -379,11 +379,16 @@ def _store(db: Session, changes: list[_Change]) -> None:
     id); PostgreSQL updates thousands of rows per statement from arrays.
     """
     connection = db.connection()
+    # Every row written carries the time it changed, as an ORM write would: the spending
+    # breakdowns and the cash-flow detection kept in memory watch the latest `updated_at`
+    # to know that a user's transactions changed.
+    now = datetime.now(UTC)
     if connection.dialect.name == "postgresql":
-        _store_postgresql(db, changes)
+        _store_postgresql(db, changes, now)
         return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     assignments = ", ".join(f"{name} = {marker}" for name in _UPDATE_COLUMNS)
+    assignments += f", updated_at = '{sqlite_text(now)}'"
     by_id = f"UPDATE transactions SET {assignments} WHERE id = {marker}"  # noqa: S608
     located = [c for c in changes if c.rowid is not None]
     rest = [c.values for c in changes if c.rowid is None]
@@ -402,20 +407,20 @@ def _store(db: Session, changes: list[_Change]) -> None:
         connection.exec_driver_sql(by_id, rest[start : start + _UPDATE_BATCH])
 
 
-def _store_postgresql(db: Session, changes: list[_Change]) -> None:
+def _store_postgresql(db: Session, changes: list[_Change], now: datetime) -> None:
     # One statement per batch joins the table to the new values unnested from arrays
     # (one parameter per column): no per-row round trip, parse or plan.
     names = (*_UPDATE_COLUMNS, "id")
     arrays = ", ".join("%s::text[]" for _ in names)
     assignments = ", ".join(f"{name} = v.{name}" for name in _UPDATE_COLUMNS)
     statement = (
-        f"UPDATE transactions AS t SET {assignments} "  # noqa: S608 - names are ours
+        f"UPDATE transactions AS t SET {assignments}, updated_at = %s "  # noqa: S608 - ours
         f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE t.id = v.id"
     )
     connection = db.connection()
     for start in range(0, len(changes), _PG_UPDATE_BATCH):
         columns = zip(*(c.values for c in changes[start : start + _PG_UPDATE_BATCH]), strict=True)
-        connection.exec_driver_sql(statement, tuple(list(column) for column in columns))
+        connection.exec_driver_sql(statement, (now, *(list(column) for column in columns)))
 
 
 @contextmanager
