@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Account, Automation, Connection, Notice, Pot, User
 from potwise.db.scoping import for_user, get_owned
@@ -68,6 +69,26 @@ class Overview:
     @property
     def connected(self) -> bool:
         return any(p.connections for p in self.providers)
+
+
+AlertCheck = Callable[..., list[Notice]]
+
+
+def check_user_alerts(
+    session_factory: sessionmaker[Session],
+    check: AlertCheck,
+    user_id: str,
+    *,
+    fallback_timezone: str = DEFAULT_TIMEZONE,
+    now: datetime | None = None,
+) -> list[Notice]:
+    """Run one user's alert check, ``check(db, user_id, now=, zone=)``, in a unit of work
+    of its own, in the user's time zone; nothing for a user who is gone."""
+    with session_factory() as db:
+        if db.get(User, user_id) is None:
+            return []
+        zone = user_zone(db, user_id, fallback_timezone)
+        return check(db, user_id, now=now or datetime.now(UTC), zone=zone)
 
 
 def user_zone(db: Session, user_id: str, fallback: str = DEFAULT_TIMEZONE) -> ZoneInfo:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from potwise.db.models import Account, Commitment, CommitmentAlert, Notice, Transaction, User
+from potwise.db.models import Account, Commitment, CommitmentAlert, Notice, Transaction
 from potwise.db.scoping import for_user, owned
 from potwise.domain.calendar import DEFAULT_CALENDAR, DEFAULT_TIMEZONE
 from potwise.domain.commitment_alerts import Alert, AlertSettings, Payment, Watched, alerts_due
@@ -221,11 +221,9 @@ def check_user(
     now: datetime | None = None,
 ) -> list[Notice]:
     """Check one user's commitments in a unit of work of its own."""
-    with session_factory() as db:
-        if db.get(User, user_id) is None:
-            return []
-        zone = dashboard.user_zone(db, user_id, fallback_timezone)
-        return check_alerts(db, user_id, now=now or datetime.now(UTC), zone=zone)
+    return dashboard.check_user_alerts(
+        session_factory, check_alerts, user_id, fallback_timezone=fallback_timezone, now=now
+    )
 
 
 def check_all(

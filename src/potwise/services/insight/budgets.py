@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from potwise.db.models import Budget, BudgetAlert, Notice, User
+from potwise.db.models import Budget, BudgetAlert, Notice
 from potwise.db.scoping import get_owned, owned
 from potwise.domain import budgets as rules
 from potwise.domain.budgets import PeriodKind, Progress
@@ -324,11 +324,9 @@ def check_user(
     now: datetime | None = None,
 ) -> list[Notice]:
     """Check one user's budgets in a unit of work of its own."""
-    with session_factory() as db:
-        if db.get(User, user_id) is None:
-            return []
-        zone = user_zone(db, user_id, fallback_timezone)
-        return check_alerts(db, user_id, now=now or datetime.now(UTC), zone=zone)
+    return dashboard.check_user_alerts(
+        session_factory, check_alerts, user_id, fallback_timezone=fallback_timezone, now=now
+    )
 
 
 def check_after_recategorisation(

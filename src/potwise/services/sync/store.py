@@ -427,8 +427,11 @@ def _key(t: Transaction) -> str | None:
     return merchant_key_for(t.merchant, t.counterparty, t.description)
 
 
-def _successor_score(pending: Transaction, settled: Transaction) -> tuple[int, float] | None:
-    """How close `settled` is to being `pending` settled (lower is closer), or None."""
+def _successor_score(
+    pending: Transaction, settled: Transaction, keys: dict[str, str | None]
+) -> tuple[int, float] | None:
+    """How close `settled` is to being `pending` settled (lower is closer), or None;
+    `keys` holds each row's merchant key by id."""
     if (pending.amount < 0) != (settled.amount < 0) or pending.currency != settled.currency:
         return None
     if not (
@@ -438,8 +441,8 @@ def _successor_score(pending: Transaction, settled: Transaction) -> tuple[int, f
     ):
         return None
     difference = abs(settled.amount - pending.amount)
-    key = _key(pending)
-    if key is None or key != _key(settled):
+    key = keys[pending.id]
+    if key is None or key != keys[settled.id]:
         # Nothing names the merchant: only the very same amount and text will do.
         if difference or pending.description != settled.description:
             return None
@@ -503,12 +506,13 @@ def settle_chosen_pending(
             )
         )
     )
+    keys = {t.id: _key(t) for t in (*vanished, *candidates)}
     moved = 0
     for pending in vanished:
         scored = [
             (score, settled.id, settled)
             for settled in candidates
-            if (score := _successor_score(pending, settled)) is not None
+            if (score := _successor_score(pending, settled, keys)) is not None
         ]
         if scored:
             _, _, successor = min(scored, key=lambda item: (item[0], item[1]))
