@@ -26,7 +26,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # How long a write waits for another thread's write transaction (SQLite's own
 # busy timeout, set below, is the same).
 WRITE_WAIT_SECONDS = 10.0
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# Schema changes are writes too (the classifier rebuilds indexes in a transaction).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 _HOLDS_LOCK = "potwise_write_lock"
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Transaction, User
@@ -104,6 +104,106 @@ def test_a_full_run_writes_by_id_when_row_numbers_no_longer_match(
     stored = _stored(db, h.user_id)
     assert all(values[3] is not None for values in stored.values())
     assert stored[rows["out0"].id][6] == rows["in0"].id
+
+
+def _transaction_indexes(db: Session) -> list[tuple[str, str]]:
+    rows = db.connection().exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name = 'transactions' ORDER BY name"
+    )
+    return [(str(name), str(sql)) for name, sql in rows]
+
+
+def _sqlite_only(db: Session) -> None:
+    if db.connection().dialect.name != "sqlite":
+        pytest.skip("the index rebuild is SQLite's")
+
+
+def test_a_run_rewriting_most_of_the_table_rebuilds_the_indexes_it_writes(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = _household(db)
+    rows = _fill(h, 12)
+    _sqlite_only(db)
+    before = _transaction_indexes(db)
+    # The same rows classified row by row first, for the answer to compare with.
+    insight.reclassify_all(db, h.user_id)
+    expected = _stored(db, h.user_id)
+    db.execute(update(Transaction).values(classification=None, merchant_key=None))
+    db.commit()
+
+    rebuilt: list[str] = []
+    drop = insight._indexes_rebuilt
+
+    def watched(connection: Any, rebuild: bool) -> Any:
+        rebuilt.append(str(rebuild))
+        return drop(connection, rebuild)
+
+    monkeypatch.setattr(insight, "_REBUILD_MIN_ROWS", 10)
+    monkeypatch.setattr(insight, "_indexes_rebuilt", watched)
+    assert insight.reclassify_all(db, h.user_id).changed == len(rows)
+    assert rebuilt == ["True"]
+    assert _stored(db, h.user_id) == expected
+    assert _transaction_indexes(db) == before
+    # The rebuilt indexes answer: the spending index finds the classified rows.
+    found = db.connection().exec_driver_sql(
+        "SELECT count(*) FROM transactions INDEXED BY ix_transactions_user_created_spending "
+        "WHERE user_id = ? AND classification = 'internal_transfer'",
+        (h.user_id,),
+    )
+    assert found.scalar() == 24
+    # Nothing left never classified, and the partial index says so too.
+    left = db.connection().exec_driver_sql(
+        "SELECT count(*) FROM transactions INDEXED BY ix_transactions_user_unclassified "
+        "WHERE user_id = ? AND classification IS NULL",
+        (h.user_id,),
+    )
+    assert left.scalar() == 0
+
+
+def test_a_small_share_of_the_table_keeps_its_indexes(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = _household(db)
+    _fill(h, 3)
+    _sqlite_only(db)
+    other = User(email="other-runs@example.com", password_hash="-")
+    db.add(other)
+    db.commit()
+    _fill(Household.of(db, other.id), 12)
+    monkeypatch.setattr(insight, "_REBUILD_MIN_ROWS", 1)
+    statements: list[str] = []
+    connection = db.connection()
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        assert insight.reclassify_all(db, h.user_id).changed == 9
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    assert not [s for s in statements if s.startswith(("DROP", "CREATE"))]
+
+
+def test_the_indexes_are_back_even_when_a_write_fails_and_the_caller_commits(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = _household(db)
+    _fill(h, 6)
+    _sqlite_only(db)
+    before = _transaction_indexes(db)
+    monkeypatch.setattr(insight, "_REBUILD_MIN_ROWS", 1)
+
+    def broken(connection: Any, changes: Any, now: datetime) -> None:
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(insight, "_store_sqlite", broken)
+    with pytest.raises(RuntimeError, match="disk went away"):
+        insight.reclassify_all(db, h.user_id)
+    db.commit()  # a careless caller: the schema must still be whole
+    assert _transaction_indexes(db) == before
+    assert all(values[3] is None for values in _stored(db, h.user_id).values())
 
 
 def test_an_incremental_run_finds_only_never_classified_rows(db: Session) -> None:
