@@ -48,6 +48,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from operator import attrgetter
+from typing import NamedTuple
 
 from potwise.domain import categories
 from potwise.domain.merchants import merchant_key, merchant_key_for
@@ -199,9 +200,12 @@ class Txn:
         return self.category_source == categories.SOURCE_USER and self.category is not None
 
 
-@dataclass(slots=True)
-class Outcome:
-    """The decision for one transaction: every column classification owns."""
+class Outcome(NamedTuple):
+    """The decision for one transaction: every column classification owns.
+
+    A tuple, so a decision compares with what is stored (the same columns, in this
+    order) in one step.
+    """
 
     merchant_key: str | None
     category: str
@@ -317,8 +321,8 @@ _Edge = tuple[int, timedelta, str, str, Classification]
 
 def _pairable(t: Txn, accounts: Mapping[str, AccountInfo]) -> bool:
     return (
-        not t.user_classified
-        and t.pot_external_id is None
+        t.pot_external_id is None
+        and not (t.classification_source == SOURCE_USER and t.classification is not None)
         and t.status != "declined"
         and t.amount != 0
         and t.account_id in accounts
@@ -487,7 +491,7 @@ def choose_category(
     t: Txn, key: str | None, classification: str, context: Context, rules: Sequence[categories.Rule]
 ) -> tuple[str, str]:
     """(category, source) for a transaction; the user's own choice always wins."""
-    if t.user_categorised and t.category is not None:
+    if t.category_source == categories.SOURCE_USER and t.category is not None:
         return t.category, categories.SOURCE_USER
     rule = (
         categories.first_match(
@@ -558,14 +562,15 @@ def classify(
     else:
         decide = [t for t in transactions if t.id in targets or t.id in pairs]
     outcomes: dict[str, Outcome] = {}
+    # This loop runs once per transaction: transaction_key(t) and Txn.user_classified
+    # are written out inline.
     for t in decide:
-        # transaction_key(t), inline: this loop runs once per transaction.
         key = (
             None
             if t.pot_external_id is not None
             else merchant_key_for(t.merchant, t.counterparty, t.description)
         )
-        if t.user_classified and t.classification is not None:
+        if t.classification_source == SOURCE_USER and t.classification is not None:
             classification: str = t.classification
             reason = t.classification_reason or "You chose this classification"
             linked = t.linked_id

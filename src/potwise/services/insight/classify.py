@@ -96,15 +96,27 @@ class ClassifyResult:
 @dataclass(slots=True)
 class _Row:
     txn: domain.Txn
-    merchant_key: str | None
+    # What is stored of the columns a decision sets, in `domain.Outcome`'s order.
+    stored: tuple[Any, ...]
     # SQLite's own row number, when the row was read in a full run: the write finds the
     # row by it (checking the id too) instead of seeking the primary key index.
     rowid: int | None = None
 
+    @property
+    def merchant_key(self) -> str | None:
+        key: str | None = self.stored[0]
+        return key
+
+
+def _stored(values: Sequence[Any]) -> tuple[Any, ...]:
+    # `_COLUMNS` from `Transaction.category` to `linked_transaction_id` are the last six
+    # columns of `domain.Outcome`; the merchant key is its first.
+    return (values[17], *values[11:17])
+
 
 def _row(values: Sequence[Any]) -> _Row:
     # `_COLUMNS` lists the fields of `domain.Txn` in order, then the stored merchant key.
-    return _Row(domain.Txn(*values[:17]), values[17])
+    return _Row(domain.Txn(*values[:17]), _stored(values))
 
 
 def _load(db: Session, user_id: str, *conditions: Any) -> dict[str, _Row]:
@@ -170,11 +182,11 @@ def _read(
                 # its offset is several times cheaper than replacing the zone after.
                 for values in batch:
                     txn = make_txn(values[0], values[1], parse(values[2] + "+00:00"), *values[3:17])
-                    rows[values[0]] = _Row(txn, values[17], values[18])
+                    rows[values[0]] = _Row(txn, (values[17], *values[11:17]), values[18])
             else:
                 for values in batch:
                     txn = make_txn(values[0], values[1], _utc(values[2]), *values[3:17])
-                    rows[values[0]] = _Row(txn, values[17])
+                    rows[values[0]] = _Row(txn, (values[17], *values[11:17]))
     finally:
         cursor.close()
     return rows
@@ -327,28 +339,9 @@ def _changes(rows: dict[str, _Row], outcomes: dict[str, domain.Outcome]) -> list
     changed: list[_Change] = []
     for tid, outcome in outcomes.items():
         row = rows[tid]
-        t = row.txn
-        if (
-            row.merchant_key == outcome.merchant_key
-            and t.category == outcome.category
-            and t.category_source == outcome.category_source
-            and t.classification == outcome.classification
-            and t.classification_source == outcome.classification_source
-            and t.classification_reason == outcome.reason
-            and t.linked_id == outcome.linked_id
-        ):
-            continue
-        values = (
-            outcome.merchant_key,
-            outcome.category,
-            outcome.category_source,
-            outcome.classification,
-            outcome.classification_source,
-            outcome.reason,
-            outcome.linked_id,
-            tid,
-        )
-        changed.append(_Change(values, row.rowid))
+        if row.stored != outcome:
+            # `_UPDATE_COLUMNS` are `domain.Outcome`'s fields, in order.
+            changed.append(_Change((*outcome, tid), row.rowid))
     return changed
 
 
