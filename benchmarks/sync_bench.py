@@ -488,7 +488,12 @@ def bench_many(
                 fanout.start()  # a worker's pool lives across cycles
             started, cpu = time.perf_counter(), process_cpu((sb.process.pid,))
             if fanout is not None:
-                statuses = fanout.sync(ids, trigger="schedule", threads=workers)
+                statuses = fanout.sync(
+                    ids,
+                    trigger="schedule",
+                    threads=workers,
+                    owner=sync_engine.owners(app.ctx, ids),
+                )
                 calls = int(sb.requests_seen(fault))
             else:
                 runs = sync_engine.sync_many(app.ctx, ids, trigger="schedule", max_workers=workers)

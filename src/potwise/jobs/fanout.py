@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -63,9 +63,17 @@ def _rules_share(ids: list[str], trigger: str, threads: int) -> dict[str, int]:
     return dict(Counter(outcome.run.status for outcome in outcomes))
 
 
-def shares(ids: Sequence[str], n: int) -> list[list[str]]:
-    """`ids` dealt round-robin into at most `n` non-empty shares."""
-    dealt: list[list[str]] = [list(ids[i::n]) for i in range(max(1, n))]
+def shares(ids: Sequence[str], n: int, owner: Mapping[str, str] | None = None) -> list[list[str]]:
+    """`ids` dealt round-robin into at most `n` non-empty shares; with `owner` (id →
+    user), a user's ids are dealt together, so one process syncs all of a user's
+    connections and announces them together (see `engine.sync_many`)."""
+    groups: dict[str, list[str]] = {}
+    for item in ids:
+        key = owner.get(item, item) if owner is not None else item
+        groups.setdefault(key, []).append(item)
+    dealt: list[list[str]] = [[] for _ in range(max(1, n))]
+    for index, group in enumerate(groups.values()):
+        dealt[index % len(dealt)].extend(group)
     return [share for share in dealt if share]
 
 
@@ -88,18 +96,34 @@ class Fanout:
         futures = [self._pool.submit(_ready) for _ in range(self.processes)]
         return {future.result() for future in futures}
 
-    def sync(self, ids: Sequence[str], *, trigger: str, threads: int) -> dict[str, int]:
-        """Sync `ids` across the processes; run statuses counted."""
-        return self._spread(_sync_share, ids, trigger, threads)
+    def sync(
+        self,
+        ids: Sequence[str],
+        *,
+        trigger: str,
+        threads: int,
+        owner: Mapping[str, str] | None = None,
+    ) -> dict[str, int]:
+        """Sync `ids` across the processes, each user's in one (`owner`: id → user);
+        run statuses counted."""
+        return self._spread(_sync_share, ids, trigger, threads, owner)
 
     def run_rules(self, ids: Sequence[str], *, trigger: str, threads: int) -> dict[str, int]:
         """Run the rules `ids` across the processes; run statuses counted."""
         return self._spread(_rules_share, ids, trigger, threads)
 
-    def _spread(self, job: Share, ids: Sequence[str], trigger: str, threads: int) -> dict[str, int]:
+    def _spread(
+        self,
+        job: Share,
+        ids: Sequence[str],
+        trigger: str,
+        threads: int,
+        owner: Mapping[str, str] | None = None,
+    ) -> dict[str, int]:
         total: Counter[str] = Counter()
         futures = [
-            self._pool.submit(job, share, trigger, threads) for share in shares(ids, self.processes)
+            self._pool.submit(job, share, trigger, threads)
+            for share in shares(ids, self.processes, owner)
         ]
         for future in futures:
             try:

@@ -44,7 +44,9 @@ def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int
     returns how many ran."""
     ids = engine.scheduled_connection_ids(ctx, datetime.now(UTC))
     if fanout is not None and len(ids) > 1:
-        statuses = fanout.sync(ids, trigger="schedule", threads=SYNC_WORKERS)
+        statuses = fanout.sync(
+            ids, trigger="schedule", threads=SYNC_WORKERS, owner=engine.owners(ctx, ids)
+        )
     else:
         runs = engine.sync_many(ctx, ids, trigger="schedule", max_workers=SYNC_WORKERS)
         statuses = dict(Counter(r.status for r in runs))

@@ -26,9 +26,22 @@ class TransactionsChanged:
 
 @dataclass(frozen=True)
 class SyncFinished:
+    """A sync of the user's connection finished (succeeded or partly so).
+
+    Connections of one user synced side by side (a scheduled cycle, "sync all")
+    are announced together, once the last of them is done: `also` holds the others,
+    so the work that follows a sync (classification, budgets, alerts) runs once per
+    user and sees every account fresh.
+    """
+
     user_id: str
     connection_id: str
     trigger: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def connection_ids(self) -> tuple[str, ...]:
+        return (self.connection_id, *self.also)
 
 
 Event = TransactionsChanged | SyncFinished

@@ -40,6 +40,14 @@ def test_ids_are_dealt_into_at_most_n_non_empty_shares() -> None:
     assert shares([], 3) == []
 
 
+def test_a_users_connections_are_dealt_into_one_share() -> None:
+    owner = {"m1": "ann", "c1": "ann", "a1": "ann", "m2": "bob", "c2": "bob", "m3": "cy"}
+    dealt = shares(["m1", "c1", "a1", "m2", "c2", "m3"], 2, owner)
+    assert dealt == [["m1", "c1", "a1", "m3"], ["m2", "c2"]]
+    # An id with no known owner stands alone.
+    assert shares(["x", "m1", "c1"], 2, {"m1": "ann", "c1": "ann"}) == [["x"], ["m1", "c1"]]
+
+
 def test_a_cycle_over_two_processes_syncs_each_connection_once(
     client: TestClient,
     sandbox: Sandbox,

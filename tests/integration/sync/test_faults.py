@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Transaction
+from potwise.services.events import SyncFinished
 from potwise.services.sync import engine as sync_engine
 from tests.integration.sync.harness import (
     Sandbox,
@@ -296,3 +297,57 @@ def test_one_slow_bank_does_not_hold_up_another_connection(
     assert finished[amex] < 1.0
     listed = {c["id"]: c["status"] for c in client.get("/api/v1/connections").json()["items"]}
     assert listed == {monzo: "error", amex: "active"}
+
+
+def _recorded_announcements(app: FastAPI) -> list[tuple[float, SyncFinished]]:
+    heard: list[tuple[float, SyncFinished]] = []
+
+    def record(event: Any) -> None:
+        if isinstance(event, SyncFinished):
+            heard.append((time.monotonic(), event))
+
+    app.state.connections.events.subscribe(record)
+    return heard
+
+
+def test_a_users_connections_are_announced_together_when_the_last_is_done(
+    app: FastAPI, client: TestClient, sandbox: Sandbox, db: Session
+) -> None:
+    monzo = _connect_monzo(client, sandbox)
+    amex = _connect_truelayer(client, sandbox, "ob-amex")
+    heard = _recorded_announcements(app)
+    finished: dict[str, float] = {}
+
+    def done(run: Any) -> None:
+        finished[run.connection_id] = time.monotonic()
+
+    runs = sync_engine.sync_many(
+        app.state.connections, [monzo, amex], trigger="manual", psu_ip="127.0.0.1", on_done=done
+    )
+    assert sorted(r.status for r in runs) == ["succeeded", "succeeded"]
+    # One announcement for the user, naming both connections, after both finished.
+    [(at, event)] = heard
+    assert set(event.connection_ids) == {monzo, amex}
+    assert event.trigger == "manual"
+    assert at >= max(finished.values())
+    # The work that follows ran before sync_many returned: nothing is left unclassified.
+    left = db.scalar(
+        select(func.count()).select_from(Transaction).where(Transaction.classification.is_(None))
+    )
+    assert left == 0
+
+
+def test_a_failed_connection_is_left_out_of_the_announcement_not_waited_for_forever(
+    app: FastAPI, client: TestClient, sandbox: Sandbox
+) -> None:
+    monzo = _connect_monzo(client, sandbox)
+    amex = _connect_truelayer(client, sandbox, "ob-amex")
+    _short_timeouts(app)
+    sandbox.fault(path="/monzo/api/*", kind="timeout", ms=1000, probability=1.0)
+    heard = _recorded_announcements(app)
+    runs = sync_engine.sync_many(
+        app.state.connections, [monzo, amex], trigger="manual", psu_ip="127.0.0.1"
+    )
+    assert {r.connection_id: r.status for r in runs} == {monzo: "failed", amex: "succeeded"}
+    [(_, event)] = heard
+    assert event.connection_ids == (amex,)

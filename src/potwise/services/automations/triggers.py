@@ -33,12 +33,18 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
 
     def on_event(event: Event) -> None:
         if isinstance(event, SyncFinished):
-            trigger, connection_id = "sync", event.connection_id
+            trigger, connection_ids = "sync", event.connection_ids
         elif isinstance(event, TransactionsChanged):
-            trigger, connection_id = "webhook", event.connection_id
+            trigger, connection_ids = "webhook", (event.connection_id,)
         else:
             return
-        for rule_id in runner.rules_touching(ctx, connection_id=connection_id):
+        # A rule touching several of the connections runs once.
+        rule_ids = dict.fromkeys(
+            rule_id
+            for connection_id in connection_ids
+            for rule_id in runner.rules_touching(ctx, connection_id=connection_id)
+        )
+        for rule_id in rule_ids:
             submit(functools.partial(_run_quietly, ctx, rule_id, trigger))
 
     ctx.events.subscribe(on_event)

@@ -137,13 +137,13 @@ def _read(
     since: datetime | None = None,
     until: datetime | None = None,
     unclassified: bool = False,
-    connection_id: str | None = None,
+    connection_ids: Sequence[str] = (),
     updated_since: datetime | None = None,
 ) -> dict[str, _Row]:
     """The user's rows that meet every condition given, read as :func:`_load_all` reads:
     `since`/`until` bound `created_at` (inclusive), `unclassified` keeps rows never
-    classified, `connection_id` with `updated_since` keeps what a sync of that
-    connection wrote."""
+    classified, `connection_ids` with `updated_since` keeps what a sync of those
+    connections wrote."""
     connection = db.connection()
     sqlite = connection.dialect.name == "sqlite"
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -162,9 +162,9 @@ def _read(
         parameters.append(moment(until))
     if unclassified:
         conditions.append("classification IS NULL")
-    if connection_id is not None:
-        conditions.append(f"connection_id = {marker}")
-        parameters.append(connection_id)
+    if connection_ids:
+        conditions.append(f"connection_id IN ({', '.join(marker for _ in connection_ids)})")
+        parameters.extend(connection_ids)
     if updated_since is not None:
         conditions.append(f"updated_at >= {marker}")
         parameters.append(moment(updated_since))
@@ -549,13 +549,13 @@ def classify_changed(
     user_id: str,
     *,
     transaction_ids: Iterable[str] = (),
-    connection_id: str | None = None,
+    connection_ids: Sequence[str] = (),
     touched_since: datetime | None = None,
 ) -> ClassifyResult:
     """Classify what is new or changed, with the rows it may pair with.
 
     Targets: rows never classified, the given `transaction_ids`, and rows of
-    `connection_id` updated at or after `touched_since` (what a sync wrote).
+    `connection_ids` updated at or after `touched_since` (what a sync wrote).
 
     When none of the user's rows has been classified yet (the first sync), every
     row is a target, which is exactly a full run: that is run instead, as it
@@ -570,9 +570,9 @@ def classify_changed(
     ids = set(transaction_ids)
     if ids:
         target_rows.update(_load_ids(db, user_id, ids))
-    if connection_id is not None and touched_since is not None:
+    if connection_ids and touched_since is not None:
         target_rows.update(
-            _read(db, user_id, connection_id=connection_id, updated_since=touched_since)
+            _read(db, user_id, connection_ids=connection_ids, updated_since=touched_since)
         )
     if not target_rows:
         return ClassifyResult(0, 0, 0, time.perf_counter() - started)
@@ -623,11 +623,15 @@ def handle(session_factory: sessionmaker[Session], event: Event) -> ClassifyResu
     """Classify what a sync or a webhook just stored (the data is already committed)."""
     with session_factory() as db:
         if isinstance(event, SyncFinished):
+            # What the syncs wrote: rows of these connections touched since the
+            # earliest of their runs started.
+            started = [_last_run_started(db, c) for c in event.connection_ids]
+            known = [moment for moment in started if moment is not None]
             return classify_changed(
                 db,
                 event.user_id,
-                connection_id=event.connection_id,
-                touched_since=_last_run_started(db, event.connection_id),
+                connection_ids=event.connection_ids,
+                touched_since=min(known) if known else None,
             )
         if isinstance(event, TransactionsChanged):
             return classify_changed(db, event.user_id, transaction_ids=event.transaction_ids)

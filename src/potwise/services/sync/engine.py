@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ def sync_connection(
     psu_ip: str | None = None,
     balances_only: bool = False,
     only_accounts: set[str] | None = None,
+    announce: bool = True,
 ) -> SyncRun:
     """Sync one connection now and return its recorded run.
 
@@ -138,6 +140,8 @@ def sync_connection(
     button); it is only ever sent to TrueLayer when the user is present.
     `balances_only` (optionally for `only_accounts`, by the bank's ids)
     refreshes just balances and pending items, for an automation's decision.
+    A finished full sync is announced (`SyncFinished`) unless `announce` is false:
+    :func:`sync_many` announces a user's connections together.
     """
     factory = ctx.session_factory
     with leases.held(factory, f"sync:{connection_id}", SYNC_LEASE_TTL) as owner:
@@ -174,11 +178,17 @@ def sync_connection(
         run = _finish(ctx, run_id, snapshot, record, status)
     # Announced once the lease is released, so whoever reacts (the automations)
     # can refresh this connection's balances themselves.
-    if run.status in {"succeeded", "partial"} and not balances_only:
+    if announce and _announces(run, balances_only):
         ctx.events.publish(
             SyncFinished(user_id=run.user_id, connection_id=connection_id, trigger=trigger)
         )
     return run
+
+
+def _announces(run: SyncRun, balances_only: bool) -> bool:
+    """Whether a finished run tells the rest of the product (a full sync that stored
+    something: succeeded, or partly)."""
+    return run.status in {"succeeded", "partial"} and not balances_only
 
 
 def _run(
@@ -826,26 +836,64 @@ def sync_many(
     max_workers: int = 8,
     on_done: Callable[[SyncRun], None] | None = None,
 ) -> list[SyncRun]:
-    """Sync several connections concurrently; one failing never stops the others."""
+    """Sync several connections concurrently; one failing never stops the others.
+
+    Each user's connections are announced together (one `SyncFinished`), by the
+    thread that finishes the user's last one, so what follows a sync runs once per
+    user with every account fresh, instead of once per connection on half-synced data.
+    """
     results: list[SyncRun] = []
     lock = threading.Lock()
+    owner = owners(ctx, connection_ids)
+    outstanding = Counter(owner[c] for c in connection_ids if c in owner)
+    finished: dict[str, list[str]] = defaultdict(list)
 
     def one(connection_id: str) -> None:
+        run: SyncRun | None = None
         try:
-            run = sync_connection(ctx, connection_id, trigger=trigger, psu_ip=psu_ip)
+            run = sync_connection(
+                ctx, connection_id, trigger=trigger, psu_ip=psu_ip, announce=False
+            )
         except Exception:
             log.exception("sync.crashed", connection_id=connection_id)
-            return
+        user_id = owner.get(connection_id)
         with lock:
-            results.append(run)
-        if on_done is not None:
+            if run is not None:
+                results.append(run)
+                if _announces(run, balances_only=False):
+                    finished[run.user_id].append(connection_id)
+            together: list[str] = []
+            if user_id is not None:
+                outstanding[user_id] -= 1
+                if outstanding[user_id] == 0:
+                    together = finished.pop(user_id, [])
+        if run is not None and on_done is not None:
             on_done(run)
+        if user_id is not None and together:
+            ctx.events.publish(
+                SyncFinished(user_id, together[0], trigger, also=tuple(together[1:]))
+            )
 
     if not connection_ids:
         return results
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(connection_ids)))) as pool:
         list(pool.map(one, connection_ids))
     return results
+
+
+def owners(ctx: ConnectionsContext, connection_ids: Iterable[str]) -> dict[str, str]:
+    """The user of each connection (connections that no longer exist are left out)."""
+    wanted = sorted(set(connection_ids))
+    found: dict[str, str] = {}
+    with ctx.session_factory() as db:
+        for start in range(0, len(wanted), 500):
+            rows = db.execute(
+                select(Connection.id, Connection.user_id).where(
+                    Connection.id.in_(wanted[start : start + 500])
+                )
+            )
+            found.update({str(r[0]): str(r[1]) for r in rows})
+    return found
 
 
 def due_connection_ids(ctx: ConnectionsContext, user_id: str | None = None) -> list[str]:
