@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.engine import make_session_factory
-from potwise.db.models import CommitmentAlert, Notice
+from potwise.db.models import Commitment, CommitmentAlert, Notice
 from potwise.services.cashflow import alerts, commitments, history
 from potwise.services.cashflow.commitments import CommitmentEdit, CommitmentView
 from potwise.services.events import EventBus, SyncFinished
@@ -157,3 +157,24 @@ def test_the_check_runs_after_a_sync_and_daily(
     assert alerts.check_all(factory, now=later) >= 1
     assert alerts.check_all(factory, now=later) == 0
     assert sum(m.startswith("Council Tax") for m in _notices(db, alice)) == 1
+
+
+def test_after_a_sync_only_users_with_stored_commitments_are_checked(
+    alice: SignedIn, db: Session, engine: Engine
+) -> None:
+    h = _household(db, alice)
+    factory = make_session_factory(engine)
+    bus = EventBus()
+    alerts.install(bus, factory)
+    # Nothing stored yet (no cash-flow page seen, no daily look): the sync's check
+    # runs no detection and stores nothing.
+    bus.publish(SyncFinished(alice.user_id, "c", "manual"))
+    assert db.scalar(select(func.count()).select_from(Commitment)) == 0
+    # Once stored, the same check looks: Netflix's price rise after it is found.
+    netflix = _commitment(db, alice, "netflix", datetime.now(UTC))
+    assert netflix.next_date is not None
+    h.add(netflix.next_date, -1_799, "Netflix")
+    db.commit()
+    history.forget(alice.user_id)
+    sent = alerts.check_after_sync(factory, alice.user_id, now=_at(netflix.next_date))
+    assert _about(sent, "Netflix") == ["Netflix rose from £15.99 to £17.99"]

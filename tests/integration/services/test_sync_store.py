@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -94,6 +95,45 @@ def test_a_settling_transaction_updates_in_place_and_keeps_the_users_category(
     row = db.scalars(select(Transaction)).one()
     assert (row.status, row.amount, row.category) == ("settled", -500, "eating_out")
     assert row.settled_at == NOW
+
+
+def test_rows_sent_again_unchanged_are_left_alone_and_changed_ones_are_stamped(
+    db: Session,
+) -> None:
+    scope = _scope(db)
+    ids = store.upsert_accounts(
+        db, scope, [BankAccount("acc_1", AccountKind.CURRENT, "Current", "GBP")], NOW
+    )
+    first = [_tx(1, -450, TransactionStatus.PENDING), _tx(2, -700), _tx(3, -900)]
+    store.upsert_transactions(db, scope, ids["acc_1"], first, NOW)
+    db.commit()
+    later = NOW + timedelta(hours=6)
+    # The next sync's overlap window brings the same three again; one has settled
+    # with a tip, one has a new description.
+    settled = BankTransaction(
+        external_id="tx_00001",
+        account_external_id="acc_1",
+        created_at=NOW - timedelta(hours=1),
+        amount=-500,
+        currency="GBP",
+        status=TransactionStatus.SETTLED,
+        settled_at=later,
+        description="Shop 1",
+        category="groceries",
+    )
+    renamed = replace(_tx(3, -900), description="Shop 3 LONDON")
+    store.upsert_transactions(db, scope, ids["acc_1"], [settled, _tx(2, -700), renamed], later)
+    db.commit()
+    db.expire_all()
+    stamped = {
+        t.external_id: (t.updated_at, t.first_seen_at, t.amount, t.description)
+        for t in db.scalars(select(Transaction))
+    }
+    assert stamped == {
+        "tx_00001": (later, NOW, -500, "Shop 1"),
+        "tx_00002": (NOW, NOW, -700, "Shop 2"),  # unchanged: not written
+        "tx_00003": (later, NOW, -900, "Shop 3 LONDON"),
+    }
 
 
 def test_vanished_pending_rows_are_dropped_and_settled_rows_kept(db: Session) -> None:

@@ -621,20 +621,25 @@ def _scene_from_mirror(
     )
 
 
-def rules_touching(ctx: ConnectionsContext, *, connection_id: str | None = None) -> list[str]:
-    """Enabled card-pot rules whose pot or cards come through this connection (all if None)."""
+def rules_touching(
+    ctx: ConnectionsContext, *, connection_ids: Sequence[str] | None = None
+) -> list[str]:
+    """Enabled card-pot rules whose pot or cards come through any of these connections
+    (every enabled rule if None). Only the connections' owners' rules are looked at."""
     with ctx.session_factory() as db:
-        rules = list(
-            db.scalars(
-                select(Automation).where(
-                    Automation.kind == "card_pot", Automation.enabled.is_(True)
-                )
-            )
+        statement = select(Automation).where(
+            Automation.kind == "card_pot", Automation.enabled.is_(True)
         )
-        if connection_id is None:
-            return [r.id for r in rules]
-        mine = set(db.scalars(select(Account.id).where(Account.connection_id == connection_id)))
-        pots = set(db.scalars(select(Pot.id).where(Pot.connection_id == connection_id)))
+        if connection_ids is None:
+            return [r.id for r in db.scalars(statement)]
+        if not connection_ids:
+            return []
+        users = select(Connection.user_id).where(Connection.id.in_(connection_ids))
+        rules = list(db.scalars(statement.where(Automation.user_id.in_(users))))
+        if not rules:
+            return []
+        mine = set(db.scalars(select(Account.id).where(Account.connection_id.in_(connection_ids))))
+        pots = set(db.scalars(select(Pot.id).where(Pot.connection_id.in_(connection_ids))))
         return [
             r.id
             for r in rules

@@ -39,12 +39,7 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
         else:
             return
         # A rule touching several of the connections runs once.
-        rule_ids = dict.fromkeys(
-            rule_id
-            for connection_id in connection_ids
-            for rule_id in runner.rules_touching(ctx, connection_id=connection_id)
-        )
-        for rule_id in rule_ids:
+        for rule_id in runner.rules_touching(ctx, connection_ids=connection_ids):
             submit(functools.partial(_run_quietly, ctx, rule_id, trigger))
 
     ctx.events.subscribe(on_event)

@@ -78,9 +78,22 @@ def _upsert_statement(
                 statement = insert.on_conflict_do_update(
                     index_elements=list(conflict),
                     set_={name: getattr(insert.excluded, name) for name in update_columns},
+                    where=_changed(table, insert, update_columns),
                 )
                 _STATEMENTS[key] = statement
     return statement
+
+
+def _changed(table: Table, insert: Any, update_columns: Iterable[str]) -> Any:
+    """The condition for updating a row that is already stored: the bank's answer
+    differs from it in some column (nulls compared as values). A row the bank sends
+    again unchanged is left alone, `updated_at` included, so everything that watches
+    `updated_at` (classification of what a sync touched, answers kept in memory)
+    sees only real changes."""
+    compared = [name for name in update_columns if name != "updated_at"]
+    if not compared:
+        return None
+    return or_(*(table.c[name].is_distinct_from(insert.excluded[name]) for name in compared))
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,7 @@ def _driver_upsert(
     statement = insert.on_conflict_do_update(
         index_elements=list(conflict),
         set_={name: getattr(insert.excluded, name) for name in update_columns},
+        where=_changed(table, insert, update_columns),
     )
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or ())
