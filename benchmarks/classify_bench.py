@@ -260,7 +260,7 @@ def bench(kind: str, target: int, years: int, rounds: int) -> dict[str, float]:
             connection_id, since = add_a_day(engine, user_id, index)
             count += 30
             wall, cpu, changed = timed(
-                engine, "changed", user_id, connection_id=connection_id, touched_since=since
+                engine, "changed", user_id, connection_ids=(connection_id,), touched_since=since
             )
             assert changed == 30, changed
             runs["new"].append((wall, cpu))
@@ -268,7 +268,7 @@ def bench(kind: str, target: int, years: int, rounds: int) -> dict[str, float]:
                 engine,
                 "changed",
                 user_id,
-                connection_id=connection_id,
+                connection_ids=(connection_id,),
                 touched_since=datetime.now(UTC),
             )
             assert changed == 0
