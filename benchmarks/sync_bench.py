@@ -531,6 +531,7 @@ def bench_many(
                 fanout = Fanout(quiet, processes)
                 fanout.start()  # a worker's pool lives across cycles
             started, cpu = time.perf_counter(), process_cpu((sb.process.pid,))
+            bank_cpu = tree_cpu(sb.process.pid)
             if fanout is not None:
                 statuses = fanout.sync(
                     ids,
@@ -546,6 +547,7 @@ def bench_many(
                     statuses[run.status] = statuses.get(run.status, 0) + 1
                 calls = sum(r.api_calls for r in runs)
             wall, cpu = time.perf_counter() - started, process_cpu((sb.process.pid,)) - cpu
+            bank_cpu = tree_cpu(sb.process.pid) - bank_cpu
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             if fanout is not None:
                 fanout.close()
@@ -556,6 +558,7 @@ def bench_many(
                 "connections": len(ids),
                 "wall_s": wall,
                 "cpu_s": cpu,
+                "sandbox_cpu_s": bank_cpu,
                 "calls": calls,
                 "served": served,
                 "rows": transaction_count(app.ctx),
@@ -568,7 +571,8 @@ def bench_many(
             log(
                 f"  {users} users ({len(ids)} connections, {processes} process(es) x {workers} "
                 f"threads, {latency_ms} ms "
-                f"latency): wall {wall:.1f} s, cpu {cpu:.1f} s, {result['calls']} calls "
+                f"latency): wall {wall:.1f} s, cpu {cpu:.1f} s (the sandbox's own: "
+                f"{bank_cpu:.1f} s), {result['calls']} calls "
                 f"(sandbox saw {served}), {result['rows']} rows, {statuses}, "
                 f"peak RSS {peak:.0f} MB (before the cycle {rss_before:.0f} MB)"
             )
@@ -600,6 +604,23 @@ def process_cpu(exclude: Sequence[int] = ()) -> float:
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a live process and its live descendants (the sandbox), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        pending.extend(int(child) for child in children)
     return total
 
 
