@@ -9,7 +9,6 @@ user's data carries `user_id`, so queries can be scoped by construction
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -55,7 +54,7 @@ def new_id() -> str:
     rather than everywhere at once: a bulk insert into SQLite did a quarter less
     work than with fully random keys.
     """
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+    return new_ids(1)[0]
 
 
 def new_ids(count: int) -> list[str]:

@@ -238,11 +238,16 @@ def check_after_sync(
     now: datetime | None = None,
 ) -> list[Notice]:
     """:func:`check_user`, for a user with stored commitments (see the module's note)."""
-    with session_factory() as db:
-        stored = db.scalar(for_user(select(Commitment.id), Commitment, user_id).limit(1))
+    return dashboard.check_user_alerts(
+        session_factory, _check_if_stored, user_id, fallback_timezone=fallback_timezone, now=now
+    )
+
+
+def _check_if_stored(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> list[Notice]:
+    stored = db.scalar(for_user(select(Commitment.id), Commitment, user_id).limit(1))
     if stored is None:
         return []
-    return check_user(session_factory, user_id, fallback_timezone=fallback_timezone, now=now)
+    return check_alerts(db, user_id, now=now, zone=zone)
 
 
 def check_all(

@@ -182,11 +182,11 @@ def _read(
                 # its offset is several times cheaper than replacing the zone after.
                 for values in batch:
                     txn = make_txn(values[0], values[1], parse(values[2] + "+00:00"), *values[3:17])
-                    rows[values[0]] = _Row(txn, (values[17], *values[11:17]), values[18])
+                    rows[values[0]] = _Row(txn, _stored(values), values[18])
             else:
                 for values in batch:
                     txn = make_txn(values[0], values[1], _utc(values[2]), *values[3:17])
-                    rows[values[0]] = _Row(txn, (values[17], *values[11:17]))
+                    rows[values[0]] = _Row(txn, _stored(values))
     finally:
         cursor.close()
     return rows
@@ -606,32 +606,29 @@ def classify_changed(
     return result
 
 
-def _last_run_started(db: Session, connection_id: str) -> datetime | None:
-    started: datetime | None = db.scalar(
-        select(SyncRun.started_at)
+def _syncs_started(db: Session, connection_ids: Sequence[str]) -> datetime | None:
+    """When the earliest of these connections' latest finished syncs started (None when
+    none has one): every row they wrote was touched at or after it."""
+    latest = db.scalars(
+        select(func.max(SyncRun.started_at))
         .where(
-            SyncRun.connection_id == connection_id,
+            SyncRun.connection_id.in_(connection_ids),
             SyncRun.status.in_(("succeeded", "partial")),
         )
-        .order_by(SyncRun.started_at.desc())
-        .limit(1)
+        .group_by(SyncRun.connection_id)
     )
-    return started
+    return min((moment for moment in latest if moment is not None), default=None)
 
 
 def handle(session_factory: sessionmaker[Session], event: Event) -> ClassifyResult | None:
     """Classify what a sync or a webhook just stored (the data is already committed)."""
     with session_factory() as db:
         if isinstance(event, SyncFinished):
-            # What the syncs wrote: rows of these connections touched since the
-            # earliest of their runs started.
-            started = [_last_run_started(db, c) for c in event.connection_ids]
-            known = [moment for moment in started if moment is not None]
             return classify_changed(
                 db,
                 event.user_id,
                 connection_ids=event.connection_ids,
-                touched_since=min(known) if known else None,
+                touched_since=_syncs_started(db, event.connection_ids),
             )
         if isinstance(event, TransactionsChanged):
             return classify_changed(db, event.user_id, transaction_ids=event.transaction_ids)

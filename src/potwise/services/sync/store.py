@@ -74,14 +74,21 @@ def _upsert_statement(
         with _STATEMENTS_LOCK:
             statement = _STATEMENTS.get(key)
             if statement is None:
-                insert = _insert(dialect, table)
-                statement = insert.on_conflict_do_update(
-                    index_elements=list(conflict),
-                    set_={name: getattr(insert.excluded, name) for name in update_columns},
-                    where=_changed(table, insert, update_columns),
-                )
+                statement = _on_conflict(_insert(dialect, table), table, update_columns, conflict)
                 _STATEMENTS[key] = statement
     return statement
+
+
+def _on_conflict(
+    insert: Any, table: Table, update_columns: tuple[str, ...], conflict: tuple[str, ...]
+) -> Any:
+    """`insert` upserting on `conflict`: a stored row takes the new values of
+    `update_columns` when they differ from it (see :func:`_changed`)."""
+    return insert.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={name: getattr(insert.excluded, name) for name in update_columns},
+        where=_changed(table, insert, update_columns),
+    )
 
 
 def _changed(table: Table, insert: Any, update_columns: Iterable[str]) -> Any:
@@ -144,11 +151,7 @@ def _driver_upsert(
     if found is not None:
         return found
     insert = sqlite.insert(table).values({name: bindparam(name) for name in columns})
-    statement = insert.on_conflict_do_update(
-        index_elements=list(conflict),
-        set_={name: getattr(insert.excluded, name) for name in update_columns},
-        where=_changed(table, insert, update_columns),
-    )
+    statement = _on_conflict(insert, table, update_columns, conflict)
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or ())
     if set(names) != set(columns):  # pragma: no cover - a change in how SQLAlchemy compiles
