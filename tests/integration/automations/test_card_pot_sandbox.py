@@ -119,6 +119,17 @@ def world(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[World]:
             },
         )
         assert created.status_code == 201, created.text
+        # The household tops the pot up by hand each Monday; on a day with no Amex
+        # spending since, the pot would already hold what is owed. One charge the pot
+        # does not cover yet makes every test start from the same kind of day.
+        sandbox.add_transaction(
+            bank="ob-amex",
+            account=card["external_id"],
+            amount=2345,
+            kind="purchase",
+            description="SPENT SINCE MONDAY",
+            pending=True,
+        )
         yield World(client, sandbox, created.json()["id"], pot, card, monzo["id"])
 
 
