@@ -170,6 +170,34 @@ def test_server_errors_are_retried_and_the_mirror_is_as_without_them(
             assert balances[external_id] == account["balance"]
 
 
+def test_a_balance_that_cannot_be_read_keeps_the_pages_read_beside_it(
+    client: TestClient, sandbox: Sandbox, db: Session
+) -> None:
+    # The balance and pots are asked for beside the transaction pages: when the
+    # balance keeps failing, the pages already read are kept, but the account's
+    # sync point does not move, so the next sync reads its history again.
+    sandbox.fault(path="/monzo/api/balance", kind="error_5xx", status=500, probability=1.0)
+    connection_id = _connect_monzo(client, sandbox)
+    [run] = wait_for_run(client, connection_id)
+    assert run["status"] == "partial", run
+    assert {e["code"] for e in run["errors"]} == {"provider_unavailable"}
+    truth = _monzo_truth(sandbox)
+    open_accounts = {k for k, a in truth.items() if not a["closed"]}
+    assert len(run["errors"]) == len(open_accounts)
+    assert _mirrored_counts(db) == {k: int(a["transactions"]) for k, a in truth.items()}
+    db.expire_all()
+    synced = {k: v for k, v in db.execute(select(Account.external_id, Account.synced_until))}
+    assert all(synced[k] is None for k in open_accounts)
+
+    sandbox.http.delete("/_sandbox/faults").raise_for_status()
+    again = _sync(client, connection_id)
+    assert again["status"] == "succeeded", again
+    assert _mirrored_counts(db) == {k: int(a["transactions"]) for k, a in truth.items()}
+    db.expire_all()
+    synced = {k: v for k, v in db.execute(select(Account.external_id, Account.synced_until))}
+    assert all(synced[k] is not None for k in open_accounts)
+
+
 def test_a_truelayer_outage_is_retried_on_the_first_sync(
     client: TestClient, sandbox: Sandbox, db: Session
 ) -> None:

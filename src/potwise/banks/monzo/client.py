@@ -14,8 +14,9 @@ the query string is refused as "amount must be greater than 0").
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -236,24 +237,28 @@ class MonzoClient:
         the first page shorter than 100: the fewest calls pagination allows.
         Empty pages are not yielded.
 
-        The walk is a chain of requests, each waiting for the one before. To
-        keep validating and mapping a page off that chain, the next page is
-        requested (on a helper thread) as soon as this page's last id is read
-        from the raw answer; the mapped page must then agree on that id, else
-        the early request is dropped and the right one made.
+        The walk is a chain of requests, each waiting for the one before, so
+        it runs on a thread of its own that asks for the next page as soon as
+        an answer's last id is read from the raw JSON (`_PageWalk`), while
+        this thread validates and maps the pages. A mapped page must agree on
+        that id, else the walk ahead is dropped and started again from the
+        right one.
         """
-        with ThreadPoolExecutor(max_workers=1) as ahead:
 
-            def fetch(cursor: datetime | str | None) -> Future[Any]:
-                params = self._page_params(account_id, cursor, before, MAX_PAGE)
-                return ahead.submit(self._read, "GET", "/transactions", params=params)
+        def walk(cursor: datetime | str | None) -> _PageWalk:
+            return _PageWalk(
+                lambda at: self._read(
+                    "GET",
+                    "/transactions",
+                    params=self._page_params(account_id, at, before, MAX_PAGE),
+                ),
+                cursor,
+            )
 
-            cursor = since
-            request = fetch(cursor)
+        pages = walk(since)
+        try:
             while True:
-                body = request.result()
-                guess = _last_id_of_full_page(body)
-                early = fetch(guess) if guess is not None and guess != cursor else None
+                cursor, body, guess = pages.next()
                 page = mapping.transactions_from_json(body, account_id=account_id)
                 if page:
                     yield page
@@ -266,15 +271,12 @@ class MonzoClient:
                         "Monzo repeated a transaction page: pagination did not advance",
                         provider=PROVIDER,
                     )
-                if early is not None and guess == last_id:
-                    request = early
-                else:
-                    if early is not None and not early.cancel():
-                        # Already on its way: made for nothing, its answer is not used.
-                        with contextlib.suppress(Exception):
-                            early.result()
-                    request = fetch(last_id)
-                cursor = last_id
+                if guess != last_id:
+                    # The walk went on from another id (or stopped): start it again.
+                    pages.close()
+                    pages = walk(last_id)
+        finally:
+            pages.close()
 
     def transaction(self, tx_id: str, *, account_id: str | None = None) -> BankTransaction:
         """`GET /transactions/{id}`, merchant expanded. `account_id` stands in
@@ -397,6 +399,62 @@ def _segment(value: str) -> str:
     if not value:
         raise ValueError("an id must not be empty")
     return quote(value, safe="")
+
+
+class _PageWalk:
+    """Requests transaction pages one after another on a thread of its own.
+
+    Each next page is asked for as soon as the answer before it has arrived
+    and its last id is read (`_last_id_of_full_page`), with no other thread
+    in between, and at most one answer waits unread: when the reader stops
+    early, at most two requests beyond what it read were made. Answers and
+    the first error reach the reader in order, through `next`.
+    """
+
+    def __init__(self, read: Callable[[datetime | str | None], Any], cursor: datetime | str | None):
+        self._read = read
+        self._answers: queue.Queue[tuple[datetime | str | None, Any, str | None] | BaseException]
+        self._answers = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(cursor,), name="monzo-pages", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, cursor: datetime | str | None) -> None:
+        try:
+            while not self._stop.is_set():
+                body = self._read(cursor)
+                guess = _last_id_of_full_page(body)
+                self._offer((cursor, body, guess))
+                if guess is None or guess == cursor:
+                    return  # the last page, or one the reader must look at first
+                cursor = guess
+        except BaseException as exc:  # handed to the reader, raised there
+            self._offer(exc)
+
+    def _offer(self, item: tuple[datetime | str | None, Any, str | None] | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._answers.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def next(self) -> tuple[datetime | str | None, Any, str | None]:
+        """The next answer: (the cursor it was asked with, its JSON, its last id if full)."""
+        item = self._answers.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        """Stop asking; wait for a request already on its way (its answer is not used)."""
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._answers.get(timeout=0.05)
+        self._thread.join()
 
 
 def _last_id_of_full_page(body: Any) -> str | None:

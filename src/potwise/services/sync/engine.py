@@ -473,46 +473,65 @@ def _sync_monzo(
 
     def one(account: BankAccount) -> None:
         account_id = ids[account.external_id]
-        balance = client.balance(account.external_id, now=now)
-        pots = (
-            client.pots(account.external_id)
-            if account.kind in (AccountKind.CURRENT, AccountKind.JOINT)
-            else []
-        )
-
-        def balance_and_pots(db: Session) -> None:
-            store.store_balance(db, snapshot.scope, account_id, balance)
-            record.add("pots", store.upsert_pots(db, snapshot.scope, pots, ids, now))
-            record.add("balances")
-
         writer = _AccountWriter(ctx, snapshot, account_id, record, now)
-        if snapshot.balances_only:
-            writer.finish(balance_and_pots)
-            return
-        cursor = cursors.get(account_id)
-        earliest = None if full_history else now - RECENT_HISTORY
-        since = cursor if cursor is not None else earliest
-        if since is not None and earliest is not None:
-            since = max(since, earliest)
-        try:
+        # The balance and pots are asked for beside the first transaction pages, so
+        # they add nothing to the account's chain of page requests.
+        with ThreadPoolExecutor(max_workers=2) as beside:
+            balance = beside.submit(client.balance, account.external_id, now=now)
+            pots = (
+                beside.submit(client.pots, account.external_id)
+                if account.kind in (AccountKind.CURRENT, AccountKind.JOINT)
+                else None
+            )
+
+            def balance_and_pots() -> Callable[[Session], None]:
+                """Waits for both answers (never inside a database transaction)."""
+                got_balance = balance.result()
+                got_pots = pots.result() if pots is not None else []
+
+                def store_them(db: Session) -> None:
+                    store.store_balance(db, snapshot.scope, account_id, got_balance)
+                    record.add("pots", store.upsert_pots(db, snapshot.scope, got_pots, ids, now))
+                    record.add("balances")
+
+                return store_them
+
+            if snapshot.balances_only:
+                writer.finish(balance_and_pots())
+                return
+            cursor = cursors.get(account_id)
+            earliest = None if full_history else now - RECENT_HISTORY
+            since = cursor if cursor is not None else earliest
+            if since is not None and earliest is not None:
+                since = max(since, earliest)
             try:
-                for page in client.iter_transactions(account.external_id, since=since):
-                    writer.add(page)
-            except HistoryWindowClosed:
-                # The five minutes after approval are over: settle for the last 89 days.
-                record.add("history_limited")
-                for page in client.iter_transactions(
-                    account.external_id, since=now - RECENT_HISTORY
-                ):
-                    writer.add(page)
-        except BankError:
-            # Keep what was read (the balance, pots and the pages so far); the cursor
-            # stays where it was, so the next sync reads the rest again.
-            writer.finish(balance_and_pots)
-            raise
+                try:
+                    for page in client.iter_transactions(account.external_id, since=since):
+                        writer.add(page)
+                except HistoryWindowClosed:
+                    # The five minutes after approval are over: settle for the last 89 days.
+                    record.add("history_limited")
+                    for page in client.iter_transactions(
+                        account.external_id, since=now - RECENT_HISTORY
+                    ):
+                        writer.add(page)
+            except BankError:
+                # Keep what was read (the balance, pots and the pages so far); the cursor
+                # stays where it was, so the next sync reads the rest again.
+                try:
+                    last = balance_and_pots()
+                except BankError:
+                    last = None
+                writer.finish(last)
+                raise
+            try:
+                stored = balance_and_pots()
+            except BankError:
+                writer.finish()  # the pages are kept; the cursor waits for a whole answer
+                raise
 
         def balance_pots_and_cursor(db: Session) -> None:
-            balance_and_pots(db)
+            stored(db)
             _mark_synced(db, account_id, now)
 
         writer.finish(balance_pots_and_cursor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx2
@@ -300,13 +301,48 @@ def test_the_next_page_follows_the_newest_item_when_a_page_comes_unsorted() -> N
     assert stats.calls == 3
 
 
-def test_stopping_early_makes_at_most_the_one_request_already_on_its_way() -> None:
+def test_stopping_early_makes_at_most_two_requests_beyond_what_was_read() -> None:
+    # The walk asks for the next page as each answer arrives, with at most one answer
+    # waiting unread: after reading one page, the second waits and the third is on its
+    # way at most, and nothing more is asked once the reader has stopped.
     history = History(1000)
     api = ScriptedMonzo().on("GET", "/transactions", history)
     pages = client_for(api).iter_transactions(payloads.PERSONAL, since=None)
     assert len(next(pages)) == 100
+    time.sleep(0.2)  # time enough for the walk to run as far ahead as it may
     pages.close()
-    assert len(api.requests) <= 2
+    assert len(api.requests) == 3
+    time.sleep(0.1)
+    assert len(api.requests) == 3
+
+
+class FailsOnPage(History):
+    """The history, until the given page, which always answers 503."""
+
+    def __init__(self, count: int, failing: int) -> None:
+        super().__init__(count)
+        self.failing = failing
+        self.seen = 0
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        since = request.url.params.get("since")
+        page = 0 if since is None else 1 + [i["id"] for i in self.items].index(since) // 100
+        if page == self.failing:
+            return reply(503, payloads.error("internal_service", "Try again"))
+        return super().__call__(request)
+
+
+def test_a_page_that_keeps_failing_ends_the_walk_after_the_pages_before_it() -> None:
+    history = FailsOnPage(500, failing=2)
+    api = ScriptedMonzo().on("GET", "/transactions", history)
+    read: list[int] = []
+    with pytest.raises(ProviderUnavailable):
+        for page in client_for(api).iter_transactions(payloads.PERSONAL, since=None):
+            read.append(len(page))
+    assert read == [100, 100]
+    failing = history.items[199]["id"]
+    assert [r.url.params.get("since") for r in api.requests].count(failing) == FAST.attempts
+    assert len(api.requests) == 2 + FAST.attempts  # nothing asked after the failed page
 
 
 def test_a_server_that_ignores_since_cannot_loop_forever() -> None:
