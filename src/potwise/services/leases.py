@@ -8,7 +8,7 @@ both succeed; the expiry frees a lease whose holder crashed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -23,22 +23,43 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def try_acquire(db: Session, key: str, owner: str, ttl: timedelta) -> bool:
-    """Take the lease if it is free or expired; True when this owner now holds it."""
+def try_acquire(
+    db: Session,
+    key: str,
+    owner: str,
+    ttl: timedelta,
+    *,
+    then: Callable[[Session], object] | None = None,
+) -> bool:
+    """Take the lease if it is free or expired; True when this owner now holds it.
+
+    `then` runs once the lease row is written, in the same transaction, and
+    commits with it (reading what the lease guards and recording a run's
+    start, say: one unit of work instead of two). If it raises, nothing is
+    kept, the lease included, and the error goes to the caller.
+    """
     now = _now()
     db.add(Lease(key=key, owner=owner, expires_at=now + ttl))
     try:
-        db.commit()
-        return True
+        db.flush()
     except IntegrityError:
         db.rollback()
-    taken = db.execute(
-        update(Lease)
-        .where(Lease.key == key, Lease.expires_at <= now)
-        .values(owner=owner, expires_at=now + ttl)
-    )
+        taken = db.execute(
+            update(Lease)
+            .where(Lease.key == key, Lease.expires_at <= now)
+            .values(owner=owner, expires_at=now + ttl)
+        )
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            db.commit()
+            return False
+    if then is not None:
+        try:
+            then(db)
+        except BaseException:
+            db.rollback()
+            raise
     db.commit()
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
+    return True
 
 
 def renew(db: Session, key: str, owner: str, ttl: timedelta) -> bool:
@@ -51,8 +72,13 @@ def renew(db: Session, key: str, owner: str, ttl: timedelta) -> bool:
 
 
 def release(db: Session, key: str, owner: str) -> None:
-    db.execute(delete(Lease).where(Lease.key == key, Lease.owner == owner))
+    give_up(db, key, owner)
     db.commit()
+
+
+def give_up(db: Session, key: str, owner: str) -> None:
+    """Release in the caller's unit of work: the lease is free once it commits."""
+    db.execute(delete(Lease).where(Lease.key == key, Lease.owner == owner))
 
 
 @contextmanager

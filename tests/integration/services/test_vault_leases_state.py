@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.engine import make_session_factory
-from potwise.db.models import User
+from potwise.db.models import Lease, User
 from potwise.services import leases, oauth_state
 from potwise.services.oauth_state import InvalidOAuthState
 from potwise.services.vault import UndecryptableSecret, Vault
@@ -57,6 +58,34 @@ def test_an_expired_lease_can_be_taken_over_and_released_leases_are_free(db: Ses
     assert not leases.renew(db, "k", "a", timedelta(minutes=1))
     leases.release(db, "k", "b")
     assert leases.try_acquire(db, "k", "c", timedelta(minutes=1))
+
+
+def test_work_done_with_a_lease_commits_with_it_or_not_at_all(db: Session) -> None:
+    def record(email: str) -> Callable[[Session], object]:
+        def write(session: Session) -> None:
+            session.add(User(email=email, password_hash="x"))
+            session.flush()
+
+        return write
+
+    def fail(session: Session) -> None:
+        record("half@example.com")(session)
+        raise LookupError("gone")
+
+    with pytest.raises(LookupError):
+        leases.try_acquire(db, "k", "a", timedelta(minutes=1), then=fail)
+    # Neither the lease nor the row written before the failure was kept.
+    assert db.scalar(select(func.count()).select_from(Lease)) == 0
+    assert db.scalar(select(func.count()).select_from(User)) == 0
+
+    assert leases.try_acquire(db, "k", "b", timedelta(minutes=1), then=record("b@example.com"))
+    assert not leases.try_acquire(db, "k", "c", timedelta(minutes=1), then=record("c@example.com"))
+    assert sorted(db.scalars(select(User.email))) == ["b@example.com"]
+    assert db.scalars(select(Lease.owner)).all() == ["b"]
+    # An expired lease taken over runs the work too.
+    leases.renew(db, "k", "b", timedelta(seconds=-1))
+    assert leases.try_acquire(db, "k", "d", timedelta(minutes=1), then=record("d@example.com"))
+    assert sorted(db.scalars(select(User.email))) == ["b@example.com", "d@example.com"]
 
 
 def _user(db: Session) -> User:

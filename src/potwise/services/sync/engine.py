@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -144,38 +145,52 @@ def sync_connection(
     :func:`sync_many` announces a user's connections together.
     """
     factory = ctx.session_factory
-    with leases.held(factory, f"sync:{connection_id}", SYNC_LEASE_TTL) as owner:
-        if owner is None:
-            return _record_skipped(ctx, connection_id, trigger)
-        with factory() as db:
-            connection = db.get(Connection, connection_id)
-            if connection is None:
-                raise NotFound("No such connection.")
-            snapshot = ConnectionSnapshot(
-                id=connection.id,
-                user_id=connection.user_id,
-                provider=connection.provider,
-                provider_id=connection.provider_id,
-                full_history_until=connection.full_history_until,
-                synced_before=connection.last_synced_at is not None,
-                status=connection.status,
-                balances_only=balances_only,
-                only_accounts=frozenset(only_accounts) if only_accounts is not None else None,
-            )
-            run = SyncRun(user_id=connection.user_id, connection_id=connection.id, trigger=trigger)
-            db.add(run)
-            db.commit()
-            run_id = run.id
-        record = RunRecord()
+    lease = _Lease(f"sync:{connection_id}", uuid.uuid4().hex)
+    started: list[tuple[ConnectionSnapshot, Connection, str]] = []
+
+    def start(db: Session) -> None:
+        """Read the connection and record the run's start, under the lease just taken."""
+        connection = db.get(Connection, connection_id)
+        if connection is None:
+            raise NotFound("No such connection.")
+        snapshot = ConnectionSnapshot(
+            id=connection.id,
+            user_id=connection.user_id,
+            provider=connection.provider,
+            provider_id=connection.provider_id,
+            full_history_until=connection.full_history_until,
+            synced_before=connection.last_synced_at is not None,
+            status=connection.status,
+            balances_only=balances_only,
+            only_accounts=frozenset(only_accounts) if only_accounts is not None else None,
+        )
+        run = SyncRun(user_id=connection.user_id, connection_id=connection.id, trigger=trigger)
+        db.add(run)
+        db.flush()
+        started.append((snapshot, connection, run.id))
+
+    # Taking the lease and recording the run's start are one unit of work; so are
+    # recording its end and giving the lease back (see `_finish`).
+    with factory() as db:
+        acquired = leases.try_acquire(db, lease.key, lease.owner, SYNC_LEASE_TTL, then=start)
+    if not acquired:
+        return _record_skipped(ctx, connection_id, trigger)
+    [(snapshot, connection, run_id)] = started
+    record = RunRecord()
+    try:
         try:
             status = _run(ctx, snapshot, record, psu_ip, connection)
         except Exception as exc:
             # A bug must not leave the run "running" forever: record it, then let it surface.
             log.exception("sync.crashed", connection_id=connection_id)
             record.error("internal", exc)
-            _finish(ctx, run_id, snapshot, record, "failed")
+            _finish(ctx, run_id, snapshot, record, "failed", lease)
             raise
-        run = _finish(ctx, run_id, snapshot, record, status)
+        run = _finish(ctx, run_id, snapshot, record, status, lease)
+    finally:
+        if not lease.given_back:
+            with factory() as db:
+                leases.release(db, lease.key, lease.owner)
     # Announced once the lease is released, so whoever reacts (the automations)
     # can refresh this connection's balances themselves.
     if announce and _announces(run, balances_only):
@@ -238,11 +253,17 @@ def _run(
             connections.mark_status(ctx, snapshot.id, connections.STATUS_ERROR, exc.message)
             return "failed"
         break
-    if record.errors:
-        return "partial"
-    if snapshot.provider == "monzo":
-        connections.mark_status(ctx, snapshot.id, connections.STATUS_ACTIVE, None)
-    return "succeeded"
+    # A Monzo connection that answered in full is active again: `_finish` says so.
+    return "partial" if record.errors else "succeeded"
+
+
+@dataclass
+class _Lease:
+    """The connection's sync lease as this sync holds it."""
+
+    key: str
+    owner: str
+    given_back: bool = False
 
 
 def _finish(
@@ -251,7 +272,9 @@ def _finish(
     snapshot: ConnectionSnapshot,
     record: RunRecord,
     status: str,
+    lease: _Lease,
 ) -> SyncRun:
+    """Record the run's end and give the lease back, in one unit of work."""
     finished = _now()
     with ctx.session_factory() as db:
         run = db.get(SyncRun, run_id)
@@ -263,14 +286,25 @@ def _finish(
         run.errors = list(record.errors)
         run.api_calls = record.stats.calls
         run.retries = record.stats.retries
-        if status in {"succeeded", "partial"} and not snapshot.balances_only:
-            connection = db.get(Connection, snapshot.id)
-            if connection is not None:
+        full = status in {"succeeded", "partial"} and not snapshot.balances_only
+        connection = db.get(Connection, snapshot.id) if full or status == "succeeded" else None
+        if connection is not None:
+            if full:
                 connection.last_synced_at = finished
-                if connection.status == connections.STATUS_ERROR and status == "succeeded":
-                    connection.status = connections.STATUS_ACTIVE
-                    connection.status_reason = None
+            if status == "succeeded" and _back_to_active(snapshot, connection, full):
+                changed = connection.status != connections.STATUS_ACTIVE
+                connection.status = connections.STATUS_ACTIVE
+                connection.status_reason = None
+                if changed:
+                    log.warning(
+                        "connections.status_changed",
+                        connection_id=connection.id,
+                        status=connections.STATUS_ACTIVE,
+                        reason=None,
+                    )
+        leases.give_up(db, lease.key, lease.owner)
         db.commit()
+        lease.given_back = True
         log.info(
             "sync.finished",
             connection_id=snapshot.id,
@@ -282,6 +316,15 @@ def _finish(
             errors=len(run.errors),
         )
         return run
+
+
+def _back_to_active(snapshot: ConnectionSnapshot, connection: Connection, full: bool) -> bool:
+    """Whether a succeeded run makes the connection active again: any Monzo run that
+    answered in full (approval given, token accepted), and a full sync of any
+    connection whose last sync had failed."""
+    if connection.status == connections.STATUS_ACTIVE and connection.status_reason is None:
+        return False
+    return snapshot.provider == "monzo" or (full and connection.status == connections.STATUS_ERROR)
 
 
 def _record_skipped(ctx: ConnectionsContext, connection_id: str, trigger: str) -> SyncRun:
