@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,9 +39,8 @@ def try_acquire(
     kept, the lease included, and the error goes to the caller.
     """
     now = _now()
-    db.add(Lease(key=key, owner=owner, expires_at=now + ttl))
     try:
-        db.flush()
+        db.execute(insert(Lease).values(key=key, owner=owner, expires_at=now + ttl))
     except IntegrityError:
         db.rollback()
         taken = db.execute(

@@ -8,9 +8,10 @@ pause until the window resets — they are never retried into the wall.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Connection, UnattendedCall
@@ -28,16 +29,21 @@ def calls_in_window(db: Session, connection_id: str, now: datetime) -> list[date
     )
 
 
+def used(db: Session, connection_id: str, now: datetime) -> int:
+    """Unattended calls made (or booked) in the 24 hours before `now`."""
+    count = db.scalar(
+        select(func.count())
+        .select_from(UnattendedCall)
+        .where(UnattendedCall.connection_id == connection_id, UnattendedCall.at > now - WINDOW)
+    )
+    return int(count or 0)
+
+
 def remaining(db: Session, connection: Connection, allowance: int, now: datetime) -> int:
     """Unattended calls still allowed now (0 while paused)."""
     if connection.unattended_paused_until is not None and connection.unattended_paused_until > now:
         return 0
-    used = db.scalar(
-        select(func.count())
-        .select_from(UnattendedCall)
-        .where(UnattendedCall.connection_id == connection.id, UnattendedCall.at > now - WINDOW)
-    )
-    return max(0, allowance - int(used or 0))
+    return max(0, allowance - used(db, connection.id, now))
 
 
 def next_reset(db: Session, connection: Connection, now: datetime) -> datetime | None:
@@ -48,10 +54,17 @@ def next_reset(db: Session, connection: Connection, now: datetime) -> datetime |
     return calls[0] + WINDOW if calls else None
 
 
-def record(db: Session, connection_id: str, endpoint: str, at: datetime) -> UnattendedCall:
-    call = UnattendedCall(connection_id=connection_id, endpoint=endpoint, at=at)
-    db.add(call)
-    return call
+def record_many(
+    db: Session, connection_id: str, endpoints: Sequence[str], at: datetime
+) -> list[int]:
+    """Log these calls in one statement; their ids, in the order of `endpoints`."""
+    rows = [{"connection_id": connection_id, "endpoint": e, "at": at} for e in endpoints]
+    if not rows:
+        return []
+    written = db.execute(
+        insert(UnattendedCall).returning(UnattendedCall.id, sort_by_parameter_order=True), rows
+    )
+    return [int(i) for i in written.scalars()]
 
 
 def forget(db: Session, call_ids: list[int]) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from potwise.banks.errors import (
@@ -96,6 +96,9 @@ class ConnectionSnapshot:
     full_history_until: datetime | None
     synced_before: bool
     status: str
+    # Until when TrueLayer's unattended calls are paused for this consent (only
+    # this sync, holding the connection's lease, can pause them meanwhile).
+    unattended_paused_until: datetime | None = None
     # A light refresh for a decision: balances (and pending items) only,
     # optionally of some accounts; no transaction history, no account lists
     # when the accounts are already known.
@@ -146,7 +149,7 @@ def sync_connection(
     """
     factory = ctx.session_factory
     lease = _Lease(f"sync:{connection_id}", uuid.uuid4().hex)
-    started: list[tuple[ConnectionSnapshot, Connection, str]] = []
+    started: list[tuple[ConnectionSnapshot, Connection, SyncRun]] = []
 
     def start(db: Session) -> None:
         """Read the connection and record the run's start, under the lease just taken."""
@@ -161,13 +164,14 @@ def sync_connection(
             full_history_until=connection.full_history_until,
             synced_before=connection.last_synced_at is not None,
             status=connection.status,
+            unattended_paused_until=connection.unattended_paused_until,
             balances_only=balances_only,
             only_accounts=frozenset(only_accounts) if only_accounts is not None else None,
         )
         run = SyncRun(user_id=connection.user_id, connection_id=connection.id, trigger=trigger)
         db.add(run)
         db.flush()
-        started.append((snapshot, connection, run.id))
+        started.append((snapshot, connection, run))
 
     # Taking the lease and recording the run's start are one unit of work; so are
     # recording its end and giving the lease back (see `_finish`).
@@ -175,7 +179,7 @@ def sync_connection(
         acquired = leases.try_acquire(db, lease.key, lease.owner, SYNC_LEASE_TTL, then=start)
     if not acquired:
         return _record_skipped(ctx, connection_id, trigger)
-    [(snapshot, connection, run_id)] = started
+    [(snapshot, connection, run)] = started
     record = RunRecord()
     try:
         try:
@@ -184,9 +188,9 @@ def sync_connection(
             # A bug must not leave the run "running" forever: record it, then let it surface.
             log.exception("sync.crashed", connection_id=connection_id)
             record.error("internal", exc)
-            _finish(ctx, run_id, snapshot, record, "failed", lease)
+            _finish(ctx, run, snapshot, record, "failed", lease)
             raise
-        run = _finish(ctx, run_id, snapshot, record, status, lease)
+        _finish(ctx, run, snapshot, record, status, lease)
     finally:
         if not lease.given_back:
             with factory() as db:
@@ -268,63 +272,79 @@ class _Lease:
 
 def _finish(
     ctx: ConnectionsContext,
-    run_id: str,
+    run: SyncRun,
     snapshot: ConnectionSnapshot,
     record: RunRecord,
     status: str,
     lease: _Lease,
-) -> SyncRun:
-    """Record the run's end and give the lease back, in one unit of work."""
+) -> None:
+    """Record the run's end (on `run` too) and give the lease back, in one unit of work."""
     finished = _now()
+    ended = {
+        "finished_at": finished,
+        "status": status,
+        "counts": dict(record.counts),
+        "errors": list(record.errors),
+        "api_calls": record.stats.calls,
+        "retries": record.stats.retries,
+    }
+    full = status in {"succeeded", "partial"} and not snapshot.balances_only
     with ctx.session_factory() as db:
-        run = db.get(SyncRun, run_id)
-        if run is None:  # deleted with its connection while syncing
+        written = db.execute(update(SyncRun).where(SyncRun.id == run.id).values(**ended))
+        if not written.rowcount:  # type: ignore[attr-defined]
+            # Deleted with its connection while syncing.
             raise NotFound("The connection was removed during the sync.")
-        run.finished_at = finished
-        run.status = status
-        run.counts = dict(record.counts)
-        run.errors = list(record.errors)
-        run.api_calls = record.stats.calls
-        run.retries = record.stats.retries
-        full = status in {"succeeded", "partial"} and not snapshot.balances_only
-        connection = db.get(Connection, snapshot.id) if full or status == "succeeded" else None
-        if connection is not None:
-            if full:
-                connection.last_synced_at = finished
-            if status == "succeeded" and _back_to_active(snapshot, connection, full):
-                changed = connection.status != connections.STATUS_ACTIVE
-                connection.status = connections.STATUS_ACTIVE
-                connection.status_reason = None
-                if changed:
-                    log.warning(
-                        "connections.status_changed",
-                        connection_id=connection.id,
-                        status=connections.STATUS_ACTIVE,
-                        reason=None,
-                    )
+        if full:
+            db.execute(
+                update(Connection)
+                .where(Connection.id == snapshot.id)
+                .values(last_synced_at=finished)
+            )
+        reactivated = 0
+        if status == "succeeded":
+            # Active again: any Monzo run that answered in full (approval given,
+            # token accepted), and a full sync of a connection whose last one failed.
+            again = (
+                true()
+                if snapshot.provider == "monzo"
+                else Connection.status == connections.STATUS_ERROR
+                if full
+                else false()
+            )
+            reactivated = db.execute(
+                update(Connection)
+                .where(
+                    Connection.id == snapshot.id,
+                    again,
+                    or_(
+                        Connection.status != connections.STATUS_ACTIVE,
+                        Connection.status_reason.is_not(None),
+                    ),
+                )
+                .values(status=connections.STATUS_ACTIVE, status_reason=None)
+            ).rowcount  # type: ignore[attr-defined]
         leases.give_up(db, lease.key, lease.owner)
         db.commit()
-        lease.given_back = True
-        log.info(
-            "sync.finished",
+    lease.given_back = True
+    for name, value in ended.items():
+        setattr(run, name, value)
+    if reactivated:
+        log.warning(
+            "connections.status_changed",
             connection_id=snapshot.id,
-            provider=snapshot.provider,
-            status=status,
-            api_calls=run.api_calls,
-            retries=run.retries,
-            counts=run.counts,
-            errors=len(run.errors),
+            status=connections.STATUS_ACTIVE,
+            reason=None,
         )
-        return run
-
-
-def _back_to_active(snapshot: ConnectionSnapshot, connection: Connection, full: bool) -> bool:
-    """Whether a succeeded run makes the connection active again: any Monzo run that
-    answered in full (approval given, token accepted), and a full sync of any
-    connection whose last sync had failed."""
-    if connection.status == connections.STATUS_ACTIVE and connection.status_reason is None:
-        return False
-    return snapshot.provider == "monzo" or (full and connection.status == connections.STATUS_ERROR)
+    log.info(
+        "sync.finished",
+        connection_id=snapshot.id,
+        provider=snapshot.provider,
+        status=status,
+        api_calls=run.api_calls,
+        retries=run.retries,
+        counts=run.counts,
+        errors=len(run.errors),
+    )
 
 
 def _record_skipped(ctx: ConnectionsContext, connection_id: str, trigger: str) -> SyncRun:
@@ -607,26 +627,24 @@ class _Spender:
         self._lock = threading.Lock()
         self._booked: list[tuple[int, str]] = []
         self.allowance = ctx.settings.unattended_allowance(snapshot.provider_id)
+        # Read under the lease when the sync started; only `call` pauses meanwhile.
+        self._paused_until = snapshot.unattended_paused_until
 
     def book(self, endpoints: Sequence[str]) -> None:
         """Book the allowance for these calls, the most important first."""
         if self.attended or not endpoints:
             return
-        with self._lock, self.ctx.session_factory() as db:
-            connection = db.get(Connection, self.snapshot.id)
-            free = (
-                0
-                if connection is None
-                else budget.remaining(db, connection, self.allowance, self.now)
-            )
-            granted = list(endpoints[:free])
-            if not granted:
+        with self._lock:
+            if self._paused_until is not None and self._paused_until > self.now:
                 return
-            at = _now()
-            calls = [budget.record(db, self.snapshot.id, endpoint, at) for endpoint in granted]
-            db.flush()
-            self._booked.extend((call.id, call.endpoint) for call in calls)
-            db.commit()
+            with self.ctx.session_factory() as db:
+                used = budget.used(db, self.snapshot.id, self.now)
+                granted = list(endpoints[: max(0, self.allowance - used)])
+                if not granted:
+                    return
+                ids = budget.record_many(db, self.snapshot.id, granted, _now())
+                db.commit()
+            self._booked.extend(zip(ids, granted, strict=True))
 
     def _spend(self, endpoint: str) -> bool:
         with self._lock:
@@ -652,6 +670,8 @@ class _Spender:
                 if connection is not None:
                     until = budget.pause(db, connection, _now(), exc.retry_after)
                     db.commit()
+                    with self._lock:
+                        self._paused_until = until
                     log.warning(
                         "sync.unattended_paused", connection_id=self.snapshot.id, until=until
                     )
