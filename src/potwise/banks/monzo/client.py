@@ -237,28 +237,26 @@ class MonzoClient:
         the first page shorter than 100: the fewest calls pagination allows.
         Empty pages are not yielded.
 
-        The walk is a chain of requests, each waiting for the one before, so
-        it runs on a thread of its own that asks for the next page as soon as
-        an answer's last id is read from the raw JSON (`_PageWalk`), while
-        this thread validates and maps the pages. A mapped page must agree on
-        that id, else the walk ahead is dropped and started again from the
-        right one.
+        The walk is a chain of requests, each waiting for the one before. The
+        first page is read on the caller's thread; when it is full, the rest
+        are walked on a thread of their own that asks for the next page as
+        soon as an answer's last id is read from the raw JSON (`_PageWalk`),
+        while this thread validates and maps the pages. A mapped page must
+        agree on that id, else the walk ahead is dropped and started again
+        from the right one.
         """
 
-        def walk(cursor: datetime | str | None) -> _PageWalk:
-            return _PageWalk(
-                lambda at: self._read(
-                    "GET",
-                    "/transactions",
-                    params=self._page_params(account_id, at, before, MAX_PAGE),
-                ),
-                cursor,
-            )
+        def read(at: datetime | str | None) -> Any:
+            params = self._page_params(account_id, at, before, MAX_PAGE)
+            return self._read("GET", "/transactions", params=params)
 
-        pages = walk(since)
+        # The first page is read here: most syncs need no other, and no thread.
+        cursor = since
+        body = read(cursor)
+        guess = _last_id_of_full_page(body)
+        pages = _PageWalk(read, guess) if guess is not None and guess != cursor else None
         try:
             while True:
-                cursor, body, guess = pages.next()
                 page = mapping.transactions_from_json(body, account_id=account_id)
                 if page:
                     yield page
@@ -271,12 +269,15 @@ class MonzoClient:
                         "Monzo repeated a transaction page: pagination did not advance",
                         provider=PROVIDER,
                     )
-                if guess != last_id:
-                    # The walk went on from another id (or stopped): start it again.
-                    pages.close()
-                    pages = walk(last_id)
+                if pages is None or guess != last_id:
+                    # The walk went on from another id (or never started): start it here.
+                    if pages is not None:
+                        pages.close()
+                    pages = _PageWalk(read, last_id)
+                cursor, body, guess = pages.next()
         finally:
-            pages.close()
+            if pages is not None:
+                pages.close()
 
     def transaction(self, tx_id: str, *, account_id: str | None = None) -> BankTransaction:
         """`GET /transactions/{id}`, merchant expanded. `account_id` stands in

@@ -36,7 +36,13 @@ from potwise.banks.errors import (
 from potwise.banks.http import CallStats
 from potwise.banks.monzo.errors import HistoryWindowClosed
 from potwise.db.models import Account, Connection, SyncRun, Transaction
-from potwise.domain.mirror import AccountKind, BankAccount, BankTransaction
+from potwise.domain.mirror import (
+    AccountBalance,
+    AccountKind,
+    BankAccount,
+    BankPot,
+    BankTransaction,
+)
 from potwise.logs import get_logger
 from potwise.services import connections, leases
 from potwise.services.connections import ConnectionsContext
@@ -537,20 +543,21 @@ def _sync_monzo(
     def one(account: BankAccount) -> None:
         account_id = ids[account.external_id]
         writer = _AccountWriter(ctx, snapshot, account_id, record, now)
-        # The balance and pots are asked for beside the first transaction pages, so
-        # they add nothing to the account's chain of page requests.
-        with ThreadPoolExecutor(max_workers=2) as beside:
-            balance = beside.submit(client.balance, account.external_id, now=now)
-            pots = (
-                beside.submit(client.pots, account.external_id)
-                if account.kind in (AccountKind.CURRENT, AccountKind.JOINT)
-                else None
-            )
+        has_pots = account.kind in (AccountKind.CURRENT, AccountKind.JOINT)
+
+        def read_balance_and_pots() -> tuple[AccountBalance, list[BankPot]]:
+            balance = client.balance(account.external_id, now=now)
+            return balance, (client.pots(account.external_id) if has_pots else [])
+
+        # The balance and pots are asked for beside the transaction pages (one
+        # helper thread, one after the other), so they add little to the account's
+        # chain of page requests.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            side = beside.submit(read_balance_and_pots)
 
             def balance_and_pots() -> Callable[[Session], None]:
                 """Waits for both answers (never inside a database transaction)."""
-                got_balance = balance.result()
-                got_pots = pots.result() if pots is not None else []
+                got_balance, got_pots = side.result()
 
                 def store_them(db: Session) -> None:
                     store.store_balance(db, snapshot.scope, account_id, got_balance)
