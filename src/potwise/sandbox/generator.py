@@ -180,6 +180,7 @@ class HouseholdGenerator:
 
         self.bills_pot = pot("Bills", "blue", personal, bills=True)
         self.holiday_pot = pot("Holiday", "beach_ball", personal, goal=180000)
+        self._holiday_days: dict[tuple[int, int], int] = {}
         self.card_pot = pot("Credit card", "", personal)
         self.old_pot = pot("Old savings", "piggy_bank", personal, deleted=True)
         self.home_pot = pot("Home", "window", joint, goal=500000)
@@ -543,7 +544,7 @@ class HouseholdGenerator:
             h.schedule(
                 _at(day, 9, rng), lambda t: self._pot_move(self.home_pot, "deposit", 10000, t)
             )
-        if day.month in (6, 12) and day.day == 5:
+        if day.month in (6, 12) and day.day == self._holiday_day(day.year, day.month):
             h.schedule(_at(day, 10, rng), self._holiday)
         self._spending(day, rng)
 
@@ -952,6 +953,18 @@ class HouseholdGenerator:
 
     def _bills_pot_withdraw(self, t: datetime) -> None:
         self._pot_move(self.bills_pot, "withdraw", 12000, t)
+
+    def _holiday_day(self, year: int, month: int) -> int:
+        """The day of the month the household leaves on: a different one each June and
+        December, as people book holidays (a fixed day would make the flights look like
+        a yearly bill)."""
+        key = (year, month)
+        found = self._holiday_days.get(key)
+        if found is None:
+            h = self.h
+            found = random.Random(f"{h.seed}:{h.name}:holiday-day:{year}-{month}").randrange(1, 29)
+            self._holiday_days[key] = found
+        return found
 
     def _holiday(self, t: datetime) -> None:
         h = self.h
