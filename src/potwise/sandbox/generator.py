@@ -180,7 +180,6 @@ class HouseholdGenerator:
 
         self.bills_pot = pot("Bills", "blue", personal, bills=True)
         self.holiday_pot = pot("Holiday", "beach_ball", personal, goal=180000)
-        self._holiday_days: dict[tuple[int, int], int] = {}
         self.card_pot = pot("Credit card", "", personal)
         self.old_pot = pot("Old savings", "piggy_bank", personal, deleted=True)
         self.home_pot = pot("Home", "window", joint, goal=500000)
@@ -958,13 +957,8 @@ class HouseholdGenerator:
         """The day of the month the household leaves on: a different one each June and
         December, as people book holidays (a fixed day would make the flights look like
         a yearly bill)."""
-        key = (year, month)
-        found = self._holiday_days.get(key)
-        if found is None:
-            h = self.h
-            found = random.Random(f"{h.seed}:{h.name}:holiday-day:{year}-{month}").randrange(1, 29)
-            self._holiday_days[key] = found
-        return found
+        h = self.h
+        return random.Random(f"{h.seed}:{h.name}:holiday-day:{year}-{month}").randrange(1, 29)
 
     def _holiday(self, t: datetime) -> None:
         h = self.h

@@ -29,21 +29,23 @@ def calls_in_window(db: Session, connection_id: str, now: datetime) -> list[date
     )
 
 
-def used(db: Session, connection_id: str, now: datetime) -> int:
-    """Unattended calls made (or booked) in the 24 hours before `now`."""
-    count = db.scalar(
+def remaining(db: Session, connection: Connection, allowance: int, now: datetime) -> int:
+    """Unattended calls still allowed now (0 while paused)."""
+    return free(db, connection.id, connection.unattended_paused_until, allowance, now)
+
+
+def free(
+    db: Session, connection_id: str, paused_until: datetime | None, allowance: int, now: datetime
+) -> int:
+    """:func:`remaining` for a connection known by its id and pause (0 while paused)."""
+    if paused_until is not None and paused_until > now:
+        return 0
+    used = db.scalar(
         select(func.count())
         .select_from(UnattendedCall)
         .where(UnattendedCall.connection_id == connection_id, UnattendedCall.at > now - WINDOW)
     )
-    return int(count or 0)
-
-
-def remaining(db: Session, connection: Connection, allowance: int, now: datetime) -> int:
-    """Unattended calls still allowed now (0 while paused)."""
-    if connection.unattended_paused_until is not None and connection.unattended_paused_until > now:
-        return 0
-    return max(0, allowance - used(db, connection.id, now))
+    return max(0, allowance - int(used or 0))
 
 
 def next_reset(db: Session, connection: Connection, now: datetime) -> datetime | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import false, func, or_, select, true, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from potwise.banks.errors import (
@@ -306,27 +306,21 @@ def _finish(
                 .where(Connection.id == snapshot.id)
                 .values(last_synced_at=finished)
             )
-        reactivated = 0
-        if status == "succeeded":
-            # Active again: any Monzo run that answered in full (approval given,
-            # token accepted), and a full sync of a connection whose last one failed.
-            again = (
-                true()
-                if snapshot.provider == "monzo"
-                else Connection.status == connections.STATUS_ERROR
-                if full
-                else false()
+        # Active again: any Monzo run that answered in full (approval given, token
+        # accepted), and a full sync of a connection whose last one failed.
+        stale = None
+        if status == "succeeded" and snapshot.provider == "monzo":
+            stale = or_(
+                Connection.status != connections.STATUS_ACTIVE,
+                Connection.status_reason.is_not(None),
             )
+        elif status == "succeeded" and full:
+            stale = Connection.status == connections.STATUS_ERROR
+        reactivated = 0
+        if stale is not None:
             reactivated = db.execute(
                 update(Connection)
-                .where(
-                    Connection.id == snapshot.id,
-                    again,
-                    or_(
-                        Connection.status != connections.STATUS_ACTIVE,
-                        Connection.status_reason.is_not(None),
-                    ),
-                )
+                .where(Connection.id == snapshot.id, stale)
                 .values(status=connections.STATUS_ACTIVE, status_reason=None)
             ).rowcount  # type: ignore[attr-defined]
         leases.give_up(db, lease.key, lease.owner)
@@ -641,17 +635,13 @@ class _Spender:
         """Book the allowance for these calls, the most important first."""
         if self.attended or not endpoints:
             return
-        with self._lock:
-            if self._paused_until is not None and self._paused_until > self.now:
-                return
-            with self.ctx.session_factory() as db:
-                used = budget.used(db, self.snapshot.id, self.now)
-                granted = list(endpoints[: max(0, self.allowance - used)])
-                if not granted:
-                    return
+        with self._lock, self.ctx.session_factory() as db:
+            free = budget.free(db, self.snapshot.id, self._paused_until, self.allowance, self.now)
+            granted = list(endpoints[:free])
+            if granted:
                 ids = budget.record_many(db, self.snapshot.id, granted, _now())
                 db.commit()
-            self._booked.extend(zip(ids, granted, strict=True))
+                self._booked.extend(zip(ids, granted, strict=True))
 
     def _spend(self, endpoint: str) -> bool:
         with self._lock:
