@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -299,22 +299,29 @@ def bare_chain(sb: Sandbox, made: dict[str, Any], view: dict[str, Any]) -> tuple
             key = "account_id" if path == "/balance" else "current_account_id"
             http.get(path, params={key: biggest["id"]}).raise_for_status()
             calls += 1
-        since: str | None = None
-        while True:
-            params: dict[str, Any] = {
-                "account_id": biggest["id"],
-                "limit": MONZO_PAGE,
-                "expand[]": "merchant",
-            }
-            if since is not None:
-                params["since"] = since
-            page = http.get("/transactions", params=params).raise_for_status().json()
-            calls += 1
-            items = page["transactions"]
-            if len(items) < MONZO_PAGE:
-                break
-            since = items[-1]["id"]
+        calls += bare_pages(lambda params: http.get("/transactions", params=params), biggest["id"])
         return calls, time.perf_counter() - started
+
+
+def bare_pages(get: Callable[[dict[str, Any]], Any], account_id: str) -> int:
+    """Walk one Monzo account's pages by the last id, as the product does, with `get`
+    (query parameters -> answer); answers only decoded for the next `since`. Returns
+    the calls made."""
+    since: str | None = None
+    calls = 0
+    while True:
+        params: dict[str, Any] = {
+            "account_id": account_id,
+            "limit": MONZO_PAGE,
+            "expand[]": "merchant",
+        }
+        if since is not None:
+            params["since"] = since
+        items = get(params).raise_for_status().json()["transactions"]
+        calls += 1
+        if len(items) < MONZO_PAGE:
+            return calls
+        since = items[-1]["id"]
 
 
 def bare_household(
@@ -331,9 +338,7 @@ def bare_household(
     monzo = made["monzo"]["access_token"]
     with ctx.session_factory() as db:
         card_tokens = {
-            provider: ctx.vault.decrypt(
-                str(db.get(Connection, ids[provider]).access_token_enc)  # type: ignore[union-attr]
-            )
+            provider: ctx.vault.decrypt(str(db.get(Connection, ids[provider]).access_token_enc))
             for provider in CARDS
         }
     calls = 0
@@ -349,22 +354,13 @@ def bare_household(
         return response.raise_for_status().json() if check else None
 
     def monzo_account(http: httpx2.Client, account_id: str) -> None:
+        nonlocal calls
         with ThreadPoolExecutor(max_workers=2) as beside:
             beside.submit(get, http, "/balance", {"account_id": account_id})
             beside.submit(get, http, "/pots", {"current_account_id": account_id})
-            since: str | None = None
-            while True:
-                params: dict[str, Any] = {
-                    "account_id": account_id,
-                    "limit": MONZO_PAGE,
-                    "expand[]": "merchant",
-                }
-                if since is not None:
-                    params["since"] = since
-                items = get(http, "/transactions", params)["transactions"]
-                if len(items) < MONZO_PAGE:
-                    break
-                since = items[-1]["id"]
+            pages = bare_pages(lambda params: http.get("/transactions", params=params), account_id)
+            with lock:
+                calls += pages
 
     def monzo_chain() -> None:
         with httpx2.Client(
