@@ -11,12 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Connection, UnattendedCall
+from potwise.db.models import Connection, UnattendedCall, table_of
 
 WINDOW = timedelta(hours=24)
+
+# Every unattended sync counts and books its calls: statements built once, on the table.
+_CALLS = table_of(UnattendedCall)
+_USED = (
+    select(func.count())
+    .select_from(_CALLS)
+    .where(_CALLS.c.connection_id == bindparam("connection_id"), _CALLS.c.at > bindparam("since"))
+)
+_BOOK = insert(_CALLS).returning(_CALLS.c.id, sort_by_parameter_order=True)
+_FORGET = delete(_CALLS).where(_CALLS.c.id.in_(bindparam("call_ids", expanding=True)))
 
 
 def calls_in_window(db: Session, connection_id: str, now: datetime) -> list[datetime]:
@@ -40,11 +50,7 @@ def free(
     """:func:`remaining` for a connection known by its id and pause (0 while paused)."""
     if paused_until is not None and paused_until > now:
         return 0
-    used = db.scalar(
-        select(func.count())
-        .select_from(UnattendedCall)
-        .where(UnattendedCall.connection_id == connection_id, UnattendedCall.at > now - WINDOW)
-    )
+    used = db.scalar(_USED, {"connection_id": connection_id, "since": now - WINDOW})
     return max(0, allowance - int(used or 0))
 
 
@@ -63,15 +69,13 @@ def record_many(
     rows = [{"connection_id": connection_id, "endpoint": e, "at": at} for e in endpoints]
     if not rows:
         return []
-    written = db.execute(
-        insert(UnattendedCall).returning(UnattendedCall.id, sort_by_parameter_order=True), rows
-    )
+    written = db.execute(_BOOK, rows)
     return [int(i) for i in written.scalars()]
 
 
 def forget(db: Session, call_ids: list[int]) -> None:
     """Remove booked calls that were never made."""
-    db.execute(delete(UnattendedCall).where(UnattendedCall.id.in_(call_ids)))
+    db.execute(_FORGET, {"call_ids": call_ids})
 
 
 def pause(

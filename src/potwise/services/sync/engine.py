@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from potwise.banks.errors import (
@@ -35,7 +35,7 @@ from potwise.banks.errors import (
 )
 from potwise.banks.http import CallStats
 from potwise.banks.monzo.errors import HistoryWindowClosed
-from potwise.db.models import Account, Connection, SyncRun, Transaction
+from potwise.db.models import Account, Connection, SyncRun, Transaction, new_id, table_of
 from potwise.domain.mirror import (
     AccountBalance,
     AccountKind,
@@ -61,6 +61,48 @@ RECENT_HISTORY = timedelta(days=89)
 FULL_HISTORY = timedelta(days=5 * 365)
 # TrueLayer rows arrive back-dated and pendings settle over days: re-read a margin.
 TRUELAYER_OVERLAP = timedelta(days=14)
+
+# What every run writes about itself, built once on the tables and run with
+# parameters: building and caching statements per run cost more CPU than
+# running them, and a scheduled cycle runs thousands.
+_RUNS = table_of(SyncRun)
+_CONNECTIONS = table_of(Connection)
+_ACCOUNTS = table_of(Account)
+_TRANSACTIONS = table_of(Transaction)
+_START_RUN = insert(_RUNS)
+_END_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
+_THIS_CONNECTION = _CONNECTIONS.c.id == bindparam("connection_id")
+_SYNCED = update(_CONNECTIONS).where(_THIS_CONNECTION)
+_ACTIVE = {"status": connections.STATUS_ACTIVE, "status_reason": None}
+# A Monzo run that answered in full (approval given, token accepted) ...
+_MONZO_ACTIVE_AGAIN = (
+    update(_CONNECTIONS)
+    .where(
+        _THIS_CONNECTION,
+        or_(
+            _CONNECTIONS.c.status != connections.STATUS_ACTIVE,
+            _CONNECTIONS.c.status_reason.is_not(None),
+        ),
+    )
+    .values(**_ACTIVE)
+)
+# ... and a full sync of a connection whose last one failed.
+_ACTIVE_AGAIN = (
+    update(_CONNECTIONS)
+    .where(_THIS_CONNECTION, _CONNECTIONS.c.status == connections.STATUS_ERROR)
+    .values(**_ACTIVE)
+)
+_SYNCED_UNTIL = select(_ACCOUNTS.c.synced_until).where(_ACCOUNTS.c.id == bindparam("account_id"))
+_OLDEST_PENDING = select(func.min(_TRANSACTIONS.c.created_at)).where(
+    _TRANSACTIONS.c.account_id == bindparam("account_id"), _TRANSACTIONS.c.status == "pending"
+)
+_NEWEST_SETTLED = select(func.max(_TRANSACTIONS.c.created_at)).where(
+    _TRANSACTIONS.c.account_id == bindparam("account_id"), _TRANSACTIONS.c.status != "pending"
+)
+_MARK_SYNCED = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+_OPEN_ACCOUNTS = select(_ACCOUNTS).where(
+    _ACCOUNTS.c.connection_id == bindparam("connection_id"), _ACCOUNTS.c.closed.is_(False)
+)
 
 
 class Deferred(Exception):
@@ -174,9 +216,20 @@ def sync_connection(
             balances_only=balances_only,
             only_accounts=frozenset(only_accounts) if only_accounts is not None else None,
         )
-        run = SyncRun(user_id=connection.user_id, connection_id=connection.id, trigger=trigger)
-        db.add(run)
-        db.flush()
+        run = SyncRun(
+            id=new_id(),
+            user_id=connection.user_id,
+            connection_id=connection.id,
+            trigger=trigger,
+            started_at=_now(),
+            finished_at=None,
+            status="running",
+            counts={},
+            api_calls=0,
+            retries=0,
+            errors=[],
+        )
+        db.execute(_START_RUN, {c.name: getattr(run, c.name) for c in _RUNS.columns})
         started.append((snapshot, connection, run))
 
     # Taking the lease and recording the run's start are one unit of work; so are
@@ -295,34 +348,22 @@ def _finish(
         "retries": record.stats.retries,
     }
     full = status in {"succeeded", "partial"} and not snapshot.balances_only
+    this = {"connection_id": snapshot.id}
     with ctx.session_factory() as db:
-        written = db.execute(update(SyncRun).where(SyncRun.id == run.id).values(**ended))
+        written = db.execute(_END_RUN, {"run_id": run.id, **ended})
         if not written.rowcount:  # type: ignore[attr-defined]
             # Deleted with its connection while syncing.
             raise NotFound("The connection was removed during the sync.")
         if full:
-            db.execute(
-                update(Connection)
-                .where(Connection.id == snapshot.id)
-                .values(last_synced_at=finished)
-            )
-        # Active again: any Monzo run that answered in full (approval given, token
-        # accepted), and a full sync of a connection whose last one failed.
-        stale = None
+            db.execute(_SYNCED, {**this, "last_synced_at": finished})
+        reactivate = None
         if status == "succeeded" and snapshot.provider == "monzo":
-            stale = or_(
-                Connection.status != connections.STATUS_ACTIVE,
-                Connection.status_reason.is_not(None),
-            )
+            reactivate = _MONZO_ACTIVE_AGAIN
         elif status == "succeeded" and full:
-            stale = Connection.status == connections.STATUS_ERROR
+            reactivate = _ACTIVE_AGAIN
         reactivated = 0
-        if stale is not None:
-            reactivated = db.execute(
-                update(Connection)
-                .where(Connection.id == snapshot.id, stale)
-                .values(status=connections.STATUS_ACTIVE, status_reason=None)
-            ).rowcount  # type: ignore[attr-defined]
+        if reactivate is not None:
+            reactivated = db.execute(reactivate, this).rowcount  # type: ignore[attr-defined]
         leases.give_up(db, lease.key, lease.owner)
         db.commit()
     lease.given_back = True
@@ -405,29 +446,20 @@ def _cursors(db: Session, account_ids: Iterable[str]) -> dict[str, datetime | No
     pending, else the newest settled one (None: never fully synced)."""
     found: dict[str, datetime | None] = {}
     for account_id in account_ids:
-        account = db.get(Account, account_id)
-        if account is None or account.synced_until is None:
+        this = {"account_id": account_id}
+        synced_until = db.scalar(_SYNCED_UNTIL, this)
+        if synced_until is None:  # never fully synced, or no such account
             found[account_id] = None
             continue
-        oldest_pending = db.scalar(
-            select(func.min(Transaction.created_at)).where(
-                Transaction.account_id == account_id, Transaction.status == "pending"
-            )
-        )
-        newest_settled = db.scalar(
-            select(func.max(Transaction.created_at)).where(
-                Transaction.account_id == account_id, Transaction.status != "pending"
-            )
-        )
+        oldest_pending = db.scalar(_OLDEST_PENDING, this)
+        newest_settled = db.scalar(_NEWEST_SETTLED, this)
         candidates = [t for t in (oldest_pending, newest_settled) if t is not None]
-        found[account_id] = min(candidates) if candidates else account.synced_until
+        found[account_id] = min(candidates) if candidates else synced_until
     return found
 
 
 def _mark_synced(db: Session, account_id: str, now: datetime) -> None:
-    account = db.get(Account, account_id)
-    if account is not None:
-        account.synced_until = now
+    db.execute(_MARK_SYNCED, {"account_id": account_id, "synced_until": now})
 
 
 # Rows gathered before they are written: a first sync's pages are written in a few
@@ -692,9 +724,7 @@ def _known_accounts(
 ) -> tuple[list[BankAccount], dict[str, str]]:
     """The connection's open accounts as last synced, and their ids (bank's → ours)."""
     with ctx.session_factory() as db:
-        rows = db.scalars(
-            select(Account).where(Account.connection_id == snapshot.id, Account.closed.is_(False))
-        ).all()
+        rows = db.execute(_OPEN_ACCOUNTS, {"connection_id": snapshot.id}).all()
         accounts = [
             BankAccount(
                 external_id=r.external_id,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, true
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from potwise.db.models import (
     Transaction,
     new_id,
     new_ids,
+    table_of,
 )
 from potwise.db.types import UTCDateTime, sqlite_text
 from potwise.domain import categories, mirror
@@ -203,6 +204,23 @@ def _upsert(
         db.execute(statement, list(rows[start : start + BATCH_SIZE]))
 
 
+# Statements every sync runs for each account and pot, built once on the tables.
+_ACCOUNTS = table_of(Account)
+_POTS = table_of(Pot)
+_ACCOUNT_IDS = select(_ACCOUNTS.c.external_id, _ACCOUNTS.c.id).where(
+    _ACCOUNTS.c.connection_id == bindparam("connection_id"),
+    _ACCOUNTS.c.user_id == bindparam("owner"),
+)
+_SET_BALANCE = update(_ACCOUNTS).where(
+    _ACCOUNTS.c.id == bindparam("account_id"), _ACCOUNTS.c.user_id == bindparam("owner")
+)
+_SNAPSHOT = insert(table_of(BalanceSnapshot))
+_POT_IDS = select(_POTS.c.external_id, _POTS.c.id).where(
+    _POTS.c.connection_id == bindparam("connection_id"),
+    _POTS.c.external_id.in_(bindparam("external_ids", expanding=True)),
+)
+
+
 @dataclass(frozen=True)
 class Scope:
     """Whose data this is and which connection it came through."""
@@ -246,41 +264,42 @@ def upsert_accounts(
 
 
 def account_ids(db: Session, scope: Scope) -> dict[str, str]:
-    return dict(
-        db.execute(
-            select(Account.external_id, Account.id).where(
-                Account.connection_id == scope.connection_id, Account.user_id == scope.user_id
-            )
-        ).all()
-    )
+    found = db.execute(_ACCOUNT_IDS, {"connection_id": scope.connection_id, "owner": scope.user_id})
+    return {external_id: row_id for external_id, row_id in found}
 
 
 def store_balance(
     db: Session, scope: Scope, account_id: str, balance: mirror.AccountBalance
 ) -> None:
-    """Set the account's current balance and add a snapshot to its time series."""
-    account = db.get(Account, account_id)
-    if account is None or account.user_id != scope.user_id:
-        return
-    account.balance = balance.balance
-    account.available = balance.available
-    account.balance_at = balance.at
+    """Set the account's current balance and add a snapshot to its time series
+    (neither when the account is not the user's)."""
+    values: dict[str, Any] = {
+        "balance": balance.balance,
+        "available": balance.available,
+        "balance_at": balance.at,
+    }
     if balance.credit_limit is not None:
-        account.credit_limit = balance.credit_limit
+        values["credit_limit"] = balance.credit_limit
     if balance.has_statement:
-        account.statement_balance = balance.statement_balance
-        account.statement_date = balance.statement_date
-        account.payment_due = balance.payment_due
-        account.payment_due_date = balance.payment_due_date
-    db.add(
-        BalanceSnapshot(
-            user_id=scope.user_id,
-            account_id=account_id,
-            at=balance.at,
-            balance=balance.balance,
-            available=balance.available,
-            currency=balance.currency,
-        )
+        values["statement_balance"] = balance.statement_balance
+        values["statement_date"] = balance.statement_date
+        values["payment_due"] = balance.payment_due
+        values["payment_due_date"] = balance.payment_due_date
+    updated = db.execute(_SET_BALANCE, {"account_id": account_id, "owner": scope.user_id, **values})
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        return
+    db.execute(
+        _SNAPSHOT,
+        {
+            "id": new_id(),
+            "user_id": scope.user_id,
+            "account_id": account_id,
+            "pot_id": None,
+            "at": balance.at,
+            "balance": balance.balance,
+            "available": balance.available,
+            "currency": balance.currency,
+        },
     )
 
 
@@ -319,25 +338,27 @@ def upsert_pots(
         rows,
         ("name", "currency", "balance", "goal", "deleted", "balance_at", "updated_at"),
     )
-    ids: dict[str, str] = dict(
-        db.execute(
-            select(Pot.external_id, Pot.id).where(
-                Pot.connection_id == scope.connection_id,
-                Pot.external_id.in_([p.external_id for p in pots]),
-            )
-        ).all()
+    found = db.execute(
+        _POT_IDS,
+        {"connection_id": scope.connection_id, "external_ids": [p.external_id for p in pots]},
     )
-    db.add_all(
-        BalanceSnapshot(
-            user_id=scope.user_id,
-            pot_id=ids[p.external_id],
-            at=now,
-            balance=p.balance,
-            currency=p.currency,
-        )
-        for p in pots
-        if p.external_id in ids
-    )
+    ids = {external_id: row_id for external_id, row_id in found}
+    kept = [p for p in pots if p.external_id in ids]
+    snapshots = [
+        {
+            "id": snapshot_id,
+            "user_id": scope.user_id,
+            "account_id": None,
+            "pot_id": ids[p.external_id],
+            "at": now,
+            "balance": p.balance,
+            "available": None,
+            "currency": p.currency,
+        }
+        for snapshot_id, p in zip(new_ids(len(kept)), kept, strict=True)
+    ]
+    if snapshots:
+        db.execute(_SNAPSHOT, snapshots)
     return len(rows)
 
 
