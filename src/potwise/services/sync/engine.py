@@ -433,10 +433,11 @@ def _per_account(
         except BankError as exc:
             record.error(label(item), exc)
 
-    if not accounts:
-        return
-    with ThreadPoolExecutor(max_workers=min(ACCOUNT_WORKERS, len(accounts))) as pool:
-        list(pool.map(guarded, accounts))
+    if len(accounts) == 1:
+        guarded(accounts[0])  # a card connection's one card: no thread to start and join
+    elif accounts:
+        with ThreadPoolExecutor(max_workers=min(ACCOUNT_WORKERS, len(accounts))) as pool:
+            list(pool.map(guarded, accounts))
     if fatal:
         raise fatal[0]
 
@@ -788,11 +789,9 @@ def _truelayer_plan(
         bank_accounts = spender.call("accounts", client.accounts)
         listed = [*cards, *bank_accounts]
         with ctx.session_factory() as db:
-            store.upsert_accounts(db, snapshot.scope, listed, now)
+            ids = store.upsert_accounts(db, snapshot.scope, listed, now)
             db.commit()
         record.add("accounts", len(listed))
-        with ctx.session_factory() as db:
-            ids = store.account_ids(db, snapshot.scope)
     else:
         listed = known
     cards = [a for a in listed if a.kind == AccountKind.CREDIT_CARD]
