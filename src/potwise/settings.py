@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     sync_interval_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Processes a scheduled sync or automation cycle is spread over (1: the
     # scheduler's own process). Syncing is CPU work in Python; past one core's
-    # worth, more threads only queue, more processes do not.
+    # worth, more threads only queue, more processes do not. A process's threads
+    # also wait on the banks, so with many users one process more than the cores
+    # keeps them busy (benchmarks/RESULTS.md).
     worker_processes: int = Field(default=1, ge=1, le=64)
     timezone: str = "Europe/London"
 
