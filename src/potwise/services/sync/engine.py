@@ -676,6 +676,12 @@ class _Spender:
                 db.commit()
                 self._booked.extend(zip(ids, granted, strict=True))
 
+    def can_call(self) -> bool:
+        """Whether this sync may make another call (the user is present, or a booking
+        is left)."""
+        with self._lock:
+            return self.attended or bool(self._booked)
+
     def _spend(self, endpoint: str) -> bool:
         with self._lock:
             for index, (_, booked) in enumerate(self._booked):
@@ -906,8 +912,9 @@ def _truelayer_plan(
     spender.book(plan)
     # Deferred is raised out of the pool once the allowance is spent; stop there.
     for stage, accounts in stages:
-        if stage is transactions:
+        if stage is transactions and accounts and spender.can_call():
             # Read after the pending items above were stored: they move the start.
+            # (With the allowance spent every fetch is postponed: nothing to read.)
             with ctx.session_factory() as db:
                 cursors.update(_cursors(db, [ids[a.external_id] for a in accounts]))
         _per_account_deferrable(accounts, stage, record, label)

@@ -411,12 +411,13 @@ def _dedupe(transactions: Sequence[mirror.BankTransaction]) -> list[mirror.BankT
     return list(latest.values())
 
 
-def _chosen() -> Any:
+def _chosen(columns: Any = Transaction) -> Any:
     """Rows carrying the user's own category or classification (never NULL, so that
-    its negation holds for rows with no source at all)."""
+    its negation holds for rows with no source at all). `columns`: the model, or the
+    table's columns for a Core statement."""
     return or_(
-        func.coalesce(Transaction.category_source, "") == categories.SOURCE_USER,
-        func.coalesce(Transaction.classification_source, "") == classification.SOURCE_USER,
+        func.coalesce(columns.category_source, "") == categories.SOURCE_USER,
+        func.coalesce(columns.classification_source, "") == classification.SOURCE_USER,
     )
 
 
@@ -439,18 +440,30 @@ def drop_vanished_pending(
     choice moves to the settled successor once the settled list has been read
     (:func:`settle_chosen_pending`), which removes them then.
     """
-    statement = delete(Transaction).where(
-        Transaction.account_id == account_id,
-        Transaction.connection_id == scope.connection_id,
-        Transaction.status == "pending",
-        ~_chosen(),
+    statement = _DROP_VANISHED if since is None else _DROP_VANISHED_SINCE
+    result = db.execute(
+        statement,
+        {
+            "account_id": account_id,
+            "connection_id": scope.connection_id,
+            # An empty list keeps every pending row in the condition (NOT IN nothing).
+            "still_pending": sorted(still_pending),
+            "since": since,
+        },
     )
-    if since is not None:
-        statement = statement.where(Transaction.created_at >= since)
-    if still_pending:
-        statement = statement.where(Transaction.external_id.not_in(still_pending))
-    result = db.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_TRANSACTIONS = table_of(Transaction)
+# Pending rows of an account the bank no longer lists (see drop_vanished_pending).
+_DROP_VANISHED = delete(_TRANSACTIONS).where(
+    _TRANSACTIONS.c.account_id == bindparam("account_id"),
+    _TRANSACTIONS.c.connection_id == bindparam("connection_id"),
+    _TRANSACTIONS.c.status == "pending",
+    ~_chosen(_TRANSACTIONS.c),
+    _TRANSACTIONS.c.external_id.not_in(bindparam("still_pending", expanding=True)),
+)
+_DROP_VANISHED_SINCE = _DROP_VANISHED.where(_TRANSACTIONS.c.created_at >= bindparam("since"))
 
 
 # How far a settled row's time may be from its pending item's: banks date settled
