@@ -26,7 +26,9 @@ PLACEHOLDER_MARKERS = (
     "secret",
     "placeholder",
     "example",
-    "xxxx",
+    # A run of eight: generated keys hold shorter runs by chance (a Fernet key with
+    # "XXxX" in it was once refused as a placeholder).
+    "xxxxxxxx",
     "your-",
     "insecure",
     "default",
