@@ -742,6 +742,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--processes", type=int, default=1, help="worker processes for 'many' (WORKER_PROCESSES)"
     )
+    parser.add_argument(
+        "--latency", type=int, default=50, help="ms per bank call for 'many' (0: CPU only)"
+    )
     args = parser.parse_args(argv)
     configure_logging(production=True, level="WARNING")
     quick = args.quick
@@ -780,7 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         users = args.users or (10 if quick else 1000)
         workers = args.workers or sync_engine_workers()
         log(f"{users} users in one scheduled cycle")
-        many = bench_many(users, 50, workers, CARDS, args.processes)
+        many = bench_many(users, args.latency, workers, CARDS, args.processes)
         summary.append(
             f"{users} users: wall {many['wall_s']:.1f} s (target < 60 s), "
             f"peak RSS {many['peak_rss_mb']:.0f} MB"
