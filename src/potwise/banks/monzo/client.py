@@ -17,6 +17,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -162,10 +163,21 @@ class MonzoClient:
 
     def accounts(self, include_closed: bool = True) -> list[BankAccount]:
         """Current and joint accounts: one request per type, closed ones flagged
-        (or left out when `include_closed` is False). Never picks by position."""
+        (or left out when `include_closed` is False). Never picks by position.
+
+        The types are asked for side by side (the others on a helper thread), so
+        listing costs one round trip, not one per type; the first failure is raised.
+        """
+
+        def read(account_type: str) -> Any:
+            return self._read("GET", "/accounts", params=(("account_type", account_type),))
+
+        first, *others = ACCOUNT_TYPES
+        with ThreadPoolExecutor(max_workers=len(others) or 1) as beside:
+            asked = [beside.submit(read, account_type) for account_type in others]
+            bodies = [read(first), *(answer.result() for answer in asked)]
         found: dict[str, BankAccount] = {}
-        for account_type in ACCOUNT_TYPES:
-            body = self._read("GET", "/accounts", params=(("account_type", account_type),))
+        for account_type, body in zip(ACCOUNT_TYPES, bodies, strict=True):
             for account in mapping.accounts_from_json(body, requested_type=account_type):
                 found.setdefault(account.external_id, account)
         return [a for a in found.values() if include_closed or not a.closed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -89,11 +90,36 @@ def test_accounts_are_requested_once_per_account_type() -> None:
     )
     accounts = client_for(api).accounts()
     sent = [r.url.params.get_list("account_type") for r in api.calls("GET", "/accounts")]
-    assert sent == [["uk_retail"], ["uk_retail_joint"]]
+    assert sorted(sent) == [["uk_retail"], ["uk_retail_joint"]]  # asked side by side
     assert [(a.external_id, a.kind) for a in accounts] == [
         (payloads.PERSONAL, AccountKind.CURRENT),
         (payloads.JOINT, AccountKind.JOINT),
     ]
+
+
+def test_account_types_are_listed_side_by_side_in_one_round_trip() -> None:
+    # Each answer waits until both requests have arrived: a client asking one type
+    # after the other would never get past the first.
+    both_asked = threading.Barrier(2, timeout=5)
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        both_asked.wait()
+        kind = request.url.params["account_type"]
+        account = payloads.personal_account() if kind == "uk_retail" else payloads.joint_account()
+        return reply(200, {"accounts": [account]})
+
+    accounts = client_for(ScriptedMonzo().on("GET", "/accounts", answer)).accounts()
+    assert [a.kind for a in accounts] == [AccountKind.CURRENT, AccountKind.JOINT]
+
+
+def test_a_failing_account_type_fails_the_listing() -> None:
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        if request.url.params["account_type"] == "uk_retail_joint":
+            return reply(401, {"code": "unauthorized.bad_access_token", "message": "expired"})
+        return reply(200, {"accounts": [payloads.personal_account()]})
+
+    with pytest.raises(AuthExpired):
+        client_for(ScriptedMonzo().on("GET", "/accounts", answer)).accounts()
 
 
 def test_accounts_survive_a_server_that_ignores_the_type_filter() -> None:
@@ -720,4 +746,8 @@ def test_approval_pending_on_a_data_call_is_awaiting_approval() -> None:
     )
     with pytest.raises(AwaitingApproval):
         client_for(api).accounts()
-    assert len(api.requests) == 1
+    # Not retried: each account type was asked once (the two side by side).
+    assert sorted(r.url.params["account_type"] for r in api.requests) == [
+        "uk_retail",
+        "uk_retail_joint",
+    ]

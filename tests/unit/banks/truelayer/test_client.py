@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx2
@@ -17,6 +18,7 @@ from potwise.banks.errors import (
     UnattendedLimitReached,
 )
 from potwise.banks.http import CallStats
+from potwise.banks.truelayer.client import VALIDATE_CHUNK
 from potwise.domain.mirror import AccountKind, TransactionStatus
 
 from . import fixtures
@@ -246,6 +248,37 @@ def test_results_of_the_wrong_shape_are_a_bad_response() -> None:
     )
     with pytest.raises(BadResponse, match="unexpected shape"):
         fake.client().transactions(ACCOUNT)
+
+
+def _card_rows(n: int) -> list[dict[str, object]]:
+    return [
+        {
+            "transaction_id": f"t{i:05d}",
+            "timestamp": "2025-03-01T00:00:00Z",
+            "description": "SHOP",
+            "amount": f"{i}.01",
+            "currency": "GBP",
+        }
+        for i in range(n)
+    ]
+
+
+def test_a_long_answer_is_read_whole_and_in_order() -> None:
+    # More than one validation chunk: nothing dropped, repeated or reordered.
+    rows = _card_rows(2 * VALIDATE_CHUNK + 37)
+    fake = FakeTrueLayer().get(f"/cards/{CARD}/transactions", json.dumps({"results": rows}))
+    got = fake.client().card_transactions(CARD)
+    assert [t.external_id for t in got] == [r["transaction_id"] for r in rows]
+    assert [t.amount for t in got] == [-(i * 100 + 1) for i in range(len(rows))]
+
+
+def test_a_bad_item_deep_in_a_long_answer_is_named_by_its_place_in_the_answer() -> None:
+    rows = _card_rows(2 * VALIDATE_CHUNK + 37)
+    bad = VALIDATE_CHUNK * 2 + 5
+    del rows[bad]["amount"]
+    fake = FakeTrueLayer().get(f"/cards/{CARD}/transactions", json.dumps({"results": rows}))
+    with pytest.raises(BadResponse, match=rf"unexpected shape at {bad}\.amount"):
+        fake.client().card_transactions(CARD)
 
 
 def test_empty_results_for_a_single_object_is_a_bad_response() -> None:
