@@ -118,13 +118,23 @@ class MonzoClient:
         *,
         params: Params | None = None,
         data: Mapping[str, str] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Any:
-        """One request, answered with its JSON object or a translated error."""
+        """One request, answered with its JSON object or a translated error.
+
+        `on_sent` is called once the request is on its way (written to the
+        connection, before the answer is awaited), where the transport reports it.
+        """
         if self._stats is not None:
             self._stats.record_call()
         try:
             response = self._http.request(
-                method, self._api_url + path, params=params, data=data, headers=self._headers
+                method,
+                self._api_url + path,
+                params=params,
+                data=data,
+                headers=self._headers,
+                extensions=None if on_sent is None else {"trace": _when_sent(on_sent)},
             )
         except httpx2.HTTPError as exc:
             raise transport_error(exc, provider=PROVIDER) from None
@@ -142,10 +152,17 @@ class MonzoClient:
             )
         return body
 
-    def _read(self, method: str, path: str, *, params: Params | None = None) -> Any:
-        """An idempotent request, retried within the policy."""
+    def _read(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> Any:
+        """An idempotent request, retried within the policy (`on_sent`: see `_send`)."""
         return call_safely(
-            lambda: self._send(method, path, params=params),
+            lambda: self._send(method, path, params=params, on_sent=on_sent),
             policy=self._retry,
             stats=self._stats,
         )
@@ -258,9 +275,9 @@ class MonzoClient:
         from the right one.
         """
 
-        def read(at: datetime | str | None) -> Any:
+        def read(at: datetime | str | None, on_sent: Callable[[], None] | None = None) -> Any:
             params = self._page_params(account_id, at, before, MAX_PAGE)
-            return self._read("GET", "/transactions", params=params)
+            return self._read("GET", "/transactions", params=params, on_sent=on_sent)
 
         # The first page is read here: most syncs need no other, and no thread.
         cursor = since
@@ -414,20 +431,30 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+#: A page's answer as the walk hands it over: (the cursor it was asked with, its
+#: JSON, its last id when the page is full).
+_Answer = tuple[datetime | str | None, Any, str | None]
+#: Reads the page after a cursor; the callable is called once the request is sent.
+_ReadPage = Callable[[datetime | str | None, Callable[[], None]], Any]
+
+
 class _PageWalk:
     """Requests transaction pages one after another on a thread of its own.
 
     Each next page is asked for as soon as the answer before it has arrived
     and its last id is read (`_last_id_of_full_page`), with no other thread
-    in between, and at most one answer waits unread: when the reader stops
-    early, at most two requests beyond what it read were made. Answers and
-    the first error reach the reader in order, through `next`.
+    in between: an answer is handed to the reader only once the request for
+    the page after it is on its way (or has failed), so validating, mapping and
+    writing it run while the bank is answering and never delay the chain's next
+    request. At most one answer waits unread: when the reader stops early, at
+    most three requests beyond what it read were made. Answers and the first
+    error reach the reader in order, through `next`.
     """
 
-    def __init__(self, read: Callable[[datetime | str | None], Any], cursor: datetime | str | None):
+    def __init__(self, read: _ReadPage, cursor: datetime | str | None):
         self._read = read
-        self._answers: queue.Queue[tuple[datetime | str | None, Any, str | None] | BaseException]
-        self._answers = queue.Queue(maxsize=1)
+        self._answers: queue.Queue[_Answer | BaseException] = queue.Queue(maxsize=1)
+        self._held: _Answer | None = None  # read, handed over once the next request is sent
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(cursor,), name="monzo-pages", daemon=True
@@ -437,16 +464,26 @@ class _PageWalk:
     def _run(self, cursor: datetime | str | None) -> None:
         try:
             while not self._stop.is_set():
-                body = self._read(cursor)
+                try:
+                    body = self._read(cursor, self._hand_over)
+                finally:
+                    self._hand_over()  # a transport that reports no sending, or a failure
                 guess = _last_id_of_full_page(body)
-                self._offer((cursor, body, guess))
                 if guess is None or guess == cursor:
+                    self._offer((cursor, body, guess))
                     return  # the last page, or one the reader must look at first
+                self._held = (cursor, body, guess)
                 cursor = guess
         except BaseException as exc:  # handed to the reader, raised there
             self._offer(exc)
 
-    def _offer(self, item: tuple[datetime | str | None, Any, str | None] | BaseException) -> None:
+    def _hand_over(self) -> None:
+        """Give the reader the answer held back (once; later calls do nothing)."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._offer(held)
+
+    def _offer(self, item: _Answer | BaseException) -> None:
         while not self._stop.is_set():
             try:
                 self._answers.put(item, timeout=0.05)
@@ -454,7 +491,7 @@ class _PageWalk:
             except queue.Full:
                 continue
 
-    def next(self) -> tuple[datetime | str | None, Any, str | None]:
+    def next(self) -> _Answer:
         """The next answer: (the cursor it was asked with, its JSON, its last id if full)."""
         item = self._answers.get()
         if isinstance(item, BaseException):
@@ -468,6 +505,16 @@ class _PageWalk:
             with contextlib.suppress(queue.Empty):
                 self._answers.get(timeout=0.05)
         self._thread.join()
+
+
+def _when_sent(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], None]:
+    """A transport trace hook calling `on_sent` once the request is written out."""
+
+    def trace(event: str, _info: dict[str, Any]) -> None:
+        if event.endswith(".send_request_body.complete"):
+            on_sent()
+
+    return trace
 
 
 def _last_id_of_full_page(body: Any) -> str | None:

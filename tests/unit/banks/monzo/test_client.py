@@ -327,19 +327,51 @@ def test_the_next_page_follows_the_newest_item_when_a_page_comes_unsorted() -> N
     assert stats.calls == 3
 
 
-def test_stopping_early_makes_at_most_two_requests_beyond_what_was_read() -> None:
+def test_stopping_early_makes_at_most_three_requests_beyond_what_was_read() -> None:
     # The walk asks for the next page as each answer arrives, with at most one answer
-    # waiting unread: after reading one page, the second waits and the third is on its
-    # way at most, and nothing more is asked once the reader has stopped.
+    # waiting unread and one held until the request after it is sent: after reading
+    # one page, the second waits, the third is held and the fourth is on its way at
+    # most, and nothing more is asked once the reader has stopped.
     history = History(1000)
     api = ScriptedMonzo().on("GET", "/transactions", history)
     pages = client_for(api).iter_transactions(payloads.PERSONAL, since=None)
     assert len(next(pages)) == 100
     time.sleep(0.2)  # time enough for the walk to run as far ahead as it may
     pages.close()
-    assert len(api.requests) == 3
+    assert len(api.requests) == 4
     time.sleep(0.1)
-    assert len(api.requests) == 3
+    assert len(api.requests) == 4
+
+
+def test_a_page_is_handed_over_once_the_next_request_is_sent_not_answered() -> None:
+    # A transport that reports when a request is written out, as a real connection
+    # does. The third page's answer is held back until the reader has the second: a
+    # walk that handed a page over only after the next answer would never get there.
+    history = History(250)
+    reader_has_second = threading.Event()
+    asked: list[str | None] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        asked.append(request.url.params.get("since"))
+        trace = request.extensions.get("trace")
+        if trace is not None:
+            trace("http11.send_request_body.complete", {})
+        if len(asked) == 3 and not reader_has_second.wait(timeout=5):
+            raise AssertionError("the second page was not handed over before this answer")
+        return history(request)
+
+    api = ScriptedMonzo().on("GET", "/transactions", answer)
+    pages = client_for(api).iter_transactions(payloads.PERSONAL, since=None)
+    first, second = next(pages), next(pages)
+    # Validating and mapping the second page starts only once the third is asked for,
+    # so it never holds up the chain's next request.
+    assert len(asked) == 3
+    reader_has_second.set()
+    rest = list(pages)
+    assert [len(page) for page in (first, second, *rest)] == [100, 100, 50]
+    assert [tx.external_id for page in (first, second, *rest) for tx in page] == [
+        item["id"] for item in history.items
+    ]
 
 
 class FailsOnPage(History):
