@@ -408,7 +408,9 @@ def transaction_count(ctx: ConnectionsContext) -> int:
 # --- 1 and 3: first sync and incremental sync of one household ------------------------------
 
 
-def bench_first_and_incremental(rounds: int, years: int, latency_ms: int) -> dict[str, Any]:
+def bench_first_and_incremental(
+    rounds: int, years: int, latency_ms: int, *, warm_sandbox: bool = True
+) -> dict[str, Any]:
     first: list[dict[str, float]] = []
     again: list[dict[str, float]] = []
     with sandbox(years) as sb:
@@ -430,6 +432,12 @@ def bench_first_and_incremental(rounds: int, years: int, latency_ms: int) -> dic
                     app.ctx, list(warm_ids.values()), trigger="manual", psu_ip="127.0.0.1"
                 )
                 ids = add_household(app.ctx, made, cards=CARDS, full_history=True)
+                if warm_sandbox:
+                    # The sandbox keeps each transaction's JSON once it has served it,
+                    # and serves a page it has served before 3-6 ms sooner. The bare
+                    # clients below meet it warm, so the product must too: the same
+                    # calls are made once here, before anything is measured.
+                    bare_household(sb, made, view, ids, app.ctx)
                 base = transaction_count(app.ctx)
                 seen = sb.requests_seen(fault)
                 recorded: list[float] = []
@@ -745,6 +753,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--latency", type=int, default=50, help="ms per bank call for 'many' (0: CPU only)"
     )
+    parser.add_argument(
+        "--cold-sandbox",
+        action="store_true",
+        help="'first': the product is the first to read each household (the sandbox then "
+        "serves each page a few ms slower than to the bare clients measured after it)",
+    )
     args = parser.parse_args(argv)
     configure_logging(production=True, level="WARNING")
     quick = args.quick
@@ -754,7 +768,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wanted & {"first", "incremental"}:
         years = 1 if quick else 5
         log(f"first sync + incremental: {years} years of Monzo history and {', '.join(CARDS)}")
-        result = bench_first_and_incremental(rounds, years, 20)
+        result = bench_first_and_incremental(rounds, years, 20, warm_sandbox=not args.cold_sandbox)
         first, again = result["first"], result["incremental"]
         summary.append(
             f"first sync: calls {_median(first, 'calls'):.0f} vs minimum "
