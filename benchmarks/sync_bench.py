@@ -48,6 +48,7 @@ from potwise.db.models import Account, Connection, Transaction, User
 from potwise.domain.mirror import BankTransaction, TransactionStatus
 from potwise.jobs.fanout import Fanout
 from potwise.logs import configure_logging
+from potwise.runtime import settle_heap
 from potwise.services.connections import ConnectionsContext, build_context
 from potwise.services.gateway import TRUELAYER_SCOPES, ClientCredentials
 from potwise.services.sync import engine as sync_engine
@@ -173,6 +174,7 @@ def product(sandbox_url: str) -> Product:
     engine = make_engine(url)
     migrate.upgrade(engine)
     ctx = build_context(settings, make_session_factory(engine))
+    settle_heap()  # as `potwise serve`, `worker` and `sync` do once started (once a process)
     return Product(ctx=ctx, engine=engine, folder=folder)
 
 

@@ -13,6 +13,7 @@ from potwise.banks.errors import BankError
 from potwise.demo import DemoError
 from potwise.domain.errors import DomainError
 from potwise.logs import configure_logging
+from potwise.runtime import settle_heap
 from potwise.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     # Money moves left open by a crash or a lost answer are finished first, exactly once.
     executor.reconcile(web.state.connections)
     scheduler = build_scheduler(web.state.connections, blocking=False) if with_scheduler else None
+    settle_heap()
     if scheduler is not None:
         scheduler.start()
     try:
@@ -115,6 +117,7 @@ def worker() -> None:
     ctx = worker_context(settings)
     executor.reconcile(ctx)
     scheduler = build_scheduler(ctx, blocking=True)
+    settle_heap()
     console.print("potwise worker running; Ctrl+C stops it.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
@@ -218,6 +221,7 @@ def sync(
     ctx = _context(settings)
     # Budget alerts due after these syncs go out now, as after any other sync.
     budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
+    settle_heap()
     with ctx.session_factory() as db:
         statement = select(Connection.id, Connection.display_name, User.email).join(
             User, User.id == Connection.user_id

@@ -20,6 +20,7 @@ from typing import Any
 
 from potwise.jobs.wiring import worker_context
 from potwise.logs import configure_logging, get_logger
+from potwise.runtime import settle_heap
 from potwise.services.automations import runner
 from potwise.services.connections import ConnectionsContext
 from potwise.services.sync import engine
@@ -40,6 +41,7 @@ def _start(settings: Settings, barrier: Any) -> None:
     configure_logging(production=settings.is_production, level=settings.log_level)
     _PROCESS["ctx"] = worker_context(settings)
     _PROCESS["barrier"] = barrier
+    settle_heap()
 
 
 def _context() -> ConnectionsContext:
