@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, CategoryRule, InsightDismissal, Transaction
+from potwise.db.models import Account, CategoryRule, InsightDismissal, Transaction, table_of
 from potwise.db.scoping import get_owned, owned
 from potwise.domain import categories
 from potwise.domain import classify as domain
@@ -337,9 +337,10 @@ def delete_rule(
     return changed
 
 
+_TXNS = table_of(Transaction)
 _SET_CATEGORY = (
-    update(Transaction.__table__)  # type: ignore[arg-type]
-    .where(Transaction.__table__.c.id == bindparam("b_id"))
+    update(_TXNS)
+    .where(_TXNS.c.id == bindparam("b_id"))
     .values(category=bindparam("b_category"), category_source=bindparam("b_source"))
 )
 

@@ -434,7 +434,7 @@ def _per_account(
             record.error(label(item), exc)
 
     if len(accounts) == 1:
-        guarded(accounts[0])  # a card connection's one card: no thread to start and join
+        guarded(accounts[0])  # one account (a card connection's card): no thread to start
     elif accounts:
         with ThreadPoolExecutor(max_workers=min(ACCOUNT_WORKERS, len(accounts))) as pool:
             list(pool.map(guarded, accounts))

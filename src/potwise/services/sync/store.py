@@ -207,6 +207,7 @@ def _upsert(
 # Statements every sync runs for each account and pot, built once on the tables.
 _ACCOUNTS = table_of(Account)
 _POTS = table_of(Pot)
+_TRANSACTIONS = table_of(Transaction)
 _ACCOUNT_IDS = select(_ACCOUNTS.c.external_id, _ACCOUNTS.c.id).where(
     _ACCOUNTS.c.connection_id == bindparam("connection_id"),
     _ACCOUNTS.c.user_id == bindparam("owner"),
@@ -256,7 +257,7 @@ def upsert_accounts(
     if rows:
         _upsert(
             db,
-            Account.__table__,  # type: ignore[arg-type]
+            _ACCOUNTS,
             rows,
             ("kind", "name", "currency", "closed", "provider_type", "display_suffix", "updated_at"),
         )
@@ -334,7 +335,7 @@ def upsert_pots(
         return 0
     _upsert(
         db,
-        Pot.__table__,  # type: ignore[arg-type]
+        _POTS,
         rows,
         ("name", "currency", "balance", "goal", "deleted", "balance_at", "updated_at"),
     )
@@ -398,7 +399,7 @@ def upsert_transactions(
         for row_id, t in zip(new_ids(len(unique)), unique, strict=True)
     ]
     if rows:
-        _upsert(db, Transaction.__table__, rows, _TRANSACTION_UPDATES)  # type: ignore[arg-type]
+        _upsert(db, _TRANSACTIONS, rows, _TRANSACTION_UPDATES)
     return len(rows)
 
 
@@ -454,7 +455,6 @@ def drop_vanished_pending(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-_TRANSACTIONS = table_of(Transaction)
 # Pending rows of an account the bank no longer lists (see drop_vanished_pending).
 _DROP_VANISHED = delete(_TRANSACTIONS).where(
     _TRANSACTIONS.c.account_id == bindparam("account_id"),
@@ -609,7 +609,7 @@ def upsert_standing_orders(
     if rows:
         _upsert(
             db,
-            StandingOrder.__table__,  # type: ignore[arg-type]
+            table_of(StandingOrder),
             rows,
             ("payee", "amount", "currency", "frequency", "next_date", "reference", "updated_at"),
         )
@@ -642,7 +642,7 @@ def upsert_direct_debits(
     if rows:
         _upsert(
             db,
-            DirectDebit.__table__,  # type: ignore[arg-type]
+            table_of(DirectDebit),
             rows,
             ("payee", "currency", "last_amount", "last_date", "status", "updated_at"),
         )
