@@ -6,6 +6,9 @@ UV_SYSTEM := $(shell command -v uv 2>/dev/null)
 UV := $(if $(UV_SYSTEM),$(UV_SYSTEM),$(CURDIR)/.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen --no-sync
+# one test process per core: each has its own databases (a copy of the migrated SQLite
+# template per test, a PostgreSQL schema per process)
+PYTEST_WORKERS ?= auto
 
 .PHONY: help env demo serve test lint typecheck pytest bench fmt
 
@@ -35,8 +38,8 @@ lint: env ## ruff, mypy and the import-layer contracts
 	$(RUN) mypy
 	$(RUN) lint-imports
 
-pytest: env ## the test suite only
-	$(RUN) pytest
+pytest: env ## the test suite only, in parallel (PYTEST_WORKERS=0: one process)
+	$(RUN) pytest -n $(PYTEST_WORKERS) --durations=25
 
 test: lint pytest ## lint, type checks and the whole test suite
 

@@ -19,7 +19,7 @@ from potwise.db.models import Account, Automation, AutomationRun, Pot, Transfer
 from potwise.services.automations import executor, runner
 from potwise.services.connections import valid_access_token
 from potwise.web.app import create_app
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,

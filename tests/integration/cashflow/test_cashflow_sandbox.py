@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from potwise.db.models import Transaction
 from potwise.domain.calendar import DEFAULT_CALENDAR
 from tests.integration.cashflow.builders import LONDON
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     connect,
     product,
     running_sandbox,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx2
 
-from tests.integration.sync.harness import free_port
+from tests.support.loopback import free_port
 
 
 def test_demo_connects_three_banks_and_prints_the_login(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.db.models import Connection
 from potwise.services.vault import Vault
-from tests.integration.sync.harness import connect, product, running_sandbox, signed_in
+from tests.support.harness import connect, product, running_sandbox, signed_in
 
 
 def _cli(

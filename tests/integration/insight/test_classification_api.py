@@ -16,7 +16,7 @@ from potwise.db.models import Account, Connection, Transaction
 from potwise.services.insight import classify as insight
 from tests.integration.conftest import SignedIn
 from tests.integration.insight.test_classification_sandbox import wait_until_classified
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     connect,
     product,
     running_sandbox,

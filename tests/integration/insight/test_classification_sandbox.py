@@ -29,7 +29,8 @@ from potwise.db.models import Transaction
 from potwise.sandbox.app import create_sandbox_app
 from potwise.sandbox.household import Household
 from potwise.services.insight import classify as insight
-from tests.integration.sync.harness import Sandbox, connect, product, serve, signed_in, wait_for_run
+from tests.support.harness import Sandbox, connect, product, signed_in, wait_for_run
+from tests.support.loopback import serve
 
 pytestmark = pytest.mark.slow
 

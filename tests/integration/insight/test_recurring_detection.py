@@ -33,14 +33,14 @@ from potwise.domain.payday import next_payday, payday_rule
 from potwise.domain.recurring import Mandate, TxnFact, detect_commitments
 from potwise.domain.schedules import Cadence
 from potwise.sandbox.app import create_sandbox_app
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,
-    serve,
     signed_in,
     wait_for_run,
 )
+from tests.support.loopback import serve
 
 LONDON = ZoneInfo("Europe/London")
 pytestmark = pytest.mark.slow

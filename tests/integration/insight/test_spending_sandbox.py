@@ -37,14 +37,14 @@ from potwise.db.models import Transaction
 from potwise.domain.spending import add_months, month_key, month_start
 from potwise.sandbox.app import create_sandbox_app
 from potwise.sandbox.household import Household
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,
-    serve,
     signed_in,
     wait_for_run,
 )
+from tests.support.loopback import serve
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from potwise.db.models import SyncRun
 from potwise.jobs.fanout import Fanout, shares
 from potwise.jobs.scheduler import poll_approvals, run_sync_cycle
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,

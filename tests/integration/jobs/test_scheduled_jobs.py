@@ -15,7 +15,7 @@ from potwise.db.models import Automation, SyncRun
 from potwise.jobs.scheduler import build_scheduler, poll_approvals, run_sync_cycle
 from potwise.services.automations import triggers
 from potwise.services.sync import engine as sync_engine
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from potwise.sandbox.app import create_sandbox_app
+from tests.support.loopback import serve
 
 NOW = datetime(2026, 5, 19, 12, 0, tzinfo=UTC)
 CLIENT = {"client_id": "potwise-sandbox", "client_secret": "sandbox-secret"}
@@ -120,50 +119,18 @@ def truelayer_headers(body: dict[str, Any], attended: bool = True) -> dict[str, 
     return headers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
+@dataclass(frozen=True)
 class LiveServer:
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="critical",
-            access_log=False,
-            lifespan="on",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+    """A sandbox served on a loopback port for the length of a test."""
 
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("sandbox did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
+    url: str
 
 
 @pytest.fixture
 def live() -> Iterator[Callable[..., LiveServer]]:
-    servers: list[LiveServer] = []
+    with ExitStack() as servers:
 
-    def start(app: FastAPI) -> LiveServer:
-        server = LiveServer(app).__enter__()
-        servers.append(server)
-        return server
+        def start(app: FastAPI) -> LiveServer:
+            return LiveServer(servers.enter_context(serve(app, log_level="critical")))
 
-    yield start
-    for server in servers:
-        server.__exit__()
+        yield start

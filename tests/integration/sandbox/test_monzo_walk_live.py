@@ -13,7 +13,7 @@ from potwise.sandbox.app import create_sandbox_app
 
 from .conftest import NOW, LiveServer, monzo_login
 
-LATENCY_S = 0.25
+LATENCY_S = 0.4  # long enough that a busy machine (parallel tests) does not blur round trips
 
 
 def test_each_page_reaches_the_reader_once_the_next_is_asked_for(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Pot, Transaction
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,

@@ -24,7 +24,7 @@ from potwise.services import connections
 from potwise.services.connections import ConnectionsContext, valid_access_token
 from potwise.services.gateway import BankGateway
 from potwise.services.sync import engine as sync_engine
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     FAST_RETRY,
     Sandbox,
     connect,

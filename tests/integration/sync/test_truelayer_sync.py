@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Transaction
 from potwise.services.sync import engine as sync_engine
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     Sandbox,
     connect,
     product,

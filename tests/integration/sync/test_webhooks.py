@@ -14,29 +14,26 @@ from potwise.db.models import Connection, Transaction
 from potwise.services.events import TransactionsChanged
 from potwise.web.app import create_app
 from tests.integration.conftest import GOOD_PASSWORD
-from tests.integration.sync.harness import (
+from tests.support.harness import (
     FAST_RETRY,
     connect,
-    free_port,
     product_settings,
     running_sandbox,
-    serve,
 )
+from tests.support.loopback import loopback_socket, serve, url_of
 
 
 def test_a_new_monzo_transaction_arrives_by_webhook_without_a_sync(
     tmp_path: Path, database_url: str, engine: Engine, db: Session
 ) -> None:
-    port = free_port()
+    sock = loopback_socket()
     with running_sandbox(webhook_retry_base=0.05) as sandbox:
-        settings = product_settings(
-            tmp_path, database_url, sandbox.url, public_url=f"http://127.0.0.1:{port}"
-        )
+        settings = product_settings(tmp_path, database_url, sandbox.url, public_url=url_of(sock))
         app = create_app(settings, engine=engine)
         app.state.connections.gateway.retry = FAST_RETRY
         seen: list[object] = []
         app.state.events.subscribe(seen.append)
-        with serve(app, port) as url, httpx2.Client(base_url=url, timeout=60) as browser:
+        with serve(app, sock) as url, httpx2.Client(base_url=url, timeout=60) as browser:
             browser.post(
                 "/api/v1/auth/register", json={"email": "w@example.com", "password": GOOD_PASSWORD}
             )
