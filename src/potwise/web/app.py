@@ -31,14 +31,7 @@ from potwise.settings import Settings
 from potwise.web import api, webhooks
 from potwise.web.errors import error_body, install_error_handlers
 from potwise.web.security import csrf_rejection
-from potwise.web.ui import (
-    automation_pages,
-    bank_pages,
-    cashflow_pages,
-    connect,
-    insight_pages,
-    pages,
-)
+from potwise.web.ui import site
 from potwise.web.ui.formatting import format_money
 
 log = get_logger(__name__)
@@ -185,12 +178,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(UI_DIR / "static")), name="static")
     app.include_router(api.router)
     app.include_router(webhooks.router)
-    app.include_router(connect.router)
-    app.include_router(bank_pages.router)
-    app.include_router(automation_pages.router)
-    app.include_router(insight_pages.router)
-    app.include_router(cashflow_pages.router)
-    app.include_router(pages.router)
+    site.install(app)
     return app
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from potwise.domain.errors import DomainError
 from potwise.logs import get_logger
 from potwise.services.errors import TooManyAttempts
+from potwise.web.ui.access import SignInRequired, sign_in_redirect
 
 log = get_logger(__name__)
 
@@ -97,6 +98,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

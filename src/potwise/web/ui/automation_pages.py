@@ -21,26 +21,24 @@ from potwise.services.automations import history, pause, rules, runner
 from potwise.services.automations.rules import CARD_POT_DEFAULTS, RuleInput
 from potwise.services.connections import ConnectionsContext
 from potwise.services.dashboard import RuleStatus
-from potwise.web.security import Caller, Db, MaybeCaller, client_address
-from potwise.web.ui.pages import FLASH_MESSAGES, render, to_login
+from potwise.web.security import Caller, Db, client_address
+from potwise.web.ui.access import PageCaller
+from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
 log = get_logger(__name__)
 
-FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
 
-FLASH_MESSAGES.update(
-    {
-        "rule_created": ("success", "Rule created. It runs after the next sync of your cards."),
-        "rule_saved": ("success", "Rule saved."),
-        "rule_deleted": ("success", "Rule deleted. Money already moved stays where it is."),
-        "rule_on": ("success", "Rule switched on."),
-        "rule_off": ("info", "Rule switched off: it moves nothing until you switch it on."),
-        "paused": ("info", "Paused."),
-        "resumed": ("success", "Automations resumed."),
-    }
-)
+FLASH_MESSAGES: FlashMessages = {
+    "rule_created": ("success", "Rule created. It runs after the next sync of your cards."),
+    "rule_saved": ("success", "Rule saved."),
+    "rule_deleted": ("success", "Rule deleted. Money already moved stays where it is."),
+    "rule_on": ("success", "Rule switched on."),
+    "rule_off": ("info", "Rule switched off: it moves nothing until you switch it on."),
+    "paused": ("info", "Paused."),
+    "resumed": ("success", "Automations resumed."),
+}
 
 KIND_NAMES = {"card_pot": "Credit-card pot"}
 RUN_LABELS = {
@@ -198,16 +196,12 @@ def _list_page(
 
 
 @router.get("/automations", response_class=HTMLResponse)
-def automations_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def automations_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return _list_page(request, caller, db)
 
 
 @router.post("/automations/pause")
-def set_pause(request: Request, caller: MaybeCaller, db: Db, paused: FormStr = "") -> Response:
-    if caller is None:
-        return to_login(request)
+def set_pause(request: Request, caller: PageCaller, db: Db, paused: FormStr = "") -> Response:
     on = paused == "1"
     pause.set_user_pause(db, caller.user.id, on)
     return RedirectResponse(f"/automations?flash={'paused' if on else 'resumed'}", 303)
@@ -367,16 +361,14 @@ def _submitted(
 
 
 @router.get("/automations/new", response_class=HTMLResponse)
-def new_rule_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def new_rule_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return _form_page(request, caller, db, RuleForm(name="Credit-card pot"), rule=None)
 
 
 @router.post("/automations/new", response_class=HTMLResponse)
 def create_rule(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     name: FormStr = "",
     pot_id: FormStr = "",
@@ -387,8 +379,6 @@ def create_rule(
     max_per_day: FormStr = "",
     enabled: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     form = _submitted(
         name,
         pot_id,
@@ -415,9 +405,7 @@ def create_rule(
 
 
 @router.get("/automations/{rule_id}/edit", response_class=HTMLResponse)
-def edit_rule_page(rule_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def edit_rule_page(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     rule = rules.get(db, caller.user.id, rule_id)
     return _form_page(request, caller, db, RuleForm.from_rule(rule), rule=rule)
 
@@ -426,7 +414,7 @@ def edit_rule_page(rule_id: str, request: Request, caller: MaybeCaller, db: Db) 
 def save_rule(
     rule_id: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     name: FormStr = "",
     pot_id: FormStr = "",
@@ -437,8 +425,6 @@ def save_rule(
     max_per_day: FormStr = "",
     enabled: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     rule = rules.get(db, caller.user.id, rule_id)
     form = _submitted(
         name,
@@ -465,19 +451,15 @@ def save_rule(
 
 
 @router.post("/automations/{rule_id}/delete")
-def delete_rule(rule_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def delete_rule(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     rules.delete(db, caller.user.id, rule_id)
     return RedirectResponse("/automations?flash=rule_deleted", 303)
 
 
 @router.post("/automations/{rule_id}/enabled")
 def set_enabled(
-    rule_id: str, request: Request, caller: MaybeCaller, db: Db, enabled: FormStr = ""
+    rule_id: str, request: Request, caller: PageCaller, db: Db, enabled: FormStr = ""
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     on = enabled == "1"
     rules.update(db, caller.user.id, rule_id, enabled=on)
     return RedirectResponse(
@@ -507,10 +489,8 @@ def _run(request: Request, caller: Caller, db: Db, rule_id: str, *, dry_run: boo
 
 
 @router.post("/automations/{rule_id}/preview", response_class=HTMLResponse)
-def preview_rule(rule_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
+def preview_rule(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     """Shows what would move now, on the page: nothing moves and no state changes."""
-    if caller is None:
-        return to_login(request)
     outcome = _run(request, caller, db, rule_id, dry_run=True)
     if isinstance(outcome, str):
         return _list_page(request, caller, db, 502, preview_error=(rule_id, outcome))
@@ -518,9 +498,7 @@ def preview_rule(rule_id: str, request: Request, caller: MaybeCaller, db: Db) ->
 
 
 @router.post("/automations/{rule_id}/run")
-def run_rule(rule_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def run_rule(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     outcome = _run(request, caller, db, rule_id, dry_run=False)
     if isinstance(outcome, str):
         return _list_page(request, caller, db, 502, run_error=(rule_id, outcome))
@@ -532,9 +510,7 @@ def run_rule(rule_id: str, request: Request, caller: MaybeCaller, db: Db) -> Res
 
 
 @router.get("/automations/{rule_id}", response_class=HTMLResponse)
-def rule_history_page(rule_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def rule_history_page(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     rule = rules.get(db, user_id, rule_id)
     zone = _zone(request, db, caller)
@@ -554,9 +530,7 @@ def rule_history_page(rule_id: str, request: Request, caller: MaybeCaller, db: D
 
 
 @router.get("/transfers", response_class=HTMLResponse)
-def transfers_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def transfers_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     zone = _zone(request, db, caller)
     return render(

@@ -21,11 +21,14 @@ from potwise.services.cashflow import commitments
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.insight import choices
 from potwise.services.sync import runs
-from potwise.web.security import Caller, Db, MaybeCaller
+from potwise.web.security import Caller, Db
+from potwise.web.ui.access import PageCaller
 from potwise.web.ui.cashflow_pages import CADENCE_NAMES
-from potwise.web.ui.pages import render, to_login
+from potwise.web.ui.render import FlashMessages, render
 
 router = APIRouter(include_in_schema=False)
+
+FLASH_MESSAGES: FlashMessages = {}
 
 PAGE_SIZE = 50
 
@@ -124,9 +127,7 @@ class ClientInfo:
 
 
 @router.get("/connections", response_class=HTMLResponse)
-def connections_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def connections_page(request: Request, caller: PageCaller, db: Db) -> Response:
     ctx: ConnectionsContext = request.app.state.connections
     user_id = caller.user.id
     now = datetime.now(UTC)
@@ -197,9 +198,7 @@ def _add(totals: dict[str, int], currency: str, amount: int) -> None:
 
 
 @router.get("/accounts", response_class=HTMLResponse)
-def accounts_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def accounts_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     rows = mirror.list_accounts(db, user_id)
     entries = {row.account.id: AccountEntry(row.account, row.connection_status) for row in rows}
@@ -284,9 +283,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 @router.get("/transactions", response_class=HTMLResponse)
-def transactions_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     zone = _zone(request, caller)
     params = request.query_params
@@ -429,15 +426,13 @@ FormValue = Annotated[str, Form()]
 def recategorise(
     transaction_id: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     category: FormValue = "",
     classification: FormValue = "",
     back: FormValue = "/transactions",
 ) -> Response:
     """The per-row form: a category and a classification, each the user's own or automatic."""
-    if caller is None:
-        return to_login(request)
     current = get_owned(db, Transaction, transaction_id, caller.user.id)
     changes: dict[str, Any] = {}
     if current is not None:
@@ -457,14 +452,12 @@ def recategorise(
 @router.post("/transactions/suggestions/apply")
 def apply_suggestion(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     merchant_key: FormValue = "",
     category: FormValue = "",
     back: FormValue = "/transactions",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     choices.apply_suggestion(db, caller.user.id, merchant_key, category)
     return RedirectResponse(_back_to(back, saved="applied"), status_code=303)
 
@@ -472,14 +465,12 @@ def apply_suggestion(
 @router.post("/transactions/suggestions/dismiss")
 def dismiss_suggestion(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     merchant_key: FormValue = "",
     category: FormValue = "",
     back: FormValue = "/transactions",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     choices.dismiss_suggestion(db, caller.user.id, merchant_key, category)
     return RedirectResponse(_back_to(back, saved="dismissed"), status_code=303)
 
@@ -488,15 +479,13 @@ def dismiss_suggestion(
 def mark_recurring(
     transaction_id: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     cadence: FormValue = "monthly",
     back: FormValue = "/transactions",
 ) -> Response:
     """Mark a transaction as recurring: a confirmed commitment like it, from its date on
     (only the user's own transactions; another's is not found)."""
-    if caller is None:
-        return to_login(request)
     view = commitments.from_transaction(
         db,
         caller.user.id,

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.db.models import Budget
@@ -29,21 +28,19 @@ from potwise.domain.spending import (
     months_ending,
 )
 from potwise.services.insight import budgets, spending
-from potwise.web.security import Caller, Db, MaybeCaller
+from potwise.web.security import Caller, Db
 from potwise.web.ui import charts
-from potwise.web.ui.pages import FLASH_MESSAGES, render, to_login
+from potwise.web.ui.access import PageCaller
+from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
 
-FormStr = Annotated[str, Form()]
 
-FLASH_MESSAGES.update(
-    {
-        "budget_created": ("success", "Budget created."),
-        "budget_saved": ("success", "Budget saved."),
-        "budget_deleted": ("success", "Budget deleted."),
-    }
-)
+FLASH_MESSAGES: FlashMessages = {
+    "budget_created": ("success", "Budget created."),
+    "budget_saved": ("success", "Budget saved."),
+    "budget_deleted": ("success", "Budget deleted."),
+}
 
 MONTH_CHOICES = 24
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -88,9 +85,7 @@ def _month_from(text: str | None, today: date) -> date:
 
 
 @router.get("/spending", response_class=HTMLResponse)
-def spending_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     zone = _zone(request, db, caller)
     today = datetime.now(UTC).astimezone(zone).date()
@@ -279,16 +274,14 @@ def _submitted(category: str, amount: str, period: str, pay_day: str, rollover: 
 
 
 @router.get("/budgets", response_class=HTMLResponse)
-def budgets_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def budgets_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return _budgets_page(request, caller, db)
 
 
 @router.post("/budgets", response_class=HTMLResponse)
 def create_budget(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     category: FormStr = "",
     amount: FormStr = "",
@@ -296,8 +289,6 @@ def create_budget(
     pay_day: FormStr = "",
     rollover: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     form = _submitted(category, amount, period, pay_day, rollover)
     errors, data = _read(form)
     if data is None:
@@ -311,9 +302,7 @@ def create_budget(
 
 
 @router.get("/budgets/{budget_id}/edit", response_class=HTMLResponse)
-def edit_budget_page(budget_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def edit_budget_page(budget_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     budget = budgets.get(db, caller.user.id, budget_id)
     return _budgets_page(request, caller, db, form=BudgetForm.of(budget), editing=budget)
 
@@ -322,7 +311,7 @@ def edit_budget_page(budget_id: str, request: Request, caller: MaybeCaller, db: 
 def save_budget(
     budget_id: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     category: FormStr = "",
     amount: FormStr = "",
@@ -330,8 +319,6 @@ def save_budget(
     pay_day: FormStr = "",
     rollover: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     budget = budgets.get(db, caller.user.id, budget_id)
     form = _submitted(category, amount, period, pay_day, rollover)
     errors, data = _read(form)
@@ -362,8 +349,6 @@ def save_budget(
 
 
 @router.post("/budgets/{budget_id}/delete")
-def delete_budget(budget_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def delete_budget(budget_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     budgets.delete(db, caller.user.id, budget_id)
     return RedirectResponse("/budgets?flash=budget_deleted", 303)
