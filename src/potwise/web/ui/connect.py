@@ -152,14 +152,14 @@ def _first_sync(ctx: ConnectionsContext, connection_id: str, psu_ip: str | None)
 
 @router.post("/connections/{connection_id}/approval")
 def approval(connection_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
-    ctx = _ctx(request)
-    try:
-        connection = connections.get_for_user(db, caller.user.id, connection_id)
-        if connection.provider != "monzo":
-            return _back("sync_done")
-        approved = onboarding.approve_and_sync(ctx, connection_id, psu_ip=client_address(request))
-    except BankError as exc:
-        return _problem(request, caller, "Could not reach Monzo", exc.message, 502)
+    """Monzo: ask whether the person approved in the app. A bank that cannot be reached
+    answers with the error page and its status (web/errors.py), as on every page."""
+    connection = connections.get_for_user(db, caller.user.id, connection_id)
+    if connection.provider != "monzo":
+        return _back("sync_done")
+    approved = onboarding.approve_and_sync(
+        _ctx(request), connection_id, psu_ip=client_address(request)
+    )
     return _back("approved" if approved else "still_waiting")
 
 
