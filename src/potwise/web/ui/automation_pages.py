@@ -16,7 +16,7 @@ from potwise.db.models import Account, Automation, AutomationRun, Pot, Transfer
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.logs import get_logger
-from potwise.services import dashboard, mirror
+from potwise.services import dashboard, mirror, unit_of_work
 from potwise.services.automations import history, pause, rules, runner
 from potwise.services.automations.rules import CARD_POT_DEFAULTS, RuleInput
 from potwise.services.connections import ConnectionsContext
@@ -393,13 +393,13 @@ def create_rule(
     if config is None:
         return _form_page(request, caller, db, form, rule=None, errors=errors, status_code=400)
     try:
-        rule = rules.create(
-            db,
-            caller.user.id,
-            RuleInput(kind="card_pot", name=form.name, enabled=form.enabled, config=config),
-        )
+        with unit_of_work.undone_if_refused(db):
+            rule = rules.create(
+                db,
+                caller.user.id,
+                RuleInput(kind="card_pot", name=form.name, enabled=form.enabled, config=config),
+            )
     except DomainError as exc:
-        db.rollback()
         return _form_page(request, caller, db, form, rule=None, error=exc.message, status_code=400)
     return RedirectResponse(f"/automations?flash=rule_created#rule-{rule.id}", 303)
 
@@ -440,11 +440,11 @@ def save_rule(
     if config is None:
         return _form_page(request, caller, db, form, rule=rule, errors=errors, status_code=400)
     try:
-        rules.update(
-            db, caller.user.id, rule_id, name=form.name, enabled=form.enabled, config=config
-        )
+        with unit_of_work.undone_if_refused(db):
+            rules.update(
+                db, caller.user.id, rule_id, name=form.name, enabled=form.enabled, config=config
+            )
     except DomainError as exc:
-        db.rollback()
         rule = rules.get(db, caller.user.id, rule_id)
         return _form_page(request, caller, db, form, rule=rule, error=exc.message, status_code=400)
     return RedirectResponse(f"/automations?flash=rule_saved#rule-{rule_id}", 303)
@@ -474,17 +474,17 @@ def _run(request: Request, caller: Caller, db: Db, rule_id: str, *, dry_run: boo
     """The runner's outcome, or the message of what stopped it."""
     rules.get(db, caller.user.id, rule_id)  # 404 for anyone else's rule
     try:
-        outcome: Any = runner.run_rule(
-            _ctx(request),
-            rule_id,
-            trigger="preview" if dry_run else "manual",
-            dry_run=dry_run,
-            psu_ip=client_address(request),
-        )
+        with unit_of_work.read_afresh_after(db):  # the runner writes through its own sessions
+            outcome: Any = runner.run_rule(
+                _ctx(request),
+                rule_id,
+                trigger="preview" if dry_run else "manual",
+                dry_run=dry_run,
+                psu_ip=client_address(request),
+            )
     except (DomainError, BankError) as exc:
         log.warning("automation.page_run_failed", automation_id=rule_id, error=exc.message)
         outcome = exc.message
-    db.expire_all()  # the runner wrote through sessions of its own
     return outcome
 
 

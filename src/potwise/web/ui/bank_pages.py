@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.db.models import Account, Commitment, Pot, SyncRun, Transaction
-from potwise.db.scoping import get_owned
+from potwise.db.models import Account, Pot, SyncRun, Transaction
 from potwise.domain import categories as category_names
 from potwise.domain.errors import DomainError
 from potwise.services import connections, mirror
-from potwise.services.cashflow import commitments
+from potwise.services.cashflow import commitments, lookups
 from potwise.services.connections import ConnectionsContext, ConnectionView
-from potwise.services.insight import choices
+from potwise.services.insight import choices, row_choices
 from potwise.services.sync import runs
 from potwise.web.security import Caller, Db
 from potwise.web.ui.access import PageCaller
@@ -327,8 +326,8 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
         f"/transactions?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None
     )
     newest_url = f"/transactions?{urlencode(kept)}" if kept else "/transactions"
-    changed = _changed(db, user_id, params.get("changed", "").strip())
-    recurring = _recurring(db, user_id, params.get("recurring", "").strip())
+    changed = row_choices.just_changed(db, user_id, params.get("changed", "").strip())
+    recurring = lookups.own_commitment(db, user_id, params.get("recurring", "").strip())
     return render(
         request,
         "transactions.html",
@@ -366,37 +365,11 @@ CLASSIFICATION_LABELS = {
     "card_repayment": "Card repayment",
     "pot_move": "Pot move",
 }
-AUTOMATIC = "auto"
 _SAVED = {
     "category": ("success", "Saved. Your choice stays, whatever the next sync brings."),
     "applied": ("success", "Applied to every transaction of that merchant, past and future."),
     "dismissed": ("info", "Understood: that suggestion will not be offered again."),
 }
-
-
-@dataclass(frozen=True)
-class Changed:
-    """The transaction just re-categorised, and the rule it suggests, if any."""
-
-    transaction: Transaction
-    suggestion: Any
-
-
-def _changed(db: Any, user_id: str, transaction_id: str) -> Changed | None:
-    if not transaction_id:
-        return None
-    found = get_owned(db, Transaction, transaction_id, user_id)
-    if found is None or found.merchant_key is None:
-        return None
-    offered = choices.suggestions(db, user_id, merchant_key=found.merchant_key)
-    return Changed(found, offered[0] if offered else None)
-
-
-def _recurring(db: Any, user_id: str, commitment_id: str) -> Commitment | None:
-    """The commitment just made from a transaction (only ever the user's own)."""
-    if not commitment_id:
-        return None
-    return get_owned(db, Commitment, commitment_id, user_id)
 
 
 def _outcome_flash(saved: str) -> dict[str, Any]:
@@ -433,18 +406,9 @@ def recategorise(
     back: FormValue = "/transactions",
 ) -> Response:
     """The per-row form: a category and a classification, each the user's own or automatic."""
-    current = get_owned(db, Transaction, transaction_id, caller.user.id)
-    changes: dict[str, Any] = {}
-    if current is not None:
-        wanted_category = None if category in ("", AUTOMATIC) else category
-        if wanted_category != (current.category if current.category_source == "user" else None):
-            changes["category"] = wanted_category
-        wanted_class = None if classification in ("", AUTOMATIC) else classification
-        own_class = current.classification if current.classification_source == "user" else None
-        if wanted_class != own_class:
-            changes["classification"] = wanted_class
-    if changes or current is None:
-        choices.set_choice(db, caller.user.id, transaction_id, **changes)
+    row_choices.choose(
+        db, caller.user.id, transaction_id, category=category, classification=classification
+    )
     target = _back_to(back, saved="category", changed=transaction_id)
     return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
 

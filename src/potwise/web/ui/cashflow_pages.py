@@ -12,12 +12,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.db.models import Account, Pot, Transaction
-from potwise.db.scoping import owned
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services import dashboard
-from potwise.services.cashflow import commitments, outlook, plans
+from potwise.services.cashflow import commitments, lookups, outlook, plans
 from potwise.services.errors import InvalidInput, NotFound
 from potwise.web.security import Caller, Db
 from potwise.web.ui.access import PageCaller
@@ -147,24 +145,13 @@ def forecast_page(request: Request, caller: PageCaller, db: Db) -> Response:
 
 def _planned_context(db: Db, caller: Caller) -> dict[str, Any]:
     items = plans.list_planned(db, caller.user.id)
-    spending_accounts = list(
-        db.scalars(
-            owned(Account, caller.user.id).where(
-                Account.kind.in_(plans.SPENDING_KINDS), Account.closed.is_(False)
-            )
-        )
-    )
     return {
         "items": [(i, plans.plan_of(i)) for i in items],
         "cards": plans.card_settings(db, caller.user.id),
-        "spending_accounts": spending_accounts,
+        "spending_accounts": lookups.spending_accounts(db, caller.user.id),
         "mode_names": MODE_NAMES,
         "prefs": plans.preferences(db, caller.user.id),
-        "pots": list(
-            db.scalars(
-                owned(Pot, caller.user.id).where(Pot.deleted.is_(False)).order_by(Pot.name, Pot.id)
-            )
-        ),
+        "pots": lookups.live_pots(db, caller.user.id),
     }
 
 
@@ -315,11 +302,7 @@ def cashflow_settings_save(
 def commitments_page(request: Request, caller: PageCaller, db: Db) -> Response:
     zone = _zone(request, db, caller)
     views = commitments.views(db, caller.user.id, now=_now(), zone=zone)
-    wanted = {tid for v in views for tid in v.evidence}
-    evidence: dict[str, Transaction] = {}
-    if wanted:
-        rows = db.scalars(owned(Transaction, caller.user.id).where(Transaction.id.in_(wanted)))
-        evidence = {t.id: t for t in rows}
+    evidence = lookups.evidence(db, caller.user.id, views)
     groups = [
         ("review", "To review", [v for v in views if v.status == "detected" and v.active]),
         ("confirmed", "Confirmed", [v for v in views if v.status == "confirmed"]),

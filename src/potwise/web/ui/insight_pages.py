@@ -27,6 +27,7 @@ from potwise.domain.spending import (
     month_start,
     months_ending,
 )
+from potwise.services import unit_of_work
 from potwise.services.insight import budgets, spending
 from potwise.web.security import Caller, Db
 from potwise.web.ui import charts
@@ -294,9 +295,9 @@ def create_budget(
     if data is None:
         return _budgets_page(request, caller, db, form=form, errors=errors, status_code=400)
     try:
-        budget = budgets.create(db, caller.user.id, data)
+        with unit_of_work.undone_if_refused(db):
+            budget = budgets.create(db, caller.user.id, data)
     except DomainError as exc:
-        db.rollback()
         return _budgets_page(request, caller, db, form=form, error=exc.message, status_code=400)
     return RedirectResponse(f"/budgets?flash=budget_created#budget-{budget.id}", 303)
 
@@ -327,20 +328,20 @@ def save_budget(
             request, caller, db, form=form, editing=budget, errors=errors, status_code=400
         )
     try:
-        budgets.update(
-            db,
-            caller.user.id,
-            budget_id,
-            budgets.BudgetChanges(
-                category=data.category,
-                amount=data.amount,
-                period=data.period,
-                pay_day=data.pay_day,
-                rollover=data.rollover,
-            ),
-        )
+        with unit_of_work.undone_if_refused(db):
+            budgets.update(
+                db,
+                caller.user.id,
+                budget_id,
+                budgets.BudgetChanges(
+                    category=data.category,
+                    amount=data.amount,
+                    period=data.period,
+                    pay_day=data.pay_day,
+                    rollover=data.rollover,
+                ),
+            )
     except DomainError as exc:
-        db.rollback()
         budget = budgets.get(db, caller.user.id, budget_id)
         return _budgets_page(
             request, caller, db, form=form, editing=budget, error=exc.message, status_code=400
