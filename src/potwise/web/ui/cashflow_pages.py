@@ -199,7 +199,7 @@ def planned_create(
 
 
 @router.post("/planned/{item_id}/delete")
-def planned_delete(request: Request, item_id: str, caller: PageCaller, db: Db) -> Response:
+def planned_delete(item_id: str, caller: PageCaller, db: Db) -> Response:
     plans.delete_planned(db, caller.user.id, item_id)
     return RedirectResponse("/planned?flash=planned_deleted", status_code=303)
 

@@ -211,7 +211,7 @@ def settings_password(
 
 
 @router.post("/settings/sessions/revoke-others")
-def settings_revoke_others(request: Request, caller: PageCaller, db: Db) -> Response:
+def settings_revoke_others(caller: PageCaller, db: Db) -> Response:
     auth.revoke_other_sessions(db, caller.user.id, keep_session_id=caller.session_id)
     return RedirectResponse("/settings?flash=sessions_revoked", status_code=303)
 
@@ -229,6 +229,6 @@ def settings_create_token(
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def settings_delete_token(token_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
+def settings_delete_token(token_id: str, caller: PageCaller, db: Db) -> Response:
     auth.delete_api_token(db, caller.user.id, token_id)
     return RedirectResponse("/settings?flash=token_revoked", status_code=303)

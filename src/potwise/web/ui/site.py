@@ -1,8 +1,8 @@
 """The pages in one place: each page module's router, in the order routes are tried, and
-the one registry of flash messages built from what each module declares.
+the one registry of flash messages, built from what each module declares.
 
-Importing a page module changes nothing elsewhere: a module declares its messages in its
-own `FLASH_MESSAGES` constant, and `install` gathers them here when the app is built.
+Importing a page module changes nothing elsewhere: a module with flash messages declares
+them in its own `FLASH_MESSAGES` constant, and they are gathered here, once.
 """
 
 from __future__ import annotations
@@ -12,24 +12,34 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 
 from potwise.web.ui import (
+    account_pages,
+    automation_forms,
     automation_pages,
-    bank_pages,
+    budget_pages,
     cashflow_pages,
     connect,
-    insight_pages,
+    connection_pages,
     pages,
+    spending_pages,
+    transaction_forms,
+    transaction_pages,
 )
 from potwise.web.ui.render import Flash, FlashMessages
 
 # Order matters where two routes could match one address: a fixed path such as
 # `/automations/new` is tried before `/automations/{rule_id}`.
-PAGE_MODULES: tuple[tuple[APIRouter, FlashMessages], ...] = (
-    (connect.router, connect.FLASH_MESSAGES),
-    (bank_pages.router, bank_pages.FLASH_MESSAGES),
-    (automation_pages.router, automation_pages.FLASH_MESSAGES),
-    (insight_pages.router, insight_pages.FLASH_MESSAGES),
-    (cashflow_pages.router, cashflow_pages.FLASH_MESSAGES),
-    (pages.router, pages.FLASH_MESSAGES),
+ROUTERS: tuple[APIRouter, ...] = (
+    connect.router,
+    connection_pages.router,
+    account_pages.router,
+    transaction_pages.router,
+    transaction_forms.router,
+    automation_forms.router,
+    automation_pages.router,
+    spending_pages.router,
+    budget_pages.router,
+    cashflow_pages.router,
+    pages.router,
 )
 
 
@@ -44,8 +54,20 @@ def flash_registry(declared: Iterable[FlashMessages]) -> dict[str, Flash]:
     return registry
 
 
+FLASH_MESSAGES = flash_registry(
+    (
+        pages.FLASH_MESSAGES,
+        connect.FLASH_MESSAGES,
+        automation_forms.FLASH_MESSAGES,
+        automation_pages.FLASH_MESSAGES,
+        budget_pages.FLASH_MESSAGES,
+        cashflow_pages.FLASH_MESSAGES,
+    )
+)
+
+
 def install(app: FastAPI) -> None:
-    """Add every page's routes to `app` and the flash messages `render` looks up."""
-    app.state.flash_messages = flash_registry(messages for _, messages in PAGE_MODULES)
-    for router, _ in PAGE_MODULES:
+    """Add every page's routes to `app`, and the flash messages `render` looks up."""
+    app.state.flash_messages = FLASH_MESSAGES
+    for router in ROUTERS:
         app.include_router(router)
