@@ -138,7 +138,7 @@ def callback(
         )
     if connection.status == connections.STATUS_AWAITING_APPROVAL:
         return _back("approve_in_app")
-    request.app.state.background.submit(onboarding.after_connect, ctx, connection.id, psu_ip=psu_ip)
+    request.app.state.background.submit(_first_sync, ctx, connection.id, psu_ip)
     return _back("connected")
 
 
