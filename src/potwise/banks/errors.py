@@ -3,19 +3,29 @@
 Each provider's client translates its HTTP answers into these, once; nothing
 above `banks/` looks at a provider's status codes or error bodies. Messages
 never carry tokens, codes or secrets.
+
+Each carries the status our own answer has when one escapes a request: the bank
+being down is 503; answering nonsense or refusing the request is 502; the bank's
+limit is ours to pass on (429 with Retry-After), and a connection that needs the
+person back at the bank is a conflict with its state (409), never a 401, which
+would say that the caller's own sign-in was refused.
 """
 
 from __future__ import annotations
 
+import math
 
-class BankError(Exception):
+from potwise.domain.errors import PotwiseError
+
+
+class BankError(PotwiseError):
     """A call to a bank failed. `code` is stable and safe to show."""
 
     code = "bank_error"
+    status_code = 502
 
     def __init__(self, message: str, *, provider: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.provider = provider
 
 
@@ -23,6 +33,7 @@ class AuthExpired(BankError):
     """The access token is no longer accepted; a refresh may fix it."""
 
     code = "auth_expired"
+    status_code = 409
 
 
 class ConsentExpired(BankError):
@@ -30,24 +41,34 @@ class ConsentExpired(BankError):
     only re-connecting fixes it."""
 
     code = "consent_expired"
+    status_code = 409
 
 
 class AwaitingApproval(BankError):
     """Monzo: the user has not yet approved this login in the Monzo app."""
 
     code = "awaiting_approval"
+    status_code = 409
 
 
 class RateLimited(BankError):
     """Too many requests; `retry_after` is in seconds when the provider said."""
 
     code = "rate_limited"
+    status_code = 429
 
     def __init__(
         self, message: str, *, retry_after: float | None = None, provider: str | None = None
     ) -> None:
         super().__init__(message, provider=provider)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Retry-After in whole seconds (rounded up), when the bank said how long."""
+        if self.retry_after is None:
+            return {}
+        return {"Retry-After": str(max(0, math.ceil(self.retry_after)))}
 
 
 class UnattendedLimitReached(RateLimited):
@@ -61,6 +82,7 @@ class ProviderUnavailable(BankError):
     """The bank is down, slow or unreachable (5xx, timeouts, connection errors)."""
 
     code = "provider_unavailable"
+    status_code = 503
 
 
 class BadResponse(BankError):

@@ -1,22 +1,37 @@
-"""Errors raised by the domain.
+"""Errors raised by the domain, and the one base every potwise error derives from.
 
-Every domain error carries a stable, machine-readable ``code`` (the API
-returns it as ``{"error": {"code", "message"}}``) and a human-readable
-``message``. Codes are part of the public contract: never rename one.
-Messages may improve over time and never contain secrets.
+Every error carries a stable, machine-readable ``code`` (the API returns it as
+``{"error": {"code", "message"}}``), the HTTP status that answers it and a
+human-readable ``message``. Codes are part of the public contract: never rename
+one. Messages may improve over time and never contain secrets.
 """
 
 from __future__ import annotations
 
 
-class DomainError(Exception):
-    """Base class for invalid requests detected by domain logic."""
+class PotwiseError(Exception):
+    """The base of every error we raise on purpose: `DomainError` for invalid requests,
+    `BankError` (banks/errors.py) for a bank that failed us. The web layer answers any
+    of them in one handler with `status_code` and the body `{"error": {code, message}}`."""
 
-    code: str = "domain_error"
+    code: str = "error"
+    status_code: int = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the HTTP answer carries (Retry-After, say); none by default."""
+        return {}
+
+
+class DomainError(PotwiseError):
+    """Base class for invalid requests detected by domain logic (400 unless a subclass
+    says otherwise)."""
+
+    code: str = "domain_error"
 
 
 class CurrencyMismatch(DomainError):

@@ -1,4 +1,4 @@
-"""Errors raised by the services; each has a stable `code` the API maps to a status."""
+"""Errors raised by the services; each has a stable `code` and the HTTP status that answers it."""
 
 from __future__ import annotations
 
@@ -9,22 +9,27 @@ class NotFound(DomainError):
     """The thing does not exist, or belongs to someone else (we never say which)."""
 
     code = "not_found"
+    status_code = 404
 
 
 class Conflict(DomainError):
     code = "conflict"
+    status_code = 409
 
 
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
+    status_code = 401
 
 
 class Unauthenticated(DomainError):
     code = "unauthenticated"
+    status_code = 401
 
 
 class RegistrationClosed(DomainError):
     code = "registration_closed"
+    status_code = 403
 
 
 class WeakPassword(DomainError):
@@ -39,7 +44,12 @@ class TooManyAttempts(DomainError):
     """Login refused by the rate limiter; `retry_after` is in whole seconds."""
 
     code = "too_many_attempts"
+    status_code = 429
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -1,84 +1,39 @@
-"""The FastAPI application factory: `create_app(settings)`."""
+"""The FastAPI application factory: `create_app(settings)`.
+
+Building the app is a few named steps: the shared state (engine, sessions, the
+bank context), the subscribers that react to events, the templates, the error
+handlers, the middleware around every request, and the routes.
+"""
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx2
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from potwise import __version__
 from potwise.db.engine import make_engine, make_session_factory
-from potwise.logs import get_logger
 from potwise.services.auth import AuthPolicy
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.connections import build_context
 from potwise.services.insight import budgets
 from potwise.settings import Settings
-from potwise.web import api, webhooks
-from potwise.web.errors import error_body, install_error_handlers
-from potwise.web.security import csrf_rejection
-from potwise.web.ui import (
-    automation_pages,
-    bank_pages,
-    cashflow_pages,
-    connect,
-    insight_pages,
-    pages,
-)
+from potwise.web import api, middleware, webhooks
+from potwise.web.errors import install_error_handlers
+from potwise.web.ui import site
 from potwise.web.ui.formatting import format_money
 
-log = get_logger(__name__)
 UI_DIR = Path(__file__).parent / "ui"
-
-
-# Pages and the API load nothing from elsewhere; the API docs need an inline bootstrap.
-def page_csp(settings: Settings) -> str:
-    """Pages load nothing from elsewhere. Forms may only post to us, and (because a
-    browser applies form-action to redirects too) lead on to the banks' sign-in pages."""
-    banks = " ".join(
-        sorted({_origin(settings.monzo_auth_url), _origin(settings.truelayer_auth_url)})
-    )
-    return (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        f"connect-src 'self'; frame-ancestors 'none'; form-action 'self' {banks}; "
-        "base-uri 'none'; object-src 'none'"
-    )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
-)
-
-
-def _security_headers(response: Response, path: str, csp: str) -> None:
-    response.headers.setdefault(
-        "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else csp
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if not path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def create_app(
@@ -90,15 +45,8 @@ def create_app(
     """Build the app. The engine is created from the settings unless one is given;
     `bank_transport` replaces the network under the bank clients (tests)."""
     background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="potwise-bg")
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        background.shutdown(wait=False, cancel_futures=True)
-        app.state.connections.gateway.close()
-
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=_lifespan(background),
         title="potwise",
         version=__version__,
         description="Self-hosted money autopilot for Monzo and Open Banking.",
@@ -106,6 +54,38 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    _build_state(app, settings, engine, bank_transport, background)
+    _install_subscribers(app, settings, background)
+    app.state.templates = _templates()
+    install_error_handlers(app)
+    middleware.install(app, settings)
+    _install_routes(app)
+    return app
+
+
+def _lifespan(
+    background: ThreadPoolExecutor,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """On shutdown: stop the background work and close the bank clients' connections."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        background.shutdown(wait=False, cancel_futures=True)
+        app.state.connections.gateway.close()
+
+    return lifespan
+
+
+def _build_state(
+    app: FastAPI,
+    settings: Settings,
+    engine: Engine | None,
+    bank_transport: httpx2.BaseTransport | None,
+    background: ThreadPoolExecutor,
+) -> None:
+    """What every request shares: settings, the engine and its sessions, the sign-in
+    policy, the bank context (clients, vault, events) and the background pool."""
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
@@ -120,6 +100,11 @@ def create_app(
     )
     app.state.events = app.state.connections.events
     app.state.background = background
+
+
+def _install_subscribers(app: FastAPI, settings: Settings, background: ThreadPoolExecutor) -> None:
+    """What reacts to events, off the request's thread: rules after a sync, budget and
+    commitment alerts."""
     triggers.install(app.state.connections, background.submit)
     budgets.install(
         app.state.events,
@@ -133,43 +118,17 @@ def create_app(
         fallback_timezone=settings.timezone,
         submit=background.submit,
     )
-    csp = page_csp(settings)
+
+
+def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
     templates.env.filters["money"] = format_money
     templates.env.globals["app_version"] = __version__
-    app.state.templates = templates
+    return templates
 
-    install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        try:
-            reason = csrf_rejection(request, settings.public_url)
-            if reason is not None:
-                log.warning("request.csrf_refused", path=request.url.path, reason=reason)
-                response: Response = JSONResponse(
-                    error_body("csrf_failed", "Cross-site request refused."), status_code=403
-                )
-            else:
-                response = await call_next(request)
-            response.headers["X-Request-ID"] = request_id
-            _security_headers(response, request.url.path, csp)
-            log.info(
-                "request.finished",
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-                ms=round((time.perf_counter() - started) * 1000, 1),
-            )
-            return response
-        finally:
-            structlog.contextvars.unbind_contextvars("request_id")
+def _install_routes(app: FastAPI) -> None:
+    """The API docs, static files, the JSON API, webhooks, then the pages."""
 
     @app.get("/api/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
@@ -185,13 +144,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(UI_DIR / "static")), name="static")
     app.include_router(api.router)
     app.include_router(webhooks.router)
-    app.include_router(connect.router)
-    app.include_router(bank_pages.router)
-    app.include_router(automation_pages.router)
-    app.include_router(insight_pages.router)
-    app.include_router(cashflow_pages.router)
-    app.include_router(pages.router)
-    return app
+    site.install(app)
 
 
 def _swagger_assets() -> str:

@@ -9,22 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from potwise.domain.errors import DomainError
+from potwise.banks.errors import BankError
+from potwise.domain.errors import PotwiseError
 from potwise.logs import get_logger
-from potwise.services.errors import TooManyAttempts
+from potwise.web.ui.access import SignInRequired, sign_in_redirect
 
 log = get_logger(__name__)
 
-STATUS_BY_CODE = {
-    "not_found": 404,
-    "conflict": 409,
-    "invalid_credentials": 401,
-    "unauthenticated": 401,
-    "registration_closed": 403,
-    "forbidden": 403,
-    "csrf_failed": 403,
-    "too_many_attempts": 429,
-}
 CODE_BY_STATUS = {
     400: "bad_request",
     401: "unauthenticated",
@@ -46,24 +37,38 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def _error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     templates = request.app.state.templates
     response: Response = templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
     )
     return response
 
 
-async def _domain_error(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, DomainError):  # pragma: no cover - registered for this type
+async def _potwise_error(request: Request, exc: Exception) -> Response:
+    """Any error of ours answers with the status it carries: an invalid request (4xx) or
+    a bank that failed us (5xx, 429, 409), never a 500."""
+    if not isinstance(exc, PotwiseError):  # pragma: no cover - registered for this type
         raise exc
-    status = STATUS_BY_CODE.get(exc.code, 400)
+    if isinstance(exc, BankError):
+        log.warning(
+            "request.bank_failed",
+            path=request.url.path,
+            error=exc.code,
+            provider=exc.provider,
+            status=exc.status_code,
+        )
     if not _wants_json(request):
-        return _error_page(request, status, exc.message)
-    headers = {}
-    if isinstance(exc, TooManyAttempts):
-        headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
+        return _error_page(request, exc.status_code, exc.message, exc.headers)
+    return JSONResponse(
+        error_body(exc.code, exc.message), status_code=exc.status_code, headers=exc.headers
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Any:
@@ -97,7 +102,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_exception_handler(PotwiseError, _potwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)

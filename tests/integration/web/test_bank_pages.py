@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Pot, SyncRun, Transaction
-from potwise.web.ui import bank_pages
+from potwise.web.ui import transaction_pages
 from tests.integration.conftest import SignedIn
 
 
@@ -406,7 +406,7 @@ def test_bad_filters_answer_400_with_a_message(
 def test_older_link_pages_and_keeps_filters(
     alice: SignedIn, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bank_pages, "PAGE_SIZE", 3)
+    monkeypatch.setattr(transaction_pages, "PAGE_SIZE", 3)
     home = _household(db, alice.user_id)
     base = datetime(2026, 10, 1, tzinfo=UTC)
     db.add_all(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from potwise.db.models import SyncRun
-from potwise.services import connections, onboarding
+from potwise.services import connections, onboarding, unit_of_work
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.errors import InvalidInput
 from potwise.services.sync import engine, runs
@@ -182,8 +182,8 @@ def check_approval(
     connection = connections.get_for_user(db, caller.user.id, connection_id)
     if connection.provider != "monzo":
         raise InvalidInput("Only Monzo connections need approval in an app.")
-    approved = onboarding.approve_and_sync(ctx, connection_id, psu_ip=client_address(request))
-    db.expire_all()
+    with unit_of_work.read_afresh_after(db):  # the first sync wrote through its own sessions
+        approved = onboarding.approve_and_sync(ctx, connection_id, psu_ip=client_address(request))
     refreshed = connections.get_for_user(db, caller.user.id, connection_id)
     return ApprovalOut(approved=approved, status=refreshed.status)
 

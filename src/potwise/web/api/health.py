@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from potwise.db import migrate
+from potwise.services import readiness
 from potwise.web.api.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -20,14 +18,11 @@ def health() -> Health:
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 def ready(request: Request) -> JSONResponse:
-    engine = request.app.state.engine
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    found = readiness.check(request.app.state.engine)
+    if not found.database_reachable:
         body = Readiness(status="unavailable", database="unreachable", migrations="unknown")
         return JSONResponse(body.model_dump(), status_code=503)
-    at_head = migrate.is_at_head(engine)
+    at_head = bool(found.migrations_current)
     body = Readiness(
         status="ok" if at_head else "unavailable",
         database="ok",

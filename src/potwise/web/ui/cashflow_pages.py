@@ -12,32 +12,28 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.db.models import Account, Pot, Transaction
-from potwise.db.scoping import owned
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services import dashboard
-from potwise.services.cashflow import commitments, outlook, plans
+from potwise.services.cashflow import commitments, lookups, outlook, plans
 from potwise.services.errors import InvalidInput, NotFound
-from potwise.web.security import Caller, Db, MaybeCaller
+from potwise.web.security import Caller, Db
+from potwise.web.ui.access import PageCaller
 from potwise.web.ui.forecast_chart import line_chart
-from potwise.web.ui.pages import FLASH_MESSAGES, render, to_login
+from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
 
-FormStr = Annotated[str, Form()]
 
-FLASH_MESSAGES.update(
-    {
-        "planned_saved": ("success", "Planned item saved; the forecast counts it."),
-        "planned_deleted": ("success", "Planned item deleted."),
-        "card_saved": ("success", "Card repayment saved."),
-        "cashflow_settings_saved": ("success", "Saved: safe to spend uses it now."),
-        "commitment_confirmed": ("success", "Confirmed: it counts in safe to spend."),
-        "commitment_dismissed": ("success", "Dismissed: it no longer counts anywhere."),
-        "commitment_restored": ("success", "Back to detected."),
-    }
-)
+FLASH_MESSAGES: FlashMessages = {
+    "planned_saved": ("success", "Planned item saved; the forecast counts it."),
+    "planned_deleted": ("success", "Planned item deleted."),
+    "card_saved": ("success", "Card repayment saved."),
+    "cashflow_settings_saved": ("success", "Saved: safe to spend uses it now."),
+    "commitment_confirmed": ("success", "Confirmed: it counts in safe to spend."),
+    "commitment_dismissed": ("success", "Dismissed: it no longer counts anywhere."),
+    "commitment_restored": ("success", "Back to detected."),
+}
 
 HORIZONS = (30, 90, 180, 366)
 CADENCE_NAMES = {
@@ -103,9 +99,7 @@ def _what_if(request: Request, today: date) -> tuple[WhatIf, plans.PlannedInput 
 
 
 @router.get("/forecast", response_class=HTMLResponse)
-def forecast_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def forecast_page(request: Request, caller: PageCaller, db: Db) -> Response:
     zone = _zone(request, db, caller)
     today = _now().astimezone(zone).date()
     try:
@@ -151,38 +145,25 @@ def forecast_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
 
 def _planned_context(db: Db, caller: Caller) -> dict[str, Any]:
     items = plans.list_planned(db, caller.user.id)
-    spending_accounts = list(
-        db.scalars(
-            owned(Account, caller.user.id).where(
-                Account.kind.in_(plans.SPENDING_KINDS), Account.closed.is_(False)
-            )
-        )
-    )
     return {
         "items": [(i, plans.plan_of(i)) for i in items],
         "cards": plans.card_settings(db, caller.user.id),
-        "spending_accounts": spending_accounts,
+        "spending_accounts": lookups.spending_accounts(db, caller.user.id),
         "mode_names": MODE_NAMES,
         "prefs": plans.preferences(db, caller.user.id),
-        "pots": list(
-            db.scalars(
-                owned(Pot, caller.user.id).where(Pot.deleted.is_(False)).order_by(Pot.name, Pot.id)
-            )
-        ),
+        "pots": lookups.live_pots(db, caller.user.id),
     }
 
 
 @router.get("/planned", response_class=HTMLResponse)
-def planned_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def planned_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return render(request, "planned.html", caller, active="planned", **_planned_context(db, caller))
 
 
 @router.post("/planned", response_class=HTMLResponse)
 def planned_create(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     label: FormStr,
     amount: FormStr,
@@ -191,8 +172,6 @@ def planned_create(
     annual_rate: Annotated[str, Form()] = "0",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     try:
         item = plans.PlannedInput(
             label=label.strip()[:200] or "Planned",
@@ -220,9 +199,7 @@ def planned_create(
 
 
 @router.post("/planned/{item_id}/delete")
-def planned_delete(request: Request, item_id: str, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def planned_delete(item_id: str, caller: PageCaller, db: Db) -> Response:
     plans.delete_planned(db, caller.user.id, item_id)
     return RedirectResponse("/planned?flash=planned_deleted", status_code=303)
 
@@ -231,7 +208,7 @@ def planned_delete(request: Request, item_id: str, caller: MaybeCaller, db: Db) 
 def card_save(
     request: Request,
     account_id: str,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     mode: Annotated[str, Form()] = "",
     fixed_amount: Annotated[str, Form()] = "",
@@ -239,8 +216,6 @@ def card_save(
     annual_rate: Annotated[str, Form()] = "0",
     pay_from: Annotated[str, Form()] = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     try:
         plans.set_card_model(
             db,
@@ -273,7 +248,7 @@ def card_save(
 @router.post("/planned/settings", response_class=HTMLResponse)
 def cashflow_settings_save(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     payday: Annotated[str, Form()] = "",
     pot_ids: Annotated[list[str] | None, Form()] = None,
@@ -285,8 +260,6 @@ def cashflow_settings_save(
 ) -> Response:
     """Payday (detected, a day or the last working day), pots counted as cash, the
     set-asides (one added, any removed) and how closely payments match commitments."""
-    if caller is None:
-        return to_login(request)
     current = plans.preferences(db, caller.user.id)
     removed = set(remove_aside or ())
     asides = [a for i, a in enumerate(current.set_asides) if str(i) not in removed]
@@ -326,16 +299,10 @@ def cashflow_settings_save(
 
 
 @router.get("/commitments", response_class=HTMLResponse)
-def commitments_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def commitments_page(request: Request, caller: PageCaller, db: Db) -> Response:
     zone = _zone(request, db, caller)
     views = commitments.views(db, caller.user.id, now=_now(), zone=zone)
-    wanted = {tid for v in views for tid in v.evidence}
-    evidence: dict[str, Transaction] = {}
-    if wanted:
-        rows = db.scalars(owned(Transaction, caller.user.id).where(Transaction.id.in_(wanted)))
-        evidence = {t.id: t for t in rows}
+    evidence = lookups.evidence(db, caller.user.id, views)
     groups = [
         ("review", "To review", [v for v in views if v.status == "detected" and v.active]),
         ("confirmed", "Confirmed", [v for v in views if v.status == "confirmed"]),
@@ -358,12 +325,10 @@ def commitments_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
 def commitment_status(
     request: Request,
     commitment_id: str,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     status: Annotated[str, Form()] = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     zone = _zone(request, db, caller)
     commitments.update(
         db,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from potwise.banks.errors import BankError
@@ -14,12 +12,35 @@ from potwise.services import connections, onboarding
 from potwise.services.connections import ConnectionsContext
 from potwise.services.sync import engine
 from potwise.web.security import Caller, Db, MaybeCaller, client_address
-from potwise.web.ui.pages import render, to_login
+from potwise.web.ui.access import BrowserCaller, PageCaller
+from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
 log = get_logger(__name__)
 
-FormStr = Annotated[str, Form()]
+FLASH_MESSAGES: FlashMessages = {
+    "connected": ("success", "Connected. The first sync is running; balances appear shortly."),
+    "approve_in_app": (
+        "info",
+        "Almost there: open the Monzo app and allow access for potwise, then press "
+        "\u201cCheck approval\u201d below. Monzo shares your full history only for "
+        "five minutes after you approve, so potwise syncs straight away.",
+    ),
+    "approved": ("success", "Approved in the Monzo app. Your history has been synced."),
+    "still_waiting": (
+        "info",
+        "Monzo still says access is not approved. Approve it in the Monzo app, then check again.",
+    ),
+    "sync_done": ("success", "Synced."),
+    "sync_failed": ("error", "The sync failed; the connection shows why."),
+    "disconnected": ("success", "Disconnected: access revoked at the bank and its data removed."),
+    "disconnected_locally": (
+        "info",
+        "Disconnected here and its data removed, but the bank could not be told. "
+        "Revoke access in your bank's settings too.",
+    ),
+    "client_saved": ("success", "OAuth client saved. Its secret is stored encrypted."),
+}
 
 
 def _ctx(request: Request) -> ConnectionsContext:
@@ -49,14 +70,12 @@ def _problem(
 def start(
     provider: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: BrowserCaller,
     db: Db,
     provider_id: FormStr = "",
     reconnect_id: FormStr = "",
 ) -> Response:
     """Send the browser to the bank's sign-in page with a fresh, session-bound state."""
-    if caller is None or caller.session_id is None:
-        return to_login(request)
     try:
         url = connections.start(
             db,
@@ -119,7 +138,7 @@ def callback(
         )
     if connection.status == connections.STATUS_AWAITING_APPROVAL:
         return _back("approve_in_app")
-    request.app.state.background.submit(onboarding.after_connect, ctx, connection.id, psu_ip=psu_ip)
+    request.app.state.background.submit(_first_sync, ctx, connection.id, psu_ip)
     return _back("connected")
 
 
@@ -132,24 +151,20 @@ def _first_sync(ctx: ConnectionsContext, connection_id: str, psu_ip: str | None)
 
 
 @router.post("/connections/{connection_id}/approval")
-def approval(connection_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
-    ctx = _ctx(request)
-    try:
-        connection = connections.get_for_user(db, caller.user.id, connection_id)
-        if connection.provider != "monzo":
-            return _back("sync_done")
-        approved = onboarding.approve_and_sync(ctx, connection_id, psu_ip=client_address(request))
-    except BankError as exc:
-        return _problem(request, caller, "Could not reach Monzo", exc.message, 502)
+def approval(connection_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
+    """Monzo: ask whether the person approved in the app. A bank that cannot be reached
+    answers with the error page and its status (web/errors.py), as on every page."""
+    connection = connections.get_for_user(db, caller.user.id, connection_id)
+    if connection.provider != "monzo":
+        return _back("sync_done")
+    approved = onboarding.approve_and_sync(
+        _ctx(request), connection_id, psu_ip=client_address(request)
+    )
     return _back("approved" if approved else "still_waiting")
 
 
 @router.post("/connections/{connection_id}/sync")
-def sync_now(connection_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def sync_now(connection_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     connections.get_for_user(db, caller.user.id, connection_id)
     run = engine.sync_connection(
         _ctx(request), connection_id, trigger="manual", psu_ip=client_address(request)
@@ -158,9 +173,7 @@ def sync_now(connection_id: str, request: Request, caller: MaybeCaller, db: Db) 
 
 
 @router.post("/connections/{connection_id}/disconnect")
-def disconnect(connection_id: str, request: Request, caller: MaybeCaller) -> Response:
-    if caller is None:
-        return to_login(request)
+def disconnect(connection_id: str, request: Request, caller: PageCaller) -> Response:
     result = connections.disconnect(_ctx(request), caller.user.id, connection_id)
     return _back("disconnected" if result.revoked_at_provider else "disconnected_locally")
 
@@ -169,13 +182,11 @@ def disconnect(connection_id: str, request: Request, caller: MaybeCaller) -> Res
 def save_client(
     provider: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     client_id: FormStr = "",
     client_secret: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     try:
         connections.save_credentials(
             db,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.domain.errors import DomainError
@@ -21,67 +21,18 @@ from potwise.web.security import (
     client_address,
     open_session,
 )
+from potwise.web.ui.access import PageCaller
+from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
 
-# Flash messages travel as a code in the query string, never as free text,
-# so a crafted link cannot put words on our pages.
-FLASH_MESSAGES = {
+FLASH_MESSAGES: FlashMessages = {
     "signed_out": ("info", "You have signed out."),
     "welcome": ("success", "Your account is ready. Welcome to potwise."),
     "password_changed": ("success", "Password changed. Your other sessions were signed out."),
     "sessions_revoked": ("success", "All your other sessions were signed out."),
     "token_revoked": ("success", "The API token was revoked."),
-    "connected": ("success", "Connected. The first sync is running; balances appear shortly."),
-    "approve_in_app": (
-        "info",
-        "Almost there: open the Monzo app and allow access for potwise, then press "
-        "\u201cCheck approval\u201d below. Monzo shares your full history only for "
-        "five minutes after you approve, so potwise syncs straight away.",
-    ),
-    "approved": ("success", "Approved in the Monzo app. Your history has been synced."),
-    "still_waiting": (
-        "info",
-        "Monzo still says access is not approved. Approve it in the Monzo app, then check again.",
-    ),
-    "sync_done": ("success", "Synced."),
-    "sync_failed": ("error", "The sync failed; the connection shows why."),
-    "disconnected": ("success", "Disconnected: access revoked at the bank and its data removed."),
-    "disconnected_locally": (
-        "info",
-        "Disconnected here and its data removed, but the bank could not be told. "
-        "Revoke access in your bank's settings too.",
-    ),
-    "client_saved": ("success", "OAuth client saved. Its secret is stored encrypted."),
 }
-
-FormStr = Annotated[str, Form()]
-
-
-def render(
-    request: Request,
-    template: str,
-    caller: Caller | None,
-    status_code: int = 200,
-    headers: dict[str, str] | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    flash = FLASH_MESSAGES.get(request.query_params.get("flash", ""))
-    context.setdefault("error", None)
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request,
-        template,
-        {"user": caller.user if caller else None, "flash": flash, **context},
-        status_code=status_code,
-        headers=headers,
-    )
-    return response
-
-
-def to_login(request: Request) -> RedirectResponse:
-    target = request.url.path
-    suffix = f"?next={target}" if target not in {"/", "/login"} else ""
-    return RedirectResponse(f"/login{suffix}", status_code=303)
 
 
 def _safe_next(value: str | None) -> str:
@@ -92,9 +43,7 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def dashboard_page(request: Request, caller: PageCaller, db: Db) -> Response:
     overview = dashboard.overview(db, caller.user.id)
     zone = dashboard.user_zone(db, caller.user.id, request.app.state.settings.timezone)
     safe = cashflow.dashboard_safe_to_spend(db, caller.user.id, zone) if overview.accounts else None
@@ -227,23 +176,19 @@ def _settings_page(
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def settings_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return _settings_page(request, caller, db)
 
 
 @router.post("/settings/password", response_class=HTMLResponse)
 def settings_password(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     current_password: FormStr = "",
     new_password: FormStr = "",
     new_password_confirm: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     if new_password != new_password_confirm:
         return _settings_page(
             request,
@@ -266,19 +211,15 @@ def settings_password(
 
 
 @router.post("/settings/sessions/revoke-others")
-def settings_revoke_others(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def settings_revoke_others(caller: PageCaller, db: Db) -> Response:
     auth.revoke_other_sessions(db, caller.user.id, keep_session_id=caller.session_id)
     return RedirectResponse("/settings?flash=sessions_revoked", status_code=303)
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
 def settings_create_token(
-    request: Request, caller: MaybeCaller, db: Db, name: FormStr = ""
+    request: Request, caller: PageCaller, db: Db, name: FormStr = ""
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     try:
         token, raw = auth.create_api_token(db, caller.user.id, name=name)
     except DomainError as exc:
@@ -288,8 +229,6 @@ def settings_create_token(
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def settings_delete_token(token_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def settings_delete_token(token_id: str, caller: PageCaller, db: Db) -> Response:
     auth.delete_api_token(db, caller.user.id, token_id)
     return RedirectResponse("/settings?flash=token_revoked", status_code=303)

@@ -1,52 +1,32 @@
-"""Spending and budgets pages: a month's spending with a year of months, categories,
-merchants (and their transactions), credit cards against cash; budgets with their
-progress and the forms to create, change and delete them. Charts are SVG drawn
-here on the server (see charts.py and templates/_charts.html)."""
+"""Budgets: each with its progress, and the forms to create, change and delete one."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Annotated
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.db.models import Budget
 from potwise.domain.budgets import LAST_WORKING_DAY
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
-from potwise.domain.spending import (
-    GroupBy,
-    Window,
-    add_months,
-    month_key,
-    month_label,
-    month_start,
-    months_ending,
-)
+from potwise.services import unit_of_work
 from potwise.services.insight import budgets, spending
-from potwise.web.security import Caller, Db, MaybeCaller
-from potwise.web.ui import charts
-from potwise.web.ui.pages import FLASH_MESSAGES, render, to_login
+from potwise.web.security import Caller, Db
+from potwise.web.ui.access import PageCaller
+from potwise.web.ui.render import FlashMessages, FormStr, render
+from potwise.web.ui.spending_pages import user_zone
 
 router = APIRouter(include_in_schema=False)
 
-FormStr = Annotated[str, Form()]
+FLASH_MESSAGES: FlashMessages = {
+    "budget_created": ("success", "Budget created."),
+    "budget_saved": ("success", "Budget saved."),
+    "budget_deleted": ("success", "Budget deleted."),
+}
 
-FLASH_MESSAGES.update(
-    {
-        "budget_created": ("success", "Budget created."),
-        "budget_saved": ("success", "Budget saved."),
-        "budget_deleted": ("success", "Budget deleted."),
-    }
-)
-
-MONTH_CHOICES = 24
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 #: Categories offered in the budget form besides those the user's spending has.
 COMMON_CATEGORIES = (
     "bills",
@@ -61,122 +41,8 @@ COMMON_CATEGORIES = (
 )
 
 
-def _zone(request: Request, db: Db, caller: Caller) -> ZoneInfo:
-    zone = budgets.user_zone(db, caller.user.id, request.app.state.settings.timezone)
-    return zone if isinstance(zone, ZoneInfo) else ZoneInfo("UTC")
-
-
 def _category_label(key: str | None) -> str:
     return (key or "uncategorised").replace("_", " ").capitalize()
-
-
-def _month_from(text: str | None, today: date) -> date:
-    """The month asked for (`2026-04`), within the last two years; else this month."""
-    this_month = month_start(today)
-    match = MONTH_RE.match(text or "")
-    if match is None:
-        return this_month
-    year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
-        return this_month
-    chosen = date(year, month, 1)
-    oldest = add_months(this_month, -(MONTH_CHOICES - 1))
-    return chosen if oldest <= chosen <= this_month else this_month
-
-
-# --- /spending -----------------------------------------------------------------------
-
-
-@router.get("/spending", response_class=HTMLResponse)
-def spending_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
-    user_id = caller.user.id
-    zone = _zone(request, db, caller)
-    today = datetime.now(UTC).astimezone(zone).date()
-    currency = spending.currencies(db, user_id)[0]
-    month = _month_from(request.query_params.get("month"), today)
-    month_window = Window(month, add_months(month, 1))
-    months = months_ending(month, 12)
-    year = spending.breakdown(
-        db,
-        user_id,
-        group_by=GroupBy.MONTH,
-        window=Window(months[0].start, months[-1].end),
-        zone=zone,
-        currency=currency,
-    )
-    categories = spending.breakdown(
-        db, user_id, group_by=GroupBy.CATEGORY, window=month_window, zone=zone, currency=currency
-    )
-    merchants = spending.breakdown(
-        db, user_id, group_by=GroupBy.MERCHANT, window=month_window, zone=zone, currency=currency
-    )
-    selected = year.groups[-1]
-    mkey = month_key(month)
-    column = charts.column_chart(
-        [
-            (g.label, g.amount, g.key == mkey, f"/spending?month={g.key}#month-summary")
-            for g in year.groups
-        ],
-        currency,
-    )
-    category_chart = charts.bar_chart(
-        [(g.label, g.amount, f"{g.count} payments") for g in categories.groups if g.amount > 0],
-        currency,
-    )
-    merchant_key = request.query_params.get("merchant")
-    drill = None
-    if merchant_key:
-        merchant_key = merchant_key[:200]
-        drill = {
-            "key": merchant_key,
-            "label": next(
-                (g.label for g in merchants.groups if g.key == merchant_key), merchant_key
-            ),
-            "rows": spending.merchant_transactions(
-                db,
-                user_id,
-                merchant=merchant_key,
-                window=month_window,
-                zone=zone,
-                currency=currency,
-            ),
-        }
-    choices = [
-        (month_key(w.start), month_label(w.start))
-        for w in reversed(months_ending(today, MONTH_CHOICES))
-    ]
-    this_month = month_start(today)
-    return render(
-        request,
-        "spending.html",
-        caller,
-        active="spending",
-        currency=currency,
-        month=month,
-        month_key=mkey,
-        month_name=month.strftime("%B %Y"),
-        previous_month=month_key(add_months(month, -1))
-        if add_months(month, -1) >= add_months(this_month, -(MONTH_CHOICES - 1))
-        else None,
-        next_month=month_key(add_months(month, 1)) if month < this_month else None,
-        choices=choices,
-        year=year,
-        selected=selected,
-        categories=categories,
-        merchants=merchants,
-        column=column,
-        category_chart=category_chart,
-        drill=drill,
-        zone=zone,
-        drill_url=lambda key: (
-            "/spending?" + urlencode({"month": mkey, "merchant": key}) + "#merchant-detail"
-        ),
-    )
-
-
-# --- /budgets ------------------------------------------------------------------------
 
 
 @dataclass
@@ -247,7 +113,7 @@ def _budgets_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    zone = _zone(request, db, caller)
+    zone = user_zone(request, db, caller)
     items = budgets.list_with_progress(db, caller.user.id, now=datetime.now(UTC), zone=zone)
     return render(
         request,
@@ -279,16 +145,14 @@ def _submitted(category: str, amount: str, period: str, pay_day: str, rollover: 
 
 
 @router.get("/budgets", response_class=HTMLResponse)
-def budgets_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def budgets_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return _budgets_page(request, caller, db)
 
 
 @router.post("/budgets", response_class=HTMLResponse)
 def create_budget(
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     category: FormStr = "",
     amount: FormStr = "",
@@ -296,24 +160,20 @@ def create_budget(
     pay_day: FormStr = "",
     rollover: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     form = _submitted(category, amount, period, pay_day, rollover)
     errors, data = _read(form)
     if data is None:
         return _budgets_page(request, caller, db, form=form, errors=errors, status_code=400)
     try:
-        budget = budgets.create(db, caller.user.id, data)
+        with unit_of_work.undone_if_refused(db):
+            budget = budgets.create(db, caller.user.id, data)
     except DomainError as exc:
-        db.rollback()
         return _budgets_page(request, caller, db, form=form, error=exc.message, status_code=400)
     return RedirectResponse(f"/budgets?flash=budget_created#budget-{budget.id}", 303)
 
 
 @router.get("/budgets/{budget_id}/edit", response_class=HTMLResponse)
-def edit_budget_page(budget_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def edit_budget_page(budget_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     budget = budgets.get(db, caller.user.id, budget_id)
     return _budgets_page(request, caller, db, form=BudgetForm.of(budget), editing=budget)
 
@@ -322,7 +182,7 @@ def edit_budget_page(budget_id: str, request: Request, caller: MaybeCaller, db: 
 def save_budget(
     budget_id: str,
     request: Request,
-    caller: MaybeCaller,
+    caller: PageCaller,
     db: Db,
     category: FormStr = "",
     amount: FormStr = "",
@@ -330,8 +190,6 @@ def save_budget(
     pay_day: FormStr = "",
     rollover: FormStr = "",
 ) -> Response:
-    if caller is None:
-        return to_login(request)
     budget = budgets.get(db, caller.user.id, budget_id)
     form = _submitted(category, amount, period, pay_day, rollover)
     errors, data = _read(form)
@@ -340,20 +198,20 @@ def save_budget(
             request, caller, db, form=form, editing=budget, errors=errors, status_code=400
         )
     try:
-        budgets.update(
-            db,
-            caller.user.id,
-            budget_id,
-            budgets.BudgetChanges(
-                category=data.category,
-                amount=data.amount,
-                period=data.period,
-                pay_day=data.pay_day,
-                rollover=data.rollover,
-            ),
-        )
+        with unit_of_work.undone_if_refused(db):
+            budgets.update(
+                db,
+                caller.user.id,
+                budget_id,
+                budgets.BudgetChanges(
+                    category=data.category,
+                    amount=data.amount,
+                    period=data.period,
+                    pay_day=data.pay_day,
+                    rollover=data.rollover,
+                ),
+            )
     except DomainError as exc:
-        db.rollback()
         budget = budgets.get(db, caller.user.id, budget_id)
         return _budgets_page(
             request, caller, db, form=form, editing=budget, error=exc.message, status_code=400
@@ -362,8 +220,6 @@ def save_budget(
 
 
 @router.post("/budgets/{budget_id}/delete")
-def delete_budget(budget_id: str, request: Request, caller: MaybeCaller, db: Db) -> Response:
-    if caller is None:
-        return to_login(request)
+def delete_budget(budget_id: str, caller: PageCaller, db: Db) -> Response:
     budgets.delete(db, caller.user.id, budget_id)
     return RedirectResponse("/budgets?flash=budget_deleted", 303)

@@ -1,0 +1,82 @@
+"""How automations read on their pages: the words for kinds, runs, transfers and
+triggers, and times in the user's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+
+from potwise.services import dashboard
+from potwise.services.connections import ConnectionsContext
+from potwise.web.security import Caller, Db
+
+KIND_NAMES = {"card_pot": "Credit-card pot"}
+RUN_LABELS = {
+    "moved": "Moved money",
+    "nothing": "Nothing to move",
+    "skipped": "Skipped",
+    "failed": "Failed",
+    "preview": "Preview",
+    "running": "Running",
+    "unknown": "Outcome unknown",
+}
+TRANSFER_LABELS = {
+    "planned": "Planned",
+    "sent": "Sent",
+    "confirmed": "Done",
+    "failed": "Failed",
+    "unknown": "Checking with Monzo",
+}
+DIRECTION_LABELS = {"deposit": "Into the pot", "withdraw": "Out of the pot"}
+TRIGGER_LABELS = {
+    "manual": "Run now",
+    "preview": "Preview",
+    "sync": "After a sync",
+    "webhook": "Card spending",
+    "schedule": "Scheduled",
+    "cli": "Command line",
+}
+
+
+def context_of(request: Request) -> ConnectionsContext:
+    ctx: ConnectionsContext = request.app.state.connections
+    return ctx
+
+
+def user_zone(request: Request, db: Db, caller: Caller) -> ZoneInfo:
+    return dashboard.user_zone(db, caller.user.id, context_of(request).settings.timezone)
+
+
+def label(value: str | None) -> str:
+    return value.replace("_", " ").capitalize() if value else ""
+
+
+def when_for(zone: ZoneInfo) -> Any:
+    today = datetime.now(UTC).astimezone(zone).date()
+
+    def when(moment: datetime | None, style: str = "full") -> str:
+        if moment is None:
+            return "never"
+        local = moment.astimezone(zone)
+        if style == "time":
+            return f"{local:%H:%M}"
+        if local.date() == today:
+            return f"today at {local:%H:%M}"
+        return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+
+    return when
+
+
+def display_helpers(zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "when": when_for(zone),
+        "label": label,
+        "kind_names": KIND_NAMES,
+        "run_labels": RUN_LABELS,
+        "transfer_labels": TRANSFER_LABELS,
+        "direction_labels": DIRECTION_LABELS,
+        "trigger_labels": TRIGGER_LABELS,
+    }

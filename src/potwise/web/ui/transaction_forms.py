@@ -1,0 +1,94 @@
+"""The forms on a transaction's row: its category and classification, the merchant rule
+a change suggests (apply or dismiss), and marking it as recurring. Each leads back to
+the transactions page, filters kept, with the outcome shown there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from potwise.services.cashflow import commitments
+from potwise.services.insight import choices, row_choices
+from potwise.web.security import Db
+from potwise.web.ui.access import PageCaller
+from potwise.web.ui.bank_display import user_zone
+
+router = APIRouter(include_in_schema=False)
+
+FormValue = Annotated[str, Form()]
+
+
+def _back_to(back: str, **extra: str) -> str:
+    """Only ever back to the transactions page (never an address from elsewhere)."""
+    parts = urlsplit(back)
+    query = parts.query if parts.path == "/transactions" and not parts.netloc else ""
+    joined = "&".join(q for q in (query, urlencode(extra)) if q)
+    return f"/transactions?{joined}" if joined else "/transactions"
+
+
+@router.post("/transactions/{transaction_id}/category")
+def recategorise(
+    transaction_id: str,
+    caller: PageCaller,
+    db: Db,
+    category: FormValue = "",
+    classification: FormValue = "",
+    back: FormValue = "/transactions",
+) -> Response:
+    """The per-row form: a category and a classification, each the user's own or automatic."""
+    row_choices.choose(
+        db, caller.user.id, transaction_id, category=category, classification=classification
+    )
+    target = _back_to(back, saved="category", changed=transaction_id)
+    return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
+
+
+@router.post("/transactions/suggestions/apply")
+def apply_suggestion(
+    caller: PageCaller,
+    db: Db,
+    merchant_key: FormValue = "",
+    category: FormValue = "",
+    back: FormValue = "/transactions",
+) -> Response:
+    choices.apply_suggestion(db, caller.user.id, merchant_key, category)
+    return RedirectResponse(_back_to(back, saved="applied"), status_code=303)
+
+
+@router.post("/transactions/suggestions/dismiss")
+def dismiss_suggestion(
+    caller: PageCaller,
+    db: Db,
+    merchant_key: FormValue = "",
+    category: FormValue = "",
+    back: FormValue = "/transactions",
+) -> Response:
+    choices.dismiss_suggestion(db, caller.user.id, merchant_key, category)
+    return RedirectResponse(_back_to(back, saved="dismissed"), status_code=303)
+
+
+@router.post("/transactions/{transaction_id}/recurring")
+def mark_recurring(
+    transaction_id: str,
+    request: Request,
+    caller: PageCaller,
+    db: Db,
+    cadence: FormValue = "monthly",
+    back: FormValue = "/transactions",
+) -> Response:
+    """Mark a transaction as recurring: a confirmed commitment like it, from its date on
+    (only the user's own transactions; another's is not found)."""
+    view = commitments.from_transaction(
+        db,
+        caller.user.id,
+        transaction_id,
+        cadence,
+        now=datetime.now(UTC),
+        zone=user_zone(request, caller),
+    )
+    target = _back_to(back, recurring=view.id)
+    return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
