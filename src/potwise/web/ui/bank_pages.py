@@ -20,7 +20,7 @@ from potwise.services import connections, mirror
 from potwise.services.cashflow import commitments
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.insight import choices
-from potwise.services.sync import runs
+from potwise.services.sync import allowance, runs
 from potwise.web.security import Caller, Db, MaybeCaller
 from potwise.web.ui.cashflow_pages import CADENCE_NAMES
 from potwise.web.ui.pages import render, to_login
@@ -134,7 +134,7 @@ def connections_page(request: Request, caller: MaybeCaller, db: Db) -> Response:
     for view in connections.list_for_user(db, user_id, now=now):
         latest = runs.recent(db, user_id, connection_id=view.id, limit=1)
         budget = (
-            runs.unattended_budget(db, ctx.settings, view.id, now)
+            allowance.summary(db, ctx.settings, view.id, now)
             if view.provider == "truelayer"
             else None
         )
