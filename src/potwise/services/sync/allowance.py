@@ -5,7 +5,7 @@ number minus the calls of the last 24 hours. When the bank answers
 `provider_request_limit_exceeded` anyway, unattended calls for that consent
 pause until the window resets — they are never retried into the wall.
 A sync spends the allowance through a :class:`Spender`, which books calls
-before they are made.
+before they are made; housekeeping forgets calls no window counts any more.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 WINDOW = timedelta(hours=24)
+# Logged calls are kept a day longer than the window counts them, so a clock set
+# back a little, or a sync booking while housekeeping runs, still sees its window whole.
+KEEP = WINDOW + timedelta(hours=24)
 
 # Every unattended sync counts and books its calls: statements built once, on the table.
 _CALLS = table_of(UnattendedCall)
@@ -105,7 +108,8 @@ def pause(
 
 
 def forget_old(db: Session, now: datetime) -> int:
-    result = db.execute(delete(UnattendedCall).where(UnattendedCall.at < now - WINDOW))
+    """Delete logged calls older than any window needs (`KEEP`); returns how many."""
+    result = db.execute(delete(UnattendedCall).where(UnattendedCall.at < now - KEEP))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
