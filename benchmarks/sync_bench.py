@@ -52,6 +52,7 @@ from potwise.runtime import settle_heap
 from potwise.services.connections import ConnectionsContext, build_context
 from potwise.services.gateway import TRUELAYER_SCOPES, ClientCredentials
 from potwise.services.sync import engine as sync_engine
+from potwise.services.sync import schedule as sync_schedule
 from potwise.services.sync import store
 from potwise.settings import load_settings
 
@@ -648,7 +649,7 @@ def bench_many(
                     ids,
                     trigger="schedule",
                     threads=workers,
-                    owner=sync_engine.owners(app.ctx, ids),
+                    owner=sync_schedule.owners(app.ctx, ids),
                 )
                 calls = int(sb.requests_seen(fault))
             else:

@@ -214,7 +214,7 @@ def sync(
 
     from potwise.db.models import Connection, SyncRun, User
     from potwise.services.insight import budgets
-    from potwise.services.sync import engine
+    from potwise.services.sync import engine, schedule
 
     settings = _settings()
     _migrate(settings)
@@ -233,7 +233,7 @@ def sync(
             statement = statement.where(Connection.user_id == owner)
         rows = db.execute(statement.order_by(User.email, Connection.created_at)).all()
     names = {cid: (name, email) for cid, name, email in rows}
-    due = [cid for cid in engine.due_connection_ids(ctx) if cid in names]
+    due = [cid for cid in schedule.due_connection_ids(ctx) if cid in names]
     if not due:
         console.print("No connections to sync.")
         return

@@ -22,7 +22,7 @@ from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.connections import ConnectionsContext
-from potwise.services.sync import engine
+from potwise.services.sync import engine, schedule
 
 log = get_logger(__name__)
 
@@ -42,10 +42,10 @@ def run_housekeeping(ctx: ConnectionsContext) -> None:
 def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int:
     """Sync every connection that is due (over `fanout`'s processes when given);
     returns how many ran."""
-    ids = engine.scheduled_connection_ids(ctx, datetime.now(UTC))
+    ids = schedule.scheduled_connection_ids(ctx, datetime.now(UTC))
     if fanout is not None and len(ids) > 1:
         statuses = fanout.sync(
-            ids, trigger="schedule", threads=SYNC_WORKERS, owner=engine.owners(ctx, ids)
+            ids, trigger="schedule", threads=SYNC_WORKERS, owner=schedule.owners(ctx, ids)
         )
     else:
         runs = engine.sync_many(ctx, ids, trigger="schedule", max_workers=SYNC_WORKERS)
@@ -62,7 +62,7 @@ def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int
 def poll_approvals(ctx: ConnectionsContext) -> None:
     """Monzo logins waiting for the in-app approval: look every minute, so the first
     sync lands inside the five minutes of full history that follow the approval."""
-    for connection_id in engine.awaiting_approval_ids(ctx):
+    for connection_id in schedule.awaiting_approval_ids(ctx):
         try:
             onboarding.approve_and_sync(ctx, connection_id)
         except BankError as exc:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import LoginFailure, UserSession
 from potwise.logs import get_logger
+from potwise.services.sync import allowance
 
 log = get_logger(__name__)
 
@@ -18,7 +19,8 @@ LOGIN_FAILURE_RETENTION = timedelta(days=1)
 
 
 def purge_expired(db: Session, now: datetime) -> dict[str, int]:
-    """Delete long-dead sessions and stale login failures; returns the counts."""
+    """Delete long-dead sessions, stale login failures and unattended calls no
+    allowance window counts any more; returns the counts."""
     cutoff = now - SESSION_RETENTION
     sessions = db.execute(
         delete(UserSession).where(
@@ -28,10 +30,12 @@ def purge_expired(db: Session, now: datetime) -> dict[str, int]:
     failures = db.execute(
         delete(LoginFailure).where(LoginFailure.at < now - LOGIN_FAILURE_RETENTION)
     )
+    unattended_calls = allowance.forget_old(db, now)
     db.commit()
     counts = {
         "sessions": int(sessions.rowcount or 0),  # type: ignore[attr-defined]
         "login_failures": int(failures.rowcount or 0),  # type: ignore[attr-defined]
+        "unattended_calls": unattended_calls,
     }
     log.info("housekeeping.purged", **counts)
     return counts

@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Pot, Transaction
@@ -90,6 +90,29 @@ def list_transactions(
     for value in (filters.since, filters.until):
         if value is not None and value.tzinfo is None:
             raise InvalidInput("Give times with a time zone (e.g. 2026-11-01T00:00:00Z).")
+    statement = _filtered(db, user_id, filters)
+    if cursor:
+        when, row_id = _decode_cursor(cursor)
+        statement = statement.where(
+            or_(
+                Transaction.created_at < when,
+                and_(Transaction.created_at == when, Transaction.id < row_id),
+            )
+        )
+    rows = list(
+        db.scalars(
+            statement.order_by(Transaction.created_at.desc(), Transaction.id.desc()).limit(
+                limit + 1
+            )
+        )
+    )
+    if len(rows) > limit:
+        return rows[:limit], _encode_cursor(rows[limit - 1])
+    return rows, None
+
+
+def _filtered(db: Session, user_id: str, filters: TransactionFilter) -> Select[Transaction]:
+    """The user's transactions that pass `filters` (the account must be theirs)."""
     statement = owned(Transaction, user_id)
     if filters.account_id is not None:
         if get_owned(db, Account, filters.account_id, user_id) is None:
@@ -111,24 +134,7 @@ def list_transactions(
                 func.lower(func.coalesce(Transaction.merchant, "")).like(pattern),
             )
         )
-    if cursor:
-        when, row_id = _decode_cursor(cursor)
-        statement = statement.where(
-            or_(
-                Transaction.created_at < when,
-                and_(Transaction.created_at == when, Transaction.id < row_id),
-            )
-        )
-    rows = list(
-        db.scalars(
-            statement.order_by(Transaction.created_at.desc(), Transaction.id.desc()).limit(
-                limit + 1
-            )
-        )
-    )
-    if len(rows) > limit:
-        return rows[:limit], _encode_cursor(rows[limit - 1])
-    return rows, None
+    return statement
 
 
 def account_names(db: Session, user_id: str) -> dict[str, str]:

@@ -16,7 +16,8 @@ from potwise.services import connections
 from potwise.services.connections import ConnectionsContext
 from potwise.services.errors import InvalidInput, NotFound
 from potwise.services.events import EventBus, TransactionsChanged
-from potwise.services.sync import store
+from potwise.services.sync.store.scope import Scope
+from potwise.services.sync.store.transactions import upsert_transactions
 
 log = get_logger(__name__)
 
@@ -89,8 +90,8 @@ def receive_monzo(ctx: ConnectionsContext, events: EventBus, secret: str, payloa
         if account_id is None:
             log.warning("webhooks.unknown_account", connection_id=connection.id)
             raise NotFound("The webhook names an account this connection does not have.")
-        scope = store.Scope(connection.user_id, connection.id, "monzo")
-        store.upsert_transactions(db, scope, account_id, [transaction], datetime.now(UTC))
+        scope = Scope(connection.user_id, connection.id, "monzo")
+        upsert_transactions(db, scope, account_id, [transaction], datetime.now(UTC))
         db.commit()
         stored_id = db.scalar(
             select(Transaction.id).where(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from potwise.db.models import Automation, SyncRun
 from potwise.jobs.scheduler import build_scheduler, poll_approvals, run_sync_cycle
 from potwise.services.automations import triggers
-from potwise.services.sync import engine as sync_engine
+from potwise.services.sync import schedule as sync_schedule
 from tests.support.harness import (
     Sandbox,
     connect,
@@ -69,7 +69,7 @@ def test_a_sync_cycle_syncs_monzo_every_time_and_spaces_truelayer_by_its_allowan
     assert run_sync_cycle(ctx) == 2  # both: the card has had no scheduled sync yet
     assert run_sync_cycle(ctx) == 1  # Monzo only: 4 calls a day pay for one card every 12 h
     later = datetime.now(UTC) + timedelta(hours=12, minutes=1)
-    assert amex["id"] in sync_engine.scheduled_connection_ids(ctx, later)
+    assert amex["id"] in sync_schedule.scheduled_connection_ids(ctx, later)
 
 
 def test_rules_in_an_expired_cooldown_or_waiting_for_funds_are_due(

@@ -24,6 +24,7 @@ from potwise.services import connections
 from potwise.services.connections import ConnectionsContext, valid_access_token
 from potwise.services.gateway import BankGateway
 from potwise.services.sync import engine as sync_engine
+from potwise.services.sync import schedule as sync_schedule
 from tests.support.harness import (
     FAST_RETRY,
     Sandbox,
@@ -314,4 +315,4 @@ def test_a_refresh_token_spent_elsewhere_asks_for_reconnection(
         [listed] = client.get("/api/v1/connections").json()["items"]
         assert listed["status"] == "needs_reconnect"
         assert "refused" in listed["status_reason"]
-        assert connection_id not in sync_engine.due_connection_ids(ctx)
+        assert connection_id not in sync_schedule.due_connection_ids(ctx)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Transaction
 from potwise.services.sync import engine as sync_engine
+from potwise.services.sync import schedule as sync_schedule
 from tests.support.harness import (
     Sandbox,
     connect,
@@ -215,7 +216,7 @@ def test_consent_expiry_marks_the_connection_as_needing_reconnection(
     assert listed["status"] == "needs_reconnect"
     assert listed["status_reason"]
     # Nothing is retried against a dead consent: the scheduler leaves it alone.
-    assert connection["id"] not in sync_engine.due_connection_ids(ctx)
+    assert connection["id"] not in sync_schedule.due_connection_ids(ctx)
 
 
 def test_consent_expiring_soon_is_warned_about(client: TestClient, sandbox: Sandbox) -> None:

@@ -12,7 +12,7 @@ from potwise.db.models import SyncRun
 from potwise.services import connections, onboarding, unit_of_work
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.errors import InvalidInput
-from potwise.services.sync import engine, runs
+from potwise.services.sync import allowance, engine, runs, schedule
 from potwise.web.api.schemas import Page
 from potwise.web.security import CurrentCaller, Db, client_address
 
@@ -100,7 +100,7 @@ def run_out(run: SyncRun) -> SyncRunOut:
 def connection_out(ctx: ConnectionsContext, db: Db, item: ConnectionView) -> ConnectionOut:
     out = ConnectionOut.model_validate(item, from_attributes=True)
     if item.provider == "truelayer":
-        budget = runs.unattended_budget(db, ctx.settings, item.id, datetime.now(UTC))
+        budget = allowance.summary(db, ctx.settings, item.id, datetime.now(UTC))
         out.unattended_budget = UnattendedBudget(**budget)
     return out
 
@@ -203,7 +203,7 @@ def sync_one(
 @router.post("/sync", response_model=Page[SyncRunOut])
 def sync_all(request: Request, caller: CurrentCaller, ctx: Ctx) -> Page[SyncRunOut]:
     """Sync every connection of yours now, concurrently."""
-    ids = engine.due_connection_ids(ctx, caller.user.id)
+    ids = schedule.due_connection_ids(ctx, caller.user.id)
     results = engine.sync_many(ctx, ids, trigger="manual", psu_ip=_attended_ip(request, caller.via))
     return Page[SyncRunOut](items=[run_out(r) for r in results])
 
