@@ -14,9 +14,8 @@ from typing import Any
 
 from potwise.sandbox import catalogue as cat
 from potwise.sandbox.card_bills import AMEX_STATEMENT_DAY, BARCLAYCARD_PAYMENT
-from potwise.sandbox.catalogue import MerchantSpec
 from potwise.sandbox.household import Household
-from potwise.sandbox.model import RecurringTruth
+from potwise.sandbox.model import MerchantSpec, RecurringTruth
 from potwise.sandbox.ukcalendar import next_working_day, previous_working_day
 
 PAYDAY = 25

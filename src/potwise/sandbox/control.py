@@ -10,15 +10,15 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.sandbox.catalogue import PROVIDERS, MerchantSpec
 from potwise.sandbox.clients import OAuthClient
 from potwise.sandbox.clock import monzo_time, parse_duration, parse_instant
 from potwise.sandbox.errors import json_response
 from potwise.sandbox.faults import FaultSpecError
 from potwise.sandbox.household import Household
 from potwise.sandbox.ledger import ledger_view
-from potwise.sandbox.model import TLAccount
+from potwise.sandbox.model import MerchantSpec, TLAccount
 from potwise.sandbox.pages import render
+from potwise.sandbox.providers import PROVIDERS
 from potwise.sandbox.truelayer_shapes import card_current
 from potwise.sandbox.ukcalendar import add_working_days
 from potwise.sandbox.world import UnknownUser

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from potwise.sandbox.catalogue import MerchantSpec
 from potwise.sandbox.ids import IdMaker
 from potwise.sandbox.model import (
     Merchant,
+    MerchantSpec,
     MonzoAccount,
     MonzoTx,
     Pot,

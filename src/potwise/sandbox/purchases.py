@@ -10,9 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime
 
-from potwise.sandbox.catalogue import MerchantSpec
 from potwise.sandbox.household import Household
-from potwise.sandbox.model import TLAccount
+from potwise.sandbox.model import MerchantSpec, TLAccount
 from potwise.sandbox.ukcalendar import add_working_days
 
 

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from potwise.sandbox import catalogue as cat
-from potwise.sandbox.catalogue import MerchantSpec
 from potwise.sandbox.household import Event, Household
+from potwise.sandbox.model import MerchantSpec
 from potwise.sandbox.moments import moment_at
 from potwise.sandbox.plan import HouseholdPlan
 from potwise.sandbox.pot_habits import pot_move

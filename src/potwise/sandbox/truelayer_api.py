@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from potwise.sandbox import truelayer_shapes as shapes
-from potwise.sandbox.catalogue import PROVIDERS
 from potwise.sandbox.clock import parse_instant, tl_time
 from potwise.sandbox.errors import TrueLayerError
 from potwise.sandbox.household import Household
 from potwise.sandbox.model import TLAccount
+from potwise.sandbox.providers import PROVIDERS
 from potwise.sandbox.tlnumbers import dumps, pence_to_major
 from potwise.sandbox.truelayer_oauth import DAY, TLToken
 

@@ -18,10 +18,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.sandbox.catalogue import PROVIDER_ALIASES, PROVIDER_GROUPS, PROVIDERS
 from potwise.sandbox.errors import TrueLayerError, json_response
 from potwise.sandbox.model import Provider
 from potwise.sandbox.pages import render
+from potwise.sandbox.providers import PROVIDER_ALIASES, PROVIDERS, offered_providers
 
 if TYPE_CHECKING:
     from potwise.sandbox.world import SandboxWorld
@@ -77,22 +77,6 @@ class _Code:
     issued: float
     challenge: str | None
     used: bool = False
-
-
-def offered_providers(selectors: str | None, provider_id: str | None) -> list[Provider]:
-    """Which simulated providers an auth link's `providers` (and `provider_id`) offer."""
-    if not selectors:
-        chosen = list(PROVIDERS)
-    else:
-        chosen = []
-        for selector in selectors.split():
-            for pid in PROVIDER_GROUPS.get(selector, (PROVIDER_ALIASES.get(selector, selector),)):
-                if pid in PROVIDERS and pid not in chosen:
-                    chosen.append(pid)
-    if provider_id:
-        wanted = PROVIDER_ALIASES.get(provider_id, provider_id)
-        chosen = [pid for pid in chosen if pid == wanted]
-    return [PROVIDERS[pid] for pid in chosen]
 
 
 class TrueLayerAuth:
