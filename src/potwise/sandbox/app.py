@@ -14,8 +14,10 @@ from starlette.responses import Response
 
 from potwise.sandbox import control, monzo_api, monzo_oauth, truelayer_api, truelayer_oauth
 from potwise.sandbox.errors import (
+    ControlError,
     MonzoError,
     TrueLayerError,
+    control_error_handler,
     json_response,
     monzo_error_handler,
     not_found_body,
@@ -65,7 +67,7 @@ def create_sandbox_app(
 
     app.add_exception_handler(MonzoError, monzo_error_handler)
     app.add_exception_handler(TrueLayerError, truelayer_error_handler)
-    app.add_exception_handler(control.ControlError, control.control_error_handler)
+    app.add_exception_handler(ControlError, control_error_handler)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
