@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from potwise.sandbox import control, monzo_api, monzo_oauth, truelayer_api, truelayer_oauth
+from potwise.sandbox import control, monzo_api, monzo_oauth_routes, truelayer_api, truelayer_oauth
 from potwise.sandbox.errors import (
     ControlError,
     MonzoError,
@@ -57,7 +57,7 @@ def create_sandbox_app(
     # The demo household is generated up front so the first request is not the slow one.
     world.household("demo")
 
-    monzo_auth, monzo_token = monzo_oauth.build_routers(world)
+    monzo_auth, monzo_token = monzo_oauth_routes.build_routers(world)
     app.include_router(monzo_auth, prefix="/monzo/auth")
     app.include_router(monzo_token, prefix="/monzo/api")
     app.include_router(monzo_api.build_router(world), prefix="/monzo/api")
