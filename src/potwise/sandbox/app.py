@@ -12,7 +12,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from potwise.sandbox import control, monzo_api, monzo_oauth_routes, truelayer_api, truelayer_oauth
+from potwise.sandbox import (
+    control,
+    monzo_api,
+    monzo_oauth_routes,
+    truelayer_api,
+    truelayer_oauth_routes,
+)
 from potwise.sandbox.errors import (
     ControlError,
     MonzoError,
@@ -61,7 +67,7 @@ def create_sandbox_app(
     app.include_router(monzo_auth, prefix="/monzo/auth")
     app.include_router(monzo_token, prefix="/monzo/api")
     app.include_router(monzo_api.build_router(world), prefix="/monzo/api")
-    app.include_router(truelayer_oauth.build_router(world), prefix="/truelayer/auth")
+    app.include_router(truelayer_oauth_routes.build_router(world), prefix="/truelayer/auth")
     app.include_router(truelayer_api.build_router(world), prefix="/truelayer/api/data/v1")
     app.include_router(control.build_router(world), prefix="/_sandbox")
 
