@@ -12,10 +12,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from potwise.sandbox import control, monzo_api, monzo_oauth, truelayer_api, truelayer_oauth
+from potwise.sandbox import (
+    control,
+    monzo_api,
+    monzo_oauth_routes,
+    truelayer_api,
+    truelayer_oauth_routes,
+)
 from potwise.sandbox.errors import (
+    ControlError,
     MonzoError,
     TrueLayerError,
+    control_error_handler,
     json_response,
     monzo_error_handler,
     not_found_body,
@@ -55,17 +63,17 @@ def create_sandbox_app(
     # The demo household is generated up front so the first request is not the slow one.
     world.household("demo")
 
-    monzo_auth, monzo_token = monzo_oauth.build_routers(world)
+    monzo_auth, monzo_token = monzo_oauth_routes.build_routers(world)
     app.include_router(monzo_auth, prefix="/monzo/auth")
     app.include_router(monzo_token, prefix="/monzo/api")
     app.include_router(monzo_api.build_router(world), prefix="/monzo/api")
-    app.include_router(truelayer_oauth.build_router(world), prefix="/truelayer/auth")
+    app.include_router(truelayer_oauth_routes.build_router(world), prefix="/truelayer/auth")
     app.include_router(truelayer_api.build_router(world), prefix="/truelayer/api/data/v1")
     app.include_router(control.build_router(world), prefix="/_sandbox")
 
     app.add_exception_handler(MonzoError, monzo_error_handler)
     app.add_exception_handler(TrueLayerError, truelayer_error_handler)
-    app.add_exception_handler(control.ControlError, control.control_error_handler)
+    app.add_exception_handler(ControlError, control_error_handler)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500

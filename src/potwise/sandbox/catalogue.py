@@ -1,25 +1,12 @@
-"""Realistic UK payees, merchants and people for generated households."""
+"""Realistic UK payees, merchants and people for generated households.
+
+Pure data tables: the merchants each spending habit picks from, the people and
+their employers. (The simulated TrueLayer providers are in `providers`.)
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from potwise.sandbox.model import Provider
-
-
-@dataclass(frozen=True, slots=True)
-class MerchantSpec:
-    key: str
-    name: str
-    acquirer_text: str
-    category: str  # Monzo category
-    mcc: str
-    emoji: str
-    city: str
-    postcode: str
-    online: bool
-    tl_classification: tuple[str, ...]
-    amex_ok: bool = True
+from potwise.sandbox.model import MerchantSpec
 
 
 def _m(
@@ -481,40 +468,3 @@ PERSON_NAMES = (
     ("Ravi", "Sharma"),
 )
 EMPLOYERS = ("ACME LTD", "NORTHWIND TRADING LTD", "HALCYON SYSTEMS PLC", "BRIGHTWATER NHS TRUST")
-
-PROVIDERS: dict[str, Provider] = {
-    "ob-amex": Provider(
-        "ob-amex",
-        "AMEX",
-        "https://truelayer-provider-assets.s3.amazonaws.com/global/logos/amex.svg",
-        cards_only=True,
-        has_cards=True,
-    ),
-    "uk-ob-barclaycard": Provider(
-        "uk-ob-barclaycard",
-        "BARCLAYCARD",
-        "https://truelayer-provider-assets.s3.amazonaws.com/global/logos/barclaycard.svg",
-        cards_only=True,
-        has_cards=True,
-    ),
-    "ob-natwest": Provider(
-        "ob-natwest",
-        "NatWest",
-        "https://truelayer-provider-assets.s3.amazonaws.com/global/logos/natwest.svg",
-        cards_only=False,
-        has_cards=False,
-    ),
-}
-# Older or alternative spellings seen in auth links, mapped to the provider we simulate.
-PROVIDER_ALIASES = {
-    "uk-ob-amex": "ob-amex",
-    "uk-oauth-amex": "ob-amex",
-    "oauth-amex": "ob-amex",
-    "ob-barclaycard": "uk-ob-barclaycard",
-    "uk-ob-natwest": "ob-natwest",
-}
-# Group selectors accepted in `providers=`: which simulated providers each one offers.
-PROVIDER_GROUPS = {
-    "uk-ob-all": ("ob-amex", "uk-ob-barclaycard", "ob-natwest"),
-    "uk-oauth-all": ("ob-amex",),
-}

@@ -68,6 +68,16 @@ class TrueLayerError(Exception):
         }
 
 
+class ControlError(Exception):
+    """The control API (/_sandbox): `{"error": {"code", "message"}}`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
@@ -89,6 +99,12 @@ async def truelayer_error_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, TrueLayerError):
         raise exc
     return json_response(exc.body(), exc.status, exc.headers)
+
+
+async def control_error_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, ControlError):
+        raise exc
+    return json_response({"error": {"code": exc.code, "message": exc.message}}, exc.status)
 
 
 def not_found_body(path: str, status: int) -> tuple[dict[str, Any], int]:

@@ -15,6 +15,23 @@ from typing import Any, Literal
 Direction = Literal["in", "out"]
 
 
+@dataclass(frozen=True, slots=True)
+class MerchantSpec:
+    """A merchant of the catalogue, as the generator and the control API spend with it."""
+
+    key: str
+    name: str
+    acquirer_text: str
+    category: str  # Monzo category
+    mcc: str
+    emoji: str
+    city: str
+    postcode: str
+    online: bool
+    tl_classification: tuple[str, ...]
+    amex_ok: bool = True
+
+
 @dataclass(slots=True)
 class Merchant:
     id: str

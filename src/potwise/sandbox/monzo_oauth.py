@@ -1,9 +1,10 @@
-"""Monzo's OAuth server and its Strong Customer Authentication step.
+"""Monzo's OAuth server and its Strong Customer Authentication step: the state.
 
 Follows the reference: single-use codes, refresh tokens for confidential
 clients only (single use, rotating), one live access token per client and
 user (older ones are evicted), `/ping/whoami`, `/oauth2/logout`, and new
-logins that have no permissions until the user approves in the app.
+logins that have no permissions until the user approves in the app. The
+authorize pages and token endpoints are in `monzo_oauth_routes`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
-from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.sandbox.errors import MonzoError, json_response
-from potwise.sandbox.pages import render
+from potwise.sandbox.errors import MonzoError
 
 if TYPE_CHECKING:
     from potwise.sandbox.world import SandboxWorld
@@ -33,6 +30,13 @@ def _token(kind: str) -> str:
     ).rstrip(b"=")
     return (
         "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9." + payload.decode() + "." + secrets.token_urlsafe(32)
+    )
+
+
+def _invalid_token(detail: str, message: str) -> MonzoError:
+    """A 401 for the access token: `unauthorized.bad_access_token<detail>`."""
+    return MonzoError(
+        401, "unauthorized.bad_access_token" + detail, message, oauth_error="invalid_token"
     )
 
 
@@ -156,41 +160,14 @@ class MonzoAuth:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value:
-            raise MonzoError(
-                401,
-                "unauthorized.bad_access_token.missing",
-                "No access token was provided",
-                oauth_error="invalid_token",
-            )
+            raise _invalid_token(".missing", "No access token was provided")
         token = self.tokens.get(value.strip())
-        if token is None:
-            raise MonzoError(
-                401,
-                "unauthorized.bad_access_token",
-                "Access token is invalid",
-                oauth_error="invalid_token",
-            )
+        if token is None or token.state == "logged_out":
+            raise _invalid_token("", "Access token is invalid")
         if token.state == "evicted":
-            raise MonzoError(
-                401,
-                "unauthorized.bad_access_token.evicted",
-                "Access token has been evicted by a newer token",
-                oauth_error="invalid_token",
-            )
-        if token.state == "logged_out":
-            raise MonzoError(
-                401,
-                "unauthorized.bad_access_token",
-                "Access token is invalid",
-                oauth_error="invalid_token",
-            )
+            raise _invalid_token(".evicted", "Access token has been evicted by a newer token")
         if token.expires <= self.world.clock.timestamp():
-            raise MonzoError(
-                401,
-                "unauthorized.bad_access_token.expired",
-                "Access token has expired",
-                oauth_error="invalid_token",
-            )
+            raise _invalid_token(".expired", "Access token has expired")
         return token
 
     def require_approved(self, token: MonzoToken) -> None:
@@ -213,178 +190,3 @@ class MonzoAuth:
         approved = token.grant.approved_at
         window = self.world.options.monzo_full_history_window
         return approved is not None and self.world.clock.timestamp() < approved + window
-
-
-def _form_value(form: dict[str, str], name: str) -> str:
-    value = form.get(name, "")
-    if not value:
-        raise MonzoError(
-            400, f"bad_request.missing_param.{name}", f"The field '{name}' is required"
-        )
-    return value
-
-
-def build_routers(world: SandboxWorld) -> tuple[APIRouter, APIRouter]:
-    """(authorize pages under /monzo/auth, token endpoints under /monzo/api)."""
-    auth = APIRouter()
-    api = APIRouter()
-
-    def check_authorize(params: dict[str, str]) -> str | None:
-        client = world.clients.get(params.get("client_id", ""))
-        if client is None:
-            return "Unknown client_id."
-        if not client.allows_redirect(params.get("redirect_uri", "")):
-            return "redirect_uri does not match the client's configured redirect URLs."
-        if params.get("response_type") != "code":
-            return "response_type must be 'code'."
-        return None
-
-    def redirect_with_code(params: dict[str, str], user: str) -> Response:
-        code = world.monzo.issue_code(params["client_id"], params["redirect_uri"], user)
-        query = {"code": code}
-        if params.get("state"):
-            query["state"] = params["state"]
-        sep = "&" if "?" in params["redirect_uri"] else "?"
-        return RedirectResponse(params["redirect_uri"] + sep + urlencode(query), status_code=302)
-
-    @auth.get("/", response_model=None)
-    async def authorize_page(request: Request) -> Response:
-        params = dict(request.query_params)
-        problem = check_authorize(params)
-        if problem:
-            return HTMLResponse(render("error.html", title="Monzo", problem=problem), 400)
-        user = params.get("sandbox_user", "demo")
-        if not world.has_user(user):
-            return HTMLResponse(
-                render("error.html", title="Monzo", problem=f"No sandbox user {user!r}."), 400
-            )
-        if params.get("auto_approve") == "1":
-            return redirect_with_code(params, user)
-        hidden = {k: v for k, v in params.items() if k not in {"sandbox_user", "auto_approve"}}
-        return HTMLResponse(
-            render("monzo_authorize.html", params=hidden, users=world.user_names(), selected=user)
-        )
-
-    @auth.post("/", response_model=None)
-    async def authorize_submit(request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        problem = check_authorize(form)
-        if problem:
-            return HTMLResponse(render("error.html", title="Monzo", problem=problem), 400)
-        if form.get("decision") != "approve":
-            query = {"error": "access_denied"}
-            if form.get("state"):
-                query["state"] = form["state"]
-            sep = "&" if "?" in form["redirect_uri"] else "?"
-            return RedirectResponse(form["redirect_uri"] + sep + urlencode(query), 302)
-        user = form.get("sandbox_user", "demo")
-        if not world.has_user(user):
-            return HTMLResponse(
-                render("error.html", title="Monzo", problem=f"No sandbox user {user!r}."), 400
-            )
-        return redirect_with_code(form, user)
-
-    @api.post("/oauth2/token", response_model=None)
-    async def token(request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        grant_type = _form_value(form, "grant_type")
-        client = world.clients.get(form.get("client_id", ""))
-        if client is None or client.client_secret != form.get("client_secret"):
-            raise MonzoError(
-                401,
-                "unauthorized.bad_client_credentials",  # [A] code undocumented
-                "Client credentials are invalid",
-                oauth_error="invalid_client",
-            )
-        state = world.monzo
-        now = world.clock.timestamp()
-        if grant_type == "authorization_code":
-            code_value = _form_value(form, "code")
-            code = state.codes.get(code_value)
-            if code is None or code.client_id != client.client_id:
-                raise MonzoError(
-                    401,
-                    "unauthorized.bad_authorization_code",
-                    "Authorization code is invalid",
-                    oauth_error="invalid_grant",
-                )
-            if code.used:
-                raise MonzoError(
-                    401,
-                    "unauthorized.bad_authorization_code.used",
-                    "Authorization code has been used",
-                    oauth_error="invalid_grant",
-                )
-            if now - code.issued > world.options.monzo_code_ttl:
-                raise MonzoError(
-                    401,
-                    "unauthorized.bad_authorization_code.expired",
-                    "Authorization code has expired",
-                    oauth_error="invalid_grant",
-                )
-            if form.get("redirect_uri") != code.redirect_uri:
-                raise MonzoError(
-                    400,
-                    "bad_request.bad_param.redirect_uri",  # [A]
-                    "redirect_uri does not match the authorization request",
-                    oauth_error="invalid_grant",
-                )
-            code.used = True
-            issued = state.new_login(client.client_id, code.user)
-            return json_response(state._token_body(issued, client.confidential))
-        if grant_type == "refresh_token":
-            value = _form_value(form, "refresh_token")
-            found = state.refresh.get(value)
-            if not client.confidential or found is None or found[0].client_id != client.client_id:
-                raise MonzoError(
-                    401,
-                    "unauthorized.bad_refresh_token",
-                    "Bad refresh token",
-                    oauth_error="invalid_grant",
-                )
-            grant, status = found
-            if status == "evicted":
-                raise MonzoError(
-                    401,
-                    "unauthorized.bad_refresh_token.evicted",
-                    "Refresh token has been evicted by a newer login",
-                    oauth_error="invalid_grant",
-                )
-            if status != "active" or grant.logged_out:
-                raise MonzoError(
-                    401,
-                    "unauthorized.bad_refresh_token",
-                    "Bad refresh token",
-                    oauth_error="invalid_grant",
-                )
-            # Refreshing keeps the login's approval but does not reopen the history window.
-            issued = state._issue(grant)
-            return json_response(state._token_body(issued, True))
-        raise MonzoError(
-            400,
-            "bad_request.bad_param.grant_type",
-            "grant_type must be authorization_code or refresh_token",
-        )
-
-    @api.post("/oauth2/logout", response_model=None)
-    async def logout(request: Request) -> Response:
-        token = world.monzo.authenticate(request)
-        token.state = "logged_out"
-        token.grant.logged_out = True
-        if token.grant.refresh_token:
-            world.monzo.refresh[token.grant.refresh_token] = (token.grant, "used")
-        return json_response({})
-
-    @api.get("/ping/whoami", response_model=None)
-    async def whoami(request: Request) -> Response:
-        # [A] Answers before in-app approval: it describes the token, not the user's data.
-        token = world.monzo.authenticate(request)
-        return json_response(
-            {
-                "authenticated": True,
-                "client_id": token.grant.client_id,
-                "user_id": token.grant.user_id,
-            }
-        )
-
-    return auth, api

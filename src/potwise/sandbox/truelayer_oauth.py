@@ -1,5 +1,8 @@
-"""TrueLayer's auth server under /truelayer/auth: the provider picker, `/connect/token`
-(code and refresh grants, form or JSON), JWT-shaped tokens, consent expiry, revocation."""
+"""TrueLayer's auth server: its state. Consents (connections), single-use codes,
+JWT-shaped tokens, refresh tokens, consent expiry and revocation.
+
+The provider picker and `/connect/token` are in `truelayer_oauth_routes`.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +15,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
-from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.sandbox.catalogue import PROVIDER_ALIASES, PROVIDER_GROUPS, PROVIDERS
-from potwise.sandbox.errors import TrueLayerError, json_response
-from potwise.sandbox.model import Provider
-from potwise.sandbox.pages import render
+from potwise.sandbox.errors import TrueLayerError
 
 if TYPE_CHECKING:
     from potwise.sandbox.world import SandboxWorld
@@ -39,7 +36,8 @@ KNOWN_SCOPES = {
 DAY = 86400.0
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """Base64url without padding, as in JWTs and PKCE."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
@@ -79,22 +77,6 @@ class _Code:
     used: bool = False
 
 
-def offered_providers(selectors: str | None, provider_id: str | None) -> list[Provider]:
-    """Which simulated providers an auth link's `providers` (and `provider_id`) offer."""
-    if not selectors:
-        chosen = list(PROVIDERS)
-    else:
-        chosen = []
-        for selector in selectors.split():
-            for pid in PROVIDER_GROUPS.get(selector, (PROVIDER_ALIASES.get(selector, selector),)):
-                if pid in PROVIDERS and pid not in chosen:
-                    chosen.append(pid)
-    if provider_id:
-        wanted = PROVIDER_ALIASES.get(provider_id, provider_id)
-        chosen = [pid for pid in chosen if pid == wanted]
-    return [PROVIDERS[pid] for pid in chosen]
-
-
 class TrueLayerAuth:
     def __init__(self, world: SandboxWorld) -> None:
         self.world = world
@@ -128,6 +110,27 @@ class TrueLayerAuth:
         self.connections.append(connection)
         return connection
 
+    def issue_code(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        user: str,
+        provider_id: str,
+        scopes: list[str],
+        challenge: str | None,
+    ) -> str:
+        code = secrets.token_urlsafe(32)
+        self.codes[code] = _Code(
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            user=user,
+            provider_id=provider_id,
+            scopes=scopes,
+            issued=self.now(),
+            challenge=challenge,
+        )
+        return code
+
     def issue(self, connection: TLConnection, issuer: str) -> TLToken:
         now = self.now()
         ttl = self.world.options.truelayer_token_ttl
@@ -149,12 +152,12 @@ class TrueLayerAuth:
             "amr": ["pwd"],
         }
         # [A] Signed HS256 with a per-process key: clients should treat the token as opaque.
-        header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        body = b64(json.dumps(claims, separators=(",", ":")).encode())
         signature = hmac.new(
             self.world.jwt_key, f"{header}.{body}".encode(), hashlib.sha256
         ).digest()
-        token = TLToken(f"{header}.{body}.{_b64(signature)}", connection, now + ttl)
+        token = TLToken(f"{header}.{body}.{b64(signature)}", connection, now + ttl)
         self.tokens[token.token] = token
         return token
 
@@ -192,194 +195,3 @@ class TrueLayerAuth:
             expired = datetime.fromtimestamp(token.expires, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
             raise TrueLayerError(401, "invalid_token", f"The token expired at '{expired}'")
         return token
-
-
-def build_router(world: SandboxWorld) -> APIRouter:
-    router = APIRouter()
-
-    def check(params: dict[str, str]) -> tuple[str | None, list[Provider]]:
-        client = world.clients.get(params.get("client_id", ""))
-        if client is None:
-            return "unauthorized_client: Unknown client or client not enabled.", []
-        if not client.allows_redirect(params.get("redirect_uri", "")):
-            return "unauthorized_client: redirect_uri is not allowed for this client.", []
-        if params.get("response_type") != "code":
-            return "response_type must be 'code'.", []
-        scopes = params.get("scope", "").split()
-        unknown = [s for s in scopes if s not in KNOWN_SCOPES]
-        if not scopes or unknown:
-            return f"invalid scope: {' '.join(unknown) or '(none)'}", []
-        providers = offered_providers(params.get("providers"), params.get("provider_id"))
-        if not providers:
-            return "No provider matches the `providers` / `provider_id` of this link.", []
-        return None, providers
-
-    def finish(params: dict[str, str], user: str, provider_id: str) -> Response:
-        code = secrets.token_urlsafe(32)
-        world.truelayer.codes[code] = _Code(
-            client_id=params["client_id"],
-            redirect_uri=params["redirect_uri"],
-            user=user,
-            provider_id=provider_id,
-            scopes=params["scope"].split(),
-            issued=world.truelayer.now(),
-            challenge=params.get("code_challenge"),
-        )
-        fields = {"code": code, "scope": params["scope"]}
-        if params.get("state"):
-            fields["state"] = params["state"]
-        if params.get("response_mode") == "form_post":
-            return HTMLResponse(
-                render("form_post.html", action=params["redirect_uri"], fields=fields)
-            )
-        sep = "&" if "?" in params["redirect_uri"] else "?"
-        return RedirectResponse(params["redirect_uri"] + sep + urlencode(fields), 302)
-
-    def pick(params: dict[str, str], providers: list[Provider]) -> tuple[str | None, str]:
-        wanted = params.get("sandbox_provider") or providers[0].provider_id
-        wanted = PROVIDER_ALIASES.get(wanted, wanted)
-        if wanted not in {p.provider_id for p in providers}:
-            return f"Provider {wanted!r} is not offered by this link.", ""
-        return None, wanted
-
-    @router.get("/", response_model=None)
-    async def dialog(request: Request) -> Response:
-        params = dict(request.query_params)
-        problem, providers = check(params)
-        if problem:
-            return HTMLResponse(render("error.html", title="TrueLayer", problem=problem), 400)
-        user = params.get("sandbox_user", "demo")
-        if not world.has_user(user):
-            return HTMLResponse(
-                render("error.html", title="TrueLayer", problem=f"No sandbox user {user!r}."), 400
-            )
-        if params.get("auto_approve") == "1":
-            problem, provider_id = pick(params, providers)
-            if problem:
-                return HTMLResponse(render("error.html", title="TrueLayer", problem=problem), 400)
-            return finish(params, user, provider_id)
-        hidden = {
-            k: v
-            for k, v in params.items()
-            if k not in {"sandbox_user", "auto_approve", "sandbox_provider"}
-        }
-        return HTMLResponse(
-            render(
-                "truelayer_authorize.html",
-                params=hidden,
-                providers=providers,
-                users=world.user_names(),
-                selected=user,
-            )
-        )
-
-    @router.post("/", response_model=None)
-    async def dialog_submit(request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        problem, providers = check(form)
-        if problem:
-            return HTMLResponse(render("error.html", title="TrueLayer", problem=problem), 400)
-        if form.get("decision") != "approve":
-            query = {"error": "access_denied"}
-            if form.get("state"):
-                query["state"] = form["state"]
-            sep = "&" if "?" in form["redirect_uri"] else "?"
-            return RedirectResponse(form["redirect_uri"] + sep + urlencode(query), 302)
-        problem, provider_id = pick(form, providers)
-        user = form.get("sandbox_user", "demo")
-        if problem or not world.has_user(user):
-            return HTMLResponse(
-                render("error.html", title="TrueLayer", problem=problem or "Unknown sandbox user."),
-                400,
-            )
-        return finish(form, user, provider_id)
-
-    @router.post("/connect/token", response_model=None)
-    async def token(request: Request) -> Response:
-        # The docs' curl sends a form, the OpenAPI says JSON; real clients use both.
-        if request.headers.get("content-type", "").startswith("application/json"):
-            try:
-                raw = await request.json()
-            except ValueError:
-                raise TrueLayerError(400, "invalid_request", "Body is not valid JSON") from None
-            data = {k: str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-        else:
-            data = {k: str(v) for k, v in (await request.form()).items()}
-        client = world.clients.get(data.get("client_id", ""))
-        if client is None:
-            raise TrueLayerError(401, "unauthorized_client", "Unknown client or client not enabled")
-        if not hmac.compare_digest(client.client_secret, data.get("client_secret", "")):
-            raise TrueLayerError(400, "invalid_client", "Invalid client credentials")
-        auth = world.truelayer
-        issuer = str(request.base_url).rstrip("/") + "/truelayer/auth"
-        grant_type = data.get("grant_type")
-        if grant_type == "authorization_code":
-            code = auth.codes.get(data.get("code", ""))
-            # [A] Bad, expired or reused codes: `invalid_authorization_code` (the docs' row);
-            # a redirect_uri mismatch or failed PKCE check: `invalid_grant`.
-            if (
-                code is None
-                or code.used
-                or code.client_id != client.client_id
-                or (auth.now() - code.issued > world.options.truelayer_code_ttl)
-            ):
-                raise TrueLayerError(
-                    400,
-                    "invalid_authorization_code",
-                    "The authorization code is invalid, expired or used",
-                )
-            if data.get("redirect_uri") != code.redirect_uri:
-                raise TrueLayerError(400, "invalid_grant", bare=True)
-            if code.challenge is not None:
-                verifier = data.get("code_verifier", "")
-                digest = _b64(hashlib.sha256(verifier.encode()).digest())
-                if not hmac.compare_digest(digest, code.challenge):
-                    raise TrueLayerError(400, "invalid_grant", bare=True)
-            code.used = True
-            connection = auth.connect(code.user, code.provider_id, client.client_id, code.scopes)
-            return json_response(auth.token_body(connection, issuer, rotate=True))
-        if grant_type == "refresh_token":
-            held = auth.refresh.get(data.get("refresh_token", ""))
-            if held is None or held.client_id != client.client_id:
-                raise TrueLayerError(400, "invalid_grant", bare=True)
-            connection = held
-            now = auth.now()
-            # Consent over (90 days), revoked, or refresh token idle for 30 days.
-            if auth.consent_lapsed(connection) or now - connection.refresh_used_at > 30 * DAY:
-                raise TrueLayerError(400, "invalid_grant", bare=True)
-            connection.refresh_used_at = now
-            rotate = world.options.truelayer_rotate_refresh
-            return json_response(auth.token_body(connection, issuer, rotate=rotate))
-        raise TrueLayerError(
-            400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"
-        )
-
-    @router.delete("/api/delete", response_model=None)
-    async def revoke(request: Request) -> Response:
-        token = world.truelayer.authenticate(request)
-        token.connection.revoked = True
-        if token.connection.refresh_token:
-            world.truelayer.refresh.pop(token.connection.refresh_token, None)
-        return Response(status_code=200)
-
-    @router.get("/api/providers", response_model=None)
-    async def providers(request: Request) -> Response:
-        return json_response(
-            [
-                {
-                    "provider_id": p.provider_id,
-                    "display_name": p.display_name,
-                    "country": "uk",
-                    "logo_url": p.logo_uri,
-                    "scopes": (
-                        ["info", "cards", "balance", "transactions", "offline_access"]
-                        if p.cards_only
-                        else sorted(KNOWN_SCOPES)
-                    ),
-                    "availability": {"recommended_status": "healthy"},
-                }
-                for p in PROVIDERS.values()
-            ]
-        )
-
-    return router

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from potwise.sandbox.clock import tl_midnight, tl_time
-from potwise.sandbox.model import Provider, TLAccount, TLTx
+from potwise.sandbox.model import DirectDebit, Provider, StandingOrder, TLAccount, TLTx
 from potwise.sandbox.tlnumbers import pence_to_major
 
 
@@ -110,3 +110,45 @@ def tx_json(tx: TLTx) -> dict[str, Any]:
         body["running_balance"] = {"amount": pence_to_major(tx.running_balance), "currency": "GBP"}
     body["meta"] = tx.meta
     return body
+
+
+def _milliseconds(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
+
+
+def standing_order_json(so: StandingOrder, account: TLAccount, now: datetime) -> dict[str, Any]:
+    return {
+        "frequency": so.frequency,
+        "status": so.status,
+        "timestamp": _milliseconds(now),
+        "currency": "GBP",
+        "meta": {"provider_account_id": account.number},
+        "next_payment_date": so.next_payment_date.isoformat() + "T00:00:00+00:00",
+        "next_payment_amount": pence_to_major(so.amount),
+        "first_payment_date": so.first_payment_date.isoformat() + "T00:00:00+00:00",
+        "first_payment_amount": pence_to_major(so.amount),
+        "final_payment_date": "9999-12-31T00:00:00+00:00",
+        "final_payment_amount": 0,
+        "payee": so.payee,
+        "reference": so.reference,
+    }
+
+
+def direct_debit_json(dd: DirectDebit, account: TLAccount, now: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "direct_debit_id": dd.direct_debit_id,
+        "timestamp": _milliseconds(now),
+        "name": dd.name,
+        "status": dd.status,
+        "currency": "GBP",
+        "meta": {
+            "provider_mandate_identification": dd.mandate,
+            "provider_account_id": account.number,
+        },
+    }
+    if dd.previous_payment_time is not None and dd.previous_payment_amount is not None:
+        row["previous_payment_timestamp"] = dd.previous_payment_time.strftime(
+            "%Y-%m-%dT00:00:00+00:00"
+        )
+        row["previous_payment_amount"] = pence_to_major(dd.previous_payment_amount)
+    return row
