@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import httpx2
+import pytest
 
 from potwise.banks.http import RetryPolicy
 from potwise.banks.monzo import MonzoClient
@@ -16,6 +17,7 @@ from .conftest import NOW, LiveServer, monzo_login
 LATENCY_S = 0.4  # long enough that a busy machine (parallel tests) does not blur round trips
 
 
+@pytest.mark.timing
 def test_each_page_reaches_the_reader_once_the_next_is_asked_for(
     live: Callable[..., LiveServer],
 ) -> None:

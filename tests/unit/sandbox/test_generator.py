@@ -110,6 +110,7 @@ def test_truth_ids_exist_where_the_apis_show_them(household: Household) -> None:
         assert household.monzo_txs[tx_id].scheme == "uk_retail_pot"
 
 
+@pytest.mark.timing
 def test_ten_years_generate_quickly() -> None:
     import time
 
