@@ -21,7 +21,7 @@ from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
-from potwise.services.connections import ConnectionsContext
+from potwise.services.context import ConnectionsContext
 from potwise.services.sync import engine
 
 log = get_logger(__name__)
