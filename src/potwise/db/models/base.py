@@ -55,11 +55,13 @@ def table_of(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def id_column() -> Mapped[str]:
-    """Our own primary key (see `new_id`)."""
-    return mapped_column(String(32), primary_key=True, default=new_id)
+def id_column(*, sort_order: int = 0) -> Mapped[str]:
+    """Our own primary key (see `new_id`). `sort_order` places it among a mixin's columns."""
+    return mapped_column(String(32), primary_key=True, default=new_id, sort_order=sort_order)
 
 
-def user_fk() -> Mapped[str]:
+def user_fk(*, sort_order: int = 0) -> Mapped[str]:
     """The owning user: rows go when the user goes, and are found by user quickly."""
-    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    return mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, sort_order=sort_order
+    )

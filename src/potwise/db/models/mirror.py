@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.sql.expression import text
 
 from potwise.db.models.base import Base, id_column, user_fk, utcnow
@@ -23,22 +23,51 @@ from potwise.db.models.base import Base, id_column, user_fk, utcnow
 ACCOUNT_KINDS = ("current", "joint", "savings", "credit_card")
 TRANSACTION_STATUSES = ("pending", "settled", "declined")
 
+#: Where a mirrored table's own `account_id` sits: between the connection and the
+#: provider's id, where those tables have always had it (see `MirroredRow`).
+ACCOUNT_ID_ORDER = -20
 
-class Account(Base):
+
+class MirroredRow:
+    """The columns every row mirrored from a bank shares: our own id, the owning user,
+    the connection it came through, and the provider's id for it (`external_id`,
+    unique per connection: see `unique_per_connection`).
+
+    They open the table, in that order, as they always have (a mixin's columns would
+    otherwise come after the table's own); a table whose rows also belong to an
+    account puts its `account_id` between the connection and the provider's id with
+    `sort_order=ACCOUNT_ID_ORDER`.
+    """
+
+    id: Mapped[str] = id_column(sort_order=-50)
+
+    @declared_attr
+    def user_id(cls) -> Mapped[str]:
+        return user_fk(sort_order=-40)
+
+    @declared_attr
+    def connection_id(cls) -> Mapped[str]:
+        return mapped_column(
+            ForeignKey("connections.id", ondelete="CASCADE"), index=True, sort_order=-30
+        )
+
+    external_id: Mapped[str] = mapped_column(String(128), sort_order=-10)
+
+
+def unique_per_connection() -> UniqueConstraint:
+    """A provider's id names one row per connection: the upserts find rows by it."""
+    return UniqueConstraint("connection_id", "external_id")
+
+
+class Account(MirroredRow, Base):
     """A mirrored bank account or card; `balance` uses the user's sign convention."""
 
     __tablename__ = "accounts"
     __table_args__ = (
-        UniqueConstraint("connection_id", "external_id"),
+        unique_per_connection(),
         CheckConstraint("kind IN ('current', 'joint', 'savings', 'credit_card')", name="kind"),
     )
 
-    id: Mapped[str] = id_column()
-    user_id: Mapped[str] = user_fk()
-    connection_id: Mapped[str] = mapped_column(
-        ForeignKey("connections.id", ondelete="CASCADE"), index=True
-    )
-    external_id: Mapped[str] = mapped_column(String(128))
     provider: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
@@ -62,21 +91,15 @@ class Account(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Pot(Base):
+class Pot(MirroredRow, Base):
     """A Monzo pot, mirrored; deleted pots are kept and flagged."""
 
     __tablename__ = "pots"
-    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+    __table_args__ = (unique_per_connection(),)
 
-    id: Mapped[str] = id_column()
-    user_id: Mapped[str] = user_fk()
-    connection_id: Mapped[str] = mapped_column(
-        ForeignKey("connections.id", ondelete="CASCADE"), index=True
-    )
     account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True, sort_order=ACCOUNT_ID_ORDER
     )
-    external_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -87,12 +110,12 @@ class Pot(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Transaction(Base):
+class Transaction(MirroredRow, Base):
     """A mirrored transaction: negative when money leaves, positive when it arrives."""
 
     __tablename__ = "transactions"
     __table_args__ = (
-        UniqueConstraint("connection_id", "external_id"),
+        unique_per_connection(),
         CheckConstraint("status IN ('pending', 'settled', 'declined')", name="status"),
         # Covers the spending breakdowns (services/insight/spending.py): every column
         # they read is in the index, so a year of spending is read from the index
@@ -128,13 +151,9 @@ class Transaction(Base):
         ),
     )
 
-    id: Mapped[str] = id_column()
-    user_id: Mapped[str] = user_fk()
-    connection_id: Mapped[str] = mapped_column(
-        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), sort_order=ACCOUNT_ID_ORDER
     )
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     settled_at: Mapped[datetime | None]
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -189,17 +208,13 @@ class BalanceSnapshot(Base):
     currency: Mapped[str] = mapped_column(String(3))
 
 
-class StandingOrder(Base):
+class StandingOrder(MirroredRow, Base):
     __tablename__ = "standing_orders"
-    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+    __table_args__ = (unique_per_connection(),)
 
-    id: Mapped[str] = id_column()
-    user_id: Mapped[str] = user_fk()
-    connection_id: Mapped[str] = mapped_column(
-        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), sort_order=ACCOUNT_ID_ORDER
     )
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(128))
     payee: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -209,17 +224,13 @@ class StandingOrder(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class DirectDebit(Base):
+class DirectDebit(MirroredRow, Base):
     __tablename__ = "direct_debits"
-    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+    __table_args__ = (unique_per_connection(),)
 
-    id: Mapped[str] = id_column()
-    user_id: Mapped[str] = user_fk()
-    connection_id: Mapped[str] = mapped_column(
-        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), sort_order=ACCOUNT_ID_ORDER
     )
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(128))
     payee: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     last_amount: Mapped[int | None] = mapped_column(BigInteger)
