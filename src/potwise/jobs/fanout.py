@@ -22,7 +22,7 @@ from potwise.jobs.wiring import worker_context
 from potwise.logs import configure_logging, get_logger
 from potwise.runtime import settle_heap
 from potwise.services.automations import runner
-from potwise.services.connections import ConnectionsContext
+from potwise.services.context import ConnectionsContext
 from potwise.services.sync import engine
 from potwise.settings import Settings
 

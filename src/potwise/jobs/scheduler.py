@@ -21,7 +21,7 @@ from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
-from potwise.services.connections import ConnectionsContext
+from potwise.services.context import ConnectionsContext
 from potwise.services.sync import engine, schedule
 
 log = get_logger(__name__)
@@ -95,13 +95,22 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
         else BackgroundScheduler(timezone=settings.timezone)
     )
     now = datetime.now(UTC)
-    common = {"max_instances": 1, "coalesce": True, "args": [ctx]}
     # Cycles over many users spread over processes; the pool lives as long as the
     # scheduler (its processes start once, not every cycle).
     fanout = Fanout(settings, settings.worker_processes) if settings.worker_processes > 1 else None
-    cycle = {**common, "args": [ctx, fanout]}
     if fanout is not None:
         scheduler.add_listener(lambda _event: fanout.close(), EVENT_SCHEDULER_SHUTDOWN)
+    _add_jobs(scheduler, ctx, fanout, now)
+    log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
+    return scheduler
+
+
+def _add_jobs(
+    scheduler: BaseScheduler, ctx: ConnectionsContext, fanout: Fanout | None, now: datetime
+) -> None:
+    """What runs when: each job at most once at a time, missed runs coalesced."""
+    common = {"max_instances": 1, "coalesce": True, "args": [ctx]}
+    cycle = {**common, "args": [ctx, fanout]}
     scheduler.add_job(
         run_housekeeping,
         "interval",
@@ -113,7 +122,7 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
     scheduler.add_job(
         run_sync_cycle,
         "interval",
-        minutes=settings.sync_interval_minutes,
+        minutes=ctx.settings.sync_interval_minutes,
         id="sync",
         next_run_time=now + timedelta(seconds=10),
         **cycle,
@@ -142,5 +151,3 @@ def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler
         misfire_grace_time=6 * 3600,
         **common,
     )
-    log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
-    return scheduler

@@ -9,7 +9,7 @@ from __future__ import annotations
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
-from potwise.services.connections import ConnectionsContext, build_context
+from potwise.services.context import ConnectionsContext, build_context
 from potwise.services.insight import budgets
 from potwise.settings import Settings
 

@@ -10,7 +10,7 @@ from potwise.banks.errors import BankError
 from potwise.db.models import Connection, SyncRun
 from potwise.logs import get_logger
 from potwise.services import connections, webhooks
-from potwise.services.connections import ConnectionsContext
+from potwise.services.context import ConnectionsContext
 from potwise.services.sync import engine
 
 log = get_logger(__name__)

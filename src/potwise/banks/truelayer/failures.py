@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import httpx2
 from pydantic import ValidationError
@@ -100,38 +101,117 @@ def _retry_after(response: httpx2.Response) -> float | None:
     return retry_after_seconds(response.headers.get("Retry-After"))
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A failed answer, read once: what the tables below look at."""
+
+    response: httpx2.Response
+    status: int
+    code: str | None
+    message: str
+    description: str
+    refreshing: bool
+
+
+def _failure(
+    response: httpx2.Response,
+    what: str,
+    secrets: Iterable[str | None],
+    *,
+    refreshing: bool = False,
+) -> _Failure:
+    body = error_body(response)
+    return _Failure(
+        response=response,
+        status=response.status_code,
+        code=(body.error or "").strip().lower() or None,
+        message=_message(what, response, body, secrets),
+        description=(body.error_description or "").lower(),
+        refreshing=refreshing,
+    )
+
+
+def _unattended_limit_reached(f: _Failure) -> BankError:
+    return UnattendedLimitReached(
+        f.message, retry_after=_retry_after(f.response), provider=PROVIDER
+    )
+
+
+def _rate_limited(f: _Failure) -> BankError:
+    return RateLimited(f.message, retry_after=_retry_after(f.response), provider=PROVIDER)
+
+
+def _auth_expired(f: _Failure) -> BankError:
+    return AuthExpired(f.message, provider=PROVIDER)
+
+
+def _unavailable(f: _Failure) -> BankError:
+    return ProviderUnavailable(f.message, provider=PROVIDER)
+
+
+def _consent_expired(f: _Failure) -> BankError:
+    return ConsentExpired(f.message, provider=PROVIDER)
+
+
+def _not_supported(f: _Failure) -> BankError:
+    return RequestRejected(
+        f.message, status=f.status, error_code=f.code or "endpoint_not_supported", provider=PROVIDER
+    )
+
+
+def _rejected(f: _Failure) -> BankError:
+    return RequestRejected(f.message, status=f.status, error_code=f.code, provider=PROVIDER)
+
+
+def _bad_grant(f: _Failure) -> bool:
+    return f.code == "invalid_grant" or (f.status == 401 and f.code == "invalid_request")
+
+
+#: When a failure matches, the error it becomes; the first match wins.
+_Rule = tuple[Callable[[_Failure], bool], Callable[[_Failure], BankError]]
+
+#: A failed Data API answer (reference §6).
+_DATA_API_RULES: tuple[_Rule, ...] = (
+    # The unattended allowance for this consent is spent; hours, not seconds.
+    (lambda f: f.code == "provider_request_limit_exceeded", _unattended_limit_reached),
+    (lambda f: f.status == 429 or f.code == "provider_too_many_requests", _rate_limited),
+    (lambda f: f.status == 401 or f.code in _TOKEN_INVALID, _auth_expired),
+    (lambda f: f.code in _TRANSIENT, _unavailable),
+    (lambda f: f.code in _CONSENT_GONE or (f.status == 403 and f.code is None), _consent_expired),
+    (lambda f: f.status == 501, _not_supported),
+    (lambda f: f.status >= 500, _unavailable),
+    # validation_error, invalid_date_range, sca_exceeded, account_not_found…
+    (lambda f: 400 <= f.status < 500, _rejected),
+)
+
+#: A failed call to the auth server (reference §2.5).
+_TOKEN_ENDPOINT_RULES: tuple[_Rule, ...] = (
+    (lambda f: f.status == 429 or f.code == "provider_too_many_requests", _rate_limited),
+    (
+        lambda f: (
+            f.code in _TRANSIENT or "currently unavailable" in f.description or f.status >= 500
+        ),
+        _unavailable,
+    ),
+    (lambda f: _bad_grant(f) and f.refreshing, _consent_expired),
+    # invalid_client / unauthorized_client: configuration; invalid_authorization_code:
+    # restart the flow. Retrying changes nothing.
+    (lambda f: 400 <= f.status < 500, _rejected),
+)
+
+
+def _first_match(rules: tuple[_Rule, ...], failure: _Failure) -> BankError:
+    for matches, build in rules:
+        if matches(failure):
+            return build(failure)
+    return BadResponse(failure.message, provider=PROVIDER)
+
+
 def data_api_error(
     response: httpx2.Response, *, what: str, secrets: Iterable[str | None] = ()
 ) -> BankError:
     """The error for a failed Data API answer (any status outside 2xx)."""
-    body = error_body(response)
-    code = (body.error or "").strip().lower() or None
-    status = response.status_code
-    message = _message(what, response, body, secrets)
-
-    if code == "provider_request_limit_exceeded":
-        # The unattended allowance for this consent is spent; hours, not seconds.
-        return UnattendedLimitReached(
-            message, retry_after=_retry_after(response), provider=PROVIDER
-        )
-    if status == 429 or code == "provider_too_many_requests":
-        return RateLimited(message, retry_after=_retry_after(response), provider=PROVIDER)
-    if status == 401 or code in _TOKEN_INVALID:
-        return AuthExpired(message, provider=PROVIDER)
-    if code in _TRANSIENT:
-        return ProviderUnavailable(message, provider=PROVIDER)
-    if code in _CONSENT_GONE or (status == 403 and code is None):
-        return ConsentExpired(message, provider=PROVIDER)
-    if status == 501:
-        return RequestRejected(
-            message, status=status, error_code=code or "endpoint_not_supported", provider=PROVIDER
-        )
-    if status >= 500:
-        return ProviderUnavailable(message, provider=PROVIDER)
-    if 400 <= status < 500:
-        # validation_error, invalid_date_range, sca_exceeded, account_not_found…
-        return RequestRejected(message, status=status, error_code=code, provider=PROVIDER)
-    return BadResponse(message, provider=PROVIDER)
+    return _first_match(_DATA_API_RULES, _failure(response, what, secrets))
 
 
 def token_endpoint_error(
@@ -148,21 +228,5 @@ def token_endpoint_error(
     exchanging a code they mean the code was wrong, late or reused: the user
     must start again, which is a RequestRejected.
     """
-    body = error_body(response)
-    code = (body.error or "").strip().lower() or None
-    status = response.status_code
-    message = _message(what, response, body, secrets)
-    description = (body.error_description or "").lower()
-
-    if status == 429 or code == "provider_too_many_requests":
-        return RateLimited(message, retry_after=_retry_after(response), provider=PROVIDER)
-    if code in _TRANSIENT or "currently unavailable" in description or status >= 500:
-        return ProviderUnavailable(message, provider=PROVIDER)
-    bad_grant = code == "invalid_grant" or (status == 401 and code == "invalid_request")
-    if bad_grant and refreshing:
-        return ConsentExpired(message, provider=PROVIDER)
-    if 400 <= status < 500:
-        # invalid_client / unauthorized_client: configuration; invalid_authorization_code:
-        # restart the flow. Retrying changes nothing.
-        return RequestRejected(message, status=status, error_code=code, provider=PROVIDER)
-    return BadResponse(message, provider=PROVIDER)
+    failure = _failure(response, what, secrets, refreshing=refreshing)
+    return _first_match(_TOKEN_ENDPOINT_RULES, failure)

@@ -18,7 +18,7 @@ from potwise.banks.errors import (
     UnattendedLimitReached,
 )
 from potwise.banks.http import CallStats
-from potwise.banks.truelayer.client import VALIDATE_CHUNK
+from potwise.banks.truelayer.answers import VALIDATE_CHUNK
 from potwise.domain.mirror import AccountKind, TransactionStatus
 
 from . import fixtures

@@ -1,0 +1,40 @@
+"""`potwise user`: managing users."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from potwise.cli import startup
+from potwise.cli.app import console
+
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument(help="The new user's e-mail address.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a user (works even when registration is closed)."""
+    from potwise.db.engine import make_engine, make_session_factory
+    from potwise.services import auth, passwords
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    passwords.check_policy(password, email=email)
+    settings = startup.load()
+    startup.migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            user = auth.create_user(db, email=email, password=password)
+    finally:
+        engine.dispose()
+    console.print(f"created user {user.email}")

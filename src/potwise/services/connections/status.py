@@ -1,0 +1,123 @@
+"""A connection's status, how people and scripts see it, and reading a user's connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Account, Connection
+from potwise.db.scoping import get_owned, owned
+from potwise.logs import get_logger
+from potwise.services.context import ConnectionsContext
+from potwise.services.errors import NotFound
+
+log = get_logger(__name__)
+
+PROVIDERS = ("monzo", "truelayer")
+CONSENT_WARNING = timedelta(days=14)
+
+STATUS_ACTIVE = "active"
+STATUS_AWAITING_APPROVAL = "awaiting_approval"
+STATUS_NEEDS_RECONNECT = "needs_reconnect"
+STATUS_ERROR = "error"
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """A connection as people and scripts see it: no tokens, a status with its reason."""
+
+    id: str
+    provider: str
+    provider_id: str | None
+    display_name: str
+    status: str
+    status_reason: str | None
+    consent_expires_at: datetime | None
+    consent_days_left: int | None
+    warning: str | None
+    last_synced_at: datetime | None
+    created_at: datetime
+    accounts: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_provider(provider: str) -> None:
+    if provider not in PROVIDERS:
+        raise NotFound(f"Unknown provider {provider!r}.")
+
+
+def mark(db: Session, connection: Connection, status: str, reason: str | None) -> None:
+    connection.status = status
+    connection.status_reason = reason
+    db.commit()
+    log.warning(
+        "connections.status_changed", connection_id=connection.id, status=status, reason=reason
+    )
+
+
+def mark_status(
+    ctx: ConnectionsContext, connection_id: str, status: str, reason: str | None
+) -> None:
+    with ctx.session_factory() as db:
+        connection = db.get(Connection, connection_id)
+        if connection is not None and (
+            connection.status != status or connection.status_reason != reason
+        ):
+            mark(db, connection, status, reason)
+
+
+def view(connection: Connection, accounts: int, now: datetime) -> ConnectionView:
+    days_left = None
+    warning = None
+    if connection.consent_expires_at is not None:
+        remaining = connection.consent_expires_at - now
+        days_left = max(0, remaining.days)
+        if remaining <= timedelta(0) and connection.status != STATUS_NEEDS_RECONNECT:
+            warning = "Consent has expired: re-connect to keep syncing."
+        elif remaining <= CONSENT_WARNING:
+            plural = "s" if days_left != 1 else ""
+            warning = f"Consent expires in {days_left} day{plural}: re-connect soon."
+    if connection.status == STATUS_AWAITING_APPROVAL:
+        warning = (
+            "Open the Monzo app and approve access for potwise (a notification asks you to "
+            "allow it), then press \u201cCheck approval\u201d."
+        )
+    return ConnectionView(
+        id=connection.id,
+        provider=connection.provider,
+        provider_id=connection.provider_id,
+        display_name=connection.display_name,
+        status=connection.status,
+        status_reason=connection.status_reason,
+        consent_expires_at=connection.consent_expires_at,
+        consent_days_left=days_left,
+        warning=warning,
+        last_synced_at=connection.last_synced_at,
+        created_at=connection.created_at,
+        accounts=accounts,
+    )
+
+
+def list_for_user(
+    db: Session, user_id: str, *, now: datetime | None = None
+) -> list[ConnectionView]:
+    moment = now or _now()
+    connections = list(db.scalars(owned(Connection, user_id).order_by(Connection.created_at)))
+    counts: dict[str, int] = {}
+    for connection_id in db.scalars(
+        owned(Account, user_id).with_only_columns(Account.connection_id)
+    ):
+        counts[connection_id] = counts.get(connection_id, 0) + 1
+    return [view(c, counts.get(c.id, 0), moment) for c in connections]
+
+
+def get_for_user(db: Session, user_id: str, connection_id: str) -> Connection:
+    connection = get_owned(db, Connection, connection_id, user_id)
+    if connection is None:
+        raise NotFound("No such connection.")
+    return connection

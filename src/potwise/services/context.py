@@ -1,0 +1,56 @@
+"""What every service is handed: settings, the session factory, the bank transports
+(one pooled HTTP client behind `BankGateway`), the token vault and the event bus.
+
+Built once by each entry point (the web app, the worker, a CLI command) with
+`build_context`, and passed down; no service builds its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from potwise.services.events import EventBus
+from potwise.services.gateway import BankGateway
+from potwise.services.insight import classify as insight_classify
+from potwise.services.vault import Vault
+from potwise.settings import Settings
+
+
+@dataclass(frozen=True)
+class ConnectionsContext:
+    """What the connection flows need, built once by the entry point."""
+
+    settings: Settings
+    vault: Vault
+    gateway: BankGateway
+    session_factory: sessionmaker[Session]
+    events: EventBus = field(default_factory=EventBus)
+
+    @property
+    def secret_key(self) -> str:
+        return self.settings.require_secret_key()
+
+
+def build_context(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    *,
+    transport: Any = None,
+) -> ConnectionsContext:
+    """The composition root for everything that talks to banks (web, worker, CLI).
+
+    Every new or changed transaction is classified as soon as a sync or a
+    webhook has stored it (first subscriber, so the automations that react
+    to the same event already see the classification).
+    """
+    ctx = ConnectionsContext(
+        settings=settings,
+        vault=Vault(settings.fernet_keys()),
+        gateway=BankGateway(settings, transport=transport),
+        session_factory=session_factory,
+    )
+    insight_classify.install(ctx.events, session_factory)
+    return ctx
