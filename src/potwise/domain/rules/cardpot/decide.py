@@ -79,7 +79,8 @@ def decide_card_pot(
     now: datetime,
     tz: str = DEFAULT_TIMEZONE,
 ) -> CardPotDecision:
-    """Decide what the card-pot rule moves now (see the module docs for the policy).
+    """Decide what the card-pot rule moves now (the policy: this module's docs and
+    ``situations``').
 
     ``cards`` must be exactly the rule's cards, ``pot`` its pot; all amounts in
     one currency (else ``CurrencyMismatch``). ``moved_today`` is what this rule

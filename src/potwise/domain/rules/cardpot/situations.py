@@ -7,7 +7,8 @@ the pot holds more than is owed.
 
 * **Withdraw the excess**: the pot is above what is owed (a repayment from
   another account, a refund, a first run): withdraw the surplus at once, also
-  during a cooldown, which then ends.
+  during a cooldown, which then ends. A withdrawal is at most the pot, so a pot
+  never goes below zero.
 * **In sync**: nothing to move; a cooldown ends early.
 * **First run**: bring the pot to the target at once.
 * **Cooldown over**: at or after its end (half-open: ``now >= until``) the
