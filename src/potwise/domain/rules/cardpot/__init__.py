@@ -17,7 +17,8 @@ Where things are:
   :func:`potwise.domain.cards.owed_on_card`) and what is new spending.
 * ``situations``: one function per situation of the policy; ``decide``: the
   decision, the limits and the current account.
-* ``explain``: the explanation text; ``fast``: the speed-only builders.
+* ``explain``: the explanation text (``formats``: how it writes amounts and
+  times); ``fast``: the speed-only builders.
 """
 
 from potwise.domain.rules.cardpot.decide import decide_card_pot

@@ -33,8 +33,9 @@ from typing import Final
 from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.domain.errors import CurrencyMismatch
 from potwise.domain.rules.cardpot import situations
-from potwise.domain.rules.cardpot.explain import Story, fmt
+from potwise.domain.rules.cardpot.explain import Story
 from potwise.domain.rules.cardpot.fast import new_decision, new_state, new_story
+from potwise.domain.rules.cardpot.formats import fmt
 from potwise.domain.rules.cardpot.inputs import (
     CardPotConfig,
     CardSnapshot,

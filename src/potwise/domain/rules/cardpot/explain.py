@@ -3,19 +3,17 @@
 A decision records which situation it was in and the figures its sentences
 quote (a :class:`Story`); the text is written only when someone reads
 ``CardPotDecision.explanation``, so deciding stays cheap for callers that do
-not show it. Amounts are written as ``£1,234.56``, times in the user's zone.
+not show it. Amounts and times are written as ``formats`` writes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Final, NamedTuple
-from zoneinfo import ZoneInfo
 
 from potwise.domain.cards import CardIssuer, display_name
-from potwise.domain.money import Money
+from potwise.domain.rules.cardpot.formats import fmt, local_time
 from potwise.domain.rules.cardpot.model import Reason, Situation
 
 if TYPE_CHECKING:
@@ -28,7 +26,7 @@ if TYPE_CHECKING:
     from potwise.domain.rules.cardpot.spending import Reading, View
     from potwise.domain.rules.cardpot.state import CardPotState, Cooldown
 
-__all__ = ["Story", "fmt"]
+__all__ = ["Story"]
 
 
 # Module names for the members read on every explanation (an enum member read
@@ -116,53 +114,6 @@ class Story(NamedTuple):
         return cooldown
 
 
-# -- amounts and times --------------------------------------------------------------------
-
-_PENNIES: Final = tuple(f"{i:02d}" for i in range(100))
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
-
-def fmt(pence: int, currency: str) -> str:
-    """``£1,234.56`` / ``-£0.05``; other currencies as :meth:`Money.format` writes them."""
-    if currency == "GBP":  # the common case, without Money's validation
-        if pence < 0:
-            whole, frac = divmod(-pence, 100)
-            return f"-£{whole:,}.{_PENNIES[frac]}"
-        whole, frac = divmod(pence, 100)
-        if whole < 1000:  # no thousands separator to write
-            return f"£{whole}.{_PENNIES[frac]}"
-        return f"£{whole:,}.{_PENNIES[frac]}"
-    return Money(pence, currency).format()
-
-
-@lru_cache(maxsize=64)
-def _zone(tz: str) -> ZoneInfo:
-    return ZoneInfo(tz)
-
-
-def _local(at: datetime, now: datetime, tz: str) -> str:
-    """``14:02`` (in ``tz``), with the date when it is not today's."""
-    zone = _zone(tz)
-    local = at.astimezone(zone)
-    text = f"{local.hour:02d}:{local.minute:02d}"
-    if local.date() == now.astimezone(zone).date():
-        return text
-    return f"{text} on {local.day} {_MONTHS[local.month - 1]}"
-
-
 # -- the situation ------------------------------------------------------------------------
 
 
@@ -199,7 +150,7 @@ def _first_short(story: Story) -> str:
 def _cooldown_expired(story: Story) -> str:
     short = _short(story)
     return (
-        f"the cooldown ended at {_local(story.wait_until, story.now, story.tz)}; "
+        f"the cooldown ended at {local_time(story.wait_until, story.now, story.tz)}; "
         f"pot is {short} short now → deposit {short}"
     )
 
@@ -207,7 +158,7 @@ def _cooldown_expired(story: Story) -> str:
 def _since(story: Story) -> str:
     """`` since 14:02``: when the rule last looked at the cards ("" on a first run)."""
     prior = story.prior
-    return "" if prior is None else f" since {_local(prior.recorded_at, story.now, story.tz)}"
+    return "" if prior is None else f" since {local_time(prior.recorded_at, story.now, story.tz)}"
 
 
 def _spent(story: Story) -> str:
@@ -225,7 +176,7 @@ def _cooldown_deposit(story: Story) -> str:
     clause = f"{_spent(story)} → deposit {fmt(explained, story.pot.currency)}"
     if explained < story.gap:
         return clause + (
-            f"; waiting until {_local(story.wait_until, story.now, story.tz)} for the other "
+            f"; waiting until {local_time(story.wait_until, story.now, story.tz)} for the other "
             f"{fmt(story.gap - explained, story.pot.currency)} (cooldown)"
         )
     return clause + "; the cooldown ends"
@@ -239,8 +190,8 @@ def _cooldown_waiting(story: Story) -> str:
             "too: the override is off)"
         )
     return clause + (
-        f" since {_local(story.wait_from, story.now, story.tz)} → waiting until "
-        f"{_local(story.wait_until, story.now, story.tz)}"
+        f" since {local_time(story.wait_from, story.now, story.tz)} → waiting until "
+        f"{local_time(story.wait_until, story.now, story.tz)}"
     )
 
 
@@ -259,7 +210,7 @@ def _spending(story: Story) -> str:
         clause += (
             f"; the other {fmt(story.gap - explained, story.pot.currency)} is not new spending "
             f"(a bill paid or money taken from the pot?) → cooldown until "
-            f"{_local(story.wait_until, story.now, story.tz)}"
+            f"{local_time(story.wait_until, story.now, story.tz)}"
         )
     return clause
 
@@ -268,7 +219,7 @@ def _cooldown_started(story: Story) -> str:
     return (
         f"pot is {_short(story)} short with no new card spending{_since(story)} "
         "(a bill paid or money taken from the pot?) → cooldown, waiting until "
-        f"{_local(story.wait_until, story.now, story.tz)} before topping up"
+        f"{local_time(story.wait_until, story.now, story.tz)} before topping up"
     )
 
 
