@@ -19,7 +19,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from potwise.domain.cardpot import (
+from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.domain.rules.cardpot import (
     CardPotConfig,
     CardPotState,
     CardSnapshot,
@@ -27,7 +28,6 @@ from potwise.domain.cardpot import (
     PotSnapshot,
     decide_card_pot,
 )
-from potwise.domain.mirror import BankTransaction, TransactionStatus
 
 NOW = datetime(2025, 3, 3, 14, 2, tzinfo=UTC)
 CONFIG = CardPotConfig(pot_id="pot", card_account_ids=("amex",))

@@ -86,7 +86,8 @@ class CardModel:
 
 @dataclass(frozen=True, slots=True)
 class CardState:
-    """What we know of a card now. ``owed`` is positive pence owed (0 if in credit)."""
+    """What we know of a card now. ``owed`` is positive pence owed (0 if in credit);
+    what a card owes is read by :func:`potwise.domain.cards.owed_on_card`."""
 
     card_id: str
     owed: int

@@ -98,7 +98,9 @@ def owed_from_balance(balance: Amount) -> Amount:
     """Return how much is owed, as a non-negative amount, given a user-view balance.
 
     A card balance of ``-12000`` means ``12000`` is owed; a balance of
-    zero or in credit (positive) means nothing is owed.
+    zero or in credit (positive) means nothing is owed. This is the sign rule
+    for a balance alone: what is owed on a credit card (pending charges, each
+    issuer's reading) is :func:`potwise.domain.cards.owed_on_card`.
     """
     minor = _minor(balance)
     if isinstance(balance, Money):

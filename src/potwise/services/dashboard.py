@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from potwise.db.models import Account, Automation, Connection, Notice, Pot, User
+from potwise.db.models import Account, Automation, Connection, Notice, Pot, Transaction, User
 from potwise.db.scoping import for_user, get_owned
+from potwise.domain.cards import Card, owed_on_card
+from potwise.domain.mirror import TransactionStatus
+from potwise.domain.rules.cardpot import SEEN_RETENTION, Phase
 from potwise.services import notify
 from potwise.services.automations import pause, rules
 
@@ -100,7 +103,8 @@ def user_zone(db: Session, user_id: str, fallback: str = DEFAULT_TIMEZONE) -> Zo
 
 
 def cooldown_until(rule: Automation) -> datetime | None:
-    """When the rule's cooldown ends, from its state (see domain/cardpot.py), or None."""
+    """When the rule's cooldown ends, from its state (see domain/rules/cardpot/state.py),
+    or None."""
     cooldown = (rule.state or {}).get("cooldown")
     if not isinstance(cooldown, dict) or not isinstance(cooldown.get("until"), str):
         return None
@@ -120,6 +124,18 @@ def local_time(moment: datetime, zone: ZoneInfo, now: datetime | None = None) ->
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
 
+#: Statuses a rule shows as they were stored: the label, and the detail to show when
+#: none was stored.
+_AS_STORED: dict[str, tuple[str, str | None]] = {
+    "paused": ("Paused", None),
+    "error": ("Error", None),
+    Phase.WAITING_FUNDS: (
+        "Waiting for funds",
+        "Not enough in the current account; retrying on every run.",
+    ),
+}
+
+
 def rule_status(
     rule: Automation, zone: ZoneInfo, paused_reason: str | None, now: datetime | None = None
 ) -> RuleStatus:
@@ -127,43 +143,87 @@ def rule_status(
         return RuleStatus("off", "Switched off", "It moves nothing until you switch it on.")
     if paused_reason is not None:
         return RuleStatus("paused", "Paused", paused_reason)
-    if rule.status == "paused":
-        return RuleStatus("paused", "Paused", rule.status_reason)
-    if rule.status == "error":
-        return RuleStatus("error", "Error", rule.status_reason)
-    if rule.status == "waiting_funds":
-        return RuleStatus(
-            "waiting_funds",
-            "Waiting for funds",
-            rule.status_reason or "Not enough in the current account; retrying on every run.",
-        )
-    if rule.status == "cooldown":
-        until = cooldown_until(rule)
-        if until is not None:
-            return RuleStatus(
-                "cooldown",
-                f"Cooling down until {local_time(until, zone, now)}",
-                "A bill was paid or money left the pot; potwise waits before topping it up.",
-            )
-        return RuleStatus("cooldown", "Cooling down")
+    if rule.status == Phase.COOLDOWN:
+        return _cooling_down(rule, zone, now)
+    if rule.status in _AS_STORED:
+        label, fallback = _AS_STORED[rule.status]
+        detail = rule.status_reason
+        if fallback is not None and not detail:
+            detail = fallback
+        return RuleStatus(rule.status, label, detail)
     if rule.last_run_at is None:
         return RuleStatus("new", "Not run yet", "It runs after the next sync of your cards.")
     return RuleStatus("ok", "In sync")
 
 
-def owed_on_cards(rule: Automation, cards: list[Account]) -> int | None:
-    """What the rule last recorded as owed; before its first run, the cards' balances."""
+def _cooling_down(rule: Automation, zone: ZoneInfo, now: datetime | None) -> RuleStatus:
+    until = cooldown_until(rule)
+    if until is None:
+        return RuleStatus(Phase.COOLDOWN, "Cooling down")
+    return RuleStatus(
+        Phase.COOLDOWN,
+        f"Cooling down until {local_time(until, zone, now)}",
+        "A bill was paid or money left the pot; potwise waits before topping it up.",
+    )
+
+
+def owed_on_cards(
+    rule: Automation,
+    cards: Sequence[Account],
+    pending: Mapping[str, Sequence[Transaction]] | None = None,
+) -> int | None:
+    """What the rule last recorded as owed; before its first run, what the cards owe
+    now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), with each
+    card's pending transactions from `pending` (by card id, see
+    :func:`pending_on_cards`; without it no pending charge is counted)."""
     recorded: Any = (rule.state or {}).get("recorded_owed")
     if isinstance(recorded, int) and not isinstance(recorded, bool):
         return recorded
-    balances = [c.balance for c in cards if c.balance is not None]
-    if not balances:
-        return None
-    return sum(max(0, -balance) for balance in balances)
+    pending = pending or {}
+    owed = [
+        owed_on_card(
+            Card(
+                provider_id=card.provider,
+                currency=card.currency,
+                balance=card.balance,
+                pending=tuple(pending.get(card.id, ())),
+                credit_limit=card.credit_limit,
+                available=card.available,
+            )
+        )
+        for card in cards
+        if card.balance is not None
+    ]
+    return sum(owed) if owed else None
+
+
+def pending_on_cards(
+    db: Session, cards: Sequence[Account], now: datetime | None = None
+) -> dict[str, list[Transaction]]:
+    """The cards' pending transactions by card id, as the card-pot rule reads them:
+    those created within what it remembers (``SEEN_RETENTION``) before `now`."""
+    if not cards:
+        return {}
+    since = (now or datetime.now(UTC)) - SEEN_RETENTION
+    found: dict[str, list[Transaction]] = {card.id: [] for card in cards}
+    rows = db.scalars(
+        select(Transaction).where(
+            Transaction.account_id.in_(list(found)),
+            Transaction.status == TransactionStatus.PENDING,
+            Transaction.created_at >= since,
+        )
+    )
+    for row in rows:
+        found[row.account_id].append(row)
+    return found
 
 
 def card_pot_tiles(
-    db: Session, user_id: str, zone: ZoneInfo, paused_reason: str | None
+    db: Session,
+    user_id: str,
+    zone: ZoneInfo,
+    paused_reason: str | None,
+    now: datetime | None = None,
 ) -> list[CardPotTile]:
     tiles = []
     for rule in rules.list_rules(db, user_id):
@@ -181,7 +241,7 @@ def card_pot_tiles(
                 name=rule.name,
                 pot_name=pot.name if pot else None,
                 pot_deleted=bool(pot and pot.deleted),
-                owed=owed_on_cards(rule, cards),
+                owed=owed_on_cards(rule, cards, pending_on_cards(db, cards, now)),
                 in_pot=pot.balance if pot else None,
                 currency=pot.currency if pot else "GBP",
                 status=rule_status(rule, zone, paused_reason),

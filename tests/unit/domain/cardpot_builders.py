@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from potwise.domain.cardpot import (
+from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.domain.rules.cardpot import (
     CardPotConfig,
     CardPotDecision,
     CardPotState,
@@ -15,7 +16,6 @@ from potwise.domain.cardpot import (
     PotSnapshot,
     decide_card_pot,
 )
-from potwise.domain.mirror import BankTransaction, TransactionStatus
 
 # 3 March is GMT in London, so local times in explanations equal these.
 T0 = datetime(2025, 3, 3, 14, 2, tzinfo=UTC)

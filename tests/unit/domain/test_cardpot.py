@@ -10,8 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from potwise.domain.cardpot import (
-    CardIssuer,
+from potwise.domain.cards import CardIssuer, card_issuer, owed_on_card
+from potwise.domain.errors import CurrencyMismatch, DomainError
+from potwise.domain.mirror import TransactionStatus
+from potwise.domain.money import Money
+from potwise.domain.rules.cardpot import (
     CardPotConfig,
     CardPotDecision,
     CardPotState,
@@ -21,13 +24,8 @@ from potwise.domain.cardpot import (
     InvalidCardPotInput,
     InvalidCardPotState,
     PotSnapshot,
-    card_issuer,
     decide_card_pot,
-    owed_on_card,
 )
-from potwise.domain.errors import CurrencyMismatch, DomainError
-from potwise.domain.mirror import TransactionStatus
-from potwise.domain.money import Money
 
 from .cardpot_builders import (
     AMEX,

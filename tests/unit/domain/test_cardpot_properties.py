@@ -15,7 +15,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from potwise.domain.cardpot import (
+from potwise.domain.cards import owed_on_card
+from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.domain.rules.cardpot import (
     CardPotConfig,
     CardPotDecision,
     CardPotState,
@@ -23,9 +25,7 @@ from potwise.domain.cardpot import (
     CurrentAccountSnapshot,
     PotSnapshot,
     decide_card_pot,
-    owed_on_card,
 )
-from potwise.domain.mirror import BankTransaction, TransactionStatus
 
 from .cardpot_builders import POT, T0
 

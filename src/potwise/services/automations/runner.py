@@ -26,9 +26,9 @@ from potwise.db.models import (
     Transaction,
     Transfer,
 )
-from potwise.domain import cardpot
 from potwise.domain.errors import DomainError
 from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.domain.rules import cardpot
 from potwise.logs import get_logger
 from potwise.services import connections, leases
 from potwise.services.automations import executor, pause
