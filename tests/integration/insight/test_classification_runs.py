@@ -1,6 +1,6 @@
 """Full and incremental classification runs as stored: what is written, and how.
 
-The decisions themselves are tested in tests/unit/domain/test_classify.py;
+The decisions themselves are tested in tests/unit/domain/test_classify*.py;
 these tests pin the service's reading and writing (a full run's batched
 writes, the row-number shortcut on SQLite and its fallback, the index of
 never-classified rows behind incremental runs).
