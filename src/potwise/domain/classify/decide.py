@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from potwise.domain import categories
 from potwise.domain.classify.categorise import choose_category
-from potwise.domain.classify.hints import facts, is_refund, looks_like_card_payment
+from potwise.domain.classify.hints import facts, looks_like_card_payment
 from potwise.domain.classify.model import (
     BANK_KINDS,
     CARD_KIND,
@@ -91,16 +91,12 @@ def _unmatched_repayment(t: Txn, account: AccountInfo | None) -> tuple[str, str]
     return None
 
 
-def _everyday(t: Txn) -> tuple[str, str]:
-    """Spending (a refund is spending too, reversed) or income."""
-    if is_refund(t):
+def _money_in(t: Txn) -> tuple[str, str]:
+    """A refund (money back from a merchant) is spending too, reversed; else income."""
+    if t.merchant is not None:
         shop = t.merchant or t.description
         return _SPENDING, f"Refund from {shop} — reduces spending in its category"
-    if t.amount > 0:
-        return _INCOME, "Money in"
-    if t.merchant:
-        return _SPENDING, f"Payment to {t.merchant}"
-    return _SPENDING, "Money out"
+    return _INCOME, "Money in"
 
 
 def _single(t: Txn, context: Context) -> tuple[str, str]:
@@ -110,7 +106,9 @@ def _single(t: Txn, context: Context) -> tuple[str, str]:
     repayment = _unmatched_repayment(t, context.accounts.get(t.account_id))
     if repayment is not None:
         return repayment
-    return _everyday(t)
+    if t.amount > 0:
+        return _money_in(t)
+    return _SPENDING, f"Payment to {t.merchant}" if t.merchant else "Money out"
 
 
 # --- every transaction ---------------------------------------------------------------

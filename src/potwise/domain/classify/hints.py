@@ -92,8 +92,3 @@ def names_issuer(t: Txn, names: tuple[str, ...]) -> bool:
 def looks_like_card_payment(t: Txn) -> bool:
     """No merchant, and the text reads like a payment ("PAYMENT RECEIVED - THANK YOU")."""
     return t.merchant is None and facts(t)[2]
-
-
-def is_refund(t: Txn) -> bool:
-    """Money back from a merchant."""
-    return t.amount > 0 and (t.merchant is not None)
