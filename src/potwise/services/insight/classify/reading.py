@@ -152,12 +152,20 @@ def read(
     )
     names = ", ".join(column.key for column in _COLUMNS) + (", rowid" if sqlite else "")
     statement = f"SELECT {names} FROM transactions WHERE {' AND '.join(conditions)}"  # noqa: S608
+    return _fetch(connection.connection, statement, tuple(parameters), sqlite=sqlite)
+
+
+def _fetch(
+    dbapi_connection: Any, statement: str, parameters: tuple[Any, ...], *, sqlite: bool
+) -> dict[str, Row]:
+    """The rows `statement` selects (the columns above, then SQLite's row number), in
+    batches off the driver's cursor."""
     rows: dict[str, Row] = {}
     parse = datetime.fromisoformat
     make_txn = domain.Txn
-    cursor = connection.connection.cursor()
+    cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(statement, tuple(parameters))
+        cursor.execute(statement, parameters)
         while batch := cursor.fetchmany(_READ_BATCH):
             if sqlite:
                 # Stored as naive UTC text (see db.types.UTCDateTime); parsing it with
