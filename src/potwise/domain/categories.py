@@ -171,14 +171,18 @@ class Rule:
     ) -> bool:
         if not self.has_condition():
             return False
-        if self.merchant_key is not None and self.merchant_key != merchant_key:
-            return False
-        if self.account_id is not None and self.account_id != account_id:
-            return False
-        if self.min_amount is not None and amount < self.min_amount:
-            return False
-        if self.max_amount is not None and amount > self.max_amount:
-            return False
+        return (
+            (self.merchant_key is None or self.merchant_key == merchant_key)
+            and (self.account_id is None or self.account_id == account_id)
+            and (self.min_amount is None or amount >= self.min_amount)
+            and (self.max_amount is None or amount <= self.max_amount)
+            and self._text_matches(description, merchant)
+        )
+
+    def _text_matches(self, description: str, merchant: str | None) -> bool:
+        """The description conditions, against the description or the merchant name."""
+        if self.description_equals is None and self.description_contains is None:
+            return True
         texts = [description.lower()] + ([merchant.lower()] if merchant else [])
         if self.description_equals is not None:
             wanted = self.description_equals.strip().lower()

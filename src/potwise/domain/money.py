@@ -8,7 +8,8 @@ exactly once; user input enters through :meth:`Money.parse`, which never
 rounds (too many decimal places is an error, not a guess).
 
 The sign of an amount follows :mod:`potwise.domain.signs`: from the user's
-point of view.
+point of view. Currencies (decimal places, symbols) are
+:mod:`potwise.domain.currencies`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Final
 
-from potwise.domain.errors import CurrencyMismatch, InvalidAmount, InvalidCurrency
+from potwise.domain.currencies import (
+    CURRENCY_BY_SYMBOL,
+    DEFAULT_MINOR_EXPONENT,
+    check_currency,
+    currency_symbol,
+    minor_exponent,
+)
+from potwise.domain.errors import CurrencyMismatch, InvalidAmount
 
 __all__ = [
     "DEFAULT_MINOR_EXPONENT",
@@ -29,45 +37,9 @@ __all__ = [
     "minor_exponent",
 ]
 
-#: Minor-unit exponent (digits after the decimal point) for currencies
-#: that differ from the default of 2, or that we name explicitly.
-_MINOR_EXPONENTS: Final[dict[str, int]] = {
-    "GBP": 2,
-    "EUR": 2,
-    "USD": 2,
-    "CHF": 2,
-    "SEK": 2,
-    "NOK": 2,
-    "DKK": 2,
-    "PLN": 2,
-    "CZK": 2,
-    "HUF": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "NZD": 2,
-    "JPY": 0,
-    "KRW": 0,
-    "ISK": 0,
-    "BHD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "TND": 3,
-}
-
-#: Currencies not in the table are assumed to have two decimal places.
-DEFAULT_MINOR_EXPONENT: Final = 2
-
-#: Symbols written before the amount. Only unambiguous ones: other
-#: dollar currencies are shown with their code (``1.00 AUD``).
-_SYMBOLS: Final[dict[str, str]] = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
-_CURRENCY_BY_SYMBOL: Final[dict[str, str]] = {sym: code for code, sym in _SYMBOLS.items()}
-
 # Amounts beyond 10**30 minor units are garbage, not money; refusing them
 # also bounds the work done on inputs like "1E999999".
 _MAX_DIGITS: Final = 30
-
-_CURRENCY_RE: Final = re.compile(r"[A-Z]{3}")
 
 _PARSE_RE: Final = re.compile(
     r"""
@@ -83,24 +55,6 @@ _PARSE_RE: Final = re.compile(
     """,
     re.VERBOSE | re.ASCII,
 )
-
-
-def minor_exponent(currency: str) -> int:
-    """Return how many decimal places ``currency`` has (2 if we do not know it)."""
-    return _MINOR_EXPONENTS.get(currency, DEFAULT_MINOR_EXPONENT)
-
-
-def currency_symbol(currency: str) -> str | None:
-    """Return the symbol shown before amounts of ``currency``, or None to show the code."""
-    return _SYMBOLS.get(currency)
-
-
-def _check_currency(currency: object) -> str:
-    if not isinstance(currency, str):
-        raise TypeError(f"currency must be a str, not {type(currency).__name__}")
-    if _CURRENCY_RE.fullmatch(currency) is None:
-        raise InvalidCurrency(f"currency must be three upper-case letters, got {currency!r}")
-    return currency
 
 
 def _check_int(value: object, what: str) -> int:
@@ -119,6 +73,47 @@ def _round_half_even(numerator: int, denominator: int) -> int:
     return quotient
 
 
+def _as_decimal(value: object) -> Decimal:
+    """A provider's amount as a finite Decimal; floats and other types refused."""
+    if isinstance(value, bool | float):
+        raise TypeError(f"amount must be Decimal, str or int, not {type(value).__name__}")
+    if isinstance(value, int):
+        dec = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            dec = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidAmount(f"not a decimal amount: {value!r}") from None
+    elif isinstance(value, Decimal):
+        dec = value
+    else:
+        raise TypeError(f"amount must be Decimal, str or int, not {type(value).__name__}")
+    if not dec.is_finite():
+        raise InvalidAmount(f"amount must be finite, got {value!r}")
+    return dec
+
+
+def _minor_units(dec: Decimal, exponent: int, value: object) -> int:
+    """``dec`` major units in minor units of a currency with ``exponent`` decimal places,
+    rounded half to even exactly once (``value`` is what was given, for the errors)."""
+    sign, digit_tuple, power = dec.as_tuple()
+    if not isinstance(power, int):  # pragma: no cover - finite decimals have one
+        raise InvalidAmount(f"amount must be finite, got {value!r}")
+    digits = int("".join(map(str, digit_tuple)) or "0")
+    shift = power + exponent  # minor = digits * 10**shift
+    if digits == 0:
+        minor = 0
+    elif len(digit_tuple) + shift > _MAX_DIGITS:
+        raise InvalidAmount(f"amount too large: {value!r}")
+    elif shift >= 0:
+        minor = digits * 10**shift
+    elif -shift > len(digit_tuple) + 1:
+        minor = 0  # below a tenth of a minor unit: rounds to zero
+    else:
+        minor = _round_half_even(digits, 10**-shift)
+    return -minor if sign else minor
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An immutable amount: ``minor`` units (e.g. pence) of ``currency``.
@@ -134,7 +129,7 @@ class Money:
 
     def __post_init__(self) -> None:
         _check_int(self.minor, "minor units")
-        _check_currency(self.currency)
+        check_currency(self.currency)
 
     # -- construction ------------------------------------------------------
 
@@ -150,7 +145,7 @@ class Money:
         The currency is explicit so that summing nothing is well defined.
         Raises ``CurrencyMismatch`` if any item is in another currency.
         """
-        _check_currency(currency)
+        check_currency(currency)
         total = 0
         for item in items:
             if not isinstance(item, Money):
@@ -171,39 +166,9 @@ class Money:
         ``InvalidAmount`` for unparsable strings, NaN, infinities and
         absurdly large values.
         """
-        _check_currency(currency)
-        if isinstance(value, bool | float):
-            raise TypeError(f"amount must be Decimal, str or int, not {type(value).__name__}")
-        if isinstance(value, int):
-            dec = Decimal(value)
-        elif isinstance(value, str):
-            try:
-                dec = Decimal(value.strip())
-            except InvalidOperation:
-                raise InvalidAmount(f"not a decimal amount: {value!r}") from None
-        elif isinstance(value, Decimal):
-            dec = value
-        else:
-            raise TypeError(f"amount must be Decimal, str or int, not {type(value).__name__}")
-        if not dec.is_finite():
-            raise InvalidAmount(f"amount must be finite, got {value!r}")
-
-        sign, digit_tuple, exponent = dec.as_tuple()
-        if not isinstance(exponent, int):  # pragma: no cover - finite decimals have one
-            raise InvalidAmount(f"amount must be finite, got {value!r}")
-        digits = int("".join(map(str, digit_tuple)) or "0")
-        shift = exponent + minor_exponent(currency)  # minor = digits * 10**shift
-        if digits == 0:
-            minor = 0
-        elif len(digit_tuple) + shift > _MAX_DIGITS:
-            raise InvalidAmount(f"amount too large: {value!r}")
-        elif shift >= 0:
-            minor = digits * 10**shift
-        elif -shift > len(digit_tuple) + 1:
-            minor = 0  # below a tenth of a minor unit: rounds to zero
-        else:
-            minor = _round_half_even(digits, 10**-shift)
-        return cls(-minor if sign else minor, currency)
+        check_currency(currency)
+        minor = _minor_units(_as_decimal(value), minor_exponent(currency), value)
+        return cls(minor, currency)
 
     @classmethod
     def parse(cls, text: str, currency: str = "GBP") -> Money:
@@ -216,7 +181,7 @@ class Money:
         anything else, and ``CurrencyMismatch`` if the text names another
         currency (``"€5"`` parsed as GBP).
         """
-        _check_currency(currency)
+        check_currency(currency)
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
         match = _PARSE_RE.match(text)
@@ -228,7 +193,7 @@ class Money:
             raise InvalidAmount(f"currency given twice: {text!r}")
 
         for named in (
-            _CURRENCY_BY_SYMBOL.get(match["symbol"] or ""),
+            CURRENCY_BY_SYMBOL.get(match["symbol"] or ""),
             (match["code1"] or "").strip() or None,
             match["code2"],
         ):

@@ -39,6 +39,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from itertools import pairwise
 
+from potwise.domain.classify import Classification
+
 __all__ = [
     "CARD_KINDS",
     "CASH_KINDS",
@@ -65,14 +67,6 @@ __all__ = [
 CARD_KINDS = frozenset({"credit_card"})
 #: Account kinds whose spending is "cash" (money already the user's).
 CASH_KINDS = frozenset({"current", "joint"})
-
-
-class Classification(StrEnum):
-    SPENDING = "spending"
-    INCOME = "income"
-    INTERNAL_TRANSFER = "internal_transfer"
-    CARD_REPAYMENT = "card_repayment"
-    POT_MOVE = "pot_move"
 
 
 class GroupBy(StrEnum):

@@ -1,6 +1,6 @@
 """Full and incremental classification runs as stored: what is written, and how.
 
-The decisions themselves are tested in tests/unit/domain/test_classify.py;
+The decisions themselves are tested in tests/unit/domain/test_classify*.py;
 these tests pin the service's reading and writing (a full run's batched
 writes, the row-number shortcut on SQLite and its fallback, the index of
 never-classified rows behind incremental runs).
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Transaction, User
 from potwise.services.insight import classify as insight
+from potwise.services.insight.classify import reading, writing
 from tests.integration.insight.builders import Household
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -89,9 +90,9 @@ def test_a_full_run_writes_by_id_when_row_numbers_no_longer_match(
     rows = _fill(h, 5)
     if db.connection().dialect.name != "sqlite":
         pytest.skip("row numbers are SQLite's")
-    load = insight._load_all
+    load = reading.load_all
 
-    def renumbered(session: Session, user_id: str) -> dict[str, insight._Row]:
+    def renumbered(session: Session, user_id: str) -> dict[str, reading.Row]:
         # As if a VACUUM had renumbered the rows between the read and the write.
         found = load(session, user_id)
         for row in found.values():
@@ -99,7 +100,7 @@ def test_a_full_run_writes_by_id_when_row_numbers_no_longer_match(
             row.rowid += 1_000_000
         return found
 
-    monkeypatch.setattr(insight, "_load_all", renumbered)
+    monkeypatch.setattr(reading, "load_all", renumbered)
     assert insight.reclassify_all(db, h.user_id).changed == len(rows)
     stored = _stored(db, h.user_id)
     assert all(values[3] is not None for values in stored.values())
@@ -133,14 +134,14 @@ def test_a_run_rewriting_most_of_the_table_rebuilds_the_indexes_it_writes(
     db.commit()
 
     rebuilt: list[str] = []
-    drop = insight._indexes_rebuilt
+    drop = writing._indexes_rebuilt
 
     def watched(connection: Any, rebuild: bool) -> Any:
         rebuilt.append(str(rebuild))
         return drop(connection, rebuild)
 
-    monkeypatch.setattr(insight, "_REBUILD_MIN_ROWS", 10)
-    monkeypatch.setattr(insight, "_indexes_rebuilt", watched)
+    monkeypatch.setattr(writing, "_REBUILD_MIN_ROWS", 10)
+    monkeypatch.setattr(writing, "_indexes_rebuilt", watched)
     assert insight.reclassify_all(db, h.user_id).changed == len(rows)
     assert rebuilt == ["True"]
     assert _stored(db, h.user_id) == expected
@@ -171,7 +172,7 @@ def test_a_small_share_of_the_table_keeps_its_indexes(
     db.add(other)
     db.commit()
     _fill(Household.of(db, other.id), 12)
-    monkeypatch.setattr(insight, "_REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr(writing, "_REBUILD_MIN_ROWS", 1)
     statements: list[str] = []
     connection = db.connection()
 
@@ -193,12 +194,12 @@ def test_the_indexes_are_back_even_when_a_write_fails_and_the_caller_commits(
     _fill(h, 6)
     _sqlite_only(db)
     before = _transaction_indexes(db)
-    monkeypatch.setattr(insight, "_REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr(writing, "_REBUILD_MIN_ROWS", 1)
 
     def broken(connection: Any, changes: Any, now: datetime) -> None:
         raise RuntimeError("disk went away")
 
-    monkeypatch.setattr(insight, "_store_sqlite", broken)
+    monkeypatch.setattr(writing, "_store_sqlite", broken)
     with pytest.raises(RuntimeError, match="disk went away"):
         insight.reclassify_all(db, h.user_id)
     db.commit()  # a careless caller: the schema must still be whole
@@ -221,13 +222,13 @@ def test_an_incremental_run_finds_only_never_classified_rows(db: Session) -> Non
 
 def _spy_full_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    load = insight._load_all
+    load = reading.load_all
 
-    def counted(session: Session, user_id: str) -> dict[str, insight._Row]:
+    def counted(session: Session, user_id: str) -> dict[str, reading.Row]:
         calls.append(user_id)
         return load(session, user_id)
 
-    monkeypatch.setattr(insight, "_load_all", counted)
+    monkeypatch.setattr(reading, "load_all", counted)
     return calls
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from potwise.db.models import Account, DirectDebit, StandingOrder, Transaction
 from potwise.domain.calendar import DEFAULT_CALENDAR
 from potwise.domain.merchants import merchant_key, merchant_key_for
 from potwise.domain.payday import next_payday, payday_rule
-from potwise.domain.recurring import Mandate, TxnFact, detect_commitments
+from potwise.domain.recurring import DetectedCommitment, Mandate, TxnFact, detect_commitments
 from potwise.domain.schedules import Cadence
 from potwise.sandbox.app import create_sandbox_app
 from tests.support.harness import (
@@ -157,6 +157,55 @@ def _mandates(db: Session) -> list[Mandate]:
     return out
 
 
+def _true_series(truth: dict[str, Any], mirrored: dict[str, str]) -> dict[str, Any]:
+    """The truth's recurring series by key, with the product's ids, internal movements
+    left out."""
+
+    def ids(values: list[str]) -> set[str]:
+        return {mirrored.get(v, v) for v in values}
+
+    internal = ids([*truth["internal_transfers"], *truth["card_repayments"], *truth["pot_moves"]])
+    return {
+        r["key"]: {**r, "transaction_ids": ids(r["transaction_ids"])}
+        for r in truth["recurring"]
+        if r["transaction_ids"] and not ids(r["transaction_ids"]) <= internal
+    }
+
+
+def _score(
+    found: list[DetectedCommitment], series: dict[str, Any]
+) -> tuple[dict[str, DetectedCommitment], list[DetectedCommitment]]:
+    """Each true series matched by the commitment whose evidence is mostly its ids, and
+    the commitments that match none."""
+    matched: dict[str, Any] = {}
+    false_positives = []
+    for commitment in found:
+        evidence = set(commitment.evidence)
+        hits = [
+            key
+            for key, r in series.items()
+            if 2 * len(evidence & set(r["transaction_ids"])) > len(evidence)
+        ]
+        if hits:
+            matched[hits[0]] = commitment
+        else:
+            false_positives.append(commitment)
+    return matched, false_positives
+
+
+def _assert_payday(found: list[DetectedCommitment], truth: dict[str, Any], today: date) -> None:
+    rule = payday_rule(found, today=today)
+    assert rule is not None
+    assert rule.payee == merchant_key(truth["payday"]["payee"])
+    assert rule.amount == truth["payday"]["amount"]
+    expected = DEFAULT_CALENDAR.payday_in_month(today.year, today.month, 25)
+    if expected <= today:
+        month = today.month % 12 + 1
+        expected = DEFAULT_CALENDAR.payday_in_month(today.year + (month == 1), month, 25)
+    assert next_payday(rule, today) == expected
+    print(f"  payday: {rule.payee}, next {expected.isoformat()}")
+
+
 def test_detection_finds_the_households_recurring_series(
     tmp_path: Path,
     database_url: str,
@@ -177,30 +226,8 @@ def test_detection_finds_the_households_recurring_series(
     found = detect_commitments(facts, today, mandates=_mandates(db))
     elapsed = time.perf_counter() - started
 
-    mirrored = _as_mirrored(sandbox_app)
-
-    def ids(values: list[str]) -> set[str]:
-        return {mirrored.get(v, v) for v in values}
-
-    internal = ids([*truth["internal_transfers"], *truth["card_repayments"], *truth["pot_moves"]])
-    series = {
-        r["key"]: {**r, "transaction_ids": ids(r["transaction_ids"])}
-        for r in truth["recurring"]
-        if r["transaction_ids"] and not ids(r["transaction_ids"]) <= internal
-    }
-    matched: dict[str, Any] = {}
-    false_positives = []
-    for commitment in found:
-        evidence = set(commitment.evidence)
-        hits = [
-            key
-            for key, r in series.items()
-            if 2 * len(evidence & set(r["transaction_ids"])) > len(evidence)
-        ]
-        if hits:
-            matched[hits[0]] = commitment
-        else:
-            false_positives.append(commitment)
+    series = _true_series(truth, _as_mirrored(sandbox_app))
+    matched, false_positives = _score(found, series)
     recall = len(matched) / len(series)
     precision = (len(found) - len(false_positives)) / len(found)
     every_series = [r for r in truth["recurring"] if r["transaction_ids"]]
@@ -234,13 +261,4 @@ def test_detection_finds_the_households_recurring_series(
         (a["from"], a["amount"]) for a in series["netflix"]["amounts"][1:]
     ]  # every price rise, with its date
 
-    rule = payday_rule(found, today=today)
-    assert rule is not None
-    assert rule.payee == merchant_key(truth["payday"]["payee"])
-    assert rule.amount == truth["payday"]["amount"]
-    expected = DEFAULT_CALENDAR.payday_in_month(today.year, today.month, 25)
-    if expected <= today:
-        month = today.month % 12 + 1
-        expected = DEFAULT_CALENDAR.payday_in_month(today.year + (month == 1), month, 25)
-    assert next_payday(rule, today) == expected
-    print(f"  payday: {rule.payee}, next {expected.isoformat()}")
+    _assert_payday(found, truth, today)
