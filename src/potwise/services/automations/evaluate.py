@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from potwise.domain import cardpot
-from potwise.services.automations.recording import RuleStatus
+from potwise.services.automations.recording import StatusAndReason
 from potwise.services.automations.scene import Scene
 
 
@@ -66,7 +66,7 @@ def _inputs_summary(scene: Scene) -> dict[str, Any]:
     }
 
 
-def rule_status(decision: cardpot.CardPotDecision) -> RuleStatus:
+def rule_status(decision: cardpot.CardPotDecision) -> StatusAndReason:
     """The rule's status after a decision: waiting for funds, cooling down, or fine."""
     if decision.reason == cardpot.Reason.INSUFFICIENT_FUNDS:
         return "waiting_funds", "Not enough in the current account; retrying on every run."

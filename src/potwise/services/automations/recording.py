@@ -23,7 +23,7 @@ from potwise.services.automations.pot_lease import PotLease
 from potwise.services.errors import NotFound
 
 # A rule's status and the reason shown with it (ok, paused, waiting_funds, cooldown, error).
-RuleStatus = tuple[str, str | None]
+StatusAndReason = tuple[str, str | None]
 
 
 def now() -> datetime:
@@ -43,6 +43,8 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunOutcome:
+    """The stored run, with the transfers it sent (or, for a preview, would send)."""
+
     run: AutomationRun
     transfers: list[Transfer]
 
@@ -54,7 +56,7 @@ class Ending:
     status: RunStatus
     reason: str
     explanation: str
-    rule_status: RuleStatus | None = None
+    rule_status: StatusAndReason | None = None
 
 
 @contextmanager
