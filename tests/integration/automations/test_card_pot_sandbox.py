@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import httpx2
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -19,118 +12,8 @@ from potwise.db.models import Account, Automation, AutomationRun, Pot, Transfer
 from potwise.services.automations import executor, runner
 from potwise.services.connections import valid_access_token
 from potwise.web.app import create_app
-from tests.support.harness import (
-    Sandbox,
-    connect,
-    product,
-    running_sandbox,
-    settle,
-    signed_in,
-    wait_for_run,
-)
-
-
-@dataclass
-class World:
-    client: TestClient
-    sandbox: Sandbox
-    rule_id: str
-    pot: dict[str, Any]
-    card: dict[str, Any]
-    monzo_connection_id: str
-
-    @property
-    def ctx(self) -> Any:
-        return self.client.app.state.connections  # type: ignore[attr-defined]
-
-    def ledger(self) -> list[dict[str, Any]]:
-        moves = self.sandbox.http.get("/_sandbox/users/demo/ledger").json()["moves"]
-        return [m for m in moves if m["pot_id"] == self.pot["external_id"] and m["source"] == "api"]
-
-    def sandbox_pot_balance(self) -> int:
-        pots = self.sandbox.household()["monzo"]["pots"]
-        return int(next(p["balance"] for p in pots if p["id"] == self.pot["external_id"]))
-
-    def owed(self) -> int:
-        [card] = self.sandbox.household()["truelayer"]["ob-amex"]
-        pending = self.client.get(
-            "/api/v1/transactions", params={"account_id": self.card["id"], "status": "pending"}
-        ).json()["items"]
-        return int(card["current"]) + sum(-t["amount"] for t in pending if t["amount"] < 0)
-
-    def run(self, **kwargs: Any) -> dict[str, Any]:
-        response = self.client.post(f"/api/v1/automations/{self.rule_id}/run", **kwargs)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def runs(self) -> list[dict[str, Any]]:
-        return list(self.client.get(f"/api/v1/automations/{self.rule_id}/runs").json()["items"])
-
-    def wait_for_run(self, trigger: str, timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for run in self.runs():
-                if run["trigger"] == trigger and run["finished_at"] is not None:
-                    return run
-            time.sleep(0.1)
-        raise AssertionError(f"no {trigger} run: {self.runs()}")
-
-    def spend_on_amex(self, pence: int, *, pending: bool = True) -> None:
-        self.sandbox.add_transaction(
-            bank="ob-amex",
-            account=self.card["external_id"],
-            amount=pence,
-            kind="purchase",
-            description="TEST SPEND",
-            pending=pending,
-        )
-
-
-@pytest.fixture
-def world(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[World]:
-    with running_sandbox() as sandbox:
-        client = signed_in(product(tmp_path, database_url, engine, sandbox))
-        assert connect(client, sandbox, "monzo").status_code == 303
-        sandbox.approve_monzo()
-        monzo = client.get("/api/v1/connections").json()["items"][0]
-        assert client.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
-        assert connect(client, sandbox, "truelayer", sandbox_provider="ob-amex").status_code == 303
-        amex = next(
-            c
-            for c in client.get("/api/v1/connections").json()["items"]
-            if c["provider_id"] == "ob-amex"
-        )
-        wait_for_run(client, amex["id"])
-        # The first syncs' follow-up work is done before the rule exists, so no run
-        # set off by them can land in the middle of a test.
-        settle(client)
-        pot = next(
-            p for p in client.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
-        )
-        card = next(
-            a for a in client.get("/api/v1/accounts").json()["items"] if a["kind"] == "credit_card"
-        )
-        created = client.post(
-            "/api/v1/automations",
-            json={
-                "kind": "card_pot",
-                "name": "Amex pot",
-                "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
-            },
-        )
-        assert created.status_code == 201, created.text
-        # The household tops the pot up by hand each Monday; on a day with no Amex
-        # spending since, the pot would already hold what is owed. One charge the pot
-        # does not cover yet makes every test start from the same kind of day.
-        sandbox.add_transaction(
-            bank="ob-amex",
-            account=card["external_id"],
-            amount=2345,
-            kind="purchase",
-            description="SPENT SINCE MONDAY",
-            pending=True,
-        )
-        yield World(client, sandbox, created.json()["id"], pot, card, monzo["id"])
+from tests.integration.automations.world import World
+from tests.support.harness import signed_in
 
 
 def test_first_run_brings_the_pot_to_what_is_owed_in_one_move(world: World) -> None:

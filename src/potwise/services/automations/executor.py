@@ -15,26 +15,31 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from potwise.banks.errors import AuthExpired, BankError, ConsentExpired, RequestRejected
 from potwise.db.models import Account, Automation, Pot, Transfer
 from potwise.domain.money import Money
+from potwise.domain.transfers import OPEN_TRANSFER_STATUSES, TransferDirection, TransferStatus
 from potwise.logs import get_logger
 from potwise.services import connections
 from potwise.services.connections import ConnectionsContext
+from potwise.services.errors import InvalidInput, NotFound
 from potwise.services.notify import notify
 
 log = get_logger(__name__)
 
-OPEN_STATUSES = ("planned", "sent", "unknown")
+OPEN_STATUSES = OPEN_TRANSFER_STATUSES
 # After this many sends without an answer the intent stays `unknown` and a person is told.
 MAX_ATTEMPTS = 6
 # Sends of one intent within one execute() call when the bank does not answer.
 IMMEDIATE_RETRIES = 3
+_NO_CONNECTION = "The Monzo connection was removed."
 
 
 def _now() -> datetime:
@@ -65,14 +70,16 @@ def plan(
     state_after: dict[str, Any] | None,
 ) -> Transfer:
     """A transfer intent, ready to be added to the caller's unit of work."""
-    if direction not in ("deposit", "withdraw"):
-        raise ValueError(f"unknown direction {direction!r}")
+    try:
+        way = TransferDirection(direction)
+    except ValueError:
+        raise InvalidInput(f"unknown direction {direction!r}") from None
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValueError("a transfer moves a positive whole number of pence")
+        raise InvalidInput("a transfer moves a positive whole number of pence")
     if pot.user_id != user_id or account.user_id != user_id:
-        raise ValueError("a transfer must stay inside one user's accounts")
+        raise InvalidInput("a transfer must stay inside one user's accounts")
     if pot.account_id != account.id:
-        raise ValueError("the pot does not belong to this current account")
+        raise InvalidInput("the pot does not belong to this current account")
     return Transfer(
         user_id=user_id,
         automation_id=automation_id,
@@ -81,125 +88,146 @@ def plan(
         pot_external_id=pot.external_id,
         account_external_id=account.external_id,
         connection_id=pot.connection_id,
-        direction=direction,
+        direction=way,
         amount=amount,
         currency=pot.currency,
         dedupe_id=dedupe_id_for(automation_id, run_id, sequence),
-        status="planned",
+        status=TransferStatus.PLANNED,
         reason=reason,
         state_after=state_after,
         created_at=_now(),
     )
 
 
+@dataclass(frozen=True)
+class _Sending:
+    """One intent on its way to Monzo: what the call carries, read before it is made."""
+
+    transfer_id: str
+    connection_id: str
+    direction: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the bank said (or did not say) about one intent."""
+
+    status: TransferStatus
+    error: str | None = None
+    pot_balance: int | None = None
+
+
 def execute(ctx: ConnectionsContext, transfer_id: str) -> Transfer:
     """Send one intent to Monzo and record what happened. Safe to call again."""
-    factory = ctx.session_factory
-    with factory() as db:
-        transfer = db.get(Transfer, transfer_id)
-        if transfer is None:
-            raise ValueError(f"no transfer {transfer_id}")
+    with ctx.session_factory() as db:
+        transfer = _intent(db, transfer_id)
         if transfer.status not in OPEN_STATUSES:
             return transfer
-        if transfer.connection_id is None:
-            return _settle(ctx, transfer_id, "failed", "The Monzo connection was removed.")
-        transfer.status = "sent"
-        transfer.attempts += 1
-        transfer.sent_at = _now()
-        db.commit()
-        connection_id = transfer.connection_id
-        send_args: dict[str, Any] = {
-            "pot_id": transfer.pot_external_id,
-            "amount": transfer.amount,
-            "dedupe_id": transfer.dedupe_id,
-        }
-        account_key = (
-            "source_account_id" if transfer.direction == "deposit" else ("destination_account_id")
-        )
-        send_args[account_key] = transfer.account_external_id
-        direction = transfer.direction
+        sending = _mark_sent(db, transfer)
+    if sending is None:
+        return _settle(ctx, transfer_id, _Outcome(TransferStatus.FAILED, _NO_CONNECTION))
     log.info(
         "transfer.sending",
         transfer_id=transfer_id,
-        direction=direction,
-        amount=send_args["amount"],
-        dedupe_id=send_args["dedupe_id"],
+        direction=sending.direction,
+        amount=sending.args["amount"],
+        dedupe_id=sending.args["dedupe_id"],
     )
+    return _settle(ctx, transfer_id, _send(ctx, sending))
+
+
+def _intent(db: Session, transfer_id: str) -> Transfer:
+    transfer = db.get(Transfer, transfer_id)
+    if transfer is None:
+        raise NotFound("No such transfer.")
+    return transfer
+
+
+def _mark_sent(db: Session, transfer: Transfer) -> _Sending | None:
+    """Count the attempt and commit it before the call; None when there is no one to call."""
+    if transfer.connection_id is None:
+        return None
+    transfer.status = TransferStatus.SENT
+    transfer.attempts += 1
+    transfer.sent_at = _now()
+    db.commit()
+    account_key = (
+        "source_account_id"
+        if transfer.direction == TransferDirection.DEPOSIT
+        else "destination_account_id"
+    )
+    return _Sending(
+        transfer_id=transfer.id,
+        connection_id=transfer.connection_id,
+        direction=transfer.direction,
+        args={
+            "pot_id": transfer.pot_external_id,
+            "amount": transfer.amount,
+            "dedupe_id": transfer.dedupe_id,
+            account_key: transfer.account_external_id,
+        },
+    )
+
+
+def _send(ctx: ConnectionsContext, sending: _Sending) -> _Outcome:
+    """Up to IMMEDIATE_RETRIES sends while Monzo does not answer; a refusal is final."""
     rejected_token: str | None = None
     last_error: BankError | None = None
     for _ in range(IMMEDIATE_RETRIES):
         try:
             token = connections.valid_access_token(
-                ctx, connection_id, rejected_token=rejected_token
+                ctx, sending.connection_id, rejected_token=rejected_token
             )
         except ConsentExpired as exc:
-            return _settle(ctx, transfer_id, "failed", f"Monzo needs re-connecting: {exc.message}")
+            return _Outcome(TransferStatus.FAILED, f"Monzo needs re-connecting: {exc.message}")
         except BankError as exc:
             last_error = exc
             continue
-        client = ctx.gateway.monzo(token)
-        send: Callable[..., Any] = (
-            client.deposit_to_pot if direction == "deposit" else client.withdraw_from_pot
-        )
         try:
-            pot = send(**send_args)
+            pot = _call_monzo(ctx, sending, token)
         except AuthExpired as exc:
             rejected_token, last_error = token, exc
             continue
         except RequestRejected as exc:
             # Monzo answered and refused: nothing moved. Not retried.
-            return _settle(ctx, transfer_id, "failed", f"Monzo refused the move: {exc.message}")
+            return _Outcome(TransferStatus.FAILED, f"Monzo refused the move: {exc.message}")
         except BankError as exc:
             # No answer (timeout, dropped connection, 5xx): it may have been applied.
             # Sending again with the same dedupe_id is safe.
             last_error = exc
             continue
-        return _settle(ctx, transfer_id, "confirmed", None, pot_balance=pot.balance)
+        return _Outcome(TransferStatus.CONFIRMED, pot_balance=pot.balance)
     message = last_error.message if last_error else "no answer from Monzo"
-    return _settle(ctx, transfer_id, "unknown", message)
+    return _Outcome(TransferStatus.UNKNOWN, message)
 
 
-def _settle(
-    ctx: ConnectionsContext,
-    transfer_id: str,
-    status: str,
-    error: str | None,
-    *,
-    pot_balance: int | None = None,
-) -> Transfer:
+def _call_monzo(ctx: ConnectionsContext, sending: _Sending, token: str) -> Any:
+    client = ctx.gateway.monzo(token)
+    send: Callable[..., Any] = (
+        client.deposit_to_pot
+        if sending.direction == TransferDirection.DEPOSIT
+        else client.withdraw_from_pot
+    )
+    return send(**sending.args)
+
+
+def _settle(ctx: ConnectionsContext, transfer_id: str, outcome: _Outcome) -> Transfer:
+    """Store the outcome, keep the mirror and the rule's state in step, tell the user."""
+    status, error = outcome.status, outcome.error
     with ctx.session_factory() as db:
-        transfer = db.get(Transfer, transfer_id)
-        if transfer is None:
-            raise ValueError(f"no transfer {transfer_id}")
+        transfer = _intent(db, transfer_id)
         transfer.error = error
-        if status == "unknown" and transfer.attempts == MAX_ATTEMPTS:
-            notify(
-                db,
-                transfer.user_id,
-                "transfer_unconfirmed",
-                f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} could "
-                "not be confirmed after several tries. Check the pot in the Monzo app; potwise "
-                "will keep checking and never moves it twice.",
-                level="warning",
-            )
+        if status == TransferStatus.UNKNOWN and transfer.attempts == MAX_ATTEMPTS:
+            _tell_unconfirmed(db, transfer)
         transfer.status = status
-        if status in ("confirmed", "failed"):
+        if status in (TransferStatus.CONFIRMED, TransferStatus.FAILED):
             transfer.completed_at = _now()
-        if status == "confirmed":
-            _apply_to_mirror(db, transfer, pot_balance)
-            if transfer.automation_id and transfer.state_after is not None:
-                rule = db.get(Automation, transfer.automation_id)
-                if rule is not None:
-                    rule.state = transfer.state_after
-        if status == "failed":
-            notify(
-                db,
-                transfer.user_id,
-                "transfer_failed",
-                f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} "
-                f"failed: {error}",
-                level="error",
-            )
+        if status == TransferStatus.CONFIRMED:
+            _apply_to_mirror(db, transfer, outcome.pot_balance)
+            _keep_rule_state(db, transfer)
+        if status == TransferStatus.FAILED:
+            _tell_failed(db, transfer, error)
         db.commit()
         log.info(
             "transfer.settled",
@@ -214,10 +242,40 @@ def _settle(
         return transfer
 
 
-def _apply_to_mirror(db: Any, transfer: Transfer, pot_balance: int | None) -> None:
+def _tell_unconfirmed(db: Session, transfer: Transfer) -> None:
+    notify(
+        db,
+        transfer.user_id,
+        "transfer_unconfirmed",
+        f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} could "
+        "not be confirmed after several tries. Check the pot in the Monzo app; potwise "
+        "will keep checking and never moves it twice.",
+        level="warning",
+    )
+
+
+def _tell_failed(db: Session, transfer: Transfer, error: str | None) -> None:
+    notify(
+        db,
+        transfer.user_id,
+        "transfer_failed",
+        f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} failed: {error}",
+        level="error",
+    )
+
+
+def _keep_rule_state(db: Session, transfer: Transfer) -> None:
+    """The rule's state the move was decided with becomes its state once it is confirmed."""
+    if transfer.automation_id and transfer.state_after is not None:
+        rule = db.get(Automation, transfer.automation_id)
+        if rule is not None:
+            rule.state = transfer.state_after
+
+
+def _apply_to_mirror(db: Session, transfer: Transfer, pot_balance: int | None) -> None:
     """Keep the mirror in step with a confirmed move until the next sync."""
     pot = db.get(Pot, transfer.pot_id) if transfer.pot_id else None
-    sign = 1 if transfer.direction == "deposit" else -1
+    sign = 1 if transfer.direction == TransferDirection.DEPOSIT else -1
     if pot is not None:
         pot.balance = (
             pot_balance if pot_balance is not None else pot.balance + sign * transfer.amount
@@ -230,20 +288,27 @@ def _apply_to_mirror(db: Any, transfer: Transfer, pot_balance: int | None) -> No
                 account.available -= sign * transfer.amount
 
 
+def open_intents(db: Session, *, automation_id: str | None = None) -> list[str]:
+    """The ids of intents left open (oldest first), read in the caller's unit of work."""
+    statement = select(Transfer.id).where(Transfer.status.in_(OPEN_STATUSES))
+    if automation_id is not None:
+        statement = statement.where(Transfer.automation_id == automation_id)
+    return list(db.scalars(statement.order_by(Transfer.created_at)))
+
+
 def open_transfer_ids(ctx: ConnectionsContext, *, automation_id: str | None = None) -> list[str]:
     with ctx.session_factory() as db:
-        statement = select(Transfer.id).where(Transfer.status.in_(OPEN_STATUSES))
-        if automation_id is not None:
-            statement = statement.where(Transfer.automation_id == automation_id)
-        return list(db.scalars(statement.order_by(Transfer.created_at)))
+        return open_intents(db, automation_id=automation_id)
 
 
 def reconcile(ctx: ConnectionsContext, *, automation_id: str | None = None) -> list[Transfer]:
     """Finish every intent left open by a crash or a lost answer, exactly once each."""
-    settled = [
-        execute(ctx, transfer_id)
-        for transfer_id in open_transfer_ids(ctx, automation_id=automation_id)
-    ]
+    return finish(ctx, open_transfer_ids(ctx, automation_id=automation_id))
+
+
+def finish(ctx: ConnectionsContext, transfer_ids: list[str]) -> list[Transfer]:
+    """Send again each of these open intents (with its own dedupe_id) until it is settled."""
+    settled = [execute(ctx, transfer_id) for transfer_id in transfer_ids]
     if settled:
         log.info("transfer.reconciled", count=len(settled))
     return settled

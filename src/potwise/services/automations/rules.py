@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Automation, Pot
 from potwise.db.scoping import get_owned, owned
+from potwise.domain.mirror import AccountKind
 from potwise.logs import get_logger
 from potwise.services.errors import Conflict, InvalidInput, NotFound
 
@@ -50,10 +51,24 @@ def validate_card_pot(
     """The config with defaults filled in; refuses anything that is not the user's own,
     a deleted pot, non-card accounts, mixed currencies, or a pot or card another rule covers."""
     merged = {**CARD_POT_DEFAULTS, **config}
+    _check_fields(merged)
+    pot = _own_pot(db, user_id, merged.get("pot_id"))
+    cards = _card_ids(merged.get("card_account_ids"))
+    for card_id in cards:
+        _check_card(get_owned(db, Account, card_id, user_id), card_id, pot)
+    limits = _limits(merged)
+    _check_not_covered(db, user_id, pot.id, cards, rule_id)
+    return {"pot_id": pot.id, "card_account_ids": list(cards), **limits}
+
+
+def _check_fields(merged: dict[str, Any]) -> None:
     unknown = set(merged) - {"pot_id", "card_account_ids", *CARD_POT_DEFAULTS}
     if unknown:
         raise InvalidInput(f"Unknown config field(s): {', '.join(sorted(unknown))}.")
-    pot_id = merged.get("pot_id")
+
+
+def _own_pot(db: Session, user_id: str, pot_id: object) -> Pot:
+    """The user's own pot, still there in the Monzo app."""
     if not isinstance(pot_id, str) or not pot_id:
         raise InvalidInput("config.pot_id must name one of your pots.")
     pot = get_owned(db, Pot, pot_id, user_id)
@@ -61,27 +76,51 @@ def validate_card_pot(
         raise InvalidInput("config.pot_id is not one of your pots.")
     if pot.deleted:
         raise InvalidInput("That pot was deleted in the Monzo app; choose another.")
-    cards = merged.get("card_account_ids")
+    return pot
+
+
+def _card_ids(cards: object) -> list[str]:
+    """At least one card id, none twice."""
     if not isinstance(cards, list) or not cards or not all(isinstance(c, str) for c in cards):
         raise InvalidInput("config.card_account_ids must list at least one of your cards.")
     if len(set(cards)) != len(cards):
         raise InvalidInput("config.card_account_ids lists a card twice.")
-    for card_id in cards:
-        card = get_owned(db, Account, card_id, user_id)
-        if card is None:
-            raise InvalidInput(f"config.card_account_ids: {card_id} is not one of your accounts.")
-        if card.kind != "credit_card":
-            raise InvalidInput(f"config.card_account_ids: {card.name} is not a credit card.")
-        if card.currency != pot.currency:
-            raise InvalidInput(
-                f"{card.name} is in {card.currency} but the pot is in {pot.currency}; "
-                "a card pot needs one currency."
-            )
-    merged["cooldown_hours"] = _int(merged, "cooldown_hours", 0, 72)
-    merged["max_transfer"] = _int(merged, "max_transfer", 1, MAX_LIMIT)
-    merged["max_per_day"] = _int(merged, "max_per_day", 1, MAX_LIMIT)
-    if not isinstance(merged["override_cooldown_on_spending"], bool):
+    return cards
+
+
+def _check_card(card: Account | None, card_id: str, pot: Pot) -> None:
+    """One of the user's own credit cards, in the pot's currency."""
+    if card is None:
+        raise InvalidInput(f"config.card_account_ids: {card_id} is not one of your accounts.")
+    if card.kind != AccountKind.CREDIT_CARD:
+        raise InvalidInput(f"config.card_account_ids: {card.name} is not a credit card.")
+    if card.currency != pot.currency:
+        raise InvalidInput(
+            f"{card.name} is in {card.currency} but the pot is in {pot.currency}; "
+            "a card pot needs one currency."
+        )
+
+
+def _limits(merged: dict[str, Any]) -> dict[str, Any]:
+    """The cooldown and the transfer limits, in the order the stored config lists them."""
+    cooldown_hours = _int(merged, "cooldown_hours", 0, 72)
+    max_transfer = _int(merged, "max_transfer", 1, MAX_LIMIT)
+    max_per_day = _int(merged, "max_per_day", 1, MAX_LIMIT)
+    override = merged["override_cooldown_on_spending"]
+    if not isinstance(override, bool):
         raise InvalidInput("config.override_cooldown_on_spending must be true or false.")
+    return {
+        "cooldown_hours": cooldown_hours,
+        "override_cooldown_on_spending": override,
+        "max_transfer": max_transfer,
+        "max_per_day": max_per_day,
+    }
+
+
+def _check_not_covered(
+    db: Session, user_id: str, pot_id: str, cards: list[str], rule_id: str | None
+) -> None:
+    """No other card-pot rule of the user keeps this pot or follows one of these cards."""
     for other in db.scalars(owned(Automation, user_id).where(Automation.kind == "card_pot")):
         if other.id == rule_id:
             continue
@@ -90,14 +129,6 @@ def validate_card_pot(
         shared = set(other.config.get("card_account_ids", [])) & set(cards)
         if shared:
             raise Conflict(f"The rule \u201c{other.name}\u201d already covers one of these cards.")
-    return {
-        "pot_id": pot_id,
-        "card_account_ids": list(cards),
-        "cooldown_hours": merged["cooldown_hours"],
-        "override_cooldown_on_spending": merged["override_cooldown_on_spending"],
-        "max_transfer": merged["max_transfer"],
-        "max_per_day": merged["max_per_day"],
-    }
 
 
 def _validate(

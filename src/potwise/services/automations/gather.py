@@ -1,0 +1,139 @@
+"""Before a decision: which accounts it reads, and refreshing their balances live.
+
+When a bank cannot be reached (down, or its unattended allowance is spent),
+the last synced values stand in if they are younger than
+`scene.MAX_FALLBACK_AGE` and the decision says so; older data means no
+decision at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import Account, Automation, Connection, Pot, SyncRun
+from potwise.domain.rules import cardpot
+from potwise.services import connections
+from potwise.services.automations.recording import RunRequest
+from potwise.services.automations.scene import Skip
+from potwise.services.connections import ConnectionsContext
+from potwise.services.sync import engine
+
+# A full sync finished this recently (the one that set the run off) has just read the balances.
+JUST_SYNCED = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The accounts a rule's decision reads, grouped by the connection that refreshes them."""
+
+    config: cardpot.CardPotConfig
+    # (connection, its accounts' external ids, or None for all of them), Monzo first:
+    # the pot and the account that holds it (the spendable balance), then the cards.
+    wanted: tuple[tuple[str, frozenset[str] | None], ...]
+    # When each connection's last full sync finished (read for runs a sync set off).
+    synced_at: dict[str, datetime]
+
+
+def targets(db: Session, rule: Automation, *, trigger: str) -> Targets:
+    """What the rule reads, refused (`Skip`) when a pot, card or connection is gone."""
+    config = cardpot.CardPotConfig.from_dict(rule.config)
+    pot = _pot(db, rule, config)
+    cards = _cards(db, rule, config)
+    connection_ids = {pot.connection_id, *(card.connection_id for card in cards)}
+    _check_connections(db, connection_ids, pot.connection_id)
+    pot_account = db.get(Account, pot.account_id)
+    by_connection: dict[str, list[str]] = {}
+    for card in cards:
+        by_connection.setdefault(card.connection_id, []).append(card.external_id)
+    wanted = (
+        (pot.connection_id, frozenset({pot_account.external_id}) if pot_account else None),
+        *((cid, frozenset(externals)) for cid, externals in by_connection.items()),
+    )
+    synced_at = _last_full_syncs(db, connection_ids) if trigger == "sync" else {}
+    return Targets(config, wanted, synced_at)
+
+
+def _pot(db: Session, rule: Automation, config: cardpot.CardPotConfig) -> Pot:
+    pot = db.get(Pot, config.pot_id)
+    if pot is None or pot.user_id != rule.user_id:
+        raise Skip("pot_missing", "The rule's pot no longer exists.", pauses_rule=True)
+    if pot.deleted:
+        raise Skip(
+            "pot_deleted",
+            f"The pot \u201c{pot.name}\u201d was deleted in the Monzo app; "
+            "choose another pot for this rule.",
+            pauses_rule=True,
+        )
+    return pot
+
+
+def _cards(db: Session, rule: Automation, config: cardpot.CardPotConfig) -> list[Account]:
+    cards = [db.get(Account, card_id) for card_id in config.card_account_ids]
+    found = [card for card in cards if card is not None and card.user_id == rule.user_id]
+    if len(found) != len(cards):
+        raise Skip(
+            "card_missing", "One of the rule's cards is no longer connected.", pauses_rule=True
+        )
+    return found
+
+
+def _check_connections(db: Session, connection_ids: Collection[str], monzo_id: str) -> None:
+    rows = db.execute(
+        select(Connection.id, Connection.status).where(Connection.id.in_(connection_ids))
+    )
+    statuses = {connection_id: status for connection_id, status in rows}
+    if connections.STATUS_NEEDS_RECONNECT in statuses.values():
+        raise Skip(
+            "needs_reconnect",
+            "A connection this rule needs must be re-connected first.",
+            pauses_rule=True,
+        )
+    if monzo_id not in statuses:
+        raise Skip("needs_reconnect", "The Monzo connection was removed.", pauses_rule=True)
+
+
+def _last_full_syncs(db: Session, connection_ids: Collection[str]) -> dict[str, datetime]:
+    """When each connection's last successful full sync (not a balances refresh) finished."""
+    rows = db.execute(
+        select(SyncRun.connection_id, func.max(SyncRun.finished_at))
+        .where(
+            SyncRun.connection_id.in_(connection_ids),
+            SyncRun.status == "succeeded",
+            SyncRun.trigger != "automation",
+        )
+        .group_by(SyncRun.connection_id)
+    )
+    return {connection_id: finished for connection_id, finished in rows if finished is not None}
+
+
+def refresh(ctx: ConnectionsContext, targets: Targets, request: RunRequest) -> list[datetime]:
+    """Refresh the pot, current account and cards from the banks (no session is open).
+
+    Returns the times of the synced balances standing in for any a bank did not give.
+    """
+    stale: list[datetime] = []
+    for connection_id, externals in targets.wanted:
+        if request.trigger == "sync" and _just_synced(targets, connection_id):
+            continue  # the sync that triggered this run has just read these balances
+        refreshed = engine.refresh_balances(
+            ctx,
+            connection_id,
+            account_external_ids=set(externals) if externals is not None else None,
+            psu_ip=request.psu_ip,
+        )
+        if refreshed is not None:
+            stale.append(refreshed)
+    return stale
+
+
+def _just_synced(targets: Targets, connection_id: str) -> bool:
+    """A full sync of this connection finished moments ago (the one that triggered
+    this run): its balances are live, and reading them again would only spend
+    calls (TrueLayer answers a few unattended ones a day)."""
+    finished = targets.synced_at.get(connection_id)
+    return finished is not None and datetime.now(UTC) - finished <= JUST_SYNCED
