@@ -213,6 +213,7 @@ def sync(
     from sqlalchemy import select
 
     from potwise.db.models import Connection, SyncRun, User
+    from potwise.services.cashflow import alignment as commitment_alignment
     from potwise.services.insight import budgets
     from potwise.services.sync import engine
 
@@ -221,6 +222,10 @@ def sync(
     ctx = _context(settings)
     # Budget alerts due after these syncs go out now, as after any other sync.
     budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
+    # The commitments detection finds are stored after these syncs, as after any other.
+    commitment_alignment.install(
+        ctx.events, ctx.session_factory, fallback_timezone=settings.timezone
+    )
     settle_heap()
     with ctx.session_factory() as db:
         statement = select(Connection.id, Connection.display_name, User.email).join(

@@ -25,6 +25,7 @@ from potwise.logs import get_logger
 from potwise.services.auth import AuthPolicy
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
+from potwise.services.cashflow import alignment as commitment_alignment
 from potwise.services.connections import build_context
 from potwise.services.insight import budgets
 from potwise.settings import Settings
@@ -122,6 +123,12 @@ def create_app(
     app.state.background = background
     triggers.install(app.state.connections, background.submit)
     budgets.install(
+        app.state.events,
+        app.state.session_factory,
+        fallback_timezone=settings.timezone,
+        submit=background.submit,
+    )
+    commitment_alignment.install(
         app.state.events,
         app.state.session_factory,
         fallback_timezone=settings.timezone,

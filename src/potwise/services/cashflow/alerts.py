@@ -9,11 +9,11 @@ once, even when two workers check at the same moment.
 
 Checked after every sync and webhook (:func:`install`) and once a day by the
 scheduler (:func:`check_all`): a missed payment shows by the passage of time,
-not by a sync. The check after a sync looks only at users whose commitments are
-already stored (by the cash-flow pages or the daily look): an alert is only ever
-about a payment after its commitment was stored, so for anyone else it could find
-nothing, and running detection for every new user on every sync of a cycle cost a
-quarter of the cycle's CPU.
+not by a sync. A check stores the user's commitments in line with detection
+first (`alignment.refresh`; a write, like the alerts it records). The check after
+a sync looks only at users whose commitments are already stored (by an earlier
+sync, a change the user made, or the daily look): an alert is only ever about a
+payment after its commitment was stored, so for anyone else it could find nothing.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from potwise.db.models import Account, Commitment, CommitmentAlert, Notice, Tran
 from potwise.db.scoping import for_user, owned
 from potwise.domain.calendar import DEFAULT_CALENDAR, DEFAULT_TIMEZONE
 from potwise.domain.commitment_alerts import Alert, AlertSettings, Payment, Watched, alerts_due
+from potwise.domain.commitments import CommitmentStatus
 from potwise.domain.merchants import merchant_key, merchant_key_for
 from potwise.domain.recurring import INTERNAL_CLASSIFICATIONS, TxnFact
 from potwise.logs import get_logger
 from potwise.services import dashboard
-from potwise.services.cashflow import commitments, plans
+from potwise.services.cashflow import alignment, commitments, plans
 from potwise.services.cashflow.commitments import CommitmentView
 from potwise.services.cashflow.history import history
 from potwise.services.events import EventBus, Submit, after_user_changes
@@ -52,9 +53,9 @@ PENDING_DAYS = 21
 def watched(view: CommitmentView) -> bool:
     """Whether the commitment's payments are watched: confirmed, or confidently
     detected; never dismissed."""
-    if view.status == "dismissed":
+    if view.status is CommitmentStatus.DISMISSED:
         return False
-    if view.status == "confirmed":
+    if view.status is CommitmentStatus.CONFIRMED:
         return True
     return view.confidence is not None and view.confidence >= MIN_CONFIDENCE
 
@@ -155,6 +156,7 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
     """Send the commitment alerts due at ``now`` (each once) and commit. Returns the
     notices sent."""
     found = history(db, user_id, now=now, zone=zone)
+    alignment.refresh(db, user_id, now=now, zone=zone, found=found)
     views = [
         v for v in commitments.views(db, user_id, now=now, zone=zone, found=found) if watched(v)
     ]
