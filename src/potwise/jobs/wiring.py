@@ -20,8 +20,8 @@ def worker_context(settings: Settings) -> ConnectionsContext:
     ctx = build_context(settings, make_session_factory(make_engine(settings.database_url)))
     triggers.install(ctx, triggers.run_inline)
     budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
+    commitment_alerts.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
     commitment_alignment.install(
         ctx.events, ctx.session_factory, fallback_timezone=settings.timezone
     )
-    commitment_alerts.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
     return ctx

@@ -128,13 +128,13 @@ def create_app(
         fallback_timezone=settings.timezone,
         submit=background.submit,
     )
-    commitment_alignment.install(
+    commitment_alerts.install(
         app.state.events,
         app.state.session_factory,
         fallback_timezone=settings.timezone,
         submit=background.submit,
     )
-    commitment_alerts.install(
+    commitment_alignment.install(
         app.state.events,
         app.state.session_factory,
         fallback_timezone=settings.timezone,

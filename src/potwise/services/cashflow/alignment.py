@@ -22,10 +22,10 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from potwise.db.models import Commitment, User
+from potwise.db.models import Commitment, User, table_of
 from potwise.db.scoping import for_user, owned
 from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.domain.commitments import Alignment, CommitmentStatus, StoredCommitment, align
@@ -154,8 +154,7 @@ def _store(db: Session, user_id: str, rows: dict[str, Commitment], alignment: Al
         if list(row.evidence or []) != list(new.evidence):
             row.evidence = list(new.evidence)
         written = True
-    for new in alignment.added:
-        written = _add(db, user_id, new) or written
+    written = _add(db, user_id, alignment.added) or written
     if alignment.removed:
         # Only what is still an undecided detection: another process may have removed
         # a row already, or the user confirmed it a moment ago.
@@ -170,30 +169,35 @@ def _store(db: Session, user_id: str, rows: dict[str, Commitment], alignment: Al
     return written
 
 
-def _add(db: Session, user_id: str, new: StoredCommitment) -> bool:
-    row = Commitment(
-        id=new.id,
-        user_id=user_id,
-        key=new.key,
-        status=new.status.value,
-        manual=new.manual,
-        payee=new.payee,
-        description=new.description,
-        amount=new.amount,
-        currency=new.currency,
-        cadence=new.cadence,
-        direction=new.direction,
-        account_id=new.account_id,
-        day_of_month=new.day_of_month,
-        anchor=new.anchor,
-        evidence=list(new.evidence),
-        confidence=new.confidence,
-    )
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:  # stored meanwhile by a concurrent request
+def _add(db: Session, user_id: str, added: tuple[StoredCommitment, ...]) -> bool:
+    """Insert the new detections in one statement; one stored meanwhile by a concurrent
+    refresh (the same id, or the same key) is left as it is."""
+    if not added:
         return False
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "id": new.id,
+            "user_id": user_id,
+            "key": new.key,
+            "status": new.status.value,
+            "manual": new.manual,
+            "payee": new.payee,
+            "description": new.description,
+            "amount": new.amount,
+            "currency": new.currency,
+            "cadence": new.cadence,
+            "direction": new.direction,
+            "account_id": new.account_id,
+            "day_of_month": new.day_of_month,
+            "anchor": new.anchor,
+            "evidence": list(new.evidence),
+            "confidence": new.confidence,
+        }
+        for new in added
+    ]
+    db.execute(insert(table_of(Commitment)).on_conflict_do_nothing(), rows)
     return True
 
 
@@ -225,7 +229,11 @@ def install(
 ) -> None:
     """Store a user's commitments after each of their syncs and after a webhook brings
     new transactions; ``submit`` decides where (a thread pool in the web app, inline in
-    the worker)."""
+    the worker).
+
+    Subscribed after the commitment alerts: inline, a user's first sync then finds no
+    commitments stored and skips the alert check (nothing stored just now can be news),
+    and for a user with stored ones the check has stored the refresh already."""
 
     after_user_changes(
         events,
