@@ -15,7 +15,7 @@ Not classified yet
     ``spending`` and money in is ``income``. So an unclassified refund is
     read as income and an unclassified transfer to one's own account as
     spending, until the classifier says otherwise. The database query in
-    ``services.insight.spending`` mirrors this rule exactly.
+    ``services.insight.cells`` mirrors this rule exactly.
 
 Amounts in breakdowns
     A group's ``amount`` is what was spent, as a positive number of minor
@@ -299,39 +299,15 @@ def breakdown(
     if len(windows) < 2:
         raise ValueError("a breakdown needs the previous window and at least one more")
     window = Window(windows[1].start, windows[-1].end)
-    previous = windows[0]
     total = GroupTotal(key="total", label="Total")
     previous_total = GroupTotal(key="total", label="Total")
-
     if group_by is GroupBy.MONTH:
-        months = [GroupTotal(key=month_key(w.start), label=month_label(w.start)) for w in windows]
-        for cell in cells:
-            if 0 <= cell.bucket < len(months):
-                months[cell.bucket].add(cell)
-                (total if cell.bucket > 0 else previous_total).add(cell)
-        for before, month in pairwise(months):
-            month.compare(before.amount)
-        groups = months[1:]
+        groups = _by_month(cells, windows, total, previous_total)
         # A run of months compared with the single month before it says little:
         # the total carries a comparison only when the range is one month.
         comparable = len(windows) == 2
     else:
-        current: dict[str, GroupTotal] = {}
-        earlier: dict[str, GroupTotal] = {}
-        for cell in cells:
-            if cell.bucket not in (0, 1):
-                continue
-            key = cell.key if cell.key is not None else UNCATEGORISED
-            into = current if cell.bucket == 1 else earlier
-            group = into.get(key)
-            if group is None:
-                group = into[key] = GroupTotal(key=key, label=_label_for(group_by, key, cell.label))
-            group.add(cell)
-            (total if cell.bucket == 1 else previous_total).add(cell)
-        if compare:
-            for key, group in current.items():
-                group.compare(earlier[key].amount if key in earlier else 0)
-        groups = sorted(current.values(), key=lambda g: (-g.amount, g.label.lower(), g.key))
+        groups = _by_key(cells, group_by, total, previous_total, compare=compare)
         comparable = compare
     if comparable:
         total.compare(previous_total.amount)
@@ -342,8 +318,54 @@ def breakdown(
         group_by=group_by,
         currency=currency,
         window=window,
-        previous_window=previous,
+        previous_window=windows[0],
         groups=groups,
         total=total,
         top_merchants=top_merchants,
     )
+
+
+def _by_month(
+    cells: Iterable[Cell],
+    windows: Sequence[Window],
+    total: GroupTotal,
+    previous_total: GroupTotal,
+) -> list[GroupTotal]:
+    """A group for every month of the range, empty ones too, each compared with the
+    month before it; the first window is only the comparison for the second."""
+    months = [GroupTotal(key=month_key(w.start), label=month_label(w.start)) for w in windows]
+    for cell in cells:
+        if 0 <= cell.bucket < len(months):
+            months[cell.bucket].add(cell)
+            (total if cell.bucket > 0 else previous_total).add(cell)
+    for before, month in pairwise(months):
+        month.compare(before.amount)
+    return months[1:]
+
+
+def _by_key(
+    cells: Iterable[Cell],
+    group_by: GroupBy,
+    total: GroupTotal,
+    previous_total: GroupTotal,
+    *,
+    compare: bool,
+) -> list[GroupTotal]:
+    """The keys with spending in the range (bucket 1), largest first, each compared
+    with the same key in the range before (bucket 0) when ``compare``."""
+    current: dict[str, GroupTotal] = {}
+    earlier: dict[str, GroupTotal] = {}
+    for cell in cells:
+        if cell.bucket not in (0, 1):
+            continue
+        key = cell.key if cell.key is not None else UNCATEGORISED
+        into = current if cell.bucket == 1 else earlier
+        group = into.get(key)
+        if group is None:
+            group = into[key] = GroupTotal(key=key, label=_label_for(group_by, key, cell.label))
+        group.add(cell)
+        (total if cell.bucket == 1 else previous_total).add(cell)
+    if compare:
+        for key, group in current.items():
+            group.compare(earlier[key].amount if key in earlier else 0)
+    return sorted(current.values(), key=lambda g: (-g.amount, g.label.lower(), g.key))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
+from potwise.services.cashflow import alignment as commitment_alignment
 from potwise.services.context import ConnectionsContext, build_context
 from potwise.services.insight import budgets
 from potwise.settings import Settings
@@ -20,4 +21,7 @@ def worker_context(settings: Settings) -> ConnectionsContext:
     triggers.install(ctx, triggers.run_inline)
     budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
     commitment_alerts.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
+    commitment_alignment.install(
+        ctx.events, ctx.session_factory, fallback_timezone=settings.timezone
+    )
     return ctx

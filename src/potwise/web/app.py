@@ -25,6 +25,7 @@ from potwise.db.engine import make_engine, make_session_factory
 from potwise.services.auth import AuthPolicy
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
+from potwise.services.cashflow import alignment as commitment_alignment
 from potwise.services.connections import build_context
 from potwise.services.insight import budgets
 from potwise.settings import Settings
@@ -113,6 +114,12 @@ def _install_subscribers(app: FastAPI, settings: Settings, background: ThreadPoo
         submit=background.submit,
     )
     commitment_alerts.install(
+        app.state.events,
+        app.state.session_factory,
+        fallback_timezone=settings.timezone,
+        submit=background.submit,
+    )
+    commitment_alignment.install(
         app.state.events,
         app.state.session_factory,
         fallback_timezone=settings.timezone,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Commitment
-from potwise.services.cashflow import history
-from tests.integration.cashflow.builders import Household, today
+from potwise.services.cashflow import alignment, history
+from tests.integration.cashflow.builders import LONDON, Household, today
 from tests.integration.conftest import SignedIn
 
 
@@ -264,5 +264,7 @@ def test_a_decision_follows_its_series_when_detection_refits_it(
     items = alice.client.get("/api/v1/analytics/commitments").json()["items"]
     netflixes = [c for c in items if c["payee"] == "netflix"]
     assert [(c["id"], c["status"]) for c in netflixes] == [(netflix["id"], "dismissed")]
+    # Reading changed nothing; the next refresh (after a sync, a change) stores it so.
+    alignment.refresh(db, alice.user_id, now=datetime.now(UTC), zone=LONDON)
     db.expire_all()
     assert db.get(Commitment, netflix["id"]).key == current_key  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.engine import make_session_factory
 from potwise.db.models import Commitment, CommitmentAlert, Notice
-from potwise.services.cashflow import alerts, commitments, history
+from potwise.services.cashflow import alerts, alignment, commitments, history
 from potwise.services.cashflow.commitments import CommitmentEdit, CommitmentView
 from potwise.services.events import EventBus, SyncFinished
 from tests.integration.cashflow.builders import LONDON, Household, months_back, today
@@ -33,6 +33,7 @@ def _household(db: Session, user: SignedIn) -> Household:
 
 
 def _commitment(db: Session, user: SignedIn, payee: str, now: datetime) -> CommitmentView:
+    alignment.refresh(db, user.user_id, now=now, zone=LONDON)
     views = commitments.views(db, user.user_id, now=now, zone=LONDON)
     found = [v for v in views if v.payee == payee]
     assert len(found) == 1, [(v.payee, v.cadence, v.amount, v.confidence) for v in views]
@@ -166,7 +167,7 @@ def test_after_a_sync_only_users_with_stored_commitments_are_checked(
     factory = make_session_factory(engine)
     bus = EventBus()
     alerts.install(bus, factory)
-    # Nothing stored yet (no cash-flow page seen, no daily look): the sync's check
+    # Nothing stored yet (no refresh after a sync, no daily look): the sync's check
     # runs no detection and stores nothing.
     bus.publish(SyncFinished(alice.user_id, "c", "manual"))
     assert db.scalar(select(func.count()).select_from(Commitment)) == 0

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.engine import make_session_factory
 from potwise.db.models import Commitment, Transaction
-from potwise.services.cashflow import commitments, history
+from potwise.services.cashflow import alignment, history
 from tests.integration.cashflow.builders import LONDON, Household
 from tests.integration.conftest import SignedIn
 
@@ -27,7 +27,7 @@ def _align_from_threads(engine: Engine, user_id: str, count: int) -> list[BaseEx
         try:
             with factory() as db:
                 start.wait()
-                commitments.views(db, user_id, now=datetime.now(UTC), zone=LONDON)
+                alignment.refresh(db, user_id, now=datetime.now(UTC), zone=LONDON)
         except BaseException as exc:
             failures.append(exc)
 

@@ -14,7 +14,7 @@ from potwise.db.models import Transaction, User
 from potwise.domain.mirror import AccountBalance
 from potwise.domain.spending import Classification, effective_classification
 from potwise.services.insight import classify
-from potwise.services.insight.spending import is_spending
+from potwise.services.insight.cells import is_spending
 from potwise.services.sync import store
 from tests.integration.conftest import SignedIn
 from tests.integration.insight.builders import Household

@@ -9,18 +9,18 @@ once, even when two workers check at the same moment.
 
 Checked after every sync and webhook (:func:`install`) and once a day by the
 scheduler (:func:`check_all`): a missed payment shows by the passage of time,
-not by a sync. The check after a sync looks only at users whose commitments are
-already stored (by the cash-flow pages or the daily look): an alert is only ever
-about a payment after its commitment was stored, so for anyone else it could find
-nothing, and running detection for every new user on every sync of a cycle cost a
-quarter of the cycle's CPU.
+not by a sync. A check stores the user's commitments in line with detection
+first (`alignment.refresh`; a write, like the alerts it records). The check after
+a sync looks only at users whose commitments are already stored (by an earlier
+sync, a change the user made, or the daily look): an alert is only ever about a
+payment after its commitment was stored, so for anyone else it could find nothing.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,11 +30,12 @@ from potwise.db.models import Account, Commitment, CommitmentAlert, Notice, Tran
 from potwise.db.scoping import for_user, owned
 from potwise.domain.calendar import DEFAULT_CALENDAR, DEFAULT_TIMEZONE
 from potwise.domain.commitment_alerts import Alert, AlertSettings, Payment, Watched, alerts_due
+from potwise.domain.commitments import CommitmentStatus
 from potwise.domain.merchants import merchant_key, merchant_key_for
 from potwise.domain.recurring import INTERNAL_CLASSIFICATIONS, TxnFact
 from potwise.logs import get_logger
 from potwise.services import dashboard
-from potwise.services.cashflow import commitments, plans
+from potwise.services.cashflow import alignment, commitments, plans
 from potwise.services.cashflow.commitments import CommitmentView
 from potwise.services.cashflow.history import history
 from potwise.services.events import EventBus, Submit, after_user_changes
@@ -52,9 +53,9 @@ PENDING_DAYS = 21
 def watched(view: CommitmentView) -> bool:
     """Whether the commitment's payments are watched: confirmed, or confidently
     detected; never dismissed."""
-    if view.status == "dismissed":
+    if view.status is CommitmentStatus.DISMISSED:
         return False
-    if view.status == "confirmed":
+    if view.status is CommitmentStatus.CONFIRMED:
         return True
     return view.confidence is not None and view.confidence >= MIN_CONFIDENCE
 
@@ -155,6 +156,7 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
     """Send the commitment alerts due at ``now`` (each once) and commit. Returns the
     notices sent."""
     found = history(db, user_id, now=now, zone=zone)
+    alignment.refresh(db, user_id, now=now, zone=zone, found=found)
     views = [
         v for v in commitments.views(db, user_id, now=now, zone=zone, found=found) if watched(v)
     ]
@@ -164,13 +166,39 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
     settings = AlertSettings(
         working_days=prefs.match_working_days, amount_tolerance=prefs.match_amount_tolerance
     )
-    known: dict[str, datetime] = {
+    known = _stored_since(db, user_id)
+    sent_before = _sent_before(db, user_id)
+    labels = _labels(db, user_id, views)
+    by_payee = _payments_by_payee((*found.facts, *_pending(db, user_id, now, zone)))
+    sent: list[Notice] = []
+    for view in views:
+        created = known.get(view.id)
+        if created is None:
+            continue
+        item = _watched(view, labels[view.id], created.astimezone(zone).date(), by_payee)
+        for alert in alerts_due(item, found.today, settings, DEFAULT_CALENDAR):
+            if (_subject(view), alert.kind, alert.occurrence) in sent_before:
+                continue
+            notice = _send(db, user_id, view, alert)
+            if notice is not None:
+                sent.append(notice)
+    db.commit()
+    return sent
+
+
+def _stored_since(db: Session, user_id: str) -> dict[str, datetime]:
+    """When each stored commitment of the user was first stored, by id."""
+    return {
         cid: created
         for cid, created in db.execute(
             for_user(select(Commitment.id, Commitment.created_at), Commitment, user_id)
         )
     }
-    sent_before = {
+
+
+def _sent_before(db: Session, user_id: str) -> set[tuple[str, str, str]]:
+    """The alerts already sent: (subject, kind, occurrence)."""
+    return {
         (subject, kind, occurrence)
         for subject, kind, occurrence in db.execute(
             for_user(
@@ -180,41 +208,43 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
             )
         )
     }
-    labels = _labels(db, user_id, views)
-    by_payee = _payments_by_payee((*found.facts, *_pending(db, user_id, now, zone)))
-    today = found.today
-    sent: list[Notice] = []
-    for view in views:
-        created = known.get(view.id)
-        if created is None:
-            continue
-        facts = [f for key in _payee_keys(view) for f in by_payee.get((key, view.direction), ())]
-        currency = view.currency
-        item = Watched(
-            id=view.id,
-            label=labels[view.id],
-            direction=view.direction,
-            amount=view.amount if view.direction == "in" else -view.amount,
-            currency=currency,
-            schedule=view.model.schedule,
-            known_on=created.astimezone(zone).date(),
-            payments=tuple(Payment(f.id, f.on, f.amount) for f in facts if f.currency == currency),
-        )
-        for alert in alerts_due(item, today, settings, DEFAULT_CALENDAR):
-            if (_subject(view), alert.kind, alert.occurrence) in sent_before:
-                continue
-            if not _record(db, user_id, view, alert):
-                continue
-            sent.append(notify(db, user_id, ALERT_KIND, alert.message, level=alert.level))
-            log.info(
-                "commitment.alert",
-                user_id=user_id,
-                commitment_id=view.id,
-                kind=alert.kind,
-                occurrence=alert.occurrence,
-            )
-    db.commit()
-    return sent
+
+
+def _watched(
+    view: CommitmentView,
+    label: str,
+    known_on: date,
+    by_payee: dict[tuple[str, str], list[TxnFact]],
+) -> Watched:
+    """The commitment as the alert rules see it, with its payee's payments in its
+    direction and currency."""
+    facts = [f for key in _payee_keys(view) for f in by_payee.get((key, view.direction), ())]
+    currency = view.currency
+    return Watched(
+        id=view.id,
+        label=label,
+        direction=view.direction,
+        amount=view.amount if view.direction == "in" else -view.amount,
+        currency=currency,
+        schedule=view.model.schedule,
+        known_on=known_on,
+        payments=tuple(Payment(f.id, f.on, f.amount) for f in facts if f.currency == currency),
+    )
+
+
+def _send(db: Session, user_id: str, view: CommitmentView, alert: Alert) -> Notice | None:
+    """Record the alert and notify the user; None when it was already recorded."""
+    if not _record(db, user_id, view, alert):
+        return None
+    notice = notify(db, user_id, ALERT_KIND, alert.message, level=alert.level)
+    log.info(
+        "commitment.alert",
+        user_id=user_id,
+        commitment_id=view.id,
+        kind=alert.kind,
+        occurrence=alert.occurrence,
+    )
+    return notice
 
 
 def check_user(

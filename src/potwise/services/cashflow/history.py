@@ -10,6 +10,7 @@ and the API answer from the kept result.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -170,11 +171,38 @@ def history(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> Histor
     """Detection for the user as of ``now`` (kept in memory until their data changes)."""
     today = now.astimezone(zone).date()
     stamp = (today, str(zone), *_stamp(db, user_id))
+    kept = _kept(user_id, stamp)
+    if kept is not None:
+        return kept
+    # One detection per user at a time: what follows a sync (storing the commitments,
+    # the alert check) may run in two threads at once, and the second waits for the
+    # first's answer instead of working it out again.
+    with _DETECT_LOCKS[zlib.crc32(user_id.encode()) % len(_DETECT_LOCKS)]:
+        kept = _kept(user_id, stamp)
+        if kept is not None:
+            return kept
+        result = _detect(db, user_id, today, zone)
+        with _lock:
+            _cache[user_id] = (stamp, result)
+            _cache.move_to_end(user_id)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return result
+
+
+_DETECT_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def _kept(user_id: str, stamp: tuple[Any, ...]) -> History | None:
     with _lock:
         kept = _cache.get(user_id)
         if kept is not None and kept[0] == stamp:
             _cache.move_to_end(user_id)
             return kept[1]
+    return None
+
+
+def _detect(db: Session, user_id: str, today: date, zone: tzinfo) -> History:
     found_facts = facts(db, user_id, zone)
     detected = detect_commitments(found_facts, today, mandates=mandates(db, user_id))
     evidence = {tid for c in detected for tid in c.evidence}
@@ -183,19 +211,13 @@ def history(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> Histor
     for f in found_facts:
         if f.amount > 0 and f.classification == "card_repayment":
             repaid.setdefault(f.account_id, []).append(f.on)
-    result = History(
+    return History(
         today,
         tuple(found_facts),
         tuple(detected),
         everyday,
         {account: tuple(sorted(dates)) for account, dates in repaid.items()},
     )
-    with _lock:
-        _cache[user_id] = (stamp, result)
-        _cache.move_to_end(user_id)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result
 
 
 def forget(user_id: str) -> None:

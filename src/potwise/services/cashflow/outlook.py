@@ -22,7 +22,7 @@ says ``none``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ from potwise.domain.payday import PaydayRule, next_payday, payday_rule
 from potwise.domain.schedules import add_months
 from potwise.logs import get_logger
 from potwise.services.cashflow import commitments, plans
-from potwise.services.cashflow.history import history
+from potwise.services.cashflow.history import History, history
 from potwise.services.errors import InvalidInput
 
 CURRENCY = "GBP"
@@ -101,12 +101,58 @@ def outlook(
     counted = [v.model for v in views if v.counted]
     prefs = plans.preferences(db, user_id)
     rule = payday_rule(counted, today=today, override=prefs.payday_override)
-    if rule is None:
-        payday, source = _same_day_next_month(today), "none"
-    else:
-        payday, source = next_payday(rule, today), rule.source
+    payday, source = _payday(rule, today)
     until = max(payday, today + timedelta(days=days))
 
+    balances = _balances(db, user_id)
+    included = set(prefs.included_pot_ids)
+    pot_rows = _pot_rows(db, user_id)
+    events: list[CashEvent] = commitment_events(counted, today, until)
+    events.extend(_planned(db, user_id, today, what_if))
+    default_from = balances[0].id if balances else ""
+    cards = _card_repayments(db, user_id, found, default_from, today, until)
+    events.extend(cards.events)
+    covers = _covers(db, user_id, pot_rows, included)
+    events.extend(card_cover_events(events, covers))
+    return Outlook(
+        today=today,
+        next_payday=payday,
+        payday_source=source,
+        payday=rule,
+        accounts=balances,
+        pots=tuple(PotBalance(p.id, p.name, p.balance, p.id in included) for p in pot_rows),
+        events=tuple(sorted(events, key=lambda e: (e.on, e.kind.value, e.label, e.ref))),
+        set_asides=tuple(SetAside(label, amount) for label, amount in prefs.set_asides),
+        card_cover=sum(max(c.balance, 0) for c in covers),
+        cards_owed=cards.owed,
+        everyday=found.everyday_without(cards.paid_down),
+        commitments=tuple(views),
+    )
+
+
+def _payday(rule: PaydayRule | None, today: date) -> tuple[date, str]:
+    """The next payday and where it comes from; with no rule, the same day next month
+    stands in (source ``none``)."""
+    if rule is None:
+        return _same_day_next_month(today), "none"
+    return next_payday(rule, today), rule.source
+
+
+def _planned(
+    db: Session, user_id: str, today: date, what_if: list[plans.PlannedInput] | None
+) -> list[CashEvent]:
+    """The planned items' and instalments' events from today on, the unsaved "what if"
+    items after them."""
+    events = plans.planned_events(plans.list_planned(db, user_id), today)
+    if what_if:
+        events.extend(
+            plans.planned_events(what_if, today, [f"what-if-{i}" for i in range(len(what_if))])
+        )
+    return events
+
+
+def _balances(db: Session, user_id: str) -> tuple[AccountBalance, ...]:
+    """The open current and joint accounts with a balance, current accounts first."""
     accounts = [
         a
         for a in db.scalars(
@@ -117,48 +163,54 @@ def outlook(
         if a.balance is not None and a.currency == CURRENCY
     ]
     accounts.sort(key=lambda a: (a.kind != "current", a.name, a.id))
-    balances = tuple(
+    return tuple(
         AccountBalance(a.id, a.name, a.balance or 0, max(a.credit_limit or 0, 0)) for a in accounts
     )
-    included = set(prefs.included_pot_ids)
-    pot_rows = [
+
+
+def _pot_rows(db: Session, user_id: str) -> list[Pot]:
+    return [
         p
         for p in db.scalars(owned(Pot, user_id).where(Pot.deleted.is_(False)))
         if p.currency == CURRENCY
     ]
-    pots = tuple(PotBalance(p.id, p.name, p.balance, p.id in included) for p in pot_rows)
 
-    events: list[CashEvent] = commitment_events(counted, today, until)
-    events.extend(plans.planned_events(plans.list_planned(db, user_id), today))
-    if what_if:
-        events.extend(
-            plans.planned_events(what_if, today, [f"what-if-{i}" for i in range(len(what_if))])
-        )
+
+@dataclass(frozen=True)
+class _CardRepayments:
+    """The open cards' repayment events, what they owe now, and the cards paid down by
+    fixed or minimum repayments (their spending is not everyday spending)."""
+
+    events: list[CashEvent]
+    owed: int
+    paid_down: frozenset[str]
+
+
+def _card_repayments(
+    db: Session, user_id: str, found: History, default_from: str, today: date, until: date
+) -> _CardRepayments:
+    """Each open credit card's repayments of what it owes now, by its model; a model
+    that names no account pays from ``default_from`` (the first current account)."""
+    events: list[CashEvent] = []
     owed_total = 0
-    default_from = balances[0].id if balances else ""
     paid_down: set[str] = set()
     for setting in plans.card_settings(db, user_id):
         card = setting.account
-        owed = max(-(card.balance or 0), 0)
-        owed_total += owed
+        owed_total += max(-(card.balance or 0), 0)
         model = plans.card_domain(setting)
         if model.mode is not cardmodels.RepaymentMode.PAY_IN_FULL:
             paid_down.add(card.id)
         if not model.pay_from_account_id:
-            model = cardmodels.CardModel(
-                model.card_id,
-                model.label,
-                model.mode,
-                default_from,
-                model.fixed_amount,
-                model.minimum,
-                model.annual_rate,
-                model.due_day,
-            )
+            model = replace(model, pay_from_account_id=default_from)
         # With the provider's last statement and payment due where the card reports them.
         state = plans.card_state(card, found.card_repayment_dates(card.id))
         events.extend(cardmodels.repayment_events(model, state, today, until))
+    return _CardRepayments(events, owed_total, frozenset(paid_down))
 
+
+def _covers(db: Session, user_id: str, pot_rows: list[Pot], included: set[str]) -> list[CardCover]:
+    """The pots of enabled credit-card pot rules (not counted as cash), with the cards
+    each is kept for."""
     pots_by_id = {p.id: p for p in pot_rows}
     cover_cards: dict[str, set[str]] = {}
     for rule_row in db.scalars(
@@ -168,29 +220,13 @@ def outlook(
     ):
         cards_of_rule = cover_cards.setdefault(str(rule_row.config.get("pot_id", "")), set())
         cards_of_rule.update(str(c) for c in rule_row.config.get("card_account_ids", []))
-    covers = [
+    return [
         CardCover(
             p, pots_by_id[p].name, pots_by_id[p].balance, frozenset(cards), pots_by_id[p].account_id
         )
         for p, cards in sorted(cover_cards.items())
         if p in pots_by_id and p not in included
     ]
-    cover = sum(max(c.balance, 0) for c in covers)
-    events.extend(card_cover_events(events, covers))
-    return Outlook(
-        today=today,
-        next_payday=payday,
-        payday_source=source,
-        payday=rule,
-        accounts=balances,
-        pots=pots,
-        events=tuple(sorted(events, key=lambda e: (e.on, e.kind.value, e.label, e.ref))),
-        set_asides=tuple(SetAside(label, amount) for label, amount in prefs.set_asides),
-        card_cover=cover,
-        cards_owed=owed_total,
-        everyday=found.everyday_without(frozenset(paid_down)),
-        commitments=tuple(views),
-    )
 
 
 def safe_to_spend_now(

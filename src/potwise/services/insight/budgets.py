@@ -30,7 +30,7 @@ from potwise.logs import get_logger
 from potwise.services import dashboard
 from potwise.services.errors import Conflict, InvalidInput, NotFound
 from potwise.services.events import EventBus, Submit, after_user_changes
-from potwise.services.insight import spending
+from potwise.services.insight import cells
 from potwise.services.notify import notify
 
 log = get_logger(__name__)
@@ -220,7 +220,7 @@ def progress_of(
         created = budget.created_at.astimezone(zone).date()
         candidates = rules.periods_ending(current, rules.ROLLOVER_PERIODS + 1, kind, pay_day, cal)
         periods = [p for p in candidates if p.end > created] or [current]
-    spent = spending.spent_per_window(
+    spent = cells.spent_per_window(
         db,
         budget.user_id,
         windows=[Window(p.start, p.end) for p in periods],
