@@ -15,7 +15,8 @@ from potwise.db.models import Account, Automation, Connection, Notice, Pot, Tran
 from potwise.db.scoping import for_user, get_owned
 from potwise.domain.cards import Card, owed_on_card
 from potwise.domain.mirror import TransactionStatus
-from potwise.domain.rules.cardpot import SEEN_RETENTION, Phase
+from potwise.domain.rules.cardpot import SEEN_RETENTION
+from potwise.domain.transfers import RuleStatus as StoredStatus
 from potwise.services import notify
 from potwise.services.automations import pause, rules
 
@@ -127,9 +128,9 @@ def local_time(moment: datetime, zone: ZoneInfo, now: datetime | None = None) ->
 #: Statuses a rule shows as they were stored: the label, and the detail to show when
 #: none was stored.
 _AS_STORED: dict[str, tuple[str, str | None]] = {
-    "paused": ("Paused", None),
-    "error": ("Error", None),
-    Phase.WAITING_FUNDS: (
+    StoredStatus.PAUSED: ("Paused", None),
+    StoredStatus.ERROR: ("Error", None),
+    StoredStatus.WAITING_FUNDS: (
         "Waiting for funds",
         "Not enough in the current account; retrying on every run.",
     ),
@@ -143,7 +144,7 @@ def rule_status(
         return RuleStatus("off", "Switched off", "It moves nothing until you switch it on.")
     if paused_reason is not None:
         return RuleStatus("paused", "Paused", paused_reason)
-    if rule.status == Phase.COOLDOWN:
+    if rule.status == StoredStatus.COOLDOWN:
         return _cooling_down(rule, zone, now)
     if rule.status in _AS_STORED:
         label, fallback = _AS_STORED[rule.status]
@@ -159,9 +160,9 @@ def rule_status(
 def _cooling_down(rule: Automation, zone: ZoneInfo, now: datetime | None) -> RuleStatus:
     until = cooldown_until(rule)
     if until is None:
-        return RuleStatus(Phase.COOLDOWN, "Cooling down")
+        return RuleStatus(StoredStatus.COOLDOWN, "Cooling down")
     return RuleStatus(
-        Phase.COOLDOWN,
+        StoredStatus.COOLDOWN,
         f"Cooling down until {local_time(until, zone, now)}",
         "A bill was paid or money left the pot; potwise waits before topping it up.",
     )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Automation, Connection, Pot
 from potwise.domain.errors import DomainError
-from potwise.domain.transfers import RunStatus
+from potwise.domain.transfers import RuleStatus, RunStatus
 from potwise.logs import get_logger
 from potwise.services.automations import act, executor, gather, pause, recording
 from potwise.services.automations.evaluate import evaluate
@@ -212,12 +212,14 @@ def _targets(
 def _ending_for(exc: Skip | DomainError) -> Ending:
     if isinstance(exc, DomainError):
         return _failed(exc)
-    status = ("paused", exc.message) if exc.pauses_rule else ("error", exc.message)
+    status = (RuleStatus.PAUSED if exc.pauses_rule else RuleStatus.ERROR, exc.message)
     return Ending(RunStatus.SKIPPED, exc.reason, exc.message, rule_status=status)
 
 
 def _failed(exc: DomainError) -> Ending:
-    return Ending(RunStatus.FAILED, exc.code, exc.message, rule_status=("error", exc.message))
+    return Ending(
+        RunStatus.FAILED, exc.code, exc.message, rule_status=(RuleStatus.ERROR, exc.message)
+    )
 
 
 def rules_touching(
