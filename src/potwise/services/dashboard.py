@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -169,18 +169,16 @@ def _cooling_down(rule: Automation, zone: ZoneInfo, now: datetime | None) -> Rul
 
 
 def owed_on_cards(
-    rule: Automation,
-    cards: Sequence[Account],
-    pending: Mapping[str, Sequence[Transaction]] | None = None,
+    db: Session, rule: Automation, cards: Sequence[Account], now: datetime | None = None
 ) -> int | None:
     """What the rule last recorded as owed; before its first run, what the cards owe
-    now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), with each
-    card's pending transactions from `pending` (by card id, see
-    :func:`pending_on_cards`; without it no pending charge is counted)."""
+    now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), pending
+    charges included (:func:`pending_on_cards`). Every screen that shows a card pot's
+    "owed" asks here, so the figures agree."""
     recorded: Any = (rule.state or {}).get("recorded_owed")
     if isinstance(recorded, int) and not isinstance(recorded, bool):
         return recorded
-    pending = pending or {}
+    pending = pending_on_cards(db, cards, now)
     owed = [
         owed_on_card(
             Card(
@@ -242,7 +240,7 @@ def card_pot_tiles(
                 name=rule.name,
                 pot_name=pot.name if pot else None,
                 pot_deleted=bool(pot and pot.deleted),
-                owed=owed_on_cards(rule, cards, pending_on_cards(db, cards, now)),
+                owed=owed_on_cards(db, rule, cards, now),
                 in_pot=pot.balance if pot else None,
                 currency=pot.currency if pot else "GBP",
                 status=rule_status(rule, zone, paused_reason),

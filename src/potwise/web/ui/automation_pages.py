@@ -74,7 +74,7 @@ def _rule_cards(db: Db, user_id: str, zone: ZoneInfo, paused: str | None) -> lis
                 kind_name=KIND_NAMES.get(rule.kind, label(rule.kind)),
                 pot=pots.get(str(rule.config.get("pot_id", ""))),
                 cards=chosen,
-                owed=dashboard.owed_on_cards(rule, chosen),
+                owed=dashboard.owed_on_cards(db, rule, chosen),
                 status=dashboard.rule_status(rule, zone, paused),
                 last_run=next((run for run, _ in recent if not run.dry_run), None),
                 recent=recent,
