@@ -411,6 +411,38 @@ def transaction_count(ctx: ConnectionsContext) -> int:
 # --- 1 and 3: first sync and incremental sync of one household ------------------------------
 
 
+def _incremental_round(
+    sb: Any,
+    fault: Any,
+    ctx: ConnectionsContext,
+    view: dict[str, Any],
+    ids: dict[str, str],
+    known: int,
+    index: int,
+) -> dict[str, float]:
+    """The scheduled cycle (unattended) right after the first sync, nothing new."""
+    open_accounts = sum(1 for a in view["monzo"]["accounts"] if not a["closed"])
+    cards = sum(len(view["truelayer"][p]) for p in CARDS)
+    # Monzo: two account lists + balance, pots, one page per account;
+    # TrueLayer per card: balance, pending, transactions.
+    most = 2 + 3 * open_accounts + 3 * cards
+    seen = sb.requests_seen(fault)
+    started, cpu = time.perf_counter(), time.process_time()
+    runs = sync_engine.sync_many(ctx, list(ids.values()), trigger="schedule")
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    served = sb.requests_seen(fault) - seen
+    calls = sum(r.api_calls for r in runs)
+    new = sum(r.counts.get("transactions", 0) for r in runs)
+    added = transaction_count(ctx) - known
+    log(
+        f"  incremental round {index + 1}: {calls} calls (sandbox saw {served}; "
+        f"at most {most}), {new} rows re-read, {added} new, "
+        f"statuses {sorted(r.status for r in runs)}, wall {wall:.3f} s, "
+        f"cpu {cpu:.3f} s"
+    )
+    return {"calls": calls, "most": most, "wall_s": wall, "cpu_s": cpu}
+
+
 def bench_first_and_incremental(
     rounds: int, years: int, latency_ms: int, *, warm_sandbox: bool = True
 ) -> dict[str, Any]:
@@ -494,27 +526,7 @@ def bench_first_and_incremental(
                     f"{wall / bare:.2f}x of that; bare clients make all {household_calls} "
                     f"calls, chains side by side, in {household:.3f} s"
                 )
-                # Incremental: the scheduled cycle (unattended) right after, nothing new.
-                open_accounts = sum(1 for a in view["monzo"]["accounts"] if not a["closed"])
-                cards = sum(len(view["truelayer"][p]) for p in CARDS)
-                # Monzo: two account lists + balance, pots, one page per account;
-                # TrueLayer per card: balance, pending, transactions.
-                most = 2 + 3 * open_accounts + 3 * cards
-                seen = sb.requests_seen(fault)
-                started, cpu = time.perf_counter(), time.process_time()
-                runs = sync_engine.sync_many(app.ctx, list(ids.values()), trigger="schedule")
-                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-                served = sb.requests_seen(fault) - seen
-                calls = sum(r.api_calls for r in runs)
-                new = sum(r.counts.get("transactions", 0) for r in runs)
-                added = transaction_count(app.ctx) - base - rows
-                again.append({"calls": calls, "most": most, "wall_s": wall, "cpu_s": cpu})
-                log(
-                    f"  incremental round {index + 1}: {calls} calls (sandbox saw {served}; "
-                    f"at most {most}), {new} rows re-read, {added} new, "
-                    f"statuses {sorted(r.status for r in runs)}, wall {wall:.3f} s, "
-                    f"cpu {cpu:.3f} s"
-                )
+                again.append(_incremental_round(sb, fault, app.ctx, view, ids, base + rows, index))
             finally:
                 app.close()
         sb.clear_faults()

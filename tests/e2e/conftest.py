@@ -12,8 +12,6 @@ When it is missing the tests are skipped, unless POTWISE_REQUIRE_BROWSER=1
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +20,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-import uvicorn
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -36,6 +33,7 @@ from potwise.db import migrate
 from potwise.db.engine import make_engine
 from potwise.settings import load_settings
 from potwise.web.app import create_app
+from tests.support.loopback import loopback_socket, serve, url_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,14 +66,6 @@ class Account:
     password: str
 
 
-def _free_loopback_socket() -> socket.socket:
-    """A socket already bound to a free port, so no other process can take it first."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
@@ -90,9 +80,8 @@ def chromium_path() -> Path:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real app, served by uvicorn from a background thread."""
     tmp = tmp_path_factory.mktemp("e2e")
-    sock = _free_loopback_socket()
-    port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
+    sock = loopback_socket()
+    url = url_of(sock)
     settings = load_settings(
         _env_file=None,
         env="development",
@@ -105,30 +94,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     app = create_app(settings, engine=engine)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="e2e-uvicorn", daemon=True
-    )
-    thread.start()
     try:
-        _wait_until_healthy(url, thread)
-        yield LiveServer(url, settings.database_url)
+        with serve(app, sock, start_timeout=20, lifespan="auto") as served:
+            _wait_until_healthy(served)
+            yield LiveServer(served, settings.database_url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         engine.dispose()
-    assert not thread.is_alive(), "the test server did not stop"
 
 
-def _wait_until_healthy(url: str, thread: threading.Thread, timeout: float = 20.0) -> None:
+def _wait_until_healthy(url: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     last_error = "no answer"
     while time.monotonic() < deadline:
-        if not thread.is_alive():
-            raise RuntimeError("the test server stopped during start-up")
         try:
             response = httpx2.get(f"{url}/api/v1/health", timeout=1.0)
             if response.status_code == 200:

@@ -146,6 +146,47 @@ def _seed_rules(database_url: str, email: str) -> str:
         engine.dispose()
 
 
+def _every_automation_page_in(
+    theme: str, size: str, page: Page, rule_id: str, artifacts: Path
+) -> None:
+    """The list, the form, a rule's history, the transfers and the dashboard in one theme."""
+    page.goto("/automations")
+    if theme == "dark":
+        page.locator("#theme-toggle").click()
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Automations")).to_have_attribute("aria-current", "page")
+    rule = page.locator(f"#rule-{rule_id}")
+    expect(rule.get_by_text("Cooling down until")).to_be_visible()
+    expect(rule.get_by_role("switch", name="Amex bill switched on")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    expect(page.get_by_text("Switched off", exact=True)).to_be_visible()
+    fits(page, size)
+    page.screenshot(path=artifacts / f"automations-{size}-{theme}.png", full_page=True)
+
+    page.goto("/automations/new")
+    expect(page.get_by_label("Cover new spending during a cooldown")).to_be_checked()
+    expect(page.get_by_label("Most per transfer")).to_have_value("1,000.00")
+    fits(page, size)
+    page.screenshot(path=artifacts / f"automation-form-{size}-{theme}.png", full_page=True)
+
+    page.goto(f"/automations/{rule_id}")
+    expect(page.get_by_text("Based on data from")).to_be_visible()
+    fits(page, size)
+    page.screenshot(path=artifacts / f"automation-history-{size}-{theme}.png", full_page=True)
+
+    page.goto("/transfers")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    fits(page, size)
+    page.screenshot(path=artifacts / f"transfers-{size}-{theme}.png", full_page=True)
+
+    page.goto("/")
+    expect(page.get_by_text("Cooling down until")).to_be_visible()
+    fits(page, size)
+    page.screenshot(path=artifacts / f"dashboard-automations-{size}-{theme}.png", full_page=True)
+
+
 def test_automations_list_form_history_and_transfers(
     sized_page: tuple[str, Page], live_server: LiveServer, artifacts: Path
 ) -> None:
@@ -155,45 +196,7 @@ def test_automations_list_form_history_and_transfers(
     rule_id = _seed_rules(live_server.database_url, account.email)
 
     for theme in ("light", "dark"):
-        page.goto("/automations")
-        if theme == "dark":
-            page.locator("#theme-toggle").click()
-            expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-        nav = page.get_by_role("navigation", name="Main")
-        expect(nav.get_by_role("link", name="Automations")).to_have_attribute(
-            "aria-current", "page"
-        )
-        rule = page.locator(f"#rule-{rule_id}")
-        expect(rule.get_by_text("Cooling down until")).to_be_visible()
-        expect(rule.get_by_role("switch", name="Amex bill switched on")).to_have_attribute(
-            "aria-checked", "true"
-        )
-        expect(page.get_by_text("Switched off", exact=True)).to_be_visible()
-        fits(page, size)
-        page.screenshot(path=artifacts / f"automations-{size}-{theme}.png", full_page=True)
-
-        page.goto("/automations/new")
-        expect(page.get_by_label("Cover new spending during a cooldown")).to_be_checked()
-        expect(page.get_by_label("Most per transfer")).to_have_value("1,000.00")
-        fits(page, size)
-        page.screenshot(path=artifacts / f"automation-form-{size}-{theme}.png", full_page=True)
-
-        page.goto(f"/automations/{rule_id}")
-        expect(page.get_by_text("Based on data from")).to_be_visible()
-        fits(page, size)
-        page.screenshot(path=artifacts / f"automation-history-{size}-{theme}.png", full_page=True)
-
-        page.goto("/transfers")
-        expect(page.locator("tbody tr")).to_have_count(1)
-        fits(page, size)
-        page.screenshot(path=artifacts / f"transfers-{size}-{theme}.png", full_page=True)
-
-        page.goto("/")
-        expect(page.get_by_text("Cooling down until")).to_be_visible()
-        fits(page, size)
-        page.screenshot(
-            path=artifacts / f"dashboard-automations-{size}-{theme}.png", full_page=True
-        )
+        _every_automation_page_in(theme, size, page, rule_id, artifacts)
 
     # A refused form keeps what was typed and says why, next to the field.
     page.goto("/automations/new")

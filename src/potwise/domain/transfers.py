@@ -1,4 +1,4 @@
-"""What a money move and a rule run can be: their directions and statuses.
+"""What a rule, a money move and a rule run can be: their directions and statuses.
 
 The values are the ones stored in the database (the `transfers` table checks
 its direction and status against exactly these), so they never change; a
@@ -8,6 +8,22 @@ member compares equal to its stored string.
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+class RuleStatus(StrEnum):
+    """Where a rule stands between runs (stored on the rule). A card-pot decision
+    leaves it in one of its phases (ok, cooldown, waiting for funds); every rule kind
+    can also be paused or in error."""
+
+    OK = "ok"
+    COOLDOWN = "cooldown"  # waiting out a cooldown; the clock wakes it
+    WAITING_FUNDS = "waiting_funds"  # not enough in the current account; retried
+    PAUSED = "paused"  # held back (the user's or the server's pause, or the bank)
+    ERROR = "error"  # the last run failed; retried on the clock
+
+
+# Rules the clock wakes as well as events: their next run may succeed on its own.
+RETRIED_RULE_STATUSES = (RuleStatus.COOLDOWN, RuleStatus.WAITING_FUNDS, RuleStatus.ERROR)
 
 
 class TransferDirection(StrEnum):

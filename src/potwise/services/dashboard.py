@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +15,8 @@ from potwise.db.models import Account, Automation, Connection, Notice, Pot, Tran
 from potwise.db.scoping import for_user, get_owned
 from potwise.domain.cards import Card, owed_on_card
 from potwise.domain.mirror import TransactionStatus
-from potwise.domain.rules.cardpot import SEEN_RETENTION, Phase
+from potwise.domain.rules.cardpot import SEEN_RETENTION
+from potwise.domain.transfers import RuleStatus as StoredStatus
 from potwise.services import notify
 from potwise.services.automations import pause, rules
 
@@ -127,9 +128,9 @@ def local_time(moment: datetime, zone: ZoneInfo, now: datetime | None = None) ->
 #: Statuses a rule shows as they were stored: the label, and the detail to show when
 #: none was stored.
 _AS_STORED: dict[str, tuple[str, str | None]] = {
-    "paused": ("Paused", None),
-    "error": ("Error", None),
-    Phase.WAITING_FUNDS: (
+    StoredStatus.PAUSED: ("Paused", None),
+    StoredStatus.ERROR: ("Error", None),
+    StoredStatus.WAITING_FUNDS: (
         "Waiting for funds",
         "Not enough in the current account; retrying on every run.",
     ),
@@ -143,7 +144,7 @@ def rule_status(
         return RuleStatus("off", "Switched off", "It moves nothing until you switch it on.")
     if paused_reason is not None:
         return RuleStatus("paused", "Paused", paused_reason)
-    if rule.status == Phase.COOLDOWN:
+    if rule.status == StoredStatus.COOLDOWN:
         return _cooling_down(rule, zone, now)
     if rule.status in _AS_STORED:
         label, fallback = _AS_STORED[rule.status]
@@ -159,27 +160,25 @@ def rule_status(
 def _cooling_down(rule: Automation, zone: ZoneInfo, now: datetime | None) -> RuleStatus:
     until = cooldown_until(rule)
     if until is None:
-        return RuleStatus(Phase.COOLDOWN, "Cooling down")
+        return RuleStatus(StoredStatus.COOLDOWN, "Cooling down")
     return RuleStatus(
-        Phase.COOLDOWN,
+        StoredStatus.COOLDOWN,
         f"Cooling down until {local_time(until, zone, now)}",
         "A bill was paid or money left the pot; potwise waits before topping it up.",
     )
 
 
 def owed_on_cards(
-    rule: Automation,
-    cards: Sequence[Account],
-    pending: Mapping[str, Sequence[Transaction]] | None = None,
+    db: Session, rule: Automation, cards: Sequence[Account], now: datetime | None = None
 ) -> int | None:
     """What the rule last recorded as owed; before its first run, what the cards owe
-    now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), with each
-    card's pending transactions from `pending` (by card id, see
-    :func:`pending_on_cards`; without it no pending charge is counted)."""
+    now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), pending
+    charges included (:func:`pending_on_cards`). Every screen that shows a card pot's
+    "owed" asks here, so the figures agree."""
     recorded: Any = (rule.state or {}).get("recorded_owed")
     if isinstance(recorded, int) and not isinstance(recorded, bool):
         return recorded
-    pending = pending or {}
+    pending = pending_on_cards(db, cards, now)
     owed = [
         owed_on_card(
             Card(
@@ -241,7 +240,7 @@ def card_pot_tiles(
                 name=rule.name,
                 pot_name=pot.name if pot else None,
                 pot_deleted=bool(pot and pot.deleted),
-                owed=owed_on_cards(rule, cards, pending_on_cards(db, cards, now)),
+                owed=owed_on_cards(db, rule, cards, now),
                 in_pot=pot.balance if pot else None,
                 currency=pot.currency if pot else "GBP",
                 status=rule_status(rule, zone, paused_reason),

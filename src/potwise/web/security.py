@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from potwise.db.models import User
-from potwise.services import auth
+from potwise.services import auth, zones
 from potwise.services.errors import Unauthenticated
 from potwise.settings import Settings
 
@@ -74,8 +75,7 @@ def resolve_caller(request: Request, db: Session) -> Caller | None:
     return None
 
 
-def require_caller(request: Request, db: Db) -> Caller:
-    caller = resolve_caller(request, db)
+def require_caller(caller: MaybeCaller) -> Caller:
     if caller is None:
         raise Unauthenticated("Sign in, or send a valid personal API token.")
     return caller
@@ -85,8 +85,18 @@ def optional_caller(request: Request, db: Db) -> Caller | None:
     return resolve_caller(request, db)
 
 
-CurrentCaller = Annotated[Caller, Depends(require_caller)]
+# Asked once per request: the caller is cached for every dependency that needs it.
 MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]
+CurrentCaller = Annotated[Caller, Depends(require_caller)]
+
+
+def zone_for(caller: Caller | None, settings: Settings) -> ZoneInfo:
+    """The time zone a caller's dates are shown in: their own, else the server's."""
+    return zones.zone_named(caller.user.timezone if caller else None, settings.timezone)
+
+
+def zone_of(request: Request, caller: Caller | None) -> ZoneInfo:
+    return zone_for(caller, request.app.state.settings)
 
 
 def client_address(request: Request) -> str | None:

@@ -15,6 +15,7 @@ from potwise.db.engine import make_session_factory
 from potwise.db.models import Account, Automation, Connection, Pot, SyncRun, Transaction, User
 from potwise.services import dashboard
 from potwise.services.automations import runner
+from potwise.web.ui.automation_pages import _rule_cards
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -135,3 +136,11 @@ def test_the_dashboard_counts_amex_pending_charges_as_the_rule_does(
     rule.state = preview.run.decision["new_state"]
     db.commit()
     assert _tile_owed(db, user.id) == 523_99
+
+
+def test_the_automations_page_shows_the_same_owed_before_the_first_run(db: Session) -> None:
+    # Before any run the list of rules showed the cards' posted balances alone
+    # (£500.00), beside a dashboard tile of £523.99: one figure, asked in one place.
+    user, _, _ = _household(db, datetime.now(UTC))
+    [card] = _rule_cards(db, user.id, LONDON, None)
+    assert card.owed == _tile_owed(db, user.id) == 523_99

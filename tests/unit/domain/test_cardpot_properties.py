@@ -9,6 +9,7 @@ deciding after every event and applying the decided move, as the executor would.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -120,35 +121,61 @@ events = st.one_of(
 )
 
 
+def _purchase(world: World, card: SimCard, amount: int) -> None:
+    if card.provider == "uk-ob-hsbc" or amount % 3 == 0:
+        world.post(card, -amount)
+    else:
+        card.pending.append((world.new_id(), -amount))
+
+
+def _post_pending(world: World, card: SimCard, amount: int) -> None:
+    charges = [p for p in card.pending if p[1] < 0]
+    if charges:
+        card.pending.remove(charges[0])
+        world.post(card, min(-1, charges[0][1] + amount))  # new id, maybe a tip
+
+
+def _cancel_pending(world: World, card: SimCard, amount: int) -> None:
+    if card.pending:
+        card.pending.pop(0)
+
+
+def _pot_out(world: World, card: SimCard, amount: int) -> None:
+    world.pot -= min(world.pot, amount)
+
+
+def _pot_in(world: World, card: SimCard, amount: int) -> None:
+    world.pot += amount
+
+
+def _wait(world: World, card: SimCard, amount: int) -> None:
+    world.minutes += amount
+
+
+def _new_day(world: World, card: SimCard, amount: int) -> None:
+    world.minutes += 24 * 60
+    world.moved_today = 0
+
+
+EVENTS: dict[str, Callable[[World, SimCard, int], None]] = {
+    "purchase": _purchase,
+    "post_pending": _post_pending,
+    "cancel_pending": _cancel_pending,
+    "payment": lambda world, card, amount: world.post(card, amount),
+    "pending_refund": lambda world, card, amount: card.pending.append((world.new_id(), amount)),
+    "pot_out": _pot_out,
+    "pot_in": _pot_in,
+    "wait": _wait,
+    "new_day": _new_day,
+}
+
+
 def apply_event(world: World, event: tuple[str, int, int]) -> None:
     kind, index, amount = event
     card = world.cards[index % len(world.cards)]
-    if kind == "purchase":
-        if card.provider == "uk-ob-hsbc" or amount % 3 == 0:
-            world.post(card, -amount)
-        else:
-            card.pending.append((world.new_id(), -amount))
-    elif kind == "post_pending":
-        charges = [p for p in card.pending if p[1] < 0]
-        if charges:
-            card.pending.remove(charges[0])
-            world.post(card, min(-1, charges[0][1] + amount))  # new id, maybe a tip
-    elif kind == "cancel_pending":
-        if card.pending:
-            card.pending.pop(0)
-    elif kind == "payment":
-        world.post(card, amount)
-    elif kind == "pending_refund":
-        card.pending.append((world.new_id(), amount))
-    elif kind == "pot_out":
-        world.pot -= min(world.pot, amount)
-    elif kind == "pot_in":
-        world.pot += amount
-    elif kind == "wait":
-        world.minutes += amount
-    elif kind == "new_day":
-        world.minutes += 24 * 60
-        world.moved_today = 0
+    happen = EVENTS.get(kind)
+    if happen is not None:  # "nothing" happens too
+        happen(world, card, amount)
 
 
 def decide(world: World, cfg: CardPotConfig) -> CardPotDecision:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from potwise.domain.rules import cardpot
+from potwise.domain.transfers import RuleStatus
 from potwise.services.automations.recording import StatusAndReason
 from potwise.services.automations.scene import Scene
 
@@ -69,8 +70,8 @@ def _inputs_summary(scene: Scene) -> dict[str, Any]:
 def rule_status(decision: cardpot.CardPotDecision) -> StatusAndReason:
     """The rule's status after a decision: waiting for funds, cooling down, or fine."""
     if decision.reason == cardpot.Reason.INSUFFICIENT_FUNDS:
-        return "waiting_funds", "Not enough in the current account; retrying on every run."
+        return RuleStatus.WAITING_FUNDS, "Not enough in the current account; retrying on every run."
     until = decision.cooldown_until
     if until is not None:
-        return "cooldown", f"Cooling down until {until.isoformat()}"
-    return "ok", None
+        return RuleStatus.COOLDOWN, f"Cooling down until {until.isoformat()}"
+    return RuleStatus.OK, None

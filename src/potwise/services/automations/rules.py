@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from potwise.db.models import Account, Automation, Pot
 from potwise.db.scoping import get_owned, owned
 from potwise.domain.mirror import AccountKind
+from potwise.domain.transfers import RuleStatus
 from potwise.logs import get_logger
 from potwise.services.errors import Conflict, InvalidInput, NotFound
 
@@ -193,8 +194,8 @@ def update(
         rule.config = merged
     if enabled is not None:
         rule.enabled = enabled
-        if enabled and rule.status == "paused":
-            rule.status, rule.status_reason = "ok", None
+        if enabled and rule.status == RuleStatus.PAUSED:
+            rule.status, rule.status_reason = RuleStatus.OK, None
     db.commit()
     log.info("automation.updated", user_id=user_id, automation_id=rule.id)
     return rule

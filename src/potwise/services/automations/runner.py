@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Automation, Connection, Pot
 from potwise.domain.errors import DomainError
-from potwise.domain.transfers import RunStatus
+from potwise.domain.transfers import RuleStatus, RunStatus
 from potwise.logs import get_logger
+from potwise.services import zones
 from potwise.services.automations import act, executor, gather, pause, recording
 from potwise.services.automations.evaluate import evaluate
 from potwise.services.automations.gather import Targets
@@ -159,9 +160,9 @@ def _decide_and_act(
         db.add(rule)
         now = recording.now()
         try:
-            scene = read_scene(
-                db, rule, found.config, timezone=ctx.settings.timezone, now=now, stale=stale
-            )
+            # "moved today" and the explanation's times are in the user's own zone
+            zone = zones.user_zone(db, rule.user_id, ctx.settings.timezone)
+            scene = read_scene(db, rule, found.config, timezone=zone.key, now=now, stale=stale)
             ev = evaluate(scene, now)
         except (Skip, DomainError) as exc:
             return recording.record(db, rule, request, _ending_for(exc), lease=lease)
@@ -212,12 +213,14 @@ def _targets(
 def _ending_for(exc: Skip | DomainError) -> Ending:
     if isinstance(exc, DomainError):
         return _failed(exc)
-    status = ("paused", exc.message) if exc.pauses_rule else ("error", exc.message)
+    status = (RuleStatus.PAUSED if exc.pauses_rule else RuleStatus.ERROR, exc.message)
     return Ending(RunStatus.SKIPPED, exc.reason, exc.message, rule_status=status)
 
 
 def _failed(exc: DomainError) -> Ending:
-    return Ending(RunStatus.FAILED, exc.code, exc.message, rule_status=("error", exc.message))
+    return Ending(
+        RunStatus.FAILED, exc.code, exc.message, rule_status=(RuleStatus.ERROR, exc.message)
+    )
 
 
 def rules_touching(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from potwise.db.models import Automation
+from potwise.domain.transfers import RETRIED_RULE_STATUSES, RuleStatus
 from potwise.logs import get_logger
 from potwise.services.automations import runner
 from potwise.services.connections import ConnectionsContext
@@ -56,13 +57,13 @@ def due_rule_ids(ctx: ConnectionsContext, now: datetime | None = None) -> list[s
         rules = db.scalars(
             select(Automation).where(
                 Automation.enabled.is_(True),
-                Automation.status.in_(("cooldown", "waiting_funds", "error")),
+                Automation.status.in_(RETRIED_RULE_STATUSES),
             )
         ).all()
         due: list[str] = []
         for rule in rules:
             cooldown = (rule.state or {}).get("cooldown")
-            if rule.status == "cooldown" and cooldown:
+            if rule.status == RuleStatus.COOLDOWN and cooldown:
                 until = datetime.fromisoformat(str(cooldown["until"]))
                 if until > moment:
                     continue

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from potwise.domain.spending import Breakdown, GroupBy, GroupTotal
 from potwise.services.insight import budgets, spending
 from potwise.web.api.schemas import Page
-from potwise.web.security import AppSettings, CurrentCaller, Db
+from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
 router = APIRouter(tags=["analytics"])
 
@@ -114,7 +114,7 @@ def spending_breakdown(
     """Spending (internal transfers, pot moves and card repayments left out; declined
     never counted; pending included and flagged) by month, category or merchant, with
     credit cards and cash side by side and the change from the period before."""
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     today = datetime.now(UTC).astimezone(zone).date()
     window = spending.resolve_range(since, until, today)
     result = spending.breakdown(
@@ -216,7 +216,7 @@ def _pay_day(value: str | int | None) -> str | None:
 @router.get("/budgets", response_model=Page[BudgetOut])
 def list_budgets(caller: CurrentCaller, db: Db, settings: AppSettings) -> Page[BudgetOut]:
     """Your budgets, each with its progress in the current period."""
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     items = budgets.list_with_progress(db, caller.user.id, now=datetime.now(UTC), zone=zone)
     return Page[BudgetOut](items=[_budget_out(i) for i in items])
 
@@ -243,7 +243,7 @@ def create_budget(
 
 @router.get("/budgets/{budget_id}", response_model=BudgetOut)
 def get_budget(budget_id: str, caller: CurrentCaller, db: Db, settings: AppSettings) -> BudgetOut:
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     item = budgets.view(db, caller.user.id, budget_id, now=datetime.now(UTC), zone=zone)
     return _budget_out(item)
 

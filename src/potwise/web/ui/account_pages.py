@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from potwise.db.models import Account, Pot
 from potwise.services import mirror
-from potwise.web.security import Db
+from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.bank_display import (
     BANK_NAMES,
@@ -19,7 +19,6 @@ from potwise.web.ui.bank_display import (
     STATUS_LABELS,
     formatter,
     label,
-    user_zone,
 )
 from potwise.web.ui.render import render
 
@@ -119,7 +118,7 @@ def accounts_page(request: Request, caller: PageCaller, db: Db) -> Response:
         active="accounts",
         groups=_groups(entries.values()),
         totals=_totals(entries.values()) if entries else [],
-        when=formatter(user_zone(request, caller)),
+        when=formatter(zone_of(request, caller)),
         label=label,
         status_labels=STATUS_LABELS,
         provider_names=PROVIDER_NAMES,

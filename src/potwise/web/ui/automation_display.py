@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from potwise.services import dashboard
 from potwise.services.connections import ConnectionsContext
-from potwise.web.security import Caller, Db
 
 KIND_NAMES = {"card_pot": "Credit-card pot"}
 RUN_LABELS = {
@@ -44,10 +42,6 @@ TRIGGER_LABELS = {
 def context_of(request: Request) -> ConnectionsContext:
     ctx: ConnectionsContext = request.app.state.connections
     return ctx
-
-
-def user_zone(request: Request, db: Db, caller: Caller) -> ZoneInfo:
-    return dashboard.user_zone(db, caller.user.id, context_of(request).settings.timezone)
 
 
 def label(value: str | None) -> str:

@@ -18,14 +18,13 @@ from potwise.logs import get_logger
 from potwise.services import dashboard, mirror, unit_of_work
 from potwise.services.automations import history, pause, rules, runner
 from potwise.services.dashboard import RuleStatus
-from potwise.web.security import Caller, Db, client_address
+from potwise.web.security import Caller, Db, client_address, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.automation_display import (
     KIND_NAMES,
     context_of,
     display_helpers,
     label,
-    user_zone,
 )
 from potwise.web.ui.render import FlashMessages, FormStr, render
 
@@ -74,7 +73,7 @@ def _rule_cards(db: Db, user_id: str, zone: ZoneInfo, paused: str | None) -> lis
                 kind_name=KIND_NAMES.get(rule.kind, label(rule.kind)),
                 pot=pots.get(str(rule.config.get("pot_id", ""))),
                 cards=chosen,
-                owed=dashboard.owed_on_cards(rule, chosen),
+                owed=dashboard.owed_on_cards(db, rule, chosen),
                 status=dashboard.rule_status(rule, zone, paused),
                 last_run=next((run for run, _ in recent if not run.dry_run), None),
                 recent=recent,
@@ -91,7 +90,7 @@ def _list_page(
     **context: Any,
 ) -> HTMLResponse:
     user_id = caller.user.id
-    zone = user_zone(request, db, caller)
+    zone = zone_of(request, caller)
     server_paused = pause.globally_paused(db)
     user_paused = pause.user_paused(db, user_id)
     reason = pause.pause_reason(db, user_id)
@@ -176,7 +175,7 @@ def run_rule(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Resp
 def rule_history_page(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     rule = rules.get(db, user_id, rule_id)
-    zone = user_zone(request, db, caller)
+    zone = zone_of(request, caller)
     pots = {p.id: p for p in mirror.list_pots(db, user_id, include_deleted=True)}
     return render(
         request,
@@ -195,7 +194,7 @@ def rule_history_page(rule_id: str, request: Request, caller: PageCaller, db: Db
 @router.get("/transfers", response_class=HTMLResponse)
 def transfers_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
-    zone = user_zone(request, db, caller)
+    zone = zone_of(request, caller)
     return render(
         request,
         "transfers.html",

@@ -7,11 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
-
 from potwise.services import connections
-from potwise.services.connections import ConnectionsContext
-from potwise.web.security import Caller
 
 PROVIDER_NAMES = {"monzo": "Monzo", "truelayer": "Open Banking (TrueLayer)"}
 # The Open Banking providers offered in the connect form; "" lets the user pick.
@@ -36,15 +32,6 @@ RUN_LABELS = {
     "failed": "Failed",
     "skipped": "Skipped",
 }
-
-
-def user_zone(request: Request, caller: Caller) -> ZoneInfo:
-    ctx: ConnectionsContext = request.app.state.connections
-    name = caller.user.timezone or ctx.settings.timezone
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo(ctx.settings.timezone)
 
 
 def formatter(zone: ZoneInfo) -> Callable[..., str]:

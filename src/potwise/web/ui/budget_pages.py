@@ -14,10 +14,9 @@ from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services import unit_of_work
 from potwise.services.insight import budgets, spending
-from potwise.web.security import Caller, Db
+from potwise.web.security import Caller, Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import FlashMessages, FormStr, render
-from potwise.web.ui.spending_pages import user_zone
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,7 +112,7 @@ def _budgets_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    zone = user_zone(request, db, caller)
+    zone = zone_of(request, caller)
     items = budgets.list_with_progress(db, caller.user.id, now=datetime.now(UTC), zone=zone)
     return render(
         request,

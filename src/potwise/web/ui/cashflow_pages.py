@@ -7,17 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
-from potwise.services import dashboard
 from potwise.services.cashflow import commitments, lookups, outlook, plans
 from potwise.services.errors import InvalidInput, NotFound
-from potwise.web.security import Caller, Db
+from potwise.web.security import Caller, Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.forecast_chart import line_chart
 from potwise.web.ui.render import FlashMessages, FormStr, render
@@ -51,10 +49,6 @@ MODE_NAMES = {
     "fixed": "Pay a fixed amount",
     "minimum": "Pay the minimum",
 }
-
-
-def _zone(request: Request, db: Db, caller: Caller) -> ZoneInfo:
-    return dashboard.user_zone(db, caller.user.id, request.app.state.settings.timezone)
 
 
 def _now() -> datetime:
@@ -100,7 +94,7 @@ def _what_if(request: Request, today: date) -> tuple[WhatIf, plans.PlannedInput 
 
 @router.get("/forecast", response_class=HTMLResponse)
 def forecast_page(request: Request, caller: PageCaller, db: Db) -> Response:
-    zone = _zone(request, db, caller)
+    zone = zone_of(request, caller)
     today = _now().astimezone(zone).date()
     try:
         days = int(request.query_params.get("days", "90"))
@@ -300,7 +294,7 @@ def cashflow_settings_save(
 
 @router.get("/commitments", response_class=HTMLResponse)
 def commitments_page(request: Request, caller: PageCaller, db: Db) -> Response:
-    zone = _zone(request, db, caller)
+    zone = zone_of(request, caller)
     views = commitments.views(db, caller.user.id, now=_now(), zone=zone)
     evidence = lookups.evidence(db, caller.user.id, views)
     groups = [
@@ -329,7 +323,7 @@ def commitment_status(
     db: Db,
     status: Annotated[str, Form()] = "",
 ) -> Response:
-    zone = _zone(request, db, caller)
+    zone = zone_of(request, caller)
     commitments.update(
         db,
         caller.user.id,

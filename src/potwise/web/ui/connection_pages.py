@@ -14,7 +14,7 @@ from potwise.db.models import SyncRun
 from potwise.services import connections
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.sync import allowance, runs
-from potwise.web.security import Db
+from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.bank_display import (
     BANK_NAMES,
@@ -24,7 +24,6 @@ from potwise.web.ui.bank_display import (
     STATUS_LABELS,
     formatter,
     label,
-    user_zone,
 )
 from potwise.web.ui.render import render
 
@@ -104,6 +103,6 @@ def connections_page(request: Request, caller: PageCaller, db: Db) -> Response:
         cards=_cards(db, ctx, caller.user.id),
         clients=_clients(db, ctx, caller.user.id),
         choices=OPEN_BANKING_CHOICES,
-        when=formatter(user_zone(request, caller)),
+        when=formatter(zone_of(request, caller)),
         label=label,
     )

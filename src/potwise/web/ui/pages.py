@@ -20,6 +20,7 @@ from potwise.web.security import (
     clear_session_cookie,
     client_address,
     open_session,
+    zone_of,
 )
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import FlashMessages, FormStr, render
@@ -45,7 +46,7 @@ def _safe_next(value: str | None) -> str:
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, caller: PageCaller, db: Db) -> Response:
     overview = dashboard.overview(db, caller.user.id)
-    zone = dashboard.user_zone(db, caller.user.id, request.app.state.settings.timezone)
+    zone = zone_of(request, caller)
     safe = cashflow.dashboard_safe_to_spend(db, caller.user.id, zone) if overview.accounts else None
     return render(
         request, "dashboard.html", caller, overview=overview, safe=safe, active="dashboard"

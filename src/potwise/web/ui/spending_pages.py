@@ -24,8 +24,8 @@ from potwise.domain.spending import (
     month_start,
     months_ending,
 )
-from potwise.services.insight import budgets, spending
-from potwise.web.security import Caller, Db
+from potwise.services.insight import spending
+from potwise.web.security import Db, zone_of
 from potwise.web.ui import charts
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import render
@@ -34,11 +34,6 @@ router = APIRouter(include_in_schema=False)
 
 MONTH_CHOICES = 24
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def user_zone(request: Request, db: Db, caller: Caller) -> ZoneInfo:
-    zone = budgets.user_zone(db, caller.user.id, request.app.state.settings.timezone)
-    return zone if isinstance(zone, ZoneInfo) else ZoneInfo("UTC")
 
 
 def _month_from(text: str | None, today: date) -> date:
@@ -140,7 +135,7 @@ def _navigation(month: date, today: date) -> dict[str, Any]:
 @router.get("/spending", response_class=HTMLResponse)
 def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
-    zone = user_zone(request, db, caller)
+    zone = zone_of(request, caller)
     today = datetime.now(UTC).astimezone(zone).date()
     currency = spending.currencies(db, user_id)[0]
     month = _month_from(request.query_params.get("month"), today)

@@ -13,9 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from potwise.services.cashflow import commitments
 from potwise.services.insight import choices, row_choices
-from potwise.web.security import Db
+from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
-from potwise.web.ui.bank_display import user_zone
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,7 +87,7 @@ def mark_recurring(
         transaction_id,
         cadence,
         now=datetime.now(UTC),
-        zone=user_zone(request, caller),
+        zone=zone_of(request, caller),
     )
     target = _back_to(back, recurring=view.id)
     return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)

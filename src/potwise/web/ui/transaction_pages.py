@@ -19,9 +19,9 @@ from potwise.domain.errors import DomainError
 from potwise.services import mirror
 from potwise.services.cashflow import lookups
 from potwise.services.insight import choices, row_choices
-from potwise.web.security import Db
+from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
-from potwise.web.ui.bank_display import formatter, label, user_zone
+from potwise.web.ui.bank_display import formatter, label
 from potwise.web.ui.cashflow_pages import CADENCE_NAMES
 from potwise.web.ui.render import render
 
@@ -155,7 +155,7 @@ def _addresses(kept: dict[str, str], cursor: str | None, next_cursor: str | None
 @router.get("/transactions", response_class=HTMLResponse)
 def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
-    zone = user_zone(request, caller)
+    zone = zone_of(request, caller)
     params = request.query_params
     form = _form(params)
     cursor = params.get("cursor", "").strip() or None
