@@ -16,6 +16,8 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from potwise.domain.calendar import DEFAULT_TIMEZONE
+
 DEFAULT_DATA_DIR = Path(".potwise")
 MIN_SECRET_KEY_LENGTH = 32
 # Values people paste from examples; refused in production whatever their length.
@@ -79,7 +81,7 @@ class Settings(BaseSettings):
     # also wait on the banks, so with many users one process more than the cores
     # keeps them busy (benchmarks/RESULTS.md).
     worker_processes: int = Field(default=1, ge=1, le=64)
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
 
     # None: open in development; in production open only until the first user exists.
     registration_open: bool | None = None

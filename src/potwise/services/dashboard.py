@@ -17,11 +17,9 @@ from potwise.domain.cards import Card, owed_on_card
 from potwise.domain.mirror import TransactionStatus
 from potwise.domain.rules.cardpot import SEEN_RETENTION
 from potwise.domain.transfers import RuleStatus as StoredStatus
-from potwise.services import notify
+from potwise.services import notify, zones
 from potwise.services.automations import pause, rules
 
-# potwise serves UK users; a user's own zone wins when they have set one.
-DEFAULT_TIMEZONE = "Europe/London"
 NOTICES_SHOWN = 4
 
 
@@ -83,7 +81,7 @@ def check_user_alerts(
     check: AlertCheck,
     user_id: str,
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     now: datetime | None = None,
 ) -> list[Notice]:
     """Run one user's alert check, ``check(db, user_id, now=, zone=)``, in a unit of work
@@ -91,16 +89,8 @@ def check_user_alerts(
     with session_factory() as db:
         if db.get(User, user_id) is None:
             return []
-        zone = user_zone(db, user_id, fallback_timezone)
+        zone = zones.user_zone(db, user_id, fallback_timezone)
         return check(db, user_id, now=now or datetime.now(UTC), zone=zone)
-
-
-def user_zone(db: Session, user_id: str, fallback: str = DEFAULT_TIMEZONE) -> ZoneInfo:
-    name = db.scalar(select(User.timezone).where(User.id == user_id)) or fallback
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo(fallback)
 
 
 def cooldown_until(rule: Automation) -> datetime | None:
@@ -255,7 +245,7 @@ def _notice_line(notice: Notice, zone: ZoneInfo) -> NoticeLine:
     )
 
 
-def overview(db: Session, user_id: str) -> Overview:
+def overview(db: Session, user_id: str, zone: ZoneInfo) -> Overview:
     """Counts of the user's connections per provider and of mirrored accounts."""
     rows = db.execute(
         for_user(select(Connection.provider, func.count()), Connection, user_id).group_by(
@@ -265,7 +255,6 @@ def overview(db: Session, user_id: str) -> Overview:
     per_provider: dict[str, int] = {provider: int(count) for provider, count in rows}
     accounts = db.scalar(for_user(select(func.count()).select_from(Account), Account, user_id))
     paused = pause.pause_reason(db, user_id)
-    zone = user_zone(db, user_id)
     return Overview(
         providers=[
             ProviderStatus(

@@ -150,13 +150,13 @@ def test_the_check_runs_after_a_sync_and_daily(
     factory = make_session_factory(engine)
     # After a sync (the event), at the time of the sync: nothing is due yet.
     bus = EventBus()
-    alerts.install(bus, factory)
+    alerts.install(bus, factory, fallback_timezone="Europe/London")
     bus.publish(SyncFinished(alice.user_id, "c", "manual"))
     assert _notices(db, alice) == []
     # The daily look, a week after the due date: the bill is missing.
     later = _at(tax.next_date + timedelta(days=7))
-    assert alerts.check_all(factory, now=later) >= 1
-    assert alerts.check_all(factory, now=later) == 0
+    assert alerts.check_all(factory, fallback_timezone="Europe/London", now=later) >= 1
+    assert alerts.check_all(factory, fallback_timezone="Europe/London", now=later) == 0
     assert sum(m.startswith("Council Tax") for m in _notices(db, alice)) == 1
 
 
@@ -166,7 +166,7 @@ def test_after_a_sync_only_users_with_stored_commitments_are_checked(
     h = _household(db, alice)
     factory = make_session_factory(engine)
     bus = EventBus()
-    alerts.install(bus, factory)
+    alerts.install(bus, factory, fallback_timezone="Europe/London")
     # Nothing stored yet (no refresh after a sync, no daily look): the sync's check
     # runs no detection and stores nothing.
     bus.publish(SyncFinished(alice.user_id, "c", "manual"))
@@ -177,5 +177,7 @@ def test_after_a_sync_only_users_with_stored_commitments_are_checked(
     h.add(netflix.next_date, -1_799, "Netflix")
     db.commit()
     history.forget(alice.user_id)
-    sent = alerts.check_after_sync(factory, alice.user_id, now=_at(netflix.next_date))
+    sent = alerts.check_after_sync(
+        factory, alice.user_id, fallback_timezone="Europe/London", now=_at(netflix.next_date)
+    )
     assert _about(sent, "Netflix") == ["Netflix rose from £15.99 to £17.99"]

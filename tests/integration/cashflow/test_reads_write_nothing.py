@@ -91,7 +91,7 @@ def test_the_ids_shown_before_anything_is_stored_are_the_ids_stored_after_a_sync
     shown = {c["id"] for c in alice.client.get("/api/v1/analytics/commitments").json()["items"]}
     assert shown and _stored_ids(db, alice.user_id) == set()
     bus = EventBus()
-    alignment.install(bus, make_session_factory(engine))
+    alignment.install(bus, make_session_factory(engine), fallback_timezone="Europe/London")
     bus.publish(SyncFinished(alice.user_id, "c", "manual"))
     assert _stored_ids(db, alice.user_id) == shown
     # Stored once: the next sync finds them in line.

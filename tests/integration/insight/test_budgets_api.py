@@ -212,14 +212,16 @@ def test_alerts_go_out_once_at_80_and_once_at_100_percent(
     with time_machine.travel(NOW, tick=False):
         _create(alice, category="groceries", amount=10_000)
         h.add(datetime(2026, 4, 2, tzinfo=UTC), -7_000)
-        assert budgets.check_user(factory, alice.user_id) == []
+        assert budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London") == []
         h.add(datetime(2026, 4, 3, tzinfo=UTC), -1_500)
-        first = budgets.check_user(factory, alice.user_id)
+        first = budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London")
         assert len(first) == 1
-        assert budgets.check_user(factory, alice.user_id) == []  # once
+        assert (
+            budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London") == []
+        )  # once
         h.add(datetime(2026, 4, 4, tzinfo=UTC), -2_000)
-        budgets.check_user(factory, alice.user_id)
-        budgets.check_user(factory, alice.user_id)
+        budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London")
+        budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London")
     notices = _notices(db, alice.user_id)
     assert [n.level for n in notices] == ["warning", "error"]
     assert notices[0].message == (
@@ -229,7 +231,9 @@ def test_alerts_go_out_once_at_80_and_once_at_100_percent(
     # A new month is a new period: alerts can go out again.
     with time_machine.travel(datetime(2026, 5, 20, 12, tzinfo=UTC), tick=False):
         h.add(datetime(2026, 5, 2, tzinfo=UTC), -9_000)
-        assert len(budgets.check_user(factory, alice.user_id)) == 1
+        assert (
+            len(budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London")) == 1
+        )
     thresholds = db.scalars(select(BudgetAlert.threshold).order_by(BudgetAlert.period_start))
     assert list(thresholds) == [80, 100, 80]
 
@@ -241,9 +245,16 @@ def test_a_jump_past_both_thresholds_sends_one_alert(
     with time_machine.travel(NOW, tick=False):
         _create(alice, category="groceries", amount=10_000)
         h.add(datetime(2026, 4, 2, tzinfo=UTC), -15_000)
-        sent = budgets.check_user(app.state.session_factory, alice.user_id)
+        sent = budgets.check_user(
+            app.state.session_factory, alice.user_id, fallback_timezone="Europe/London"
+        )
         assert len(sent) == 1 and sent[0].level == "error"
-        assert budgets.check_user(app.state.session_factory, alice.user_id) == []
+        assert (
+            budgets.check_user(
+                app.state.session_factory, alice.user_id, fallback_timezone="Europe/London"
+            )
+            == []
+        )
 
 
 def test_a_finished_sync_checks_the_users_budgets(
@@ -264,7 +275,10 @@ def test_recategorising_checks_the_budgets(alice: SignedIn, db: Session) -> None
     h = Household.of(db, alice.user_id)
     _create(alice, category="groceries", amount=10_000)
     row = h.add(datetime.now(UTC), -9_500, category="shopping", merchant="Argos")
-    assert budgets.check_after_recategorisation(db, alice.user_id) == []
+    assert (
+        budgets.check_after_recategorisation(db, alice.user_id, fallback_timezone="Europe/London")
+        == []
+    )
     response = alice.client.patch(f"/api/v1/transactions/{row.id}", json={"category": "groceries"})
     assert response.status_code == 200, response.text
     # The alert is sent by the change itself, not at the next sync.

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Account, Commitment, CommitmentAlert, Notice, Transaction
 from potwise.db.scoping import for_user, owned
-from potwise.domain.calendar import DEFAULT_CALENDAR, DEFAULT_TIMEZONE
+from potwise.domain.calendar import DEFAULT_CALENDAR
 from potwise.domain.commitment_alerts import Alert, AlertSettings, Payment, Watched, alerts_due
 from potwise.domain.commitments import CommitmentStatus
 from potwise.domain.merchants import merchant_key, merchant_key_for
@@ -251,7 +251,7 @@ def check_user(
     session_factory: sessionmaker[Session],
     user_id: str,
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     now: datetime | None = None,
 ) -> list[Notice]:
     """Check one user's commitments in a unit of work of its own."""
@@ -264,7 +264,7 @@ def check_after_sync(
     session_factory: sessionmaker[Session],
     user_id: str,
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     now: datetime | None = None,
 ) -> list[Notice]:
     """:func:`check_user`, for a user with stored commitments (see the module's note)."""
@@ -283,7 +283,7 @@ def _check_if_stored(db: Session, user_id: str, *, now: datetime, zone: tzinfo) 
 def check_all(
     session_factory: sessionmaker[Session],
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     now: datetime | None = None,
 ) -> int:
     """The daily look: every user with an account is checked (a failing user is
@@ -306,7 +306,7 @@ def install(
     events: EventBus,
     session_factory: sessionmaker[Session],
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     submit: Submit | None = None,
 ) -> None:
     """Check a user's commitments after each of their syncs and after a webhook brings

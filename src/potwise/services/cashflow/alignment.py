@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Commitment, User, table_of
 from potwise.db.scoping import for_user, owned
-from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.domain.commitments import Alignment, CommitmentStatus, StoredCommitment, align
-from potwise.services import dashboard
+from potwise.services import zones
 from potwise.services.cashflow.history import History, history
 from potwise.services.events import EventBus, Submit, after_user_changes
 
@@ -208,7 +207,7 @@ def refresh_user(
     session_factory: sessionmaker[Session],
     user_id: str,
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     now: datetime | None = None,
 ) -> None:
     """:func:`refresh` one user in a unit of work of its own, in their time zone;
@@ -216,7 +215,7 @@ def refresh_user(
     with session_factory() as db:
         if db.get(User, user_id) is None:
             return
-        zone = dashboard.user_zone(db, user_id, fallback_timezone)
+        zone = zones.user_zone(db, user_id, fallback_timezone)
         refresh(db, user_id, now=now or datetime.now(UTC), zone=zone)
 
 
@@ -224,7 +223,7 @@ def install(
     events: EventBus,
     session_factory: sessionmaker[Session],
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     submit: Submit | None = None,
 ) -> None:
     """Store a user's commitments after each of their syncs and after a webhook brings

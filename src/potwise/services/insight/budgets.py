@@ -23,11 +23,11 @@ from potwise.db.models import Budget, BudgetAlert, Notice
 from potwise.db.scoping import get_owned, owned
 from potwise.domain import budgets as rules
 from potwise.domain.budgets import PeriodKind, Progress
-from potwise.domain.calendar import DEFAULT_CALENDAR, DEFAULT_TIMEZONE, UKCalendar
+from potwise.domain.calendar import DEFAULT_CALENDAR, UKCalendar
 from potwise.domain.money import Money
 from potwise.domain.spending import Window
 from potwise.logs import get_logger
-from potwise.services import dashboard
+from potwise.services import dashboard, zones
 from potwise.services.errors import Conflict, InvalidInput, NotFound
 from potwise.services.events import EventBus, Submit, after_user_changes
 from potwise.services.insight import cells
@@ -241,11 +241,6 @@ def _view(db: Session, budget: Budget, today: date, zone: tzinfo) -> BudgetView:
     )
 
 
-def user_zone(db: Session, user_id: str, fallback: str = DEFAULT_TIMEZONE) -> tzinfo:
-    """The user's time zone (their setting, else the server's default)."""
-    return dashboard.user_zone(db, user_id, fallback)
-
-
 def list_with_progress(
     db: Session, user_id: str, *, now: datetime, zone: tzinfo
 ) -> list[BudgetView]:
@@ -320,7 +315,7 @@ def check_user(
     session_factory: sessionmaker[Session],
     user_id: str,
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     now: datetime | None = None,
 ) -> list[Notice]:
     """Check one user's budgets in a unit of work of its own."""
@@ -330,11 +325,11 @@ def check_user(
 
 
 def check_after_recategorisation(
-    db: Session, user_id: str, *, fallback_timezone: str = DEFAULT_TIMEZONE
+    db: Session, user_id: str, *, fallback_timezone: str
 ) -> list[Notice]:
     """Call after the user changed categories or classifications (and committed):
     spending moved between budgets, so an alert may now be due."""
-    zone = user_zone(db, user_id, fallback_timezone)
+    zone = zones.user_zone(db, user_id, fallback_timezone)
     return check_alerts(db, user_id, now=datetime.now(UTC), zone=zone)
 
 
@@ -342,7 +337,7 @@ def install(
     events: EventBus,
     session_factory: sessionmaker[Session],
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
     submit: Submit | None = None,
 ) -> None:
     """Check a user's budgets after each of their syncs and after a webhook brings new

@@ -18,7 +18,13 @@ AUTOMATIC = "auto"
 
 
 def choose(
-    db: Session, user_id: str, transaction_id: str, *, category: str, classification: str
+    db: Session,
+    user_id: str,
+    transaction_id: str,
+    *,
+    category: str,
+    classification: str,
+    fallback_timezone: str,
 ) -> None:
     """Keep what the row's form says. Only what differs from the user's own choice is
     changed (an unchanged field stays as it is, automatic or not); anyone else's
@@ -34,7 +40,9 @@ def choose(
         if wanted_class != own_class:
             changes["classification"] = wanted_class
     if changes or current is None:
-        choices.set_choice(db, user_id, transaction_id, **changes)
+        choices.set_choice(
+            db, user_id, transaction_id, fallback_timezone=fallback_timezone, **changes
+        )
 
 
 @dataclass(frozen=True)

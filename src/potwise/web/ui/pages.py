@@ -45,8 +45,8 @@ def _safe_next(value: str | None) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, caller: PageCaller, db: Db) -> Response:
-    overview = dashboard.overview(db, caller.user.id)
     zone = zone_of(request, caller)
+    overview = dashboard.overview(db, caller.user.id, zone)
     safe = cashflow.dashboard_safe_to_spend(db, caller.user.id, zone) if overview.accounts else None
     return render(
         request, "dashboard.html", caller, overview=overview, safe=safe, active="dashboard"

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from potwise.services.cashflow import commitments
 from potwise.services.insight import choices, row_choices
-from potwise.web.security import Db, zone_of
+from potwise.web.security import AppSettings, Db, zone_of
 from potwise.web.ui.access import PageCaller
 
 router = APIRouter(include_in_schema=False)
@@ -34,13 +34,19 @@ def recategorise(
     transaction_id: str,
     caller: PageCaller,
     db: Db,
+    settings: AppSettings,
     category: FormValue = "",
     classification: FormValue = "",
     back: FormValue = "/transactions",
 ) -> Response:
     """The per-row form: a category and a classification, each the user's own or automatic."""
     row_choices.choose(
-        db, caller.user.id, transaction_id, category=category, classification=classification
+        db,
+        caller.user.id,
+        transaction_id,
+        category=category,
+        classification=classification,
+        fallback_timezone=settings.timezone,
     )
     target = _back_to(back, saved="category", changed=transaction_id)
     return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
@@ -50,11 +56,14 @@ def recategorise(
 def apply_suggestion(
     caller: PageCaller,
     db: Db,
+    settings: AppSettings,
     merchant_key: FormValue = "",
     category: FormValue = "",
     back: FormValue = "/transactions",
 ) -> Response:
-    choices.apply_suggestion(db, caller.user.id, merchant_key, category)
+    choices.apply_suggestion(
+        db, caller.user.id, merchant_key, category, fallback_timezone=settings.timezone
+    )
     return RedirectResponse(_back_to(back, saved="applied"), status_code=303)
 
 

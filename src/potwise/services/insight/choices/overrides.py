@@ -11,7 +11,6 @@ from potwise.db.models import Transaction
 from potwise.db.scoping import get_owned
 from potwise.domain import categories
 from potwise.domain import classify as domain
-from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput
 from potwise.services.insight import classify as service
@@ -86,7 +85,7 @@ def set_choice(
     *,
     category: str | None = UNSET,
     classification: str | None = UNSET,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
 ) -> ChoiceResult:
     """Set (or, with None, hand back) a transaction's category and/or classification.
 

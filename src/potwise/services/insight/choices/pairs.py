@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from potwise.db.models import Transaction
 from potwise.db.scoping import owned
 from potwise.domain import classify as domain
-from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput
 from potwise.services.insight import classify as service
@@ -57,7 +56,7 @@ def list_pairs(
 
 
 def reject_pair(
-    db: Session, user_id: str, transaction_id: str, *, fallback_timezone: str = DEFAULT_TIMEZONE
+    db: Session, user_id: str, transaction_id: str, *, fallback_timezone: str
 ) -> tuple[Transaction, Transaction]:
     """ "These two are not a pair": unlink both, decide both again, never pair them again."""
     t = owned_transaction(db, user_id, transaction_id)

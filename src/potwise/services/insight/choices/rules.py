@@ -15,7 +15,6 @@ from potwise.db.models import Account, CategoryRule, Transaction, table_of
 from potwise.db.scoping import get_owned, owned
 from potwise.domain import categories
 from potwise.domain import classify as domain
-from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.domain.merchants import merchant_key as normalise_merchant
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput, NotFound
@@ -98,7 +97,7 @@ def create_rule(
     *,
     source: str = RULE_SOURCE_USER,
     exact_key: bool = False,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
 ) -> tuple[CategoryRule, int]:
     """Add a rule and re-categorise past transactions; returns it and how many changed.
 
@@ -131,9 +130,7 @@ def create_rule(
     return rule, changed
 
 
-def delete_rule(
-    db: Session, user_id: str, rule_id: str, *, fallback_timezone: str = DEFAULT_TIMEZONE
-) -> int:
+def delete_rule(db: Session, user_id: str, rule_id: str, *, fallback_timezone: str) -> int:
     rule = get_owned(db, CategoryRule, rule_id, user_id)
     if rule is None:
         raise NotFound("No such rule.")

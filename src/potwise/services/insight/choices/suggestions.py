@@ -11,7 +11,6 @@ from potwise.db.models import CategoryRule, InsightDismissal, Transaction
 from potwise.db.scoping import owned
 from potwise.domain import categories
 from potwise.domain import classify as domain
-from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.services.errors import InvalidInput
 from potwise.services.insight import classify as service
 from potwise.services.insight.choices.effects import remember, spending_moved
@@ -91,7 +90,7 @@ def apply_suggestion(
     merchant_key: str,
     category: str,
     *,
-    fallback_timezone: str = DEFAULT_TIMEZONE,
+    fallback_timezone: str,
 ) -> tuple[CategoryRule, int]:
     """Accept "apply <category> to past and future <merchant>": the rule, and how many
     past transactions (not categorised by hand) changed."""

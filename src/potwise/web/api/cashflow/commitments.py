@@ -14,9 +14,8 @@ from pydantic import BaseModel, Field
 
 from potwise.services.cashflow import commitments
 from potwise.services.errors import InvalidInput
-from potwise.services.insight import budgets
 from potwise.web.api.schemas import Page
-from potwise.web.security import AppSettings, CurrentCaller, Db
+from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
 router = APIRouter(tags=["cash flow"])
 
@@ -103,7 +102,7 @@ def list_commitments(
     status_filter: Annotated[str | None, Query(alias="status", max_length=16)] = None,
 ) -> Page[CommitmentOut]:
     """Detected, confirmed, dismissed and manual commitments, next due first."""
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     items = commitments.views(db, caller.user.id, now=_now(), zone=zone)
     return Page[CommitmentOut](
         items=[commitment_out(v) for v in items if status_filter in (None, v.status)]
@@ -117,7 +116,7 @@ def create_commitment(
     body: CommitmentIn, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> CommitmentOut:
     """A manual commitment, or `transaction_id` to mark a transaction as recurring."""
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     if body.transaction_id is not None:
         view = commitments.from_transaction(
             db, caller.user.id, body.transaction_id, body.cadence, now=_now(), zone=zone
@@ -147,7 +146,7 @@ def create_commitment(
 def _patch(
     commitment_id: str, body: CommitmentPatch, caller: CurrentCaller, db: Db, settings: AppSettings
 ) -> CommitmentOut:
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     view = commitments.update(
         db,
         caller.user.id,

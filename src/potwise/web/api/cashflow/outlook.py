@@ -15,8 +15,7 @@ from pydantic import BaseModel, Field
 from potwise.domain.cashevents import CashEvent
 from potwise.domain.cashflow import MAX_FORECAST_DAYS
 from potwise.services.cashflow import outlook
-from potwise.services.insight import budgets
-from potwise.web.security import AppSettings, CurrentCaller, Db
+from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
 router = APIRouter(tags=["cash flow"])
 
@@ -59,7 +58,7 @@ class SafeToSpendOut(BaseModel):
 @router.get("/analytics/safe-to-spend", response_model=SafeToSpendOut)
 def get_safe_to_spend(caller: CurrentCaller, db: Db, settings: AppSettings) -> SafeToSpendOut:
     """Cash in current accounts minus everything committed before the next payday."""
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     result, inputs = outlook.safe_to_spend_now(db, caller.user.id, now=_now(), zone=zone)
     return SafeToSpendOut(
         amount=result.amount,
@@ -136,7 +135,7 @@ def get_forecast(
     days: Annotated[int, Query(ge=1, le=MAX_FORECAST_DAYS)] = 90,
 ) -> Response:
     """The projected balance of the current accounts each day, with a likely range."""
-    zone = budgets.user_zone(db, caller.user.id, settings.timezone)
+    zone = zone_for(caller, settings)
     result, inputs = outlook.forecast_days(db, caller.user.id, days, now=_now(), zone=zone)
     out = ForecastOut(
         currency=outlook.CURRENCY,
