@@ -51,6 +51,7 @@ from potwise.logs import configure_logging
 from potwise.runtime import settle_heap
 from potwise.services.connections import ConnectionsContext, build_context
 from potwise.services.gateway import TRUELAYER_SCOPES, ClientCredentials
+from potwise.services.insight import classify as insight_classify
 from potwise.services.sync import engine as sync_engine
 from potwise.services.sync import schedule as sync_schedule
 from potwise.services.sync import store
@@ -175,6 +176,8 @@ def product(sandbox_url: str) -> Product:
     engine = make_engine(url)
     migrate.upgrade(engine)
     ctx = build_context(settings, make_session_factory(engine))
+    # The product classifies what a sync stores before anything else reacts to it.
+    insight_classify.install(ctx.events, ctx.session_factory)
     settle_heap()  # as `potwise serve`, `worker` and `sync` do once started (once a process)
     return Product(ctx=ctx, engine=engine, folder=folder)
 

@@ -35,8 +35,8 @@ def migrate(settings: Settings) -> None:
 
 
 def context(settings: Settings) -> ConnectionsContext:
-    """The context every service is handed, on the settings' database."""
-    from potwise.db.engine import make_engine, make_session_factory
-    from potwise.services.context import build_context
+    """The context every service is handed, on the settings' database, with the same
+    work after a sync as the web app and the worker (run inline here)."""
+    from potwise.bootstrap import bootstrap
 
-    return build_context(settings, make_session_factory(make_engine(settings.database_url)))
+    return bootstrap(settings)

@@ -27,19 +27,13 @@ def sync(
     ] = None,
 ) -> None:
     """Sync every connection now, with progress and a summary."""
-    from potwise.services.cashflow import alignment as commitment_alignment
-    from potwise.services.insight import budgets
     from potwise.services.sync import schedule
 
     settings = startup.load()
     startup.migrate(settings)
+    # What follows each sync (classification, rules, alerts, bills) runs as it does
+    # after the web app's and the worker's syncs.
     ctx = startup.context(settings)
-    # Budget alerts due after these syncs go out now, as after any other sync.
-    budgets.install(ctx.events, ctx.session_factory, fallback_timezone=settings.timezone)
-    # The commitments detection finds are stored after these syncs, as after any other.
-    commitment_alignment.install(
-        ctx.events, ctx.session_factory, fallback_timezone=settings.timezone
-    )
     settle_heap()
     names = _connection_names(ctx, user)
     due = [cid for cid in schedule.due_connection_ids(ctx) if cid in names]

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.services.events import EventBus
 from potwise.services.gateway import BankGateway
-from potwise.services.insight import classify as insight_classify
 from potwise.services.vault import Vault
 from potwise.settings import Settings
 
@@ -40,17 +39,14 @@ def build_context(
     *,
     transport: Any = None,
 ) -> ConnectionsContext:
-    """The composition root for everything that talks to banks (web, worker, CLI).
-
-    Every new or changed transaction is classified as soon as a sync or a
-    webhook has stored it (first subscriber, so the automations that react
-    to the same event already see the classification).
-    """
+    """The context on `session_factory`: the vault over the settings' keys and one
+    bank gateway (over `transport` when given: tests swap the transport, not the
+    code). Entry points call `potwise.bootstrap`, which also installs what reacts
+    to its events."""
     ctx = ConnectionsContext(
         settings=settings,
         vault=Vault(settings.fernet_keys()),
         gateway=BankGateway(settings, transport=transport),
         session_factory=session_factory,
     )
-    insight_classify.install(ctx.events, session_factory)
     return ctx

@@ -21,13 +21,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from potwise import __version__
+from potwise.bootstrap import bootstrap
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.services.auth import AuthPolicy
-from potwise.services.automations import triggers
-from potwise.services.cashflow import alerts as commitment_alerts
-from potwise.services.cashflow import alignment as commitment_alignment
-from potwise.services.connections import build_context
-from potwise.services.insight import budgets
 from potwise.settings import Settings
 from potwise.web import api, middleware, webhooks
 from potwise.web.errors import install_error_handlers
@@ -56,7 +52,6 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     _build_state(app, settings, engine, bank_transport, background)
-    _install_subscribers(app, settings, background)
     app.state.templates = _templates()
     install_error_handlers(app)
     middleware.install(app, settings)
@@ -96,35 +91,12 @@ def _build_state(
         production=settings.is_production,
         session_days=settings.session_days,
     )
-    app.state.connections = build_context(
-        settings, app.state.session_factory, transport=bank_transport
+    # Rules, alerts and the rest run off the request's thread, in the background pool.
+    app.state.connections = bootstrap(
+        settings, app.state.session_factory, submit=background.submit, transport=bank_transport
     )
     app.state.events = app.state.connections.events
     app.state.background = background
-
-
-def _install_subscribers(app: FastAPI, settings: Settings, background: ThreadPoolExecutor) -> None:
-    """What reacts to events, off the request's thread: rules after a sync, budget and
-    commitment alerts."""
-    triggers.install(app.state.connections, background.submit)
-    budgets.install(
-        app.state.events,
-        app.state.session_factory,
-        fallback_timezone=settings.timezone,
-        submit=background.submit,
-    )
-    commitment_alerts.install(
-        app.state.events,
-        app.state.session_factory,
-        fallback_timezone=settings.timezone,
-        submit=background.submit,
-    )
-    commitment_alignment.install(
-        app.state.events,
-        app.state.session_factory,
-        fallback_timezone=settings.timezone,
-        submit=background.submit,
-    )
 
 
 def _templates() -> Jinja2Templates:

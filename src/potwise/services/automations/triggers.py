@@ -14,11 +14,9 @@ from potwise.domain.transfers import RETRIED_RULE_STATUSES, RuleStatus
 from potwise.logs import get_logger
 from potwise.services.automations import runner
 from potwise.services.connections import ConnectionsContext
-from potwise.services.events import Event, SyncFinished, TransactionsChanged
+from potwise.services.events import Event, Submit, SyncFinished, TransactionsChanged
 
 log = get_logger(__name__)
-
-Submit = Callable[[Callable[[], object]], object]
 
 
 def _run_quietly(ctx: ConnectionsContext, rule_id: str, trigger: str) -> None:
