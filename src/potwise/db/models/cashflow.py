@@ -29,9 +29,10 @@ class Commitment(Base):
     """A user's decision about a recurring payment or income (see services/cashflow).
 
     `key` is the detection's stable key (`domain.recurring`), or `manual:<id>`
-    for one the user added. A row exists once the user confirmed, edited or
-    dismissed a detection (or added one by hand); detections nobody decided
-    on are computed, not stored. The schedule fields (cadence, day_of_month,
+    for one the user added. Detections are stored after a sync (and before any
+    change the user makes), under an id derived from the user and the key, so
+    a page that shows a detection not stored yet already shows the id it will
+    have; reading never stores. The schedule fields (cadence, day_of_month,
     anchor) and the amount hold the user's edits, or what was detected.
     """
 

@@ -140,7 +140,7 @@ class Transaction(MirroredRow, Base):
         # answers "how many, and when did one last change" without reading the rows.
         Index("ix_transactions_user_updated", "user_id", "updated_at"),
         Index("ix_transactions_user_merchant", "user_id", "merchant_key"),
-        # Rows never classified (services/insight/classify.py): after every sync the
+        # Rows never classified (services/insight/classify/): after every sync the
         # classifier asks for them, and this small index answers without touching the
         # user's other rows, so a sync that brought nothing costs nothing.
         Index(
