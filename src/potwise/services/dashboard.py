@@ -11,12 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from potwise.db.models import Account, Automation, Connection, Notice, Pot, Transaction, User
+from potwise.db.models import Account, Automation, Connection, Notice, Pot, User
 from potwise.db.scoping import for_user, get_owned
-from potwise.domain.cards import Card, owed_on_card
-from potwise.domain.mirror import TransactionStatus
-from potwise.domain.rules.cardpot import SEEN_RETENTION
 from potwise.domain.transfers import RuleStatus as StoredStatus
+from potwise.services import cards as cards_owed
 from potwise.services import notify, zones
 from potwise.services.automations import pause, rules
 
@@ -163,48 +161,13 @@ def owed_on_cards(
 ) -> int | None:
     """What the rule last recorded as owed; before its first run, what the cards owe
     now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), pending
-    charges included (:func:`pending_on_cards`). Every screen that shows a card pot's
+    charges included (:mod:`potwise.services.cards`). Every screen that shows a card pot's
     "owed" asks here, so the figures agree."""
     recorded: Any = (rule.state or {}).get("recorded_owed")
     if isinstance(recorded, int) and not isinstance(recorded, bool):
         return recorded
-    pending = pending_on_cards(db, cards, now)
-    owed = [
-        owed_on_card(
-            Card(
-                provider_id=card.provider,
-                currency=card.currency,
-                balance=card.balance,
-                pending=tuple(pending.get(card.id, ())),
-                credit_limit=card.credit_limit,
-                available=card.available,
-            )
-        )
-        for card in cards
-        if card.balance is not None
-    ]
-    return sum(owed) if owed else None
-
-
-def pending_on_cards(
-    db: Session, cards: Sequence[Account], now: datetime | None = None
-) -> dict[str, list[Transaction]]:
-    """The cards' pending transactions by card id, as the card-pot rule reads them:
-    those created within what it remembers (``SEEN_RETENTION``) before `now`."""
-    if not cards:
-        return {}
-    since = (now or datetime.now(UTC)) - SEEN_RETENTION
-    found: dict[str, list[Transaction]] = {card.id: [] for card in cards}
-    rows = db.scalars(
-        select(Transaction).where(
-            Transaction.account_id.in_(list(found)),
-            Transaction.status == TransactionStatus.PENDING,
-            Transaction.created_at >= since,
-        )
-    )
-    for row in rows:
-        found[row.account_id].append(row)
-    return found
+    owed = cards_owed.owed_now(db, cards, now)
+    return sum(owed.values()) if owed else None
 
 
 def card_pot_tiles(

@@ -15,6 +15,7 @@ from potwise.db.engine import make_session_factory
 from potwise.db.models import Account, Automation, Connection, Pot, SyncRun, Transaction, User
 from potwise.services import dashboard
 from potwise.services.automations import runner
+from potwise.services.cashflow import outlook
 from potwise.web.ui.automation_pages import _rule_cards
 
 LONDON = ZoneInfo("Europe/London")
@@ -144,3 +145,12 @@ def test_the_automations_page_shows_the_same_owed_before_the_first_run(db: Sessi
     user, _, _ = _household(db, datetime.now(UTC))
     [card] = _rule_cards(db, user.id, LONDON, None)
     assert card.owed == _tile_owed(db, user.id) == 523_99
+
+
+def test_safe_to_spend_shows_the_same_owed_on_cards(db: Session) -> None:
+    # "Owed on cards" beside safe to spend counted posted balances alone: £500.00 on
+    # one screen, £523.99 on the card pot's tile beside it.
+    user, _, _ = _household(db, datetime.now(UTC))
+    safe = outlook.dashboard_safe_to_spend(db, user.id, LONDON)
+    assert safe is not None
+    assert safe.cards_owed == _tile_owed(db, user.id) == 523_99

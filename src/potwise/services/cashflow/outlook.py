@@ -49,6 +49,7 @@ from potwise.domain.errors import DomainError
 from potwise.domain.payday import PaydayRule, next_payday, payday_rule
 from potwise.domain.schedules import add_months
 from potwise.logs import get_logger
+from potwise.services import cards as cards_owed
 from potwise.services.cashflow import commitments, plans
 from potwise.services.cashflow.history import History, history
 from potwise.services.errors import InvalidInput
@@ -192,11 +193,12 @@ def _card_repayments(
     """Each open credit card's repayments of what it owes now, by its model; a model
     that names no account pays from ``default_from`` (the first current account)."""
     events: list[CashEvent] = []
-    owed_total = 0
+    settings = plans.card_settings(db, user_id)
+    # Shown beside safe to spend: owed as the card-pot rule and the dashboard count it.
+    owed_total = sum(cards_owed.owed_now(db, [s.account for s in settings]).values())
     paid_down: set[str] = set()
-    for setting in plans.card_settings(db, user_id):
+    for setting in settings:
         card = setting.account
-        owed_total += max(-(card.balance or 0), 0)
         model = plans.card_domain(setting)
         if model.mode is not cardmodels.RepaymentMode.PAY_IN_FULL:
             paid_down.add(card.id)
