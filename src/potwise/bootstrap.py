@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
-from potwise.services.cashflow import alignment as commitment_alignment
 from potwise.services.context import ConnectionsContext, build_context
 from potwise.services.events import Submit
 from potwise.services.insight import budgets
@@ -50,13 +49,12 @@ def install_subscribers(ctx: ConnectionsContext, submit: Submit | None = None) -
        classified;
     2. the rules the event touched (card pots and the rest);
     3. budget alerts (80 % and 100 %, once a period);
-    4. bill alerts (missed, price rises), on the commitments stored so far;
-    5. storing the commitments detection finds (after the alerts: a user's first
-       sync stores their bills without alerting on them as news).
+    4. bill alerts (missed, price rises), for a user with bills stored: the check
+       stores what detection found first (a new user's bills are stored by the
+       worker's daily look, see `services.cashflow.alignment`).
     """
     events, factory, zone = ctx.events, ctx.session_factory, ctx.settings.timezone
     insight_classify.install(events, factory)
     triggers.install(ctx, submit or triggers.run_inline)
     budgets.install(events, factory, fallback_timezone=zone, submit=submit)
     commitment_alerts.install(events, factory, fallback_timezone=zone, submit=submit)
-    commitment_alignment.install(events, factory, fallback_timezone=zone, submit=submit)

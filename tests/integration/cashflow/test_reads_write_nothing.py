@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.engine import make_session_factory
 from potwise.db.models import Base, Commitment
-from potwise.services.cashflow import alignment, history
+from potwise.services.cashflow import alerts, alignment, history
 from potwise.services.events import EventBus, SyncFinished
 from tests.integration.cashflow.builders import LONDON, Household, today
 from tests.integration.conftest import SignedIn
@@ -84,20 +84,26 @@ def test_reading_stored_commitments_out_of_line_changes_no_row(
     assert _every_row(engine) != before
 
 
-def test_the_ids_shown_before_anything_is_stored_are_the_ids_stored_after_a_sync(
+def test_the_ids_shown_before_anything_is_stored_are_the_ids_the_daily_look_stores(
     alice: SignedIn, db: Session, engine: Engine
 ) -> None:
     _household(db, alice)
     shown = {c["id"] for c in alice.client.get("/api/v1/analytics/commitments").json()["items"]}
     assert shown and _stored_ids(db, alice.user_id) == set()
+    factory = make_session_factory(engine)
+    # A sync of a user with nothing stored stores nothing: a cycle of many new users
+    # pays for no detection it does not need.
     bus = EventBus()
-    alignment.install(bus, make_session_factory(engine), fallback_timezone="Europe/London")
+    alerts.install(bus, factory, fallback_timezone="Europe/London")
     bus.publish(SyncFinished(alice.user_id, "c", "manual"))
+    assert _stored_ids(db, alice.user_id) == set()
+    # The worker's daily look stores them, under the ids the pages showed.
+    alerts.check_all(factory, fallback_timezone="Europe/London")
     assert _stored_ids(db, alice.user_id) == shown
-    # Stored once: the next sync finds them in line.
-    before = _every_row(engine)
+    # Stored once: the next sync's check finds them in line.
+    before = _stored_ids(db, alice.user_id)
     bus.publish(SyncFinished(alice.user_id, "c", "manual"))
-    assert _every_row(engine) == before
+    assert _stored_ids(db, alice.user_id) == before
 
 
 def test_a_change_stores_the_commitments_it_was_shown_with(alice: SignedIn, db: Session) -> None:
