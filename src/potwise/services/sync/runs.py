@@ -239,26 +239,6 @@ def _write_end(
     leases.give_up(db, lease.key, lease.owner)
     return int(reactivated)
 
-    for name, value in ended.items():
-        setattr(run, name, value)
-    if reactivated:
-        log.warning(
-            "connections.status_changed",
-            connection_id=snapshot.id,
-            status=connections.STATUS_ACTIVE,
-            reason=None,
-        )
-    log.info(
-        "sync.finished",
-        connection_id=snapshot.id,
-        provider=snapshot.provider,
-        status=status,
-        api_calls=run.api_calls,
-        retries=run.retries,
-        counts=run.counts,
-        errors=len(run.errors),
-    )
-
 
 def record_skipped(ctx: ConnectionsContext, connection_id: str, trigger: str) -> SyncRun:
     """Record a run that did not happen: another sync of the connection holds the lease."""
