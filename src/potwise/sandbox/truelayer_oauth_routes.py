@@ -57,6 +57,20 @@ def _provider_listing(p: Provider) -> dict[str, Any]:
     }
 
 
+def _request_problem(params: dict[str, str]) -> str | None:
+    """What is wrong with the link's response type, PKCE challenge or scopes."""
+    if params.get("response_type") != "code":
+        return "response_type must be 'code'."
+    # [A] PKCE is S256 only (reference §2.2); an absent method would mean `plain`.
+    if params.get("code_challenge") and params.get("code_challenge_method") != "S256":
+        return "invalid_request: code_challenge_method must be 'S256'."
+    scopes = params.get("scope", "").split()
+    unknown = [s for s in scopes if s not in KNOWN_SCOPES]
+    if not scopes or unknown:
+        return f"invalid scope: {' '.join(unknown) or '(none)'}"
+    return None
+
+
 class TrueLayerDialog:
     """The auth dialog: a person picks their user and a provider, and approves."""
 
@@ -69,12 +83,9 @@ class TrueLayerDialog:
             return "unauthorized_client: Unknown client or client not enabled.", []
         if not client.allows_redirect(params.get("redirect_uri", "")):
             return "unauthorized_client: redirect_uri is not allowed for this client.", []
-        if params.get("response_type") != "code":
-            return "response_type must be 'code'.", []
-        scopes = params.get("scope", "").split()
-        unknown = [s for s in scopes if s not in KNOWN_SCOPES]
-        if not scopes or unknown:
-            return f"invalid scope: {' '.join(unknown) or '(none)'}", []
+        problem = _request_problem(params)
+        if problem:
+            return problem, []
         providers = offered_providers(params.get("providers"), params.get("provider_id"))
         if not providers:
             return "No provider matches the `providers` / `provider_id` of this link.", []

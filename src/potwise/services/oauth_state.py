@@ -4,6 +4,10 @@ The value is `provider.expiry.nonce.signature`, where the signature is an
 HMAC over the rest *and the session id* under SECRET_KEY. A forged value
 fails the signature, a value from another browser fails it too (different
 session), an old one fails the expiry, and a replay finds its row used.
+
+The row also keeps the flow's PKCE verifier, when it has one: the state travels
+through the browser, the verifier never does. Using the state hands the
+verifier back once and clears it from the row.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class ConsumedState:
     user_id: str
     provider: str
     connection_id: str | None
+    code_verifier: str | None = None
 
 
 def _hash(value: str) -> str:
@@ -56,9 +61,11 @@ def issue(
     session_id: str,
     provider: str,
     connection_id: str | None = None,
+    code_verifier: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Create a state for this user's session and remember it (hashed) for one use."""
+    """Create a state for this user's session and remember it (hashed) for one use,
+    with the flow's PKCE verifier beside it."""
     moment = now or datetime.now(UTC)
     expires = moment + STATE_TTL
     payload = f"{provider}.{int(expires.timestamp())}.{secrets.token_urlsafe(24)}"
@@ -70,6 +77,7 @@ def issue(
             provider=provider,
             state_hash=_hash(state),
             connection_id=connection_id,
+            code_verifier=code_verifier,
             created_at=moment,
             expires_at=expires,
         )
@@ -114,14 +122,18 @@ def consume(
     ).one_or_none()
     if row is None:
         raise InvalidOAuthState("This sign-in link is not valid. Start connecting again.")
+    code_verifier = row.code_verifier
     used = db.execute(
         update(OAuthState)
         .where(OAuthState.id == row.id, OAuthState.used_at.is_(None))
-        .values(used_at=moment)
+        .values(used_at=moment, code_verifier=None)
     )
     db.commit()
     if not used.rowcount:  # type: ignore[attr-defined]
         raise InvalidOAuthState("This sign-in link has already been used. Start connecting again.")
     return ConsumedState(
-        user_id=row.user_id, provider=row.provider, connection_id=row.connection_id
+        user_id=row.user_id,
+        provider=row.provider,
+        connection_id=row.connection_id,
+        code_verifier=code_verifier,
     )

@@ -52,7 +52,19 @@ class MonzoOAuth:
         return f"MonzoOAuth(client_id={self._client_id!r})"
 
     def authorize_url(self, *, redirect_uri: str, state: str) -> str:
-        """Where to send the user's browser to log in to Monzo."""
+        """Where to send the user's browser to log in to Monzo.
+
+        Monzo documents no PKCE (reference §2.2: `client_id`, `redirect_uri`,
+        `response_type`, `state`), so no `code_challenge` is sent: an undocumented
+        parameter may be refused or silently ignored, and either way would bind
+        nothing. What binds a Monzo code to its flow instead: the `state`, signed
+        over this browser session and usable once; the redirect URI, which must be
+        the client's registered one; and the client secret, which the exchange
+        needs. Left open: a code taken from someone else's redirect (before their
+        own callback spends it, within its short life) can be paired with a state
+        of the taker's own. The token it yields reads nothing until the Monzo
+        account holder approves it in their app.
+        """
         query = urlencode(
             {
                 "client_id": self._client_id,

@@ -16,7 +16,8 @@ from urllib.parse import quote, urlencode
 import httpx2
 from pydantic import ValidationError
 
-from potwise.banks.errors import BadResponse
+from potwise.banks import pkce
+from potwise.banks.errors import BadResponse, RequestRejected
 from potwise.banks.http import transport_error
 from potwise.banks.tokens import TokenSet
 from potwise.banks.truelayer.failures import PROVIDER, data_api_error, token_endpoint_error
@@ -35,6 +36,11 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "standing_orders",
     "offline_access",
 )
+
+
+#: The token endpoint's answers to a code it will not exchange (reference §2.5):
+#: unknown, late or reused, or not this flow's (redirect URI or PKCE verifier).
+_REFUSED_CODE = frozenset({"invalid_authorization_code", "invalid_grant"})
 
 
 def _spaced(values: Sequence[str] | str) -> str:
@@ -65,6 +71,7 @@ class TrueLayerOAuth:
         scopes: Sequence[str] | str = DEFAULT_SCOPES,
         providers: Sequence[str] | str,
         provider_id: str | None = None,
+        code_verifier: str | None = None,
     ) -> str:
         """The auth link (`GET {AUTH}/?response_type=code&…`) to send the user to.
 
@@ -72,6 +79,8 @@ class TrueLayerOAuth:
         (`%20`, not `+`). `offline_access` is always requested: without it
         there is no refresh token and the connection dies within the hour.
         `provider_id` skips the bank picker; it must be covered by `providers`.
+        With `code_verifier` the link carries its S256 challenge (PKCE,
+        reference §2.2) and the code only exchanges with that verifier.
         """
         scope_list = _spaced(scopes).split()
         if "offline_access" not in scope_list:
@@ -86,13 +95,20 @@ class TrueLayerOAuth:
         }
         if provider_id:
             params["provider_id"] = provider_id
+        if code_verifier:
+            params["code_challenge"] = pkce.challenge(code_verifier)
+            params["code_challenge_method"] = pkce.METHOD
         return f"{self._auth_url}/?{urlencode(params, quote_via=quote)}"
 
-    def exchange_code(self, *, code: str, redirect_uri: str, now: datetime) -> TokenSet:
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, now: datetime, code_verifier: str | None = None
+    ) -> TokenSet:
         """Trade the one-time code from the redirect for tokens.
 
-        A wrong, late (> 5 min) or reused code is a RequestRejected: the user
-        has to start the connection again.
+        `code_verifier` is the PKCE verifier of the flow whose link carried
+        its challenge. A wrong, late (> 5 min) or reused code, or one issued
+        to another flow (its verifier does not match), is a RequestRejected:
+        the user has to start the connection again.
         """
         form = {
             "grant_type": "authorization_code",
@@ -101,7 +117,20 @@ class TrueLayerOAuth:
             "redirect_uri": redirect_uri,
             "code": code,
         }
-        return self._token(form, now=now, refreshing=False, secrets=(code,))
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        try:
+            return self._token(form, now=now, refreshing=False, secrets=(code, code_verifier))
+        except RequestRejected as exc:
+            if exc.error_code not in _REFUSED_CODE:
+                raise
+            raise RequestRejected(
+                f"TrueLayer refused the authorization code ({exc.error_code}): it was not "
+                "issued to this sign-in, or it has expired or been used already.",
+                status=exc.status,
+                error_code=exc.error_code,
+                provider=PROVIDER,
+            ) from exc
 
     def refresh(self, *, refresh_token: str, now: datetime) -> TokenSet:
         """New tokens. `invalid_grant` (consent lapsed, revoked, token already
@@ -149,7 +178,7 @@ class TrueLayerOAuth:
         *,
         now: datetime,
         refreshing: bool,
-        secrets: tuple[str, ...],
+        secrets: tuple[str | None, ...],
     ) -> TokenSet:
         what = "token refresh" if refreshing else "code exchange"
         all_secrets = (*secrets, self._client_secret)

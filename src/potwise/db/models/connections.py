@@ -82,6 +82,9 @@ class OAuthState(Base):
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Set when re-connecting an existing connection instead of adding one.
     connection_id: Mapped[str | None] = mapped_column(String(32))
+    # The flow's PKCE verifier (TrueLayer): kept here, never sent to the browser,
+    # and cleared when the state is used.
+    code_verifier: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from potwise.banks import pkce
 from potwise.banks.errors import AwaitingApproval
 from potwise.banks.tokens import TokenSet
 from potwise.db.models import Connection
@@ -61,6 +62,9 @@ def start(
             raise NotFound("No such connection.")
         provider_hint = provider_hint or existing.provider_id
     credentials = credentials_for(db, ctx, user_id, provider)
+    # PKCE binds TrueLayer's code to this flow; Monzo documents no PKCE (what binds
+    # its code instead: MonzoOAuth.authorize_url).
+    code_verifier = None if provider == "monzo" else pkce.new_verifier()
     state = oauth_state.issue(
         db,
         secret_key=ctx.secret_key,
@@ -68,6 +72,7 @@ def start(
         session_id=session_id,
         provider=provider,
         connection_id=reconnect_id,
+        code_verifier=code_verifier,
     )
     redirect_uri = ctx.gateway.redirect_uri(provider)
     if provider == "monzo":
@@ -80,6 +85,7 @@ def start(
         scopes=TRUELAYER_SCOPES,
         providers=ctx.settings.truelayer_providers,
         provider_id=provider_hint,
+        code_verifier=code_verifier,
     )
 
 
@@ -120,7 +126,7 @@ def complete(
         )
         return _store_monzo(ctx, user_id, tokens, consumed.connection_id)
     tokens = ctx.gateway.truelayer_oauth(credentials).exchange_code(
-        code=code, redirect_uri=redirect_uri, now=_now()
+        code=code, redirect_uri=redirect_uri, now=_now(), code_verifier=consumed.code_verifier
     )
     return _store_truelayer(ctx, user_id, tokens, consumed.connection_id, psu_ip)
 

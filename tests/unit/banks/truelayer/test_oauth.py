@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -103,6 +105,30 @@ def test_code_exchange_posts_the_form_and_returns_tokens_expiring_from_now() -> 
     assert tokens.expires_at == NOW + timedelta(hours=1)
     assert tokens.scope == "info accounts balance cards transactions offline_access"
     assert tokens.token_type == "Bearer"
+
+
+def test_pkce_puts_the_s256_challenge_on_the_link_and_the_verifier_on_the_exchange() -> None:
+    verifier = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    # BASE64URL(SHA256(verifier)), unpadded: computed here, not by the code under test.
+    expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    fake = token_route(FakeTrueLayer(), Answer(200, fixtures.TOKEN))
+    url = oauth(fake).authorize_url(
+        redirect_uri=REDIRECT, state="s", providers="uk-ob-all", code_verifier=verifier
+    )
+    query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    assert query["code_challenge"] == expected.decode().rstrip("=")
+    assert query["code_challenge_method"] == "S256"
+    assert verifier not in url
+    oauth(fake).exchange_code(code="c", redirect_uri=REDIRECT, now=NOW, code_verifier=verifier)
+    assert form_of(fake.last)["code_verifier"] == verifier
+
+
+def test_a_code_refused_at_the_exchange_says_it_may_belong_to_another_sign_in() -> None:
+    fake = token_route(FakeTrueLayer(), Answer(400, '{"error": "invalid_grant"}'))
+    with pytest.raises(RequestRejected, match="not issued to this sign-in") as refused:
+        oauth(fake).exchange_code(code="c", redirect_uri=REDIRECT, now=NOW, code_verifier="v" * 43)
+    assert refused.value.error_code == "invalid_grant"
+    assert len(fake.requests) == 1
 
 
 def test_refresh_posts_the_refresh_grant_and_keeps_a_rotated_token() -> None:
