@@ -47,13 +47,19 @@ DOCS_CSP = (
 )
 
 
-def _security_headers(response: Response, path: str, csp: str) -> None:
+# Browsers that once reached us over https refuse plain http for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _security_headers(response: Response, path: str, csp: str, *, https: bool) -> None:
     response.headers.setdefault(
         "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else csp
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if https:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if not path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
 
@@ -76,6 +82,7 @@ async def _answer(request: Request, call_next: CallNext, public_url: str) -> Res
 def install(app: FastAPI, settings: Settings) -> None:
     """Wrap every request of `app`."""
     csp = page_csp(settings)
+    https = settings.public_url.startswith("https://")
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: CallNext) -> Response:
@@ -85,7 +92,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         try:
             response = await _answer(request, call_next, settings.public_url)
             response.headers["X-Request-ID"] = request_id
-            _security_headers(response, request.url.path, csp)
+            _security_headers(response, request.url.path, csp, https=https)
             log.info(
                 "request.finished",
                 method=request.method,
