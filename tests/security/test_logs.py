@@ -1,7 +1,9 @@
-"""An unexpected error neither stalls the server nor writes credentials to the log."""
+"""An unexpected error neither stalls the server nor writes credentials to the log, and
+no log line names a secret that sits in a request's address."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -10,6 +12,7 @@ import httpx2
 import pytest
 from fastapi import FastAPI
 
+from potwise.web.route_names import UNMATCHED
 from potwise.web.serving import UVICORN_OPTIONS
 from tests.security.conftest import FAILING_TABLE, Credentials, captured_log
 from tests.support.loopback import serve
@@ -79,3 +82,17 @@ def test_no_credential_or_webhook_secret_reaches_the_log(
     }.items():
         leaked = [part for part in _substrings(secret) if part in output]
         assert not leaked, f"{name} in the log: {leaked[:3]}"
+
+
+def _finished_lines(output: str) -> list[dict[str, object]]:
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [r for r in records if r.get("event") == "request.finished"]
+
+
+def test_request_finished_names_the_route_template_not_the_path(app: FastAPI) -> None:
+    with captured_log(production=True) as out, serve(app, **UVICORN_OPTIONS) as base:
+        httpx2.post(f"{base}/webhooks/monzo/{secrets.token_urlsafe(32)}", json={}, timeout=5)
+        httpx2.get(f"{base}/no-such-page/{secrets.token_urlsafe(32)}", timeout=5)
+        httpx2.get(f"{base}/api/v1/health", timeout=5)
+    paths = [line["path"] for line in _finished_lines(out.getvalue())]
+    assert paths == ["/webhooks/monzo/{secret}", UNMATCHED, "/api/v1/health"]

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from potwise.logs import get_logger
 from potwise.settings import Settings
 from potwise.web.errors import error_body
+from potwise.web.route_names import route_template
 from potwise.web.security import csrf_rejection
 
 log = get_logger(__name__)
@@ -75,7 +76,7 @@ async def _answer(request: Request, call_next: CallNext, public_url: str) -> Res
     reason = csrf_rejection(request, public_url)
     if reason is None:
         return await call_next(request)
-    log.warning("request.csrf_refused", path=request.url.path, reason=reason)
+    log.warning("request.csrf_refused", path=route_template(request), reason=reason)
     return JSONResponse(error_body("csrf_failed", "Cross-site request refused."), status_code=403)
 
 
@@ -96,7 +97,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             log.info(
                 "request.finished",
                 method=request.method,
-                path=request.url.path,
+                path=route_template(request),
                 status=response.status_code,
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
