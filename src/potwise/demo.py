@@ -20,6 +20,7 @@ import uvicorn
 
 from potwise.domain.errors import DomainError
 from potwise.settings import Settings
+from potwise.web.serving import UVICORN_OPTIONS
 
 DEMO_EMAIL = "demo@potwise.local"
 DEMO_PASSWORD = "demo-potwise-pounds"  # noqa: S105 - a local demo login, printed on purpose
@@ -52,9 +53,7 @@ def port_is_free(port: int) -> bool:
 
 def start_server(app: Any, port: int) -> Server:
     """Serve an ASGI app on 127.0.0.1:port in a thread; returns once it accepts requests."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -19,38 +19,50 @@ REDACTED = "[redacted]"
 
 # Field names whose values are secrets, wherever they appear (case-insensitive).
 _SECRET_KEY_PATTERN = re.compile(
-    r"(pass(word|wd)?|secret|token|cookie|authorization|api[_-]?key|"
+    r"(pass(word|wd)?|secret|token|cookie|authorization|api[_-]?key|private[_-]?key|"
     r"refresh_token|access[_-]?token|client[_-]?secret|auth_code|oauth_code|oauth_state|"
-    r"totp|otp|csrf|set-cookie)",
+    r"credential|totp|otp|csrf|set-cookie)",
     re.IGNORECASE,
 )
+# Field names that are secrets only when they are the whole name ("code" is an OAuth
+# code, "error_code" is not).
+_SECRET_EXACT_KEYS = frozenset({"code", "state", "session", "session_id", "signature"})
 # Field names that match the pattern above but carry no secret.
 _SAFE_KEYS = frozenset({"token_name", "token_id", "token_prefix"})
-# Secrets embedded inside free text (e.g. an exception message or a URL).
-_INLINE_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)\b(password|passwd|secret|token|access_token|refresh_token|client_secret|code|"
-        r"state|dedupe_secret)=([^&\s\"']+)"
+# Names after which free text carries a secret (`code=...`, `"password": "..."`).
+_INLINE_NAMES = (
+    r"password|passwd|secret|token|access_token|refresh_token|client_secret|code|"
+    r"state|dedupe_secret|potwise_session"
+)
+# Secrets embedded inside free text (an exception message, a URL, a repr in a traceback),
+# each with what replaces it.
+_INLINE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    (re.compile(rf"(?i)\b({_INLINE_NAMES})=([^&;\s\"']+)"), rf"\1={REDACTED}"),
+    # A dict's repr or JSON: 'password': 'value' / "token": "value".
+    (
+        re.compile(
+            rf"(?i)(['\"](?:{_INLINE_NAMES}|authorization|cookie)['\"]\s*:\s*)(['\"])[^'\"]*\2"
+        ),
+        rf"\1'{REDACTED}'",
     ),
-    re.compile(r"(?i)\b(potwise_session)=([^;\s]+)"),
-    re.compile(r"\bpw_[A-Za-z0-9_-]{20,}"),
+    (re.compile(r"\bpw_[A-Za-z0-9_-]{8,}"), REDACTED),
+    # The secret in a Monzo webhook address (not the route template `{secret}`).
+    (re.compile(r"(/webhooks/monzo/)[^/\s?#'\"{][^/\s?#'\"]*"), rf"\1{REDACTED}"),
 )
 
 
 def _scrub_text(text: str) -> str:
-    for pattern in _INLINE_PATTERNS:
-        if pattern.groups >= 2:
-            text = pattern.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
-        elif pattern.groups == 1:
-            text = pattern.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-        else:
-            text = pattern.sub(REDACTED, text)
+    for pattern, replacement in _INLINE_PATTERNS:
+        text = pattern.sub(replacement, text)
     return text
 
 
 def _is_secret_key(key: str) -> bool:
-    return key.lower() not in _SAFE_KEYS and bool(_SECRET_KEY_PATTERN.search(key))
+    lowered = key.lower()
+    if lowered in _SAFE_KEYS:
+        return False
+    return lowered in _SECRET_EXACT_KEYS or bool(_SECRET_KEY_PATTERN.search(key))
 
 
 def redact(value: Any, depth: int = 0) -> Any:
@@ -66,6 +78,10 @@ def redact(value: Any, depth: int = 0) -> Any:
         return type(value)(redact(v, depth + 1) for v in value)
     if isinstance(value, str):
         return _scrub_text(value)
+    if isinstance(value, bytes | bytearray):
+        text = bytes(value).decode("utf-8", "replace")
+        scrubbed = _scrub_text(text)
+        return value if scrubbed == text else scrubbed
     return value
 
 
@@ -83,25 +99,37 @@ def redact_processor(
     return event_dict
 
 
+def _pre_chain() -> list[Any]:
+    """What every record passes before rendering, ours and other libraries' alike:
+    stack and exception text are rendered here (without local variables), so the
+    redaction that follows sees them too."""
+    return [
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        redact_processor,
+    ]
+
+
+def _renderer(*, production: bool, out: TextIO) -> Any:
+    if production:
+        return structlog.processors.JSONRenderer()
+    # Plain tracebacks: a pretty traceback that shows local variables both leaks
+    # credentials (headers, cookies) and takes seconds to print, holding the server.
+    return structlog.dev.ConsoleRenderer(
+        colors=out.isatty(), exception_formatter=structlog.dev.plain_traceback
+    )
+
+
 def configure_logging(
     *, production: bool, level: str = "INFO", stream: TextIO | None = None
 ) -> None:
     """Configure structlog and the standard library's logging (uvicorn, alembic) alike."""
     out = stream or sys.stderr
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-        redact_processor,
-    ]
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if production
-        else structlog.dev.ConsoleRenderer(colors=out.isatty())
-    )
+    renderer = _renderer(production=production, out=out)
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[structlog.contextvars.merge_contextvars, *_pre_chain(), renderer],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
@@ -111,17 +139,18 @@ def configure_logging(
     handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[
-                structlog.stdlib.add_log_level,
-                structlog.processors.TimeStamper(fmt="iso", utc=True),
-                redact_processor,
-            ],
+            foreign_pre_chain=[structlog.contextvars.merge_contextvars, *_pre_chain()],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
     )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # uvicorn may have given its loggers handlers of their own (its default log config):
+    # send their records through the handler above, so they are redacted too.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     # uvicorn's access log prints full request lines (query strings carry OAuth codes);
     # our own request middleware logs a redacted line instead.
     logging.getLogger("uvicorn.access").disabled = True

@@ -43,14 +43,15 @@ def serve(
     start_timeout: float = 15,
     log_level: str = "warning",
     lifespan: str = "on",
+    **options: Any,
 ) -> Iterator[str]:
     """Serve `app` on loopback until the block ends; yields its base URL.
 
+    `options` go to uvicorn's Config as they are (e.g. the product's own serving options).
     Fails loudly when the server does not start or does not stop."""
     sock = sock or loopback_socket()
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level=log_level, access_log=False, lifespan=lifespan)
-    )
+    config: dict[str, Any] = {"access_log": False, **options}
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, lifespan=lifespan, **config))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="loopback-uvicorn", daemon=True
     )

@@ -26,6 +26,7 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     from potwise.jobs.scheduler import build_scheduler
     from potwise.services.automations import executor
     from potwise.web.app import create_app
+    from potwise.web.serving import UVICORN_OPTIONS
 
     web = create_app(settings)
     # Money moves left open by a crash or a lost answer are finished first, exactly once.
@@ -35,7 +36,7 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     if scheduler is not None:
         scheduler.start()
     try:
-        uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(web, host=host, port=port, **UVICORN_OPTIONS)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

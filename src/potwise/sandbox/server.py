@@ -25,4 +25,4 @@ def serve(*, host: str, port: int, seed: int, years: int, users: int, **options:
             raise ValueError(f"{FAULTS_ENV} must be a JSON list of fault objects")
         options["faults"] = faults
     app = create_sandbox_app(seed=seed, years=years, users=users, **options)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False)

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from potwise.banks.errors import BankError
 from potwise.domain.errors import PotwiseError
 from potwise.logs import get_logger
+from potwise.web.route_names import route_template
 from potwise.web.ui.access import SignInRequired, sign_in_redirect
 
 log = get_logger(__name__)
@@ -59,7 +60,7 @@ async def _potwise_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, BankError):
         log.warning(
             "request.bank_failed",
-            path=request.url.path,
+            path=route_template(request),
             error=exc.code,
             provider=exc.provider,
             status=exc.status_code,
@@ -95,7 +96,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("request.unhandled_error", path=request.url.path, error=type(exc).__name__)
+    log.exception("request.unhandled_error", path=route_template(request), error=type(exc).__name__)
     return JSONResponse(
         error_body("internal_error", "Something went wrong on our side."), status_code=500
     )

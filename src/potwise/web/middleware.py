@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from potwise.logs import get_logger
 from potwise.settings import Settings
 from potwise.web.errors import error_body
+from potwise.web.route_names import route_template
 from potwise.web.security import csrf_rejection
 
 log = get_logger(__name__)
@@ -47,13 +48,19 @@ DOCS_CSP = (
 )
 
 
-def _security_headers(response: Response, path: str, csp: str) -> None:
+# Browsers that once reached us over https refuse plain http for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _security_headers(response: Response, path: str, csp: str, *, https: bool) -> None:
     response.headers.setdefault(
         "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else csp
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if https:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if not path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
 
@@ -69,13 +76,14 @@ async def _answer(request: Request, call_next: CallNext, public_url: str) -> Res
     reason = csrf_rejection(request, public_url)
     if reason is None:
         return await call_next(request)
-    log.warning("request.csrf_refused", path=request.url.path, reason=reason)
+    log.warning("request.csrf_refused", path=route_template(request), reason=reason)
     return JSONResponse(error_body("csrf_failed", "Cross-site request refused."), status_code=403)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Wrap every request of `app`."""
     csp = page_csp(settings)
+    https = settings.public_url.startswith("https://")
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: CallNext) -> Response:
@@ -85,11 +93,11 @@ def install(app: FastAPI, settings: Settings) -> None:
         try:
             response = await _answer(request, call_next, settings.public_url)
             response.headers["X-Request-ID"] = request_id
-            _security_headers(response, request.url.path, csp)
+            _security_headers(response, request.url.path, csp, https=https)
             log.info(
                 "request.finished",
                 method=request.method,
-                path=request.url.path,
+                path=route_template(request),
                 status=response.status_code,
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )

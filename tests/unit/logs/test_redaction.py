@@ -50,3 +50,26 @@ def test_production_logs_are_json_lines() -> None:
     assert record["event"] == "sync.finished"
     assert record["connections"] == 3
     assert record["level"] == "info"
+
+
+@pytest.mark.parametrize("production", [True, False])
+def test_another_librarys_traceback_is_plain_and_redacted(production: bool) -> None:
+    out = io.StringIO()
+    configure_logging(production=production, stream=out)
+    local_marker = "a-local-variable-value-not-in-the-message"
+    try:
+        headers = {"cookie": SECRETS["cookie"], "marker": local_marker}  # noqa: F841
+        raise RuntimeError(
+            f"failed: {[(b'authorization', SECRETS['authorization'].encode())]} "
+            f"{{'password': '{SECRETS['password']}'}} /webhooks/monzo/wh-secret-0123456789"
+        )
+    except RuntimeError:
+        logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+    output = out.getvalue()
+    assert "Exception in ASGI application" in output
+    assert "RuntimeError" in output
+    assert local_marker not in output  # no local variables in tracebacks
+    for name, value in SECRETS.items():
+        assert value not in output, name
+    assert "wh-secret-0123456789" not in output
+    assert "/webhooks/monzo/[redacted]" in output
