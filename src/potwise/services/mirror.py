@@ -127,11 +127,15 @@ def _filtered(db: Session, user_id: str, filters: TransactionFilter) -> Select[T
     if filters.status:
         statement = statement.where(Transaction.status == filters.status)
     if filters.query:
-        pattern = f"%{filters.query.strip().lower()}%"
+        # A substring match on the words typed: autoescape (LIKE ... ESCAPE '/') makes
+        # `%` and `_` plain characters rather than wildcards matching everything.
+        words = filters.query.strip().lower()
         statement = statement.where(
             or_(
-                func.lower(Transaction.description).like(pattern),
-                func.lower(func.coalesce(Transaction.merchant, "")).like(pattern),
+                func.lower(Transaction.description).contains(words, autoescape=True),
+                func.lower(func.coalesce(Transaction.merchant, "")).contains(
+                    words, autoescape=True
+                ),
             )
         )
     return statement
