@@ -56,3 +56,38 @@ def test_sensible_filters_still_work(alice: SignedIn, db: Session) -> None:
     )
     assert answer.status_code == 200
     assert [t["description"] for t in answer.json()["items"]] == ["Coffee"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_planned_item_dated_at_the_ends_of_time_is_refused(alice: SignedIn, day: str) -> None:
+    answer = alice.client.post(
+        "/api/v1/analytics/planned-items", json={"label": "Car", "amount": -500_00, "date": day}
+    )
+    assert answer.status_code == 400, answer.text
+    assert "10 years back and 50 years ahead" in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_commitment_dated_at_the_ends_of_time_is_refused(alice: SignedIn, day: str) -> None:
+    answer = alice.client.post(
+        "/api/v1/analytics/commitments",
+        json={"payee": "Gym", "amount": 30_00, "next_date": day},
+    )
+    assert answer.status_code == 400, answer.text
+    assert "10 years back and 50 years ahead" in answer.json()["error"]["message"]
+
+
+def test_the_planned_page_refuses_a_date_at_the_end_of_time(alice: SignedIn) -> None:
+    page = alice.client.post(
+        "/planned", data={"label": "Car", "amount": "500", "date": "9999-12-31"}
+    )
+    assert page.status_code == 400
+    assert "50 years ahead" in page.text
+
+
+def test_a_plan_within_the_window_is_kept(alice: SignedIn) -> None:
+    answer = alice.client.post(
+        "/api/v1/analytics/planned-items",
+        json={"label": "Car", "amount": -500_00, "date": "2030-06-01"},
+    )
+    assert answer.status_code == 201, answer.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
@@ -98,6 +98,7 @@ def create_planned(body: PlannedItemIn, caller: CurrentCaller, db: Db) -> Planne
             annual_rate=body.annual_rate,
             account_id=body.account_id,
         ),
+        today=datetime.now(UTC).date(),
     )
     return planned_out(item)
 
