@@ -45,6 +45,13 @@ def test_deeply_nested_json_is_refused_without_the_secret(client: TestClient) ->
     assert answer.status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/auth/register"])
+def test_deeply_nested_json_on_the_api_is_a_4xx(client: TestClient, path: str) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    answer = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert 400 <= answer.status_code < 500
+
+
 def test_deeply_nested_json_at_a_known_webhook_is_a_400(
     app: FastAPI, alice: SignedIn, db: Session
 ) -> None:
