@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     # None: open in development; in production open only until the first user exists.
     registration_open: bool | None = None
     session_days: int = Field(default=30, ge=1, le=365)
+    # The largest request body accepted, in bytes; more is refused with 413 unread.
+    max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = "INFO"
 
     @field_validator(

@@ -18,7 +18,10 @@ from potwise.logs import configure_logging
 from potwise.settings import Settings
 from potwise.web.app import create_app
 from potwise.web.security import SESSION_COOKIE, CurrentCaller, Db
-from tests.integration.conftest import sign_up
+from tests.integration.conftest import alice, bob, client, sign_up
+
+# The integration suite's signed-in users and client, over this suite's app.
+__all__ = ["alice", "bob", "client"]
 
 FAILING_ROUTE = "/api/v1/test-failure/{item_id}"
 FAILING_TABLE = "no_such_table"

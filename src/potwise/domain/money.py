@@ -56,6 +56,11 @@ _PARSE_RE: Final = re.compile(
     re.VERBOSE | re.ASCII,
 )
 
+# The largest amount, in minor units, that anyone may enter or a bank may tell us
+# (£10 billion): far inside the database's 64-bit integers, so sums and products of
+# a few such amounts stay representable too.
+MAX_MINOR_UNITS = 10**12
+
 
 def _check_int(value: object, what: str) -> int:
     # bool is an int subclass; True pence is never what anyone meant.

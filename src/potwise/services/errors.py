@@ -40,6 +40,13 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class PayloadTooLarge(DomainError):
+    """A request body larger than its route accepts."""
+
+    code = "payload_too_large"
+    status_code = 413
+
+
 class TooManyAttempts(DomainError):
     """Login refused by the rate limiter; `retry_after` is in whole seconds."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -49,6 +49,21 @@ def list_pots(db: Session, user_id: str, *, include_deleted: bool = False) -> li
     return list(db.scalars(statement))
 
 
+# Times asked for are refused outside these years: far beyond any transaction, and far
+# enough inside what datetime holds that no offset or added day can overflow it.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "must be between the years 1900 and 2999"
+
+
+def in_range(value: datetime) -> bool:
+    """Whether an aware `value` lies between EARLIEST and LATEST (in UTC)."""
+    try:
+        return EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:  # year 1 at +14:00, year 9999 at -12:00
+        return False
+
+
 def _encode_cursor(row: Transaction) -> str:
     raw = f"{row.created_at.isoformat()}|{row.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -61,7 +76,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         when = datetime.fromisoformat(created)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput("The cursor is not valid; start from the first page.") from exc
-    if when.tzinfo is None or not row_id:
+    if when.tzinfo is None or not row_id or not in_range(when):
         raise InvalidInput("The cursor is not valid; start from the first page.")
     return when, row_id
 
@@ -87,9 +102,11 @@ def list_transactions(
     """Newest first; returns the page and the cursor of the next one (None at the end)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
-    for value in (filters.since, filters.until):
+    for name, value in (("since", filters.since), ("until", filters.until)):
         if value is not None and value.tzinfo is None:
             raise InvalidInput("Give times with a time zone (e.g. 2026-11-01T00:00:00Z).")
+        if value is not None and not in_range(value):
+            raise InvalidInput(f"{name} {OUT_OF_RANGE}.")
     statement = _filtered(db, user_id, filters)
     if cursor:
         when, row_id = _decode_cursor(cursor)
@@ -127,11 +144,15 @@ def _filtered(db: Session, user_id: str, filters: TransactionFilter) -> Select[T
     if filters.status:
         statement = statement.where(Transaction.status == filters.status)
     if filters.query:
-        pattern = f"%{filters.query.strip().lower()}%"
+        # A substring match on the words typed: autoescape (LIKE ... ESCAPE '/') makes
+        # `%` and `_` plain characters rather than wildcards matching everything.
+        words = filters.query.strip().lower()
         statement = statement.where(
             or_(
-                func.lower(Transaction.description).like(pattern),
-                func.lower(func.coalesce(Transaction.merchant, "")).like(pattern),
+                func.lower(Transaction.description).contains(words, autoescape=True),
+                func.lower(func.coalesce(Transaction.merchant, "")).contains(
+                    words, autoescape=True
+                ),
             )
         )
     return statement

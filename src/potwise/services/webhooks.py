@@ -66,6 +66,13 @@ def register_monzo_webhooks(ctx: ConnectionsContext, connection_id: str) -> int:
     return len(registered)
 
 
+def require_known_secret(ctx: ConnectionsContext, secret: str) -> None:
+    """NotFound unless `secret` is a live webhook's: asked before the body is read."""
+    with ctx.session_factory() as db:
+        if connections.connection_for_webhook(db, secret) is None:
+            raise NotFound("Unknown webhook.")
+
+
 def receive_monzo(ctx: ConnectionsContext, events: EventBus, secret: str, payload: Any) -> str:
     """Store a delivered transaction at once and announce it; returns our transaction id.
 

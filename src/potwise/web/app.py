@@ -27,6 +27,7 @@ from potwise.services.auth import AuthPolicy
 from potwise.settings import Settings
 from potwise.web import api, middleware, webhooks
 from potwise.web.errors import install_error_handlers
+from potwise.web.limits import BodyLimit
 from potwise.web.ui import site
 from potwise.web.ui.formatting import format_money
 
@@ -54,6 +55,8 @@ def create_app(
     _build_state(app, settings, engine, bank_transport, background)
     app.state.templates = _templates()
     install_error_handlers(app)
+    # Innermost of the wrappers, so a refused body is still logged with its 413.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     middleware.install(app, settings)
     _install_routes(app)
     return app

@@ -28,6 +28,7 @@ from potwise.domain.mirror import (
     BankTransaction,
     TransactionStatus,
 )
+from potwise.domain.money import MAX_MINOR_UNITS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -251,4 +252,37 @@ def parse_webhook(payload: Any) -> BankTransaction:
     event = validate(schemas.WebhookEvent, payload, what="a webhook")
     if not event.data.account_id:
         raise BadResponse("a Monzo webhook transaction has no account id", provider=PROVIDER)
-    return transaction(event.data)
+    return _storable(transaction(event.data))
+
+
+# The mirror's column sizes (db/models/mirror.py). Anyone who can reach the webhook URL
+# can send anything, so a delivery that would not fit is refused whole at the edge.
+_MAX_LENGTHS = {
+    "external_id": 128,
+    "account_external_id": 128,
+    "currency": 3,
+    "local_currency": 3,
+    "merchant": 200,
+    "counterparty": 200,
+    "category": 64,
+    "provider_category": 64,
+    "pot_external_id": 128,
+    "decline_reason": 64,
+}
+
+
+def _storable(tx: BankTransaction) -> BankTransaction:
+    for field, limit in _MAX_LENGTHS.items():
+        value = getattr(tx, field)
+        if value is not None and len(value) > limit:
+            raise BadResponse(
+                f"a Monzo webhook's {field} is longer than {limit} characters", provider=PROVIDER
+            )
+    for field in ("amount", "local_amount"):
+        value = getattr(tx, field)
+        if value is not None and abs(value) > MAX_MINOR_UNITS:
+            raise BadResponse(
+                f"a Monzo webhook's {field} is beyond ±{MAX_MINOR_UNITS} minor units",
+                provider=PROVIDER,
+            )
+    return tx

@@ -25,7 +25,7 @@ from potwise.domain.commitments import CommitmentStatus, StoredCommitment, align
 from potwise.domain.merchants import merchant_key_for
 from potwise.domain.recurring import DetectedCommitment
 from potwise.domain.schedules import Cadence
-from potwise.services.cashflow import alignment
+from potwise.services.cashflow import alignment, window
 from potwise.services.cashflow.history import History, history
 from potwise.services.errors import InvalidInput, NotFound
 
@@ -206,6 +206,7 @@ def create(
     """Add a commitment by hand, confirmed, first due on ``next_date``."""
     if item.direction not in ("in", "out"):
         raise InvalidInput("direction must be in or out.")
+    window.check_date(item.next_date, now.astimezone(zone).date(), "next_date")
     _check(
         db,
         user_id,

@@ -25,6 +25,7 @@ from potwise.db.scoping import get_owned, owned
 from potwise.domain import cardmodels, cashevents, instalments
 from potwise.domain.cashevents import CashEvent
 from potwise.domain.payday import PaydayOverride
+from potwise.services.cashflow import window
 from potwise.services.errors import InvalidInput, NotFound
 
 MAX_AMOUNT = 100_000_000
@@ -78,8 +79,10 @@ def check_planned(db: Session, user_id: str, item: PlannedInput) -> None:
     _spending_account(db, user_id, item.account_id, "account_id")
 
 
-def create_planned(db: Session, user_id: str, item: PlannedInput) -> PlannedItem:
+def create_planned(db: Session, user_id: str, item: PlannedInput, *, today: date) -> PlannedItem:
+    """Store a planned item dated within the window around `today` (window.py)."""
     check_planned(db, user_id, item)
+    window.check_date(item.due_on, today, "The date")
     row = PlannedItem(
         user_id=user_id,
         label=item.label.strip(),

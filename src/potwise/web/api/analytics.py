@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from potwise.domain.spending import Breakdown, GroupBy, GroupTotal
 from potwise.services.insight import budgets, spending
-from potwise.web.api.schemas import Page
+from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
 router = APIRouter(tags=["analytics"])
@@ -134,7 +134,7 @@ def spending_breakdown(
 
 class BudgetIn(BaseModel):
     category: str = Field(min_length=1, max_length=64)
-    amount: int = Field(
+    amount: Pence = Field(
         strict=True, description="The cap per period, in minor units (pence); above 0."
     )
     currency: str = Field(default="GBP", pattern="^[A-Z]{3}$")
@@ -148,7 +148,7 @@ class BudgetIn(BaseModel):
 
 class BudgetPatch(BaseModel):
     category: str | None = Field(default=None, min_length=1, max_length=64)
-    amount: int | None = Field(default=None, strict=True)
+    amount: Pence | None = Field(default=None, strict=True)
     period: str | None = None
     pay_day: str | int | None = None
     rollover: bool | None = None

@@ -16,7 +16,7 @@ from potwise.db.models import CategoryRule, Transaction
 from potwise.domain import classify as domain
 from potwise.services.insight import choices
 from potwise.web.api.mirror import TransactionOut
-from potwise.web.api.schemas import Page
+from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import AppSettings, CurrentCaller, Db
 
 router = APIRouter(tags=["insight"])
@@ -61,8 +61,8 @@ class RuleIn(BaseModel):
     )
     description_contains: str | None = Field(default=None, max_length=200)
     description_equals: str | None = Field(default=None, max_length=200)
-    min_amount: int | None = Field(default=None, description="Signed minor units, inclusive")
-    max_amount: int | None = Field(default=None, description="Signed minor units, inclusive")
+    min_amount: Pence | None = Field(default=None, description="Signed minor units, inclusive")
+    max_amount: Pence | None = Field(default=None, description="Signed minor units, inclusive")
     account_id: str | None = Field(default=None, max_length=32)
     priority: int = Field(default=100, ge=0, le=10_000, description="Lower runs first")
 

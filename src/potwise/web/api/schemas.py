@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from potwise.domain.money import MAX_MINOR_UNITS
+
 T = TypeVar("T")
+
+# Money as entered: signed minor units, bounded to what is stored and summed safely.
+Pence = Annotated[int, Field(ge=-MAX_MINOR_UNITS, le=MAX_MINOR_UNITS)]
 
 
 class Page(BaseModel, Generic[T]):

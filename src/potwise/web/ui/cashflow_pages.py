@@ -174,7 +174,7 @@ def planned_create(
             months=int(months) if months.strip() else None,
             annual_rate=annual_rate.strip() or "0",
         )
-        plans.create_planned(db, caller.user.id, item)
+        plans.create_planned(db, caller.user.id, item, today=datetime.now(UTC).date())
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "Check the date and months."
         return render(

@@ -58,9 +58,12 @@ def _parse_day(value: str, what: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise BadFilter(f"The {what} date is not a date; use the format 2026-11-03.") from None
+    if not mirror.EARLIEST.date() <= day < mirror.LATEST.date():
+        raise BadFilter(f"The {what} date {mirror.OUT_OF_RANGE}.")
+    return day
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

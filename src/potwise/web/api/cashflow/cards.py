@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from potwise.services.cashflow import plans
-from potwise.web.api.schemas import Page
+from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import CurrentCaller, Db
 
 router = APIRouter(tags=["cash flow"])
@@ -37,7 +37,7 @@ class CardModelOut(BaseModel):
 
 class CardModelIn(BaseModel):
     mode: str = Field(default="pay_in_full", max_length=16)
-    fixed_amount: int | None = None
+    fixed_amount: Pence | None = None
     annual_rate: str = Field(default="0", max_length=16)
     due_day: int | None = None
     pay_from_account_id: str | None = Field(default=None, max_length=32)

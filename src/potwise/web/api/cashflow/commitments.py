@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from potwise.services.cashflow import commitments
 from potwise.services.errors import InvalidInput
-from potwise.web.api.schemas import Page
+from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
 router = APIRouter(tags=["cash flow"])
@@ -70,7 +70,7 @@ def commitment_out(v: commitments.CommitmentView) -> CommitmentOut:
 class CommitmentPatch(BaseModel):
     status: str | None = Field(default=None, description="confirmed, dismissed or detected.")
     payee: str | None = Field(default=None, max_length=200)
-    amount: int | None = None
+    amount: Pence | None = None
     cadence: str | None = Field(default=None, max_length=32)
     day_of_month: int | None = None
     account_id: str | None = Field(default=None, max_length=32)
@@ -82,7 +82,7 @@ class CommitmentPatchWithId(CommitmentPatch):
 
 class CommitmentIn(BaseModel):
     payee: str | None = Field(default=None, max_length=200)
-    amount: int | None = Field(default=None, description="Positive pence.")
+    amount: Pence | None = Field(default=None, description="Positive pence.")
     direction: str = Field(default="out", pattern="^(in|out)$")
     cadence: str = Field(default="monthly", max_length=32)
     next_date: Day | None = None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from potwise.db.models import PlannedItem
 from potwise.services.cashflow import plans
-from potwise.web.api.schemas import Page
+from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import CurrentCaller, Db
 
 router = APIRouter(tags=["cash flow"])
@@ -41,7 +41,7 @@ class PlannedItemOut(BaseModel):
 
 class PlannedItemIn(BaseModel):
     label: str = Field(min_length=1, max_length=200)
-    amount: int = Field(description="Signed pence: negative for a cost.")
+    amount: Pence = Field(description="Signed pence: negative for a cost.")
     date: Day
     months: int | None = Field(default=None, description="Set for an instalment plan.")
     annual_rate: str = Field(default="0", max_length=16, description="Nominal yearly percent.")
@@ -98,6 +98,7 @@ def create_planned(body: PlannedItemIn, caller: CurrentCaller, db: Db) -> Planne
             annual_rate=body.annual_rate,
             account_id=body.account_id,
         ),
+        today=datetime.now(UTC).date(),
     )
     return planned_out(item)
 

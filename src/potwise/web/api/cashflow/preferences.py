@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from potwise.services.cashflow import plans
+from potwise.web.api.schemas import Pence
 from potwise.web.security import CurrentCaller, Db
 
 router = APIRouter(tags=["cash flow"])
@@ -14,7 +15,7 @@ router = APIRouter(tags=["cash flow"])
 
 class SetAsideIO(BaseModel):
     label: str = Field(min_length=1, max_length=100)
-    amount: int
+    amount: Pence
 
 
 class PreferencesIO(BaseModel):
