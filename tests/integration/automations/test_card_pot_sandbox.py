@@ -8,7 +8,7 @@ import httpx2
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Automation, AutomationRun, Pot, Transfer
+from potwise.db.models import Automation, Transfer
 from potwise.services.automations import executor, runner
 from potwise.services.connections import valid_access_token
 from potwise.web.app import create_app
@@ -91,26 +91,7 @@ def test_a_crash_between_intent_and_call_is_completed_by_reconciliation(
     world: World, db: Session
 ) -> None:
     world.run()
-    pot = db.get(Pot, world.pot["id"])
-    account = db.get(Account, pot.account_id) if pot else None
-    assert pot is not None and account is not None
-    crashed = AutomationRun(user_id=pot.user_id, automation_id=world.rule_id, trigger="manual")
-    db.add(crashed)
-    db.flush()
-    transfer = executor.plan(
-        user_id=pot.user_id,
-        automation_id=world.rule_id,
-        run_id=crashed.id,
-        sequence=0,
-        pot=pot,
-        account=account,
-        direction="deposit",
-        amount=777,
-        reason="planned just before the process died",
-        state_after=None,
-    )
-    db.add(transfer)
-    db.commit()
+    transfer = world.leave_intent_open(db)
     executor.reconcile(world.ctx)
     executor.reconcile(world.ctx)
     db.expire_all()

@@ -5,33 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, AutomationRun, Pot, Transfer
-from potwise.services.automations import executor
+from potwise.db.models import Transfer
 from tests.integration.automations.world import World
 
 
 def test_an_intent_left_open_is_finished_before_the_run_decides(world: World, db: Session) -> None:
     world.run()
-    pot = db.get(Pot, world.pot["id"])
-    account = db.get(Account, pot.account_id) if pot else None
-    assert pot is not None and account is not None
-    crashed = AutomationRun(user_id=pot.user_id, automation_id=world.rule_id, trigger="manual")
-    db.add(crashed)
-    db.flush()
-    transfer = executor.plan(
-        user_id=pot.user_id,
-        automation_id=world.rule_id,
-        run_id=crashed.id,
-        sequence=0,
-        pot=pot,
-        account=account,
-        direction="deposit",
-        amount=777,
-        reason="planned just before the process died",
-        state_after=None,
-    )
-    db.add(transfer)
-    db.commit()
+    transfer = world.leave_intent_open(db)
     before = world.sandbox_pot_balance()
 
     run = world.run()

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from potwise.db.models import Account, AutomationRun, Pot, Transfer
+from potwise.services.automations import executor
 from tests.support.harness import Sandbox
 
 
@@ -65,3 +68,28 @@ class World:
             description="TEST SPEND",
             pending=pending,
         )
+
+    def leave_intent_open(self, db: Session, amount: int = 777) -> Transfer:
+        """A deposit intent stored as a process stores it just before it dies: planned,
+        never sent (what reconciliation and the next run must finish)."""
+        pot = db.get(Pot, self.pot["id"])
+        account = db.get(Account, pot.account_id) if pot else None
+        assert pot is not None and account is not None
+        crashed = AutomationRun(user_id=pot.user_id, automation_id=self.rule_id, trigger="manual")
+        db.add(crashed)
+        db.flush()
+        transfer = executor.plan(
+            user_id=pot.user_id,
+            automation_id=self.rule_id,
+            run_id=crashed.id,
+            sequence=0,
+            pot=pot,
+            account=account,
+            direction="deposit",
+            amount=amount,
+            reason="planned just before the process died",
+            state_after=None,
+        )
+        db.add(transfer)
+        db.commit()
+        return transfer
