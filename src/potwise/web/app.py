@@ -24,6 +24,7 @@ from potwise import __version__
 from potwise.bootstrap import bootstrap
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.services.auth import AuthPolicy
+from potwise.services.presence import Presence
 from potwise.settings import Settings
 from potwise.web import api, middleware, webhooks
 from potwise.web.errors import install_error_handlers
@@ -100,6 +101,8 @@ def _build_state(
     )
     app.state.events = app.state.connections.events
     app.state.background = background
+    # A page that shows what the cards owe reads them, attended, when they are due.
+    app.state.presence = Presence(app.state.connections, background.submit)
 
 
 def _templates() -> Jinja2Templates:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -101,6 +102,12 @@ def zone_of(request: Request, caller: Caller | None) -> ZoneInfo:
 
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def note_presence(request: Request, user_id: str) -> None:
+    """The signed-in user is looking at a page that shows what their cards owe: read
+    the cards that are due, attended, in the background (`services/presence.py`)."""
+    request.app.state.presence.user_present(user_id, client_address(request), datetime.now(UTC))
 
 
 def open_session(

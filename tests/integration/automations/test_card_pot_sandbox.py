@@ -107,7 +107,8 @@ def test_two_concurrent_runs_move_money_once(world: World) -> None:
 
     def go() -> None:
         barrier.wait()
-        outcome = runner.run_rule(world.ctx, world.rule_id, trigger="manual")
+        # Two presses of "Run now": the user is present, so each reads the card.
+        outcome = runner.run_rule(world.ctx, world.rule_id, trigger="manual", psu_ip="127.0.0.1")
         results.append(outcome.run.status)
 
     threads = [threading.Thread(target=go) for _ in range(2)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,10 @@ def test_a_cycle_over_two_processes_syncs_each_connection_once(
         if c["provider_id"] == "ob-amex"
     )
     wait_for_run(client, amex["id"])
+    # The card was last read two days ago: its planned refresh is due.
+    for old in db.scalars(select(SyncRun).where(SyncRun.connection_id == amex["id"])):
+        old.started_at -= timedelta(days=2)
+    db.commit()
     settings = ctx.settings
     if engine.dialect.name == "postgresql":
         # The worker processes connect on their own: point them at this test's schema.

@@ -1,4 +1,4 @@
-"""What the scheduler runs: sync cycles (TrueLayer spaced by allowance), approvals, due rules."""
+"""What the scheduler runs: sync cycles (TrueLayer by its refresh plan), approvals, due rules."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Automation, SyncRun
+from potwise.db.models import Automation, Connection, SyncRun
 from potwise.jobs.scheduler import build_scheduler, poll_approvals, run_sync_cycle
 from potwise.services.automations import triggers
+from potwise.services.sync import refresh_plan
 from potwise.services.sync import schedule as sync_schedule
 from tests.support.harness import (
     Sandbox,
@@ -52,8 +53,8 @@ def test_a_monzo_login_approved_in_the_app_is_picked_up_without_a_click(
     assert len(runs) == 1
 
 
-def test_a_sync_cycle_syncs_monzo_every_time_and_spaces_truelayer_by_its_allowance(
-    client: TestClient, sandbox: Sandbox
+def test_a_sync_cycle_syncs_monzo_every_time_and_reads_cards_by_their_plan(
+    client: TestClient, sandbox: Sandbox, db: Session
 ) -> None:
     ctx = client.app.state.connections  # type: ignore[attr-defined]
     connect(client, sandbox, "monzo")
@@ -66,10 +67,21 @@ def test_a_sync_cycle_syncs_monzo_every_time_and_spaces_truelayer_by_its_allowan
         if c["provider_id"] == "ob-amex"
     )
     wait_for_run(client, amex["id"])
-    assert run_sync_cycle(ctx) == 2  # both: the card has had no scheduled sync yet
-    assert run_sync_cycle(ctx) == 1  # Monzo only: 4 calls a day pay for one card every 12 h
-    later = datetime.now(UTC) + timedelta(hours=12, minutes=1)
-    assert amex["id"] in sync_schedule.scheduled_connection_ids(ctx, later)
+    # The card was just read in full (with the user present, at no cost): Monzo only.
+    assert run_sync_cycle(ctx) == 1
+    assert run_sync_cycle(ctx) == 1
+    connection = db.get(Connection, amex["id"])
+    assert connection is not None
+    plan = refresh_plan.view(db, ctx.settings, connection, datetime.now(UTC))
+    assert plan["times"] == ["06:30"]  # four calls a day pay for one whole refresh
+    assert plan["calls_per_refresh"] == 3
+    upcoming = plan["next_refresh_at"]
+    assert amex["id"] not in sync_schedule.scheduled_connection_ids(
+        ctx, upcoming - timedelta(minutes=1)
+    )
+    assert amex["id"] in sync_schedule.scheduled_connection_ids(
+        ctx, upcoming + timedelta(minutes=1)
+    )
 
 
 def test_rules_in_an_expired_cooldown_or_waiting_for_funds_are_due(

@@ -37,6 +37,9 @@ class Targets:
     wanted: tuple[tuple[str, frozenset[str] | None], ...]
     # When each connection's last full sync finished (read for runs a sync set off).
     synced_at: dict[str, datetime]
+    # The connections read through TrueLayer (cards): refreshed only by their plan or
+    # with the user present, never by a run the clock or a webhook set off.
+    planned: frozenset[str] = frozenset()
 
 
 def targets(db: Session, rule: Automation, *, trigger: str) -> Targets:
@@ -45,7 +48,7 @@ def targets(db: Session, rule: Automation, *, trigger: str) -> Targets:
     pot = _pot(db, rule, config)
     cards = _cards(db, rule, config)
     connection_ids = {pot.connection_id, *(card.connection_id for card in cards)}
-    _check_connections(db, connection_ids, pot.connection_id)
+    planned = _check_connections(db, connection_ids, pot.connection_id)
     pot_account = db.get(Account, pot.account_id)
     by_connection: dict[str, list[str]] = {}
     for card in cards:
@@ -54,8 +57,8 @@ def targets(db: Session, rule: Automation, *, trigger: str) -> Targets:
         (pot.connection_id, frozenset({pot_account.external_id}) if pot_account else None),
         *((cid, frozenset(externals)) for cid, externals in by_connection.items()),
     )
-    synced_at = _last_full_syncs(db, connection_ids) if trigger == "sync" else {}
-    return Targets(config, wanted, synced_at)
+    synced_at = _last_full_syncs(db, connection_ids, trigger)
+    return Targets(config, wanted, synced_at, planned)
 
 
 def _pot(db: Session, rule: Automation, config: cardpot.CardPotConfig) -> Pot:
@@ -82,11 +85,17 @@ def _cards(db: Session, rule: Automation, config: cardpot.CardPotConfig) -> list
     return found
 
 
-def _check_connections(db: Session, connection_ids: Collection[str], monzo_id: str) -> None:
+def _check_connections(
+    db: Session, connection_ids: Collection[str], monzo_id: str
+) -> frozenset[str]:
+    """Refuse (`Skip`) when a connection must be re-connected or is gone; returns the
+    TrueLayer ones."""
     rows = db.execute(
-        select(Connection.id, Connection.status).where(Connection.id.in_(connection_ids))
-    )
-    statuses = {connection_id: status for connection_id, status in rows}
+        select(Connection.id, Connection.status, Connection.provider).where(
+            Connection.id.in_(connection_ids)
+        )
+    ).all()
+    statuses = {connection_id: status for connection_id, status, _ in rows}
     if connections.STATUS_NEEDS_RECONNECT in statuses.values():
         raise Skip(
             "needs_reconnect",
@@ -95,10 +104,16 @@ def _check_connections(db: Session, connection_ids: Collection[str], monzo_id: s
         )
     if monzo_id not in statuses:
         raise Skip("needs_reconnect", "The Monzo connection was removed.", pauses_rule=True)
+    return frozenset(cid for cid, _, provider in rows if provider == "truelayer")
 
 
-def _last_full_syncs(db: Session, connection_ids: Collection[str]) -> dict[str, datetime]:
-    """When each connection's last successful full sync (not a balances refresh) finished."""
+def _last_full_syncs(
+    db: Session, connection_ids: Collection[str], trigger: str
+) -> dict[str, datetime]:
+    """When each connection's last successful full sync (not a balances refresh)
+    finished: read for runs a sync set off."""
+    if trigger != "sync":
+        return {}
     rows = db.execute(
         select(SyncRun.connection_id, func.max(SyncRun.finished_at))
         .where(
@@ -114,12 +129,21 @@ def _last_full_syncs(db: Session, connection_ids: Collection[str]) -> dict[str, 
 def refresh(ctx: ConnectionsContext, targets: Targets, request: RunRequest) -> list[datetime]:
     """Refresh the pot, current account and cards from the banks (no session is open).
 
-    Returns the times of the synced balances standing in for any a bank did not give.
+    Monzo answers as often as asked: its balances are read live on every run. Cards
+    are read through TrueLayer, whose consents answer a few unattended calls a day:
+    their refreshes are planned (`services/sync/refresh_plan.py`), and a run decides
+    on the cards as their last refresh left them, unless the user is present (a
+    button they pressed): then the cards are read in full, attended. Returns the
+    times of the synced balances standing in for any a bank did not give.
     """
     stale: list[datetime] = []
     for connection_id, externals in targets.wanted:
-        if request.trigger == "sync" and _just_synced(targets, connection_id):
+        if request.trigger == "sync" and _synced_within(targets, connection_id, JUST_SYNCED):
             continue  # the sync that triggered this run has just read these balances
+        if connection_id in targets.planned:
+            if request.psu_ip is not None:
+                engine.refresh_attended(ctx, connection_id, externals, request.psu_ip)
+            continue
         refreshed = engine.refresh_balances(
             ctx,
             connection_id,
@@ -131,9 +155,8 @@ def refresh(ctx: ConnectionsContext, targets: Targets, request: RunRequest) -> l
     return stale
 
 
-def _just_synced(targets: Targets, connection_id: str) -> bool:
-    """A full sync of this connection finished moments ago (the one that triggered
-    this run): its balances are live, and reading them again would only spend
-    calls (TrueLayer answers a few unattended ones a day)."""
+def _synced_within(targets: Targets, connection_id: str, within: timedelta) -> bool:
+    """A full sync of this connection finished within `within` (for a run a sync set
+    off: the one that triggered it; its balances are live)."""
     finished = targets.synced_at.get(connection_id)
-    return finished is not None and datetime.now(UTC) - finished <= JUST_SYNCED
+    return finished is not None and datetime.now(UTC) - finished <= within

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,12 +11,17 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Automation, Pot, Transaction, Transfer
 from potwise.domain.mirror import BankTransaction, TransactionStatus
+from potwise.domain.repayments import Repayment
 from potwise.domain.rules import cardpot
 from potwise.domain.transfers import OPEN_TRANSFER_STATUSES, TransferDirection, TransferStatus
+from potwise.services.cards import card_figures, repayments_on_their_way
 from potwise.services.errors import NotFound
 
 # Synced values younger than this may stand in for live ones when a bank is unreachable.
 MAX_FALLBACK_AGE = timedelta(hours=2)
+# Cards are read by their refresh plan (`domain/refresh_plan.py`), a few times a
+# day; a card not read for this long means its refreshes keep failing.
+MAX_CARD_AGE = timedelta(hours=48)
 # Deposits that count toward the rule's daily limit: every one not refused by the bank.
 _COUNTED_TODAY = (*OPEN_TRANSFER_STATUSES, TransferStatus.CONFIRMED)
 
@@ -46,6 +51,18 @@ class Scene:
     moved_today: int
     data_as_of: datetime | None
     timezone: str
+    # When each card (in the rule's order) was last read from its bank, and the
+    # repayments on their way to each card (by card id) its figures count.
+    cards_read: tuple[CardRead, ...] = ()
+    repaying: dict[str, tuple[Repayment, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CardRead:
+    account_id: str
+    name: str
+    provider: str
+    read_at: datetime | None
 
 
 def read_scene(
@@ -70,7 +87,10 @@ def read_scene(
         raise Skip("no_data", "The Monzo current account has not been synced yet.")
     oldest_fallback = _oldest_fallback(stale, now)
     horizon = now - cardpot.SEEN_RETENTION
-    cards = tuple(_card(db, card_id, horizon) for card_id in config.card_account_ids)
+    rows = [_card_row(db, card_id) for card_id in config.card_account_ids]
+    _check_card_age(rows, now)
+    repaying = repayments_on_their_way(db, rows, now)
+    cards = tuple(_card(db, row, horizon, repaying[row.id]) for row in rows)
     spendable = (
         account.balance if account.available is None else min(account.balance, account.available)
     )
@@ -90,6 +110,8 @@ def read_scene(
         moved_today=_moved_today(db, rule.id, timezone, now),
         data_as_of=oldest_fallback,
         timezone=timezone,
+        cards_read=tuple(CardRead(row.id, row.name, row.provider, row.balance_at) for row in rows),
+        repaying={row.id: found for row, found in zip(rows, repaying.values(), strict=True)},
     )
 
 
@@ -104,11 +126,32 @@ def _oldest_fallback(stale: list[datetime], now: datetime) -> datetime | None:
     return oldest
 
 
-def _card(db: Session, card_id: str, horizon: datetime) -> cardpot.CardSnapshot:
-    """One card: its balance and its recent pending and posted transactions."""
+def _card_row(db: Session, card_id: str) -> Account:
     card = db.get(Account, card_id)
     if card is None or card.balance is None:
         raise Skip("no_data", "A card of this rule has not been synced yet.")
+    return card
+
+
+def _check_card_age(cards: list[Account], now: datetime) -> None:
+    """Cards are read a few times a day (their refresh plan); older than
+    MAX_CARD_AGE (refreshes failing for days) and nothing is decided."""
+    for card in cards:
+        if card.balance_at is not None and now - card.balance_at > MAX_CARD_AGE:
+            hours = int(MAX_CARD_AGE.total_seconds() // 3600)
+            raise Skip(
+                "stale_data",
+                f"{card.name} was last read from the bank more than {hours} hours ago "
+                "(its refreshes keep failing); nothing was decided.",
+            )
+
+
+def _card(
+    db: Session, card: Account, horizon: datetime, repaying: tuple[Repayment, ...]
+) -> cardpot.CardSnapshot:
+    """One card: its balance (with repayments on their way to it counted) and its
+    recent pending and posted transactions."""
+    figures = card_figures(card, (), sum(r.amount for r in repaying))
     rows = list(
         db.scalars(
             select(Transaction).where(
@@ -122,7 +165,7 @@ def _card(db: Session, card_id: str, horizon: datetime) -> cardpot.CardSnapshot:
         account_id=card.id,
         provider_id=card.provider,
         currency=card.currency,
-        balance=card.balance,
+        balance=figures.balance,
         pending=tuple(
             _as_bank_transaction(r, card.external_id)
             for r in rows
@@ -135,7 +178,7 @@ def _card(db: Session, card_id: str, horizon: datetime) -> cardpot.CardSnapshot:
         ),
         name=card.name,
         credit_limit=card.credit_limit,
-        available=card.available,
+        available=figures.available,
     )
 
 

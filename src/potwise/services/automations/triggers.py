@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from potwise.db.models import Automation
-from potwise.domain.transfers import RETRIED_RULE_STATUSES, RuleStatus
+from potwise.db.models import Automation, Transaction, Transfer
+from potwise.domain.transfers import (
+    RETRIED_RULE_STATUSES,
+    RuleStatus,
+    TransferDirection,
+    TransferStatus,
+)
 from potwise.logs import get_logger
 from potwise.services.automations import runner
 from potwise.services.connections import ConnectionsContext
 from potwise.services.events import Event, Submit, SyncFinished, TransactionsChanged
 
 log = get_logger(__name__)
+
+# A pot move Monzo reports this close to one of our transfers (same pot, amount and
+# direction) is that transfer coming back.
+OWN_MOVE_WITHIN = timedelta(minutes=10)
 
 
 def _run_quietly(ctx: ConnectionsContext, rule_id: str, trigger: str) -> None:
@@ -34,6 +44,8 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
         if isinstance(event, SyncFinished):
             trigger, connection_ids = "sync", event.connection_ids
         elif isinstance(event, TransactionsChanged):
+            if own_pot_moves(ctx, event):
+                return  # the rules' own moves coming back: nothing new to decide on
             trigger, connection_ids = "webhook", (event.connection_id,)
         else:
             return
@@ -42,6 +54,38 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
             submit(functools.partial(_run_quietly, ctx, rule_id, trigger))
 
     ctx.events.subscribe(on_event)
+
+
+def own_pot_moves(ctx: ConnectionsContext, event: TransactionsChanged) -> bool:
+    """Whether every transaction of `event` is a pot move a rule made (Monzo tells us
+    of our own deposits and withdrawals too): the same pot, amount and direction as a
+    transfer of ours, made around the same time."""
+    with ctx.session_factory() as db:
+        rows = db.scalars(
+            select(Transaction).where(Transaction.id.in_(event.transaction_ids))
+        ).all()
+        if not rows or any(row.pot_external_id is None for row in rows):
+            return False
+        return all(_ours(db, event.user_id, row) for row in rows)
+
+
+def _ours(db: Session, user_id: str, row: Transaction) -> bool:
+    # A deposit leaves the current account (negative there); a withdrawal arrives.
+    direction = TransferDirection.DEPOSIT if row.amount < 0 else TransferDirection.WITHDRAW
+    match = db.scalar(
+        select(Transfer.id)
+        .where(
+            Transfer.user_id == user_id,
+            Transfer.pot_external_id == row.pot_external_id,
+            Transfer.direction == direction,
+            Transfer.amount == abs(row.amount),
+            Transfer.status != TransferStatus.FAILED,
+            Transfer.created_at >= row.created_at - OWN_MOVE_WITHIN,
+            Transfer.created_at <= row.created_at + OWN_MOVE_WITHIN,
+        )
+        .limit(1)
+    )
+    return match is not None
 
 
 def run_inline(job: Callable[[], object]) -> object:

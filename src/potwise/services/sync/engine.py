@@ -269,3 +269,22 @@ def refresh_balances(
     if not times or any(t is None for t in times):
         return datetime.min.replace(tzinfo=UTC)
     return min(t for t in times if t is not None)
+
+
+def refresh_attended(
+    ctx: ConnectionsContext,
+    connection_id: str,
+    account_external_ids: frozenset[str] | None,
+    psu_ip: str,
+) -> SyncRun:
+    """Read these accounts in full (balances, pending items and transactions) with the
+    user present: for a decision the user asked for. Attended calls cost none of the
+    unattended allowance. Not announced: the decision that asked reads it next."""
+    return sync_connection(
+        ctx,
+        connection_id,
+        trigger="attended",
+        psu_ip=psu_ip,
+        only_accounts=set(account_external_ids) if account_external_ids is not None else None,
+        announce=False,
+    )

@@ -1,21 +1,21 @@
 """Which connections to sync: on request, on the scheduler's cycle, while awaiting approval.
 
 Monzo has no cap: every cycle. A TrueLayer consent answers only a few
-unattended calls a day, so the cycle spaces its syncs to what its allowance
-can pay for.
+unattended calls a day, so its refreshes follow a plan (`refresh_plan`), checked on
+every cycle and every minute between them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from potwise.db.models import Account, Connection, SyncRun
+from potwise.db.models import Connection
 from potwise.services import connections
 from potwise.services.connections import ConnectionsContext
+from potwise.services.sync import refresh_plan
 
 
 def owners(ctx: ConnectionsContext, connection_ids: Iterable[str]) -> dict[str, str]:
@@ -46,60 +46,23 @@ def due_connection_ids(ctx: ConnectionsContext, user_id: str | None = None) -> l
         return list(db.scalars(statement.order_by(Connection.created_at)))
 
 
-# Calls every unattended TrueLayer sync needs at least, per account or card.
-ESSENTIAL_CALLS_PER_ACCOUNT = 2
-
-
 def scheduled_connection_ids(ctx: ConnectionsContext, now: datetime) -> list[str]:
-    """Connections a scheduled cycle should sync now.
-
-    Monzo has no cap: every cycle. A TrueLayer consent answers only a few
-    unattended calls a day, so it is synced no more often than its allowance
-    can pay for the essential calls (balance and pending of each account or
-    card) — spread over the day instead of spent in the first hour.
-    """
+    """Connections a scheduled cycle should sync now: every Monzo one (Monzo has no
+    cap), and the TrueLayer ones whose refresh plan says so (`refresh_plan`: a
+    consent answers only a few unattended calls a day)."""
     due = due_connection_ids(ctx)
     if not due:
         return due
     with ctx.session_factory() as db:
-        rows = db.execute(
-            select(Connection.id, Connection.provider, Connection.provider_id).where(
-                Connection.id.in_(due)
+        monzo = set(
+            db.scalars(
+                select(Connection.id).where(
+                    Connection.id.in_(due), Connection.provider != "truelayer"
+                )
             )
-        ).all()
-        chosen = [
-            connection_id
-            for connection_id, provider, provider_id in rows
-            if provider != "truelayer" or _allowance_pays(ctx, db, connection_id, provider_id, now)
-        ]
-    return [c for c in due if c in set(chosen)]
-
-
-def _allowance_pays(
-    ctx: ConnectionsContext, db: Session, connection_id: str, provider_id: str | None, now: datetime
-) -> bool:
-    """Whether a TrueLayer consent's allowance can pay for another scheduled sync now:
-    its last one was at least the allowance's spacing ago."""
-    allowance = ctx.settings.unattended_allowance(provider_id)
-    accounts = (
-        db.scalar(
-            select(func.count())
-            .select_from(Account)
-            .where(Account.connection_id == connection_id, Account.closed.is_(False))
         )
-        or 1
-    )
-    if allowance <= 0:
-        return False
-    spacing = timedelta(hours=24) * min(1.0, ESSENTIAL_CALLS_PER_ACCOUNT * accounts / allowance)
-    last = db.scalar(
-        select(func.max(SyncRun.started_at)).where(
-            SyncRun.connection_id == connection_id,
-            SyncRun.trigger == "schedule",
-            SyncRun.status != "skipped",
-        )
-    )
-    return last is None or now - last >= spacing
+    planned = set(refresh_plan.due_ids(ctx, now))
+    return [c for c in due if c in monzo or c in planned]
 
 
 def awaiting_approval_ids(ctx: ConnectionsContext) -> list[str]:

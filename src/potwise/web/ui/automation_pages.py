@@ -18,7 +18,7 @@ from potwise.logs import get_logger
 from potwise.services import dashboard, mirror, unit_of_work
 from potwise.services.automations import history, pause, rules, runner
 from potwise.services.dashboard import RuleStatus
-from potwise.web.security import Caller, Db, client_address, zone_of
+from potwise.web.security import Caller, Db, client_address, note_presence, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.automation_display import (
     KIND_NAMES,
@@ -119,6 +119,7 @@ def _list_page(
 
 @router.get("/automations", response_class=HTMLResponse)
 def automations_page(request: Request, caller: PageCaller, db: Db) -> Response:
+    note_presence(request, caller.user.id)
     return _list_page(request, caller, db)
 
 

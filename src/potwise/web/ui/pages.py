@@ -19,6 +19,7 @@ from potwise.web.security import (
     Policy,
     clear_session_cookie,
     client_address,
+    note_presence,
     open_session,
     zone_of,
 )
@@ -46,6 +47,7 @@ def _safe_next(value: str | None) -> str:
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, caller: PageCaller, db: Db) -> Response:
     zone = zone_of(request, caller)
+    note_presence(request, caller.user.id)
     overview = dashboard.overview(db, caller.user.id, zone)
     safe = cashflow.dashboard_safe_to_spend(db, caller.user.id, zone) if overview.accounts else None
     return render(
