@@ -1,0 +1,157 @@
+"""Between card refreshes: a rule woken by a Monzo webhook decides on the mirror and
+spends no TrueLayer call, a card repayment seen on Monzo gives the pot's money back
+at once, and the rules' own pot moves coming back by webhook wake nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from potwise.db.models import AutomationRun, SyncRun, UnattendedCall
+from potwise.web.app import create_app
+from tests.integration.conftest import GOOD_PASSWORD
+from tests.support.harness import FAST_RETRY, Sandbox, connect, product_settings, running_sandbox
+from tests.support.loopback import loopback_socket, serve, url_of
+
+
+@dataclass
+class Live:
+    browser: httpx2.Client
+    sandbox: Sandbox
+    rule_id: str
+    card: dict[str, Any]
+    pot: dict[str, Any]
+    monzo_account: str
+
+    def runs(self) -> list[dict[str, Any]]:
+        return list(self.browser.get(f"/api/v1/automations/{self.rule_id}/runs").json()["items"])
+
+    def ledger(self) -> list[dict[str, Any]]:
+        return list(self.sandbox.http.get("/_sandbox/users/demo/ledger").json()["moves"])
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Live]:
+    sock = loopback_socket()
+    with running_sandbox(webhook_retry_base=0.05) as sandbox:
+        settings = product_settings(tmp_path, database_url, sandbox.url, public_url=url_of(sock))
+        app = create_app(settings, engine=engine)
+        app.state.connections.gateway.retry = FAST_RETRY
+        with serve(app, sock) as url, httpx2.Client(base_url=url, timeout=60) as browser:
+            account = {"email": "live@example.com", "password": GOOD_PASSWORD}
+            browser.post("/api/v1/auth/register", json=account)
+            browser.post("/api/v1/auth/login", json=account)
+            assert connect(browser, sandbox, "monzo").status_code == 303
+            sandbox.approve_monzo()
+            [monzo] = browser.get("/api/v1/connections").json()["items"]
+            assert browser.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
+            connect(browser, sandbox, "truelayer", sandbox_provider="ob-amex")
+            card = wait_until(
+                lambda: next(
+                    (
+                        a
+                        for a in browser.get("/api/v1/accounts").json()["items"]
+                        if a["kind"] == "credit_card" and a["balance"] is not None
+                    ),
+                    None,
+                ),
+                "the card's first sync",
+            )
+            pot = next(
+                p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
+            )
+            created = browser.post(
+                "/api/v1/automations",
+                json={
+                    "kind": "card_pot",
+                    "name": "Amex pot",
+                    "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
+                },
+            )
+            assert created.status_code == 201, created.text
+            monzo_account = next(
+                a["id"]
+                for a in sandbox.household()["monzo"]["accounts"]
+                if a["type"] == "uk_retail" and not a["closed"]
+            )
+            live = Live(browser, sandbox, created.json()["id"], card, pot, monzo_account)
+            first = browser.post(f"/api/v1/automations/{live.rule_id}/run").json()
+            assert first["status"] in ("moved", "nothing"), first
+            yield live
+
+
+def _count(db: Session, model: type, *where: Any) -> int:
+    db.expire_all()
+    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def test_a_webhook_run_spends_no_card_call_and_a_repayment_returns_the_money(
+    live: Live, db: Session
+) -> None:
+    card_calls = _count(db, UnattendedCall)
+    card_syncs = _count(db, SyncRun, SyncRun.connection_id == live.card["connection_id"])
+    in_pot = live.sandbox.household()["monzo"]["pots"]
+    before = next(p["balance"] for p in in_pot if p["id"] == live.pot["external_id"])
+    assert before >= 5000, "the pot must hold enough for the repayment to come back"
+    moves = len(live.ledger())
+
+    # Coffee on Monzo: the webhook wakes the rule, which decides on the mirror.
+    live.sandbox.add_transaction(
+        bank="monzo",
+        account=live.monzo_account,
+        amount=340,
+        kind="purchase",
+        description="Coffee",
+        pending=True,
+    )
+    woken = wait_until(
+        lambda: [r for r in live.runs() if r["trigger"] == "webhook"], "a run by webhook"
+    )
+    assert woken[0]["status"] == "nothing", woken[0]
+    assert "Cards as last read from the bank" in woken[0]["explanation"]
+    assert _count(db, UnattendedCall) == card_calls
+    assert _count(db, SyncRun, SyncRun.connection_id == live.card["connection_id"]) == card_syncs
+
+    # £50 paid to American Express by Direct Debit from Monzo: the card will show it
+    # a day later; the pot gives the £50 back now.
+    live.sandbox.add_transaction(
+        bank="monzo",
+        account=live.monzo_account,
+        amount=5000,
+        kind="repayment",
+        description="American Express",
+        pending=False,
+    )
+    withdrawn = wait_until(
+        lambda: [
+            m for m in live.ledger()[moves:] if m["direction"] == "withdraw" and m["amount"] == 5000
+        ],
+        "the pot to give the repayment back",
+    )
+    assert len(withdrawn) == 1
+    run = next(r for r in live.runs() if r["status"] == "moved")
+    assert "is counted as paid; the card does not show it yet" in run["explanation"]
+    assert _count(db, UnattendedCall) == card_calls
+
+    # The withdrawal comes back by webhook as a pot move of ours: it wakes no rule.
+    time.sleep(1.0)
+    webhook_runs = _count(db, AutomationRun, AutomationRun.trigger == "webhook")
+    assert webhook_runs == 2, [(r["trigger"], r["status"]) for r in live.runs()]
