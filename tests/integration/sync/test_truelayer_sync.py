@@ -174,6 +174,10 @@ def test_unattended_syncs_stop_at_the_daily_allowance_and_say_so(
     assert budget["allowance"] == 4
     assert budget["remaining"] == 0
     assert budget["next_reset"] is not None
+    # The plan: one whole refresh a day (3 calls), not due while the calls are spent.
+    assert budget["plan"]["times"] == ["06:30"]
+    assert budget["plan"]["calls_per_refresh"] == 3
+    assert budget["plan"]["next_refresh_at"] is not None
     # A person pressing "sync now" is present: the bank answers regardless of the cap.
     manual = client.post(f"/api/v1/connections/{connection['id']}/sync").json()
     assert manual["status"] == "succeeded"

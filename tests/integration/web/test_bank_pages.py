@@ -232,7 +232,10 @@ def test_connections_page_shows_status_runs_and_actions(alice: SignedIn, db: Ses
     assert "Pots answer was odd." in text
     assert "No sync has run yet." in text  # the Amex connection
     # The TrueLayer connection's unattended budget, untouched today.
-    assert "4 of 4 background refreshes left" in text
+    assert "4 of 4 background calls left" in text
+    # Its refresh plan: one whole refresh a day, and when the next is.
+    assert "Planned refresh at 06:30 (3 calls each)" in text
+    assert "next refresh at" in text
     assert "never" in text  # Amex never synced
 
 

@@ -21,10 +21,11 @@ from potwise.db.models import Account, Connection, SyncRun
 from potwise.domain.refresh_plan import RefreshPlan, plan_for
 from potwise.services import connections, zones
 from potwise.services.connections import ConnectionsContext
+from potwise.services.errors import NotFound
 from potwise.services.sync import allowance, engine
 from potwise.settings import Settings
 
-__all__ = ["PLAN_TRIGGER", "due_ids", "plan_of", "run_due", "view"]
+__all__ = ["PLAN_TRIGGER", "due_ids", "plan_of", "run_due", "summary", "view"]
 
 #: The sync trigger of a planned refresh: the scheduler's.
 PLAN_TRIGGER = "schedule"
@@ -112,3 +113,12 @@ def view(db: Session, settings: Settings, connection: Connection, now: datetime)
         "next_refresh_at": upcoming,
         "timezone": zone.key,
     }
+
+
+def summary(db: Session, settings: Settings, connection_id: str, now: datetime) -> dict[str, Any]:
+    """The connection's unattended allowance (what is left of it) with its plan."""
+    connection = db.get(Connection, connection_id)
+    if connection is None:
+        raise NotFound("No such connection.")
+    budget = allowance.summary(db, settings, connection_id, now)
+    return {**budget, "plan": view(db, settings, connection, now)}

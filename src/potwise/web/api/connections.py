@@ -12,7 +12,7 @@ from potwise.db.models import SyncRun
 from potwise.services import connections, onboarding, unit_of_work
 from potwise.services.connections import ConnectionsContext, ConnectionView
 from potwise.services.errors import InvalidInput
-from potwise.services.sync import allowance, engine, runs, schedule
+from potwise.services.sync import engine, refresh_plan, runs, schedule
 from potwise.web.api.schemas import Page
 from potwise.web.security import CurrentCaller, Db, client_address
 
@@ -27,11 +27,24 @@ def get_connections_context(request: Request) -> ConnectionsContext:
 Ctx = Annotated[ConnectionsContext, Depends(get_connections_context)]
 
 
+class RefreshPlanOut(BaseModel):
+    """When the connection's unattended calls are spent: whole refreshes (balance,
+    pending items and transactions of each card) at these local times."""
+
+    times: list[str]
+    timezone: str
+    calls_per_refresh: int
+    last_refresh_at: datetime | None
+    last_refresh_failed: bool
+    next_refresh_at: datetime | None
+
+
 class UnattendedBudget(BaseModel):
     allowance: int
     remaining: int
     next_reset: datetime | None
     paused_until: datetime | None
+    plan: RefreshPlanOut
 
 
 class ConnectionOut(BaseModel):
@@ -100,7 +113,7 @@ def run_out(run: SyncRun) -> SyncRunOut:
 def connection_out(ctx: ConnectionsContext, db: Db, item: ConnectionView) -> ConnectionOut:
     out = ConnectionOut.model_validate(item, from_attributes=True)
     if item.provider == "truelayer":
-        budget = allowance.summary(db, ctx.settings, item.id, datetime.now(UTC))
+        budget = refresh_plan.summary(db, ctx.settings, item.id, datetime.now(UTC))
         out.unattended_budget = UnattendedBudget(**budget)
     return out
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from potwise.db.models import SyncRun
 from potwise.services import connections
 from potwise.services.connections import ConnectionsContext, ConnectionView
-from potwise.services.sync import allowance, runs
+from potwise.services.sync import refresh_plan, runs
 from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.bank_display import (
@@ -69,7 +69,7 @@ def _cards(db: Db, ctx: ConnectionsContext, user_id: str) -> list[ConnectionCard
     for view in connections.list_for_user(db, user_id, now=now):
         latest = runs.recent(db, user_id, connection_id=view.id, limit=1)
         budget = (
-            allowance.summary(db, ctx.settings, view.id, now)
+            refresh_plan.summary(db, ctx.settings, view.id, now)
             if view.provider == "truelayer"
             else None
         )
