@@ -60,6 +60,7 @@ class SandboxWorld:
         self.anchor = self.clock.now()
         self._households: dict[str, Household | None] = {}
         self._user_years: dict[str, int] = {}
+        self._user_cards: dict[str, tuple[str, ...]] = {}
         self.monzo.reset()
         self.truelayer.reset()
         self.webhooks.clear()
@@ -75,10 +76,12 @@ class SandboxWorld:
         )
 
     # ---------------------------------------------------------- households
-    def add_user(self, name: str, years: int | None = None) -> None:
+    def add_user(self, name: str, years: int | None = None, cards: tuple[str, ...] = ()) -> None:
+        """Add a household (once); `cards` names its TrueLayer cards, () for the default two."""
         if name not in self._households:
             self._households[name] = None
             self._user_years[name] = self.years if years is None else years
+            self._user_cards[name] = cards
 
     def user_names(self) -> list[str]:
         return list(self._households)
@@ -97,7 +100,11 @@ class SandboxWorld:
         household = self._households[name]
         if household is None:
             household = Household(
-                name, self.seed, self._user_years[name], IdMaker(f"{self.seed}:{name}:ids")
+                name,
+                self.seed,
+                self._user_years[name],
+                IdMaker(f"{self.seed}:{name}:ids"),
+                self._user_cards[name],
             )
             HouseholdGenerator(household, self.anchor).build()
             self._households[name] = household
