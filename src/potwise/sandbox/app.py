@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -31,6 +32,7 @@ from potwise.sandbox.errors import (
 )
 from potwise.sandbox.faults import FaultMiddleware
 from potwise.sandbox.options import SandboxOptions
+from potwise.sandbox.requests import RequestCounter
 from potwise.sandbox.world import SandboxWorld
 
 
@@ -49,7 +51,9 @@ def create_sandbox_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        world.life.bind(asyncio.get_running_loop())
         yield
+        await world.life.stopped()
         world.webhooks.stop()
 
     app = FastAPI(
@@ -82,4 +86,6 @@ def create_sandbox_app(
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(FaultMiddleware, world=world)
+    # Outermost: bank requests are counted with the status the client saw, faults included.
+    app.add_middleware(RequestCounter, world=world, routes=app.router.routes)
     return app

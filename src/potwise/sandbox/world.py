@@ -12,9 +12,11 @@ from potwise.sandbox.faults import FaultBook
 from potwise.sandbox.generator import HouseholdGenerator
 from potwise.sandbox.household import Household
 from potwise.sandbox.ids import IdMaker
+from potwise.sandbox.life import Life
 from potwise.sandbox.model import MonzoTx
 from potwise.sandbox.monzo_oauth import MonzoAuth
 from potwise.sandbox.options import SandboxOptions
+from potwise.sandbox.requests import RequestBook
 from potwise.sandbox.truelayer_oauth import TrueLayerAuth
 from potwise.sandbox.webhooks import WebhookDispatcher
 
@@ -42,6 +44,8 @@ class SandboxWorld:
         for spec in options.faults:
             self.faults.add(spec)
         self.webhooks = WebhookDispatcher(options)
+        self.requests = RequestBook(self.clock.now)
+        self.life = Life(self)
         # Signing key for TrueLayer-shaped JWTs; random per process, tokens never outlive it.
         self.jwt_key = secrets.token_bytes(32)
         self.monzo = MonzoAuth(self)
