@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from starlette.routing import BaseRoute, Match
+from fastapi import APIRouter
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -137,26 +138,32 @@ class RequestBook:
         return {"since": since.isoformat(), "days": days}
 
 
-def template_of(scope: Scope, routes: Sequence[BaseRoute]) -> str:
-    """The path as its route spells it, every parameter written `{id}`."""
-    route = scope.get("route")
-    path_format = getattr(route, "path_format", None) if route is not None else None
-    if path_format is None:
-        # Answered before routing (a fault): find the route the path would have taken.
-        for candidate in routes:
-            match, _ = candidate.matches(scope)
-            if match == Match.FULL:
-                path_format = getattr(candidate, "path_format", None)
-                break
-    if path_format is None:
-        return NO_ROUTE
-    return _PARAM.sub("{id}", path_format)
+class RouteTable:
+    """The bank routes' full paths, to name a request by its template (cached per path)."""
+
+    def __init__(self, mounted: Sequence[tuple[str, APIRouter]]) -> None:
+        self._routes: list[tuple[re.Pattern[str], str]] = []
+        for prefix, router in mounted:
+            for route in router.routes:
+                path = prefix + getattr(route, "path", "")
+                regex, path_format, _ = compile_path(path)
+                self._routes.append((regex, _PARAM.sub("{id}", path_format)))
+        self._cache: dict[str, str] = {}
+
+    def template(self, path: str) -> str:
+        found = self._cache.get(path)
+        if found is None:
+            found = next((fmt for regex, fmt in self._routes if regex.match(path)), NO_ROUTE)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[path] = found
+        return found
 
 
 class RequestCounter:
     """ASGI middleware: counts each bank request in the world's `RequestBook`."""
 
-    def __init__(self, app: ASGIApp, world: SandboxWorld, routes: Sequence[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, world: SandboxWorld, routes: RouteTable) -> None:
         self.app = app
         self.world = world
         self.routes = routes
@@ -185,7 +192,7 @@ class RequestCounter:
             await self.app(scope, receive, counting_send)
         finally:
             prefix = f"/{parts[1]}/{parts[2]}"
-            path = template_of(scope, self.routes).removeprefix(prefix) or "/"
+            path = self.routes.template(scope["path"]).removeprefix(prefix) or "/"
             book.ended(
                 Call(parts[1], parts[2], scope["method"], path, status, attended, day, consent)
             )
