@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -31,6 +32,7 @@ from potwise.sandbox.errors import (
 )
 from potwise.sandbox.faults import FaultMiddleware
 from potwise.sandbox.options import SandboxOptions
+from potwise.sandbox.requests import RequestCounter, RouteTable
 from potwise.sandbox.world import SandboxWorld
 
 
@@ -49,7 +51,9 @@ def create_sandbox_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        world.life.bind(asyncio.get_running_loop())
         yield
+        await world.life.stopped()
         world.webhooks.stop()
 
     app = FastAPI(
@@ -64,12 +68,16 @@ def create_sandbox_app(
     world.household("demo")
 
     monzo_auth, monzo_token = monzo_oauth_routes.build_routers(world)
-    app.include_router(monzo_auth, prefix="/monzo/auth")
-    app.include_router(monzo_token, prefix="/monzo/api")
-    app.include_router(monzo_api.build_router(world), prefix="/monzo/api")
-    app.include_router(truelayer_oauth_routes.build_router(world), prefix="/truelayer/auth")
-    app.include_router(truelayer_api.build_router(world), prefix="/truelayer/api/data/v1")
-    app.include_router(control.build_router(world), prefix="/_sandbox")
+    mounted = [
+        ("/monzo/auth", monzo_auth),
+        ("/monzo/api", monzo_token),
+        ("/monzo/api", monzo_api.build_router(world)),
+        ("/truelayer/auth", truelayer_oauth_routes.build_router(world)),
+        ("/truelayer/api/data/v1", truelayer_api.build_router(world)),
+        ("/_sandbox", control.build_router(world)),
+    ]
+    for prefix, router in mounted:
+        app.include_router(router, prefix=prefix)
 
     app.add_exception_handler(MonzoError, monzo_error_handler)
     app.add_exception_handler(TrueLayerError, truelayer_error_handler)
@@ -82,4 +90,6 @@ def create_sandbox_app(
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(FaultMiddleware, world=world)
+    # Outermost: bank requests are counted with the status the client saw, faults included.
+    app.add_middleware(RequestCounter, world=world, routes=RouteTable(mounted))
     return app

@@ -1,7 +1,8 @@
 """The control API under /_sandbox (JSON), as CONTRACT.md lists it, and its HTML page.
 
-The clock, resets, users and their households, scenario data, faults, OAuth
-clients, and what the sandbox saw (webhook deliveries, feed items). Errors are
+The clock, resets, users and their households, scenario data, household life
+(`life`), the count of bank requests (`requests`), faults, OAuth clients, and
+what the sandbox saw (webhook deliveries, feed items). Errors are
 `ControlError`s, answered as `{"error": {"code", "message"}}`.
 """
 
@@ -61,8 +62,15 @@ class ControlApi:
     async def get_clock(self) -> Response:
         return json_response(self._clock_view())
 
+    def _not_while_life_plays(self) -> None:
+        if self.world.life.playing:
+            raise ControlError(
+                409, "life_playing", "life is playing and moves the clock; stop it first"
+            )
+
     async def move_clock(self, request: Request) -> Response:
         data = await _body(request)
+        self._not_while_life_plays()
         clock = self.world.clock
         try:
             if "advance" in data:
@@ -82,6 +90,7 @@ class ControlApi:
         if seed is not None and not isinstance(seed, int):
             raise ControlError(400, "bad_seed", "seed must be an integer")
         check_years(years)
+        self._not_while_life_plays()
         world = self.world
         world.reset(seed, years)
         return json_response(
@@ -120,6 +129,28 @@ class ControlApi:
 
     async def truth(self, user: str) -> Response:
         return json_response(truth_view(find_household(self.world, user)))
+
+    # ---------------------------------------------------------- life and requests
+    async def get_life(self) -> Response:
+        return json_response(self.world.life.view())
+
+    async def start_life(self, request: Request) -> Response:
+        return json_response(self.world.life.start(await _body(request)), 202)
+
+    async def stop_life(self) -> Response:
+        await self.world.life.stopped()
+        return json_response(self.world.life.view())
+
+    async def get_requests(self, request: Request) -> Response:
+        by = request.query_params.get("by")
+        if by not in (None, "", "day"):
+            raise ControlError(400, "bad_by", "by must be 'day' (or left out)")
+        book = self.world.requests
+        return json_response(book.by_day() if by == "day" else book.view())
+
+    async def reset_requests(self) -> Response:
+        since = self.world.requests.reset()
+        return json_response({"since": since.isoformat(), "total": 0, "requests": []})
 
     # ---------------------------------------------------------- faults, clients, what was seen
     async def list_faults(self) -> Response:
@@ -180,6 +211,11 @@ def build_router(world: SandboxWorld) -> APIRouter:
             ("POST", "/users/{user}/balance", api.set_balance),
             ("GET", "/users/{user}/ledger", api.ledger),
             ("GET", "/users/{user}/truth", api.truth),
+            ("GET", "/life", api.get_life),
+            ("POST", "/life", api.start_life),
+            ("DELETE", "/life", api.stop_life),
+            ("GET", "/requests", api.get_requests),
+            ("DELETE", "/requests", api.reset_requests),
             ("GET", "/faults", api.list_faults),
             ("POST", "/faults", api.add_fault),
             ("DELETE", "/faults", api.clear_faults),

@@ -34,6 +34,8 @@ def _approve(world: SandboxWorld, name: str, h: Household, form: dict[str, str])
 
 
 def _move_clock(world: SandboxWorld, name: str, h: Household, form: dict[str, str]) -> str:
+    if world.life.playing:
+        return "life is playing and moves the clock; stop it first"
     world.clock.advance(parse_duration(form.get("advance", "P1D")))
     world.advance_all()
     return f"clock moved to {monzo_time(world.clock.now())}"
@@ -54,6 +56,23 @@ def _add_transaction(world: SandboxWorld, name: str, h: Household, form: dict[st
     return f"added {result['transaction_id']}"
 
 
+def _start_life(world: SandboxWorld, name: str, h: Household, form: dict[str, str]) -> str:
+    world.life.start(
+        {
+            "user": name,
+            "days": float(form.get("days") or 30),
+            "speed": float(form.get("speed") or 86400),
+            "settle_ms": int(form.get("settle_ms") or 200),
+        }
+    )
+    return f"life is playing for {name}"
+
+
+def _stop_life(world: SandboxWorld, name: str, h: Household, form: dict[str, str]) -> str:
+    world.life.stop()
+    return "life stops after its current step"
+
+
 def _clear_faults(world: SandboxWorld, name: str, h: Household, form: dict[str, str]) -> str:
     world.faults.clear()
     return "faults cleared"
@@ -64,6 +83,8 @@ ACTIONS: dict[str, Action] = {
     "clock": _move_clock,
     "transaction": _add_transaction,
     "clear_faults": _clear_faults,
+    "life": _start_life,
+    "life_stop": _stop_life,
 }
 
 
@@ -93,6 +114,7 @@ class ControlPage:
                 message=request.query_params.get("message", ""),
                 kinds=KINDS,
                 providers=PROVIDERS,
+                life=world.life.view(),
             )
         )
 

@@ -140,6 +140,8 @@ def _tl_account(h: Household, provider_id: str, wanted: Any) -> TLAccount:
     if provider_id not in PROVIDERS:
         raise ControlError(400, "unknown_bank", f"bank must be monzo or one of {list(PROVIDERS)}")
     accounts = [a for a in h.tl_accounts.values() if a.provider_id == provider_id]
+    if not accounts:
+        raise ControlError(404, "unknown_account", f"{h.name} holds nothing at {provider_id}")
     account_id = wanted or accounts[0].account_id
     found = next((a for a in accounts if a.account_id == account_id), None)
     if found is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from potwise.sandbox.capital_one import DEFAULT_CARDS, check_cards
 from potwise.sandbox.errors import ControlError
 from potwise.sandbox.household import Household
 from potwise.sandbox.providers import PROVIDERS
@@ -49,8 +50,16 @@ def create_users(world: SandboxWorld, data: dict[str, Any]) -> dict[str, Any]:
         name = str(data["name"])
         if not name or "/" in name:
             raise ControlError(400, "bad_name", "name must be a non-empty path segment")
-        world.add_user(name, years)
-        return {"users": [{"name": name}]}
+        cards: tuple[str, ...] = ()
+        if data.get("cards") is not None:
+            try:
+                cards = check_cards(data["cards"])
+            except ValueError as error:
+                raise ControlError(400, "bad_cards", str(error)) from None
+        if world.has_user(name) and cards:
+            raise ControlError(409, "user_exists", f"sandbox user {name!r} already exists")
+        world.add_user(name, years, cards)
+        return {"users": [{"name": name, "cards": list(cards or DEFAULT_CARDS)}]}
     count = data.get("count")
     if not isinstance(count, int) or count < 1 or count > 5000:
         raise ControlError(400, "bad_count", "give a name, or a count from 1 to 5000")
@@ -78,7 +87,10 @@ def issue_tokens(world: SandboxWorld, name: str, client_id: str) -> dict[str, An
     body = world.monzo._token_body(token, True)
     truelayer = {}
     scopes = list(ALL_DATA_SCOPES)
+    held = {a.provider_id for a in h.tl_accounts.values()} | {"ob-natwest"}
     for provider in PROVIDERS.values():
+        if provider.provider_id not in held:
+            continue
         connection = world.truelayer.connect(name, provider.provider_id, client_id, scopes)
         truelayer[provider.provider_id] = {
             **world.truelayer.token_body(connection, "sandbox", rotate=True),

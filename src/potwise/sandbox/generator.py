@@ -8,7 +8,8 @@ household's schedule until the clock reaches them.
 The pieces: `plan` opens the household's accounts, pots and cards; `bills`
 holds what recurs each month and `bill_payments` pays it; `card_bills` the
 cards' statements and repayments; `spending` the everyday habits and holidays;
-`pot_habits` the household's own pot moves.
+`pot_habits` the household's own pot moves; `capital_one` the third card some
+households are asked for.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from potwise.sandbox.bills import (
     payday_truth,
     record_recurring_truth,
 )
+from potwise.sandbox.capital_one import CAPITAL_ONE, CapitalOneLife
 from potwise.sandbox.card_bills import (
     AMEX_STATEMENT_DAY,
     BARCLAYCARD_STATEMENT_DAY,
@@ -59,6 +61,8 @@ class HouseholdGenerator:
         self.plan: HouseholdPlan
         self._due: dict[date, list[Bill]] = {}
         self._planned_months: set[tuple[int, int]] = set()
+        # A third card, only in households asked for it (drawn after everything else).
+        self.capital_one: CapitalOneLife | None = None
         household.fill_days = self.fill
 
     # ---------------------------------------------------------------- setup
@@ -84,6 +88,8 @@ class HouseholdGenerator:
         self.bills = household_bills(accounts, names, salary, midway)
         record_recurring_truth(h, self.bills)
         h.payday = payday_truth(employer, personal.id, salary)
+        if CAPITAL_ONE in h.cards:
+            self.capital_one = CapitalOneLife(self.plan, main, opened)
         return h
 
     # ---------------------------------------------------------- scheduling
@@ -113,6 +119,8 @@ class HouseholdGenerator:
         self._pay_due_bills(day, rng)
         self._routines(day, rng)
         spend_the_day(self.plan, day, rng)
+        if self.capital_one is not None:
+            self.capital_one.day(day)
 
     def _pay_due_bills(self, day: date, rng: random.Random) -> None:
         for bill in self._due.pop(day, []):
@@ -137,9 +145,11 @@ class HouseholdGenerator:
             h.schedule(moment_at(day, 10, rng), partial(go_on_holiday, plan))
 
 
-def generate_household(name: str, seed: int, years: int, now: datetime) -> Household:
+def generate_household(
+    name: str, seed: int, years: int, now: datetime, cards: tuple[str, ...] = ()
+) -> Household:
     """Build a household and generate its history up to `now`."""
-    household = Household(name, seed, years, IdMaker(f"{seed}:{name}:ids"))
+    household = Household(name, seed, years, IdMaker(f"{seed}:{name}:ids"), cards)
     HouseholdGenerator(household, now).build()
     household.sync_to(now)
     return household

@@ -42,8 +42,12 @@ class Person:
 
 
 class Household(TrueLayerPostings):
-    def __init__(self, name: str, seed: int, years: int, ids: IdMaker) -> None:
+    def __init__(
+        self, name: str, seed: int, years: int, ids: IdMaker, cards: tuple[str, ...] = ()
+    ) -> None:
         self.name = name
+        # The TrueLayer cards asked for (e.g. with ob-capital-one); () = the default two.
+        self.cards = cards
         self.seed = seed
         self.years = years
         self.ids = ids

@@ -20,6 +20,15 @@ PROVIDERS: dict[str, Provider] = {
         cards_only=True,
         has_cards=True,
     ),
+    # Card-only like Amex, and its purchases post without a pending stage; only households
+    # asked for it hold a card (POST /_sandbox/users {"cards": [...]}).
+    "ob-capital-one": Provider(
+        "ob-capital-one",
+        "Capital One",
+        "https://truelayer-provider-assets.s3.amazonaws.com/global/logos/capital-one.svg",
+        cards_only=True,
+        has_cards=True,
+    ),
     "ob-natwest": Provider(
         "ob-natwest",
         "NatWest",
@@ -35,10 +44,13 @@ PROVIDER_ALIASES = {
     "oauth-amex": "ob-amex",
     "ob-barclaycard": "uk-ob-barclaycard",
     "uk-ob-natwest": "ob-natwest",
+    "uk-ob-capital-one": "ob-capital-one",
 }
 # Group selectors accepted in `providers=`: which simulated providers each one offers.
+# Refuse `/accounts` as not supported (501), as the reference reports for them.
+NO_ACCOUNTS_ENDPOINT = frozenset({"ob-amex", "ob-capital-one"})
 PROVIDER_GROUPS = {
-    "uk-ob-all": ("ob-amex", "uk-ob-barclaycard", "ob-natwest"),
+    "uk-ob-all": ("ob-amex", "uk-ob-barclaycard", "ob-natwest", "ob-capital-one"),
     "uk-oauth-all": ("ob-amex",),
 }
 

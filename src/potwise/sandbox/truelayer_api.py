@@ -1,7 +1,7 @@
 """TrueLayer Data API v1 under /truelayer/api/data/v1.
 
 Envelope `{"results": [...], "status": "Succeeded"}`, scopes per endpoint,
-card-only providers (Amex answers `/accounts` with 501), card signs from the
+card-only providers (Amex and Capital One answer `/accounts` with 501), card signs from the
 issuer's side, consent expiry (403 `access_denied`), the deep-history window
 after consent (`sca_exceeded` for older than 90 days afterwards), and the
 unattended-access cap (calls without `X-PSU-IP`, per consent per 24 h).
@@ -24,7 +24,7 @@ from potwise.sandbox.clock import parse_instant, tl_time
 from potwise.sandbox.errors import TrueLayerError
 from potwise.sandbox.household import Household
 from potwise.sandbox.model import TLAccount
-from potwise.sandbox.providers import PROVIDERS
+from potwise.sandbox.providers import NO_ACCOUNTS_ENDPOINT, PROVIDERS
 from potwise.sandbox.routes import router_of
 from potwise.sandbox.tlnumbers import dumps
 from potwise.sandbox.truelayer_oauth import DAY, TLConnection, TLToken
@@ -203,8 +203,8 @@ class TrueLayerApi:
     async def accounts(self, request: Request) -> Response:
         token, h = self.session(request, "accounts")
         provider = PROVIDERS[token.connection.provider_id]
-        if provider.provider_id == "ob-amex":
-            # Amex offers cards only; `/accounts` is refused as not supported.
+        if provider.provider_id in NO_ACCOUNTS_ENDPOINT:
+            # Amex and Capital One offer cards only; `/accounts` is refused as not supported.
             raise _not_supported()
         now = self.world.clock.now()
         # Barclaycard (cards only too) answers with an empty list instead.

@@ -1,7 +1,9 @@
 """Monzo webhooks: registrations, and delivery of `transaction.created` to each URL.
 
 Delivery runs on a background thread so a slow receiver never holds up the
-API. As documented, a failed delivery is retried up to 5 attempts in all with
+API; it starts as soon as the transaction is posted, i.e. at its simulated
+moment (while life plays, the clock holds until deliveries are done, see
+`life`). As documented, a failed delivery is retried up to 5 attempts in all with
 exponential backoff; deliveries are unsigned.
 """
 
@@ -60,6 +62,9 @@ class WebhookDispatcher:
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # Life's driver waits until nothing is queued or being sent, then for quiet.
+        self._sending = 0
+        self.last_done = time.monotonic()
 
     # ------------------------------------------------------ registrations
     def register(
@@ -129,7 +134,13 @@ class WebhookDispatcher:
                     if self._stopping:
                         return
                     _, _, delivery, payload = heapq.heappop(self._queue)
-                self._attempt(client, delivery, payload)
+                    self._sending += 1
+                try:
+                    self._attempt(client, delivery, payload)
+                finally:
+                    with self._wake:
+                        self._sending -= 1
+                        self.last_done = time.monotonic()
 
     def _attempt(self, client: httpx2.Client, delivery: Delivery, payload: bytes) -> None:
         delivery.attempts += 1
@@ -153,6 +164,11 @@ class WebhookDispatcher:
     def pending_count(self) -> int:
         with self._wake:
             return len(self._queue)
+
+    def idle(self) -> bool:
+        """Nothing queued (retries included) and nothing being sent."""
+        with self._wake:
+            return not self._queue and not self._sending
 
     def stop(self) -> None:
         with self._wake:

@@ -12,9 +12,11 @@ from potwise.sandbox.faults import FaultBook
 from potwise.sandbox.generator import HouseholdGenerator
 from potwise.sandbox.household import Household
 from potwise.sandbox.ids import IdMaker
+from potwise.sandbox.life import Life
 from potwise.sandbox.model import MonzoTx
 from potwise.sandbox.monzo_oauth import MonzoAuth
 from potwise.sandbox.options import SandboxOptions
+from potwise.sandbox.requests import RequestBook
 from potwise.sandbox.truelayer_oauth import TrueLayerAuth
 from potwise.sandbox.webhooks import WebhookDispatcher
 
@@ -42,6 +44,8 @@ class SandboxWorld:
         for spec in options.faults:
             self.faults.add(spec)
         self.webhooks = WebhookDispatcher(options)
+        self.requests = RequestBook(self.clock.now)
+        self.life = Life(self)
         # Signing key for TrueLayer-shaped JWTs; random per process, tokens never outlive it.
         self.jwt_key = secrets.token_bytes(32)
         self.monzo = MonzoAuth(self)
@@ -60,6 +64,7 @@ class SandboxWorld:
         self.anchor = self.clock.now()
         self._households: dict[str, Household | None] = {}
         self._user_years: dict[str, int] = {}
+        self._user_cards: dict[str, tuple[str, ...]] = {}
         self.monzo.reset()
         self.truelayer.reset()
         self.webhooks.clear()
@@ -75,10 +80,12 @@ class SandboxWorld:
         )
 
     # ---------------------------------------------------------- households
-    def add_user(self, name: str, years: int | None = None) -> None:
+    def add_user(self, name: str, years: int | None = None, cards: tuple[str, ...] = ()) -> None:
+        """Add a household (once); `cards` names its TrueLayer cards, () for the default two."""
         if name not in self._households:
             self._households[name] = None
             self._user_years[name] = self.years if years is None else years
+            self._user_cards[name] = cards
 
     def user_names(self) -> list[str]:
         return list(self._households)
@@ -97,7 +104,11 @@ class SandboxWorld:
         household = self._households[name]
         if household is None:
             household = Household(
-                name, self.seed, self._user_years[name], IdMaker(f"{self.seed}:{name}:ids")
+                name,
+                self.seed,
+                self._user_years[name],
+                IdMaker(f"{self.seed}:{name}:ids"),
+                self._user_cards[name],
             )
             HouseholdGenerator(household, self.anchor).build()
             self._households[name] = household
