@@ -26,8 +26,9 @@ $(CURDIR)/.tools/bin/uv:
 
 env: .venv/.synced ## create or update the virtualenv from uv.lock
 
+# make demo PORT=8001 SANDBOX_PORT=8766 picks other ports
 demo: env ## run the app with a seeded demo user on SQLite
-	$(RUN) potwise demo
+	$(RUN) potwise demo $(if $(PORT),--port $(PORT)) $(if $(SANDBOX_PORT),--sandbox-port $(SANDBOX_PORT))
 
 serve: env ## run the web app and the scheduler
 	$(RUN) potwise serve

@@ -12,12 +12,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import uvicorn
 
+from potwise import demo_env
 from potwise.domain.errors import DomainError
 from potwise.settings import Settings
 from potwise.web.serving import UVICORN_OPTIONS
@@ -79,6 +82,8 @@ def demo_settings(settings: Settings, *, port: int, sandbox_port: int) -> Settin
             "truelayer_client_id": "potwise-sandbox",
             "truelayer_client_secret": settings.truelayer_client_secret
             or _secret("sandbox-secret"),
+            # CLOCK_URL goes here too: "clock_url": f"{sandbox}/_sandbox/clock" (see
+            # `demo_env.sandbox_settings`), once the product follows a clock.
         }
     )
 
@@ -219,3 +224,65 @@ def connect_everything(
         return browser.connections(), rule
     finally:
         browser.close()
+
+
+@dataclass
+class RunningDemo:
+    """The demo once it is up: its servers, what it connected, and its file."""
+
+    settings: Settings
+    app_url: str
+    sandbox_url: str
+    web: Any
+    servers: list[Server]
+    connected: list[dict[str, Any]] = field(default_factory=list)
+    rule: dict[str, Any] | None = None
+    env_file: Path | None = None
+
+    def stop(self) -> None:
+        """Remove the demo's file, then stop the app and the sandbox."""
+        if self.env_file is not None:
+            demo_env.remove(self.env_file)
+            self.env_file = None
+        for server in self.servers:
+            server.stop()
+
+
+def start(
+    settings: Settings,
+    *,
+    port: int,
+    sandbox_port: int,
+    years: int = 1,
+    say: Callable[[str], None] = lambda _: None,
+) -> RunningDemo:
+    """Start the sandbox and the app on a migrated database, connect the demo user, and
+    once all of that (and the work it set off) is done, write the demo's file."""
+    from potwise.sandbox.app import create_sandbox_app
+    from potwise.web.app import create_app
+
+    say(f"starting the bank sandbox ({years} year(s) of history) and the app...")
+    sandbox_url, app_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{port}"
+    servers = [start_server(create_sandbox_app(years=years), sandbox_port)]
+    web = create_app(settings)
+    demo = RunningDemo(settings, app_url, sandbox_url, web, servers)
+    try:
+        servers.append(start_server(web, port))
+        prepare(settings, web.state.session_factory, web.state.connections)
+        say("connecting Monzo, American Express and Barclaycard (real OAuth flows)...")
+        demo.connected, demo.rule = connect_everything(app_url, sandbox_url)
+        wait_for_background(web.state.background)
+        demo.env_file = demo_env.write(settings, sandbox_url=sandbox_url)
+    except BaseException:
+        demo.stop()
+        raise
+    return demo
+
+
+def wait_for_background(pool: Any, timeout: float = 120) -> None:
+    """Wait until the app's background work queued so far is done (one task per worker,
+    meeting at a barrier: they can only meet once everything before them has run)."""
+    workers = int(getattr(pool, "_max_workers", 1))
+    barrier = threading.Barrier(workers)
+    for future in [pool.submit(barrier.wait, timeout) for _ in range(workers)]:
+        future.result(timeout=timeout)

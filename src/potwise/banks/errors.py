@@ -14,6 +14,7 @@ would say that the caller's own sign-in was refused.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from potwise.domain.errors import PotwiseError
 
@@ -23,6 +24,9 @@ class BankError(PotwiseError):
 
     code = "bank_error"
     status_code = 502
+    #: The bank's trouble, not the connection's: trying again later may work, and
+    #: nothing the user does would help (an outage, a timeout, a rate limit).
+    transient: ClassVar[bool] = False
 
     def __init__(self, message: str, *, provider: str | None = None) -> None:
         super().__init__(message)
@@ -56,6 +60,7 @@ class RateLimited(BankError):
 
     code = "rate_limited"
     status_code = 429
+    transient = True
 
     def __init__(
         self, message: str, *, retry_after: float | None = None, provider: str | None = None
@@ -83,6 +88,7 @@ class ProviderUnavailable(BankError):
 
     code = "provider_unavailable"
     status_code = 503
+    transient = True
 
 
 class BadResponse(BankError):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from potwise.cli import startup
 from potwise.cli.app import Failure, console
+
+if TYPE_CHECKING:
+    from potwise.services.context import ConnectionsContext
 
 automations_app = typer.Typer(help="Money-moving rules.", no_args_is_help=True)
 
@@ -52,7 +55,12 @@ def automations_list() -> None:
 @automations_app.command("run")
 def automations_run(
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Explain what would move; move nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say what each rule would do on the data as last synced; "
+            "ask no bank, move and store nothing.",
+        ),
     ] = False,
     rule: Annotated[str | None, typer.Option("--rule", help="Only this rule (its id).")] = None,
 ) -> None:
@@ -69,16 +77,39 @@ def automations_run(
     if not ids:
         console.print("No enabled rules.")
         return
+    if dry_run:
+        _dry_runs(ctx, ids)
+        return
     failed = 0
     for rule_id in ids:
-        outcome = runner.run_rule(ctx, rule_id, trigger="cli", dry_run=dry_run)
+        outcome = runner.run_rule(ctx, rule_id, trigger="cli")
         moved = ", ".join(f"{t.direction} {Money(t.amount, t.currency)}" for t in outcome.transfers)
         console.print(f"[bold]{rule_id}[/bold] {outcome.run.status}: {outcome.run.explanation}")
         if moved:
-            console.print(f"  {'would move' if dry_run else 'moved'}: {moved}")
+            console.print(f"  moved: {moved}")
         failed += outcome.run.status == "failed"
     if failed:
         raise Failure(f"{failed} rule run(s) failed")
+
+
+def _dry_runs(ctx: ConnectionsContext, ids: list[str]) -> None:
+    """What each rule would do, on the mirror as it is: nothing is fetched or written."""
+    from zoneinfo import ZoneInfo
+
+    from potwise.domain.money import Money
+    from potwise.services.automations.dry_run import dry_run
+
+    console.print(
+        "Dry run: decided on the data as last synced; nothing is fetched, stored or moved."
+    )
+    for rule_id in ids:
+        would = dry_run(ctx, rule_id)
+        console.print(f"[bold]{rule_id}[/bold] {would.status}: {would.explanation}")
+        if would.data_as_of is not None:
+            local = would.data_as_of.astimezone(ZoneInfo(would.timezone))
+            console.print(f"  data as of {local:%Y-%m-%d %H:%M}")
+        moves = ", ".join(f"{m.direction} {Money(m.amount, m.currency)}" for m in would.moves)
+        console.print(f"  would move: {moves or 'nothing'}")
 
 
 @automations_app.command("pause")

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from potwise.cli import startup
 from potwise.cli.app import Failure, app, console
-from potwise.domain.errors import DomainError
 from potwise.logs import configure_logging
 from potwise.runtime import settle_heap
 from potwise.settings import Settings
 
 if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
-
-    from potwise.demo import Server
+    from potwise.demo import RunningDemo, Server
 
 
 def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:
@@ -81,69 +78,63 @@ def demo(
     Monzo, American Express and Barclaycard through the real OAuth flows."""
     from potwise import demo as demo_setup
     from potwise.jobs.scheduler import build_scheduler
-    from potwise.sandbox.app import create_sandbox_app
-    from potwise.web.app import create_app
 
     for taken in (port, sandbox_port):
         if not demo_setup.port_is_free(taken):
             raise Failure(f"port {taken} is in use; pick another with --port / --sandbox-port")
-    settings = demo_setup.demo_settings(startup.load(), port=port, sandbox_port=sandbox_port)
+    # An earlier demo's file is not read: this demo writes its own.
+    settings = demo_setup.demo_settings(
+        startup.load(demo=False), port=port, sandbox_port=sandbox_port
+    )
     startup.migrate(settings)
-    console.print(f"starting the bank sandbox ({years} year(s) of history) and the app...")
-    sandbox_server = demo_setup.start_server(create_sandbox_app(years=years), sandbox_port)
-    web = create_app(settings)
-    web_server = demo_setup.start_server(web, port)
-    app_url = f"http://127.0.0.1:{port}"
-    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    running = demo_setup.start(
+        settings, port=port, sandbox_port=sandbox_port, years=years, say=console.print
+    )
     try:
-        demo_setup.prepare(settings, web.state.session_factory, web.state.connections)
-        console.print("connecting Monzo, American Express and Barclaycard (real OAuth flows)...")
-        connected, rule = demo_setup.connect_everything(app_url, sandbox_url)
-    except (demo_setup.DemoError, DomainError):
-        web_server.stop()
-        sandbox_server.stop()
-        raise
-    scheduler = build_scheduler(web.state.connections, blocking=False)
-    scheduler.start()
-    _print_demo(app_url, sandbox_url, connected, rule)
-    _run_until_stopped(web_server, sandbox_server, scheduler)
+        # Start-up is done: where to go and how to sign in come last, above the logs
+        # of what runs from now on (the scheduler's first cycle among them).
+        _print_demo(running)
+        scheduler = build_scheduler(running.web.state.connections, blocking=False)
+        scheduler.start()
+        try:
+            _run_until_stopped(running.servers[-1])
+        finally:
+            scheduler.shutdown(wait=False)
+    finally:
+        running.stop()
 
 
-def _print_demo(
-    app_url: str, sandbox_url: str, connected: list[dict[str, Any]], rule: dict[str, Any] | None
-) -> None:
+def _print_demo(running: RunningDemo) -> None:
     """Where the demo runs, how to sign in, and what it connected."""
     from potwise import demo as demo_setup
 
+    app_url, rule = running.app_url, running.rule
+    console.print(f"  connected: {', '.join(c['display_name'] for c in running.connected)}")
+    if rule is not None:
+        console.print(f"  credit-card pot rule: {rule['first_run']['explanation']}")
+    console.print(f"  bank sandbox control page: {running.sandbox_url}/_sandbox")
+    console.print(f"  API docs: {app_url}/api/docs")
+    if running.env_file is not None:
+        console.print(
+            f"  from a second terminal, potwise commands run in this directory use this demo "
+            f"({running.env_file})"
+        )
     console.print(f"\n[bold]potwise demo[/bold] is running at [link={app_url}]{app_url}[/link]")
     console.print(
         f"  sign in as [bold]{demo_setup.DEMO_EMAIL}[/bold] "
         f"with password [bold]{demo_setup.DEMO_PASSWORD}[/bold]"
     )
-    console.print(f"  connected: {', '.join(c['display_name'] for c in connected)}")
-    if rule is not None:
-        console.print(f"  credit-card pot rule: {rule['first_run']['explanation']}")
-    console.print(f"  bank sandbox control page: {sandbox_url}/_sandbox")
-    console.print(f"  API docs: {app_url}/api/docs")
     console.print("  press Ctrl+C to stop\n")
 
 
-def _run_until_stopped(
-    web_server: Server, sandbox_server: Server, scheduler: BaseScheduler
-) -> None:
-    """Wait for Ctrl+C (or the web server ending), then stop everything."""
+def _run_until_stopped(web_server: Server) -> None:
+    """Wait for Ctrl+C (or the web server ending)."""
     import threading
 
     stop = threading.Event()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         while web_server.thread.is_alive() and not stop.wait(1):
             pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        scheduler.shutdown(wait=False)
-        web_server.stop()
-        sandbox_server.stop()
 
 
 @app.command()

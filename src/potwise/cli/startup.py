@@ -6,8 +6,10 @@ Everything heavier than the settings is imported inside the functions, so
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
+from potwise import demo_env
 from potwise.logs import configure_logging
 from potwise.settings import Settings, load_settings
 
@@ -15,11 +17,40 @@ if TYPE_CHECKING:
     from potwise.services.context import ConnectionsContext
 
 
-def load(**overrides: object) -> Settings:
-    """The settings (from the environment), with logging configured to match."""
+def load(*, demo: bool = True, **overrides: object) -> Settings:
+    """The settings (from the environment), with logging configured to match.
+
+    With `demo`, a running `potwise demo`'s file (`.potwise/demo.env`) is read beneath
+    the environment and `.env`, so a second terminal's commands use that demo."""
     settings = load_settings(**overrides)
+    if demo and "_env_file" not in overrides:
+        settings = _with_running_demo(settings, overrides)
     configure_logging(production=settings.is_production, level=settings.log_level)
     return settings
+
+
+_said: list[str] = []
+
+
+def _say_once(message: str) -> None:
+    if not _said:
+        _said.append(message)
+        sys.stderr.write(f"potwise: {message}\n")
+
+
+def _with_running_demo(settings: Settings, overrides: dict[str, object]) -> Settings:
+    """The settings with the running demo's file beneath the environment and `.env`."""
+    found = demo_env.read(settings.data_dir)
+    if found is None:
+        return settings
+    if not found.running:
+        _say_once(f"ignoring {found.path}: the demo that wrote it is no longer running")
+        return settings
+    _say_once(
+        f"using the demo running at {found.public_url or 'this directory'} "
+        f"(settings from {found.path}; the environment and .env come first)"
+    )
+    return load_settings(_env_file=(found.path, ".env"), **overrides)
 
 
 def migrate(settings: Settings) -> None:

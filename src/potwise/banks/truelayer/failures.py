@@ -49,6 +49,9 @@ _TRANSIENT = frozenset(
         "connector_timeout",
     }
 )
+#: Families of codes the reference's clients retry as a whole: the bank's side
+#: (`provider_error`, `provider_timeout`) and TrueLayer's connectors.
+_TRANSIENT_PREFIXES = ("provider_", "connector_")
 #: The access token is not accepted: a refresh may fix it.
 _TOKEN_INVALID = frozenset({"unauthorized", "invalid_token"})
 #: Only re-connecting fixes these.
@@ -163,6 +166,10 @@ def _rejected(f: _Failure) -> BankError:
     return RequestRejected(f.message, status=f.status, error_code=f.code, provider=PROVIDER)
 
 
+def _transient(f: _Failure) -> bool:
+    return f.code is not None and (f.code in _TRANSIENT or f.code.startswith(_TRANSIENT_PREFIXES))
+
+
 def _bad_grant(f: _Failure) -> bool:
     return f.code == "invalid_grant" or (f.status == 401 and f.code == "invalid_request")
 
@@ -176,7 +183,7 @@ _DATA_API_RULES: tuple[_Rule, ...] = (
     (lambda f: f.code == "provider_request_limit_exceeded", _unattended_limit_reached),
     (lambda f: f.status == 429 or f.code == "provider_too_many_requests", _rate_limited),
     (lambda f: f.status == 401 or f.code in _TOKEN_INVALID, _auth_expired),
-    (lambda f: f.code in _TRANSIENT, _unavailable),
+    (_transient, _unavailable),
     (lambda f: f.code in _CONSENT_GONE or (f.status == 403 and f.code is None), _consent_expired),
     (lambda f: f.status == 501, _not_supported),
     (lambda f: f.status >= 500, _unavailable),
@@ -188,9 +195,7 @@ _DATA_API_RULES: tuple[_Rule, ...] = (
 _TOKEN_ENDPOINT_RULES: tuple[_Rule, ...] = (
     (lambda f: f.status == 429 or f.code == "provider_too_many_requests", _rate_limited),
     (
-        lambda f: (
-            f.code in _TRANSIENT or "currently unavailable" in f.description or f.status >= 500
-        ),
+        lambda f: _transient(f) or "currently unavailable" in f.description or f.status >= 500,
         _unavailable,
     ),
     (lambda f: _bad_grant(f) and f.refreshing, _consent_expired),

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from potwise.banks.errors import AuthExpired, BankError, ConsentExpired, RateLimited
 from potwise.db.models import Account, Connection
 from potwise.db.scoping import get_owned, owned
 from potwise.logs import get_logger
 from potwise.services.context import ConnectionsContext
 from potwise.services.errors import NotFound
+from potwise.services.zones import user_zone
 
 log = get_logger(__name__)
 
@@ -22,6 +24,9 @@ STATUS_ACTIVE = "active"
 STATUS_AWAITING_APPROVAL = "awaiting_approval"
 STATUS_NEEDS_RECONNECT = "needs_reconnect"
 STATUS_ERROR = "error"
+# The bank could not be reached (down, slow, rate limiting): the scheduled cycle
+# keeps trying, and the next successful sync makes the connection active again.
+STATUS_RETRYING = "retrying"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,44 @@ def mark_status(
             connection.status != status or connection.status_reason != reason
         ):
             mark(db, connection, status, reason)
+
+
+def status_after(exc: BankError) -> str:
+    """The status a failed sync leaves: only the bank saying the consent or the token
+    is gone asks the user to re-connect; its outages and limits are waited out."""
+    if exc.transient:
+        return STATUS_RETRYING
+    if isinstance(exc, ConsentExpired | AuthExpired):
+        return STATUS_NEEDS_RECONNECT
+    return STATUS_ERROR
+
+
+def _reason(exc: BankError, status: str, at: str) -> str:
+    if status == STATUS_RETRYING and isinstance(exc, RateLimited):
+        return f"The bank asked potwise to slow down at {at}; potwise retries on its own."
+    if status == STATUS_RETRYING:
+        return f"The bank could not be reached at {at}; potwise retries on its own."
+    if isinstance(exc, AuthExpired):
+        return f"The bank refused access even after potwise renewed it ({exc.message})."
+    return exc.message
+
+
+def mark_failed(ctx: ConnectionsContext, connection_id: str, exc: BankError, at: datetime) -> str:
+    """Record what a sync's failure means for its connection (see :func:`status_after`);
+    the reason is a plain sentence, with the time in the user's zone. Returns the status."""
+    status = status_after(exc)
+    with ctx.session_factory() as db:
+        connection = db.get(Connection, connection_id)
+        if connection is None:
+            return status
+        zone = user_zone(db, connection.user_id, ctx.settings.timezone)
+        reason = _reason(exc, status, f"{at.astimezone(zone):%H:%M}")
+        if connection.status == status and connection.status_reason != reason:
+            connection.status_reason = reason  # the same trouble, seen again
+            db.commit()
+        elif connection.status != status:
+            mark(db, connection, status, reason)
+    return status
 
 
 def view(connection: Connection, accounts: int, now: datetime) -> ConnectionView:

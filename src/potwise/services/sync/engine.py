@@ -154,9 +154,7 @@ def _run(
                 rejected = token
                 record.start_over()  # the retry reads everything again
                 continue  # the bank refused a token that looked valid: refresh once
-            record.error("auth", exc)
-            connections.mark_status(ctx, snapshot.id, connections.STATUS_ERROR, exc.message)
-            return "failed"
+            return _failed(ctx, snapshot, record, "auth", exc, now)
         except AwaitingApproval:
             connections.mark_status(
                 ctx,
@@ -167,18 +165,27 @@ def _run(
             record.error("approval", AwaitingApproval("Approve access in the Monzo app."))
             return "failed"
         except ConsentExpired as exc:
-            record.error("consent", exc)
-            connections.mark_status(
-                ctx, snapshot.id, connections.STATUS_NEEDS_RECONNECT, exc.message
-            )
-            return "failed"
+            return _failed(ctx, snapshot, record, "consent", exc, now)
         except BankError as exc:
-            record.error("connection", exc)
-            connections.mark_status(ctx, snapshot.id, connections.STATUS_ERROR, exc.message)
-            return "failed"
+            return _failed(ctx, snapshot, record, "connection", exc, now)
         break
     # A Monzo connection that answered in full is active again: `runs.finish` says so.
     return "partial" if record.errors else "succeeded"
+
+
+def _failed(
+    ctx: ConnectionsContext,
+    snapshot: ConnectionSnapshot,
+    record: RunRecord,
+    where: str,
+    exc: BankError,
+    now: datetime,
+) -> str:
+    """A run the bank ended: recorded, and the connection marked for what it means
+    (an outage or a limit is retried on the clock; a consent gone needs the user)."""
+    record.error(where, exc)
+    connections.mark_failed(ctx, snapshot.id, exc, now)
+    return "failed"
 
 
 def sync_many(

@@ -50,10 +50,19 @@ _MONZO_ACTIVE_AGAIN = (
     )
     .values(**_ACTIVE)
 )
-# ... and a full sync of a connection whose last one failed.
+# ... a full sync of a connection whose last one failed ...
 _ACTIVE_AGAIN = (
     update(_CONNECTIONS)
-    .where(_THIS_CONNECTION, _CONNECTIONS.c.status == connections.STATUS_ERROR)
+    .where(
+        _THIS_CONNECTION,
+        _CONNECTIONS.c.status.in_([connections.STATUS_ERROR, connections.STATUS_RETRYING]),
+    )
+    .values(**_ACTIVE)
+)
+# ... and any answer in full from a bank that could not be reached before.
+_REACHED_AGAIN = (
+    update(_CONNECTIONS)
+    .where(_THIS_CONNECTION, _CONNECTIONS.c.status == connections.STATUS_RETRYING)
     .values(**_ACTIVE)
 )
 
@@ -233,6 +242,8 @@ def _write_end(
         reactivate = _MONZO_ACTIVE_AGAIN
     elif status == "succeeded" and full:
         reactivate = _ACTIVE_AGAIN
+    elif status == "succeeded":
+        reactivate = _REACHED_AGAIN
     reactivated = 0
     if reactivate is not None:
         reactivated = db.execute(reactivate, this).rowcount  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ STATUS_LABELS = {
     connections.STATUS_AWAITING_APPROVAL: "Waiting for approval in the Monzo app",
     connections.STATUS_NEEDS_RECONNECT: "Needs re-connecting",
     connections.STATUS_ERROR: "Error",
+    connections.STATUS_RETRYING: "Retrying",
 }
 RUN_LABELS = {
     "running": "Running",

@@ -457,6 +457,21 @@ def test_persistent_outage_is_provider_unavailable_after_bounded_attempts() -> N
     assert len(fake.requests) == 3
 
 
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, "provider_unavailable_for_maintenance"), (424, "connector_error")],
+)
+def test_any_provider_or_connector_code_is_an_outage_whatever_its_status(
+    status: int, code: str
+) -> None:
+    # The reference's clients retry the provider_* and connector_* families as a whole:
+    # such an answer is the bank's trouble, never a request of ours to fix.
+    fake = FakeTrueLayer().get("/accounts", fixtures.error(code), status=status)
+    with pytest.raises(ProviderUnavailable, match=code) as caught:
+        fake.client().accounts()
+    assert caught.value.transient
+
+
 def test_timeouts_are_provider_unavailable_and_retried() -> None:
     fake = FakeTrueLayer().on(
         "GET",
