@@ -6,7 +6,7 @@ no code path knows which bank server it is talking to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx2
 
@@ -84,12 +84,16 @@ class BankGateway:
     def truelayer(
         self, access_token: str, *, psu_ip: str | None = None, stats: CallStats | None = None
     ) -> TrueLayerClient:
+        # Without the user present every call, failed ones included, counts against the
+        # consent's few unattended calls a day: a failed read is not retried then (the
+        # refresh plan tries again later), only with the user present.
+        retry = self.retry if psu_ip is not None else replace(self.retry, attempts=1)
         return TrueLayerClient(
             self.http,
             api_url=self.settings.truelayer_api_url,
             access_token=access_token,
             psu_ip=psu_ip,
-            retry=self.retry,
+            retry=retry,
             stats=stats,
         )
 

@@ -32,7 +32,7 @@ log = get_logger(__name__)
 ATTENDED_EVERY = timedelta(minutes=3)
 #: The sync trigger of a read made because the user is looking.
 PRESENCE_TRIGGER = "presence"
-_READABLE = (connections.STATUS_ACTIVE, connections.STATUS_ERROR)
+_READABLE = (connections.STATUS_ACTIVE, connections.STATUS_RETRYING, connections.STATUS_ERROR)
 
 
 class Presence:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +105,14 @@ def _assert_retrying(client: TestClient, ctx: ConnectionsContext, connection_id:
     listed = _listed(client, connection_id)
     assert listed["status"] == "retrying", listed
     assert RETRYING_SENTENCE.match(listed["status_reason"]), listed["status_reason"]
-    # Still synced on the clock, like any active connection.
+    # Still synced on the clock, like any active connection: Monzo on every cycle, a
+    # card connection at its next planned refresh.
     assert connection_id in sync_schedule.due_connection_ids(ctx)
-    assert connection_id in sync_schedule.scheduled_connection_ids(ctx, datetime.now(UTC))
+    when = datetime.now(UTC)
+    if listed["provider"] == "truelayer":
+        when = datetime.fromisoformat(listed["unattended_budget"]["plan"]["next_refresh_at"])
+        when += timedelta(minutes=1)
+    assert connection_id in sync_schedule.scheduled_connection_ids(ctx, when)
     # The page says so in words, and asks nothing of the user.
     page = client.get("/connections").text
     assert "Retrying" in page
