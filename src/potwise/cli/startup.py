@@ -16,9 +16,13 @@ if TYPE_CHECKING:
 
 
 def load(**overrides: object) -> Settings:
-    """The settings (from the environment), with logging configured to match."""
+    """The settings (from the environment), with logging and the clock set up to match."""
     settings = load_settings(**overrides)
     configure_logging(production=settings.is_production, level=settings.log_level)
+    if settings.clock_url is not None:
+        from potwise.bootstrap import install_clock
+
+        install_clock(settings)
     return settings
 
 
