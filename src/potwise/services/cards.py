@@ -5,11 +5,12 @@ the mirrored balance with the pending charges the issuer leaves out of it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Account, Transaction
 from potwise.domain.cards import Card, owed_on_card
 from potwise.domain.mirror import TransactionStatus
@@ -23,7 +24,7 @@ def pending_on_cards(
     those created within what it remembers (``SEEN_RETENTION``) before `now`."""
     if not cards:
         return {}
-    since = (now or datetime.now(UTC)) - SEEN_RETENTION
+    since = (now or clock.now()) - SEEN_RETENTION
     found: dict[str, list[Transaction]] = {card.id: [] for card in cards}
     rows = db.scalars(
         select(Transaction).where(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Account, Automation, Connection, Pot, SyncRun
 from potwise.domain.rules import cardpot
 from potwise.services import connections
@@ -136,4 +137,4 @@ def _just_synced(targets: Targets, connection_id: str) -> bool:
     this run): its balances are live, and reading them again would only spend
     calls (TrueLayer answers a few unattended ones a day)."""
     finished = targets.synced_at.get(connection_id)
-    return finished is not None and datetime.now(UTC) - finished <= JUST_SYNCED
+    return finished is not None and clock.now() - finished <= JUST_SYNCED
