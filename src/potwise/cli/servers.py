@@ -15,9 +15,8 @@ from potwise.runtime import settle_heap
 from potwise.settings import Settings
 
 if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
-
     from potwise.demo import Server
+    from potwise.jobs.timing import Scheduler
 
 
 def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:
@@ -128,9 +127,7 @@ def _print_demo(
     console.print("  press Ctrl+C to stop\n")
 
 
-def _run_until_stopped(
-    web_server: Server, sandbox_server: Server, scheduler: BaseScheduler
-) -> None:
+def _run_until_stopped(web_server: Server, sandbox_server: Server, scheduler: Scheduler) -> None:
     """Wait for Ctrl+C (or the web server ending), then stop everything."""
     import threading
 
