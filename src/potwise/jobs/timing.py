@@ -111,6 +111,11 @@ class Scheduler:
             self._jobs[id] = job
         return job
 
+    def remove_job(self, job_id: str) -> None:
+        """Unschedule a job (a run already started finishes)."""
+        with self._lock:
+            del self._jobs[job_id]
+
     def get_jobs(self) -> list[Job]:
         with self._lock:
             return list(self._jobs.values())
