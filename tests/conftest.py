@@ -21,6 +21,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db import migrate
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.db.models import Base
@@ -41,6 +42,14 @@ def _cheaper_password_hashing() -> Iterator[None]:
     passwords._DUMMY_HASH = fast.hash("potwise-dummy-password-for-timing")
     yield
     passwords._hasher, passwords._DUMMY_HASH = saved
+
+
+@pytest.fixture(autouse=True)
+def _system_clock() -> Iterator[None]:
+    """Each test starts on a fresh system clock; a clock a test installed (a followed
+    sandbox clock, a fixed one) goes with it."""
+    with clock.using(clock.SystemClock()):
+        yield
 
 
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

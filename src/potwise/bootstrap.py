@@ -3,8 +3,8 @@ subscribes the work that follows an event.
 
 The web app, the worker, every process of a spread cycle and every CLI command
 start here, so the same event always sets off the same work wherever it was
-published. Read the list in `install_subscribers` to know what happens after a
-sync or a Monzo webhook.
+published, and every "now" comes from the same clock (`install_clock`). Read the
+list in `install_subscribers` to know what happens after a sync or a Monzo webhook.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from potwise import clock
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.context import ConnectionsContext, build_context
@@ -33,6 +34,7 @@ def bootstrap(
     subscriber installed. `submit` runs the work that follows an event somewhere
     else (the web app's background pool); without it the work runs inline, in the
     publisher's thread (the worker, the CLI)."""
+    install_clock(settings)
     if session_factory is None:
         from potwise.db.engine import make_engine, make_session_factory
 
@@ -40,6 +42,14 @@ def bootstrap(
     ctx = build_context(settings, session_factory, transport=transport)
     install_subscribers(ctx, submit)
     return ctx
+
+
+def install_clock(settings: Settings) -> None:
+    """The process's clock: the remote clock at `POTWISE_CLOCK_URL` when set (an
+    unreachable one is a `clock.ClockError`); unset, the process keeps its own (the
+    system clock, unless a test installed another)."""
+    if settings.clock_url is not None:
+        clock.follow(settings.clock_url)
 
 
 def install_subscribers(ctx: ConnectionsContext, submit: Submit | None = None) -> None:

@@ -82,8 +82,9 @@ def demo_settings(settings: Settings, *, port: int, sandbox_port: int) -> Settin
             "truelayer_client_id": "potwise-sandbox",
             "truelayer_client_secret": settings.truelayer_client_secret
             or _secret("sandbox-secret"),
-            # CLOCK_URL goes here too: "clock_url": f"{sandbox}/_sandbox/clock" (see
-            # `demo_env.sandbox_settings`), once the product follows a clock.
+            # The product follows the sandbox's clock, so moving it (or playing household
+            # life) moves the scheduler, cooldowns and allowance windows too.
+            "clock_url": f"{sandbox}/_sandbox/clock",
         }
     )
 

@@ -82,11 +82,8 @@ def _absolute_database_url(url: str) -> str:
 
 def sandbox_settings(sandbox_url: str) -> dict[str, str]:
     """Settings the file carries beyond `WRITTEN`, derived from the sandbox's address."""
-    # CLOCK_URL goes here: the demo will also set
-    #     "POTWISE_CLOCK_URL": f"{sandbox_url}/_sandbox/clock"
-    # (and `demo.demo_settings` the same `clock_url`) once the product follows a clock.
-    del sandbox_url
-    return {}
+    # A second terminal's commands follow the demo's clock, as the demo itself does.
+    return {"POTWISE_CLOCK_URL": f"{sandbox_url}/_sandbox/clock"}
 
 
 def write(settings: Settings, *, sandbox_url: str, pid: int | None = None) -> Path:

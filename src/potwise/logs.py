@@ -156,7 +156,6 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     # Alembic narrates every step at INFO; only its warnings are worth a line.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> Any:

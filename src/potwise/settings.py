@@ -11,6 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
@@ -82,6 +83,9 @@ class Settings(BaseSettings):
     # keeps them busy (benchmarks/RESULTS.md).
     worker_processes: int = Field(default=1, ge=1, le=64)
     timezone: str = DEFAULT_TIMEZONE
+    # Unset: the system clock. A remote clock (the sandbox's /_sandbox/clock) that every
+    # "now" in the product follows, the scheduler's included (demos and tests).
+    clock_url: str | None = None
 
     # None: open in development; in production open only until the first user exists.
     registration_open: bool | None = None
@@ -105,6 +109,16 @@ class Settings(BaseSettings):
             if not sep or not name.strip() or not number.strip().isdigit():
                 raise ValueError(f"expected provider=calls pairs, got {item!r}")
         return value
+
+    @field_validator("clock_url")
+    @classmethod
+    def _clock_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("the clock URL must be an http(s) URL")
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod

@@ -13,11 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
-import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from potwise import clock
 from potwise.banks.http import RetryPolicy
 from potwise.sandbox.app import create_sandbox_app
 from potwise.settings import Settings
@@ -52,11 +52,16 @@ class Sandbox:
         value = body["now"] if isinstance(body, dict) else body
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
+    @property
+    def clock_url(self) -> str:
+        """The sandbox's clock, as `POTWISE_CLOCK_URL` names it."""
+        return f"{self.url}/_sandbox/clock"
+
     @contextmanager
     def our_clock_in_step(self) -> Iterator[None]:
-        """Move this process's clock to the (frozen) sandbox's now, so both sides agree
+        """The product follows the sandbox's clock for the block, so both sides agree
         on what "today" is after the sandbox was sent ahead."""
-        with time_machine.travel(self.now(), tick=True):
+        with clock.using(clock.RemoteClock(self.clock_url)):
             yield
 
     def fault(self, **fault: Any) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx2
 import stamina
 
+from potwise import clock
 from potwise.banks.errors import (
     BadResponse,
     ProviderUnavailable,
@@ -76,7 +77,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or clock.now())).total_seconds())
 
 
 def parse_json(response: httpx2.Response, *, provider: str) -> Any:

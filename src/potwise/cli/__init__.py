@@ -10,6 +10,7 @@ from __future__ import annotations
 from potwise.banks.errors import BankError
 from potwise.cli import automations, db, insight, keys, servers, sync, user
 from potwise.cli.app import Failure, app, err
+from potwise.clock import ClockError
 from potwise.demo import DemoError
 from potwise.domain.errors import DomainError
 from potwise.settings import SettingsError
@@ -27,7 +28,7 @@ def main() -> None:
     """Entry point: expected failures become one line on stderr and exit code 1."""
     try:
         app()
-    except (SettingsError, DomainError, Failure, DemoError, BankError) as exc:
+    except (SettingsError, ClockError, DomainError, Failure, DemoError, BankError) as exc:
         message = exc.message if isinstance(exc, DomainError) else str(exc)
         err.print(f"potwise: {message}", markup=False, highlight=False)
         raise SystemExit(1) from None

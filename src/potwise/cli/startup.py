@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def load(*, demo: bool = True, **overrides: object) -> Settings:
-    """The settings (from the environment), with logging configured to match.
+    """The settings (from the environment), with logging and the clock set up to match.
 
     With `demo`, a running `potwise demo`'s file (`.potwise/demo.env`) is read beneath
     the environment and `.env`, so a second terminal's commands use that demo."""
@@ -26,6 +26,10 @@ def load(*, demo: bool = True, **overrides: object) -> Settings:
     if demo and "_env_file" not in overrides:
         settings = _with_running_demo(settings, overrides)
     configure_logging(production=settings.is_production, level=settings.log_level)
+    if settings.clock_url is not None:
+        from potwise.bootstrap import install_clock
+
+        install_clock(settings)
     return settings
 
 

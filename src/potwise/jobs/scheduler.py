@@ -1,22 +1,22 @@
 """What runs when: the in-process scheduler used by `serve` and `worker`.
 
-Every job is idempotent and runs at most once at a time in a process
-(`max_instances=1`, coalesced); across processes the per-connection sync
-lease keeps two workers from syncing the same connection at once.
+The jobs are due by the product's clock (`potwise.clock`: the system's, or the one
+`POTWISE_CLOCK_URL` follows), ticked in real time by `jobs/timing.py`. Every job is
+idempotent and runs at most once at a time in a process, missed runs coalesced;
+across processes the per-connection sync lease keeps two workers from syncing the
+same connection at once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-
+from potwise import clock
 from potwise.banks.errors import BankError
 from potwise.jobs.fanout import Fanout
+from potwise.jobs.timing import TICK_SECONDS, DailyAt, Every, Scheduler
 from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
@@ -36,13 +36,13 @@ COMMITMENT_ALERT_HOUR = 10
 
 def run_housekeeping(ctx: ConnectionsContext) -> None:
     with ctx.session_factory() as db:
-        housekeeping.purge_expired(db, datetime.now(UTC))
+        housekeeping.purge_expired(db, clock.now())
 
 
 def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int:
     """Sync every connection that is due (over `fanout`'s processes when given);
     returns how many ran."""
-    ids = schedule.scheduled_connection_ids(ctx, datetime.now(UTC))
+    ids = schedule.scheduled_connection_ids(ctx, clock.now())
     if fanout is not None and len(ids) > 1:
         statuses = fanout.sync(
             ids, trigger="schedule", threads=SYNC_WORKERS, owner=schedule.owners(ctx, ids)
@@ -86,68 +86,61 @@ def run_commitment_alerts(ctx: ConnectionsContext) -> int:
     return commitment_alerts.check_all(ctx.session_factory, fallback_timezone=ctx.settings.timezone)
 
 
-def build_scheduler(ctx: ConnectionsContext, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with potwise's jobs."""
+def build_scheduler(
+    ctx: ConnectionsContext, *, blocking: bool, tick: float = TICK_SECONDS
+) -> Scheduler:
+    """A scheduler with potwise's jobs, due by the product's clock."""
     settings = ctx.settings
-    scheduler: BaseScheduler = (
-        BlockingScheduler(timezone=settings.timezone)
-        if blocking
-        else BackgroundScheduler(timezone=settings.timezone)
-    )
-    now = datetime.now(UTC)
+    scheduler = Scheduler(blocking=blocking, tick=tick)
     # Cycles over many users spread over processes; the pool lives as long as the
     # scheduler (its processes start once, not every cycle).
     fanout = Fanout(settings, settings.worker_processes) if settings.worker_processes > 1 else None
     if fanout is not None:
-        scheduler.add_listener(lambda _event: fanout.close(), EVENT_SCHEDULER_SHUTDOWN)
-    _add_jobs(scheduler, ctx, fanout, now)
+        scheduler.on_shutdown(fanout.close)
+    _add_jobs(scheduler, ctx, fanout, clock.now())
     log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
     return scheduler
 
 
 def _add_jobs(
-    scheduler: BaseScheduler, ctx: ConnectionsContext, fanout: Fanout | None, now: datetime
+    scheduler: Scheduler, ctx: ConnectionsContext, fanout: Fanout | None, now: datetime
 ) -> None:
     """What runs when: each job at most once at a time, missed runs coalesced."""
-    common = {"max_instances": 1, "coalesce": True, "args": [ctx]}
-    cycle = {**common, "args": [ctx, fanout]}
+    common: tuple[object, ...] = (ctx,)
+    cycle: tuple[object, ...] = (ctx, fanout)
     scheduler.add_job(
         run_housekeeping,
-        "interval",
-        minutes=HOUSEKEEPING_MINUTES,
+        Every(timedelta(minutes=HOUSEKEEPING_MINUTES)),
         id="housekeeping",
-        next_run_time=now,
-        **common,
+        first_run=now,
+        args=common,
     )
     scheduler.add_job(
         run_sync_cycle,
-        "interval",
-        minutes=ctx.settings.sync_interval_minutes,
+        Every(timedelta(minutes=ctx.settings.sync_interval_minutes)),
         id="sync",
-        next_run_time=now + timedelta(seconds=10),
-        **cycle,
+        first_run=now + timedelta(seconds=10),
+        args=cycle,
     )
     scheduler.add_job(
         poll_approvals,
-        "interval",
-        seconds=APPROVAL_POLL_SECONDS,
+        Every(timedelta(seconds=APPROVAL_POLL_SECONDS)),
         id="monzo-approvals",
-        next_run_time=now + timedelta(seconds=5),
-        **common,
+        first_run=now + timedelta(seconds=5),
+        args=common,
     )
     scheduler.add_job(
         run_due_automations,
-        "interval",
-        minutes=AUTOMATION_MINUTES,
+        Every(timedelta(minutes=AUTOMATION_MINUTES)),
         id="automations",
-        next_run_time=now + timedelta(seconds=30),
-        **cycle,
+        first_run=now + timedelta(seconds=30),
+        args=cycle,
     )
+    daily = DailyAt(COMMITMENT_ALERT_HOUR, ZoneInfo(ctx.settings.timezone))
     scheduler.add_job(
         run_commitment_alerts,
-        "cron",
-        hour=COMMITMENT_ALERT_HOUR,
+        daily,
         id="commitment-alerts",
-        misfire_grace_time=6 * 3600,
-        **common,
+        first_run=daily.first(now),
+        args=common,
     )

@@ -59,6 +59,11 @@ class SandboxClock:
     def frozen(self) -> bool:
         return self._frozen
 
+    @property
+    def rate(self) -> float:
+        """Sandbox seconds per real second: 1 while it ticks, 0 while frozen."""
+        return 0.0 if self._frozen else 1.0
+
     def now(self) -> datetime:
         if self._frozen:
             return self._frozen_at

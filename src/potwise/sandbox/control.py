@@ -56,7 +56,8 @@ class ControlApi:
         self.world = world
 
     def _clock_view(self) -> dict[str, Any]:
-        return {"now": monzo_time(self.world.clock.now()), "frozen": self.world.clock.frozen}
+        clock = self.world.clock
+        return {"now": monzo_time(clock.now()), "frozen": clock.frozen, "rate": clock.rate}
 
     # ---------------------------------------------------------- the clock
     async def get_clock(self) -> Response:

@@ -8,12 +8,13 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import ApiToken, LoginFailure, User, UserSession
 from potwise.db.scoping import get_owned, owned
 from potwise.logs import get_logger
@@ -37,10 +38,6 @@ MAX_FAILURES_PER_ADDRESS = 20
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 API_TOKEN_PREFIX = "pw_"  # noqa: S105 - a marker, not a secret
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def token_hash(raw: str) -> str:
@@ -78,7 +75,7 @@ def registration_is_open(db: Session, policy: AuthPolicy) -> bool:
     return db.scalar(select(func.count()).select_from(User)) == 0
 
 
-def create_user(db: Session, *, email: str, password: str, now: Clock = _utcnow) -> User:
+def create_user(db: Session, *, email: str, password: str, now: Clock = clock.now) -> User:
     """Create a user (no registration check: used by the CLI and by `register`)."""
     address = normalise_email(email)
     passwords.check_policy(password, email=address)
@@ -101,7 +98,7 @@ def create_user(db: Session, *, email: str, password: str, now: Clock = _utcnow)
 
 
 def register(
-    db: Session, policy: AuthPolicy, *, email: str, password: str, now: Clock = _utcnow
+    db: Session, policy: AuthPolicy, *, email: str, password: str, now: Clock = clock.now
 ) -> User:
     if not registration_is_open(db, policy):
         raise RegistrationClosed("Registration is closed on this server.")
@@ -115,7 +112,7 @@ def change_password(
     current_password: str,
     new_password: str,
     keep_session_id: str | None,
-    now: Clock = _utcnow,
+    now: Clock = clock.now,
 ) -> int:
     """Change the password and sign out every other session; returns how many."""
     ok, _ = passwords.verify_password(current_password, user.password_hash)
@@ -176,7 +173,7 @@ def authenticate(
     email: str,
     password: str,
     client_address: str | None,
-    now: Clock = _utcnow,
+    now: Clock = clock.now,
 ) -> User:
     """Check a login. The password is verified whether or not the user exists, so
     timing says nothing about which e-mail addresses have accounts."""
@@ -218,7 +215,7 @@ def create_session(
     *,
     user_agent: str | None,
     ip_address: str | None,
-    now: Clock = _utcnow,
+    now: Clock = clock.now,
 ) -> tuple[UserSession, str]:
     """Start a session; returns it and the raw token (for the cookie only)."""
     raw = secrets.token_urlsafe(32)
@@ -237,7 +234,7 @@ def create_session(
     return session, raw
 
 
-def resolve_session(db: Session, raw: str, *, now: Clock = _utcnow) -> UserSession | None:
+def resolve_session(db: Session, raw: str, *, now: Clock = clock.now) -> UserSession | None:
     """The live session for a cookie value, or None (unknown, revoked or expired)."""
     moment = now()
     session = db.scalars(
@@ -253,7 +250,7 @@ def resolve_session(db: Session, raw: str, *, now: Clock = _utcnow) -> UserSessi
     return session
 
 
-def revoke_session(db: Session, session_id: str, user_id: str, *, now: Clock = _utcnow) -> None:
+def revoke_session(db: Session, session_id: str, user_id: str, *, now: Clock = clock.now) -> None:
     session = get_owned(db, UserSession, session_id, user_id)
     if session is None or session.revoked_at is not None:
         raise NotFound("No such session.")
@@ -262,7 +259,7 @@ def revoke_session(db: Session, session_id: str, user_id: str, *, now: Clock = _
 
 
 def revoke_other_sessions(
-    db: Session, user_id: str, *, keep_session_id: str | None, now: Clock = _utcnow
+    db: Session, user_id: str, *, keep_session_id: str | None, now: Clock = clock.now
 ) -> int:
     """Sign out everywhere else (or everywhere, when `keep_session_id` is None)."""
     statement = (
@@ -277,7 +274,7 @@ def revoke_other_sessions(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def list_sessions(db: Session, user_id: str, *, now: Clock = _utcnow) -> list[UserSession]:
+def list_sessions(db: Session, user_id: str, *, now: Clock = clock.now) -> list[UserSession]:
     return list(
         db.scalars(
             owned(UserSession, user_id)
@@ -291,7 +288,7 @@ def list_sessions(db: Session, user_id: str, *, now: Clock = _utcnow) -> list[Us
 
 
 def create_api_token(
-    db: Session, user_id: str, *, name: str, now: Clock = _utcnow
+    db: Session, user_id: str, *, name: str, now: Clock = clock.now
 ) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and never stored."""
     label = name.strip()
@@ -324,7 +321,7 @@ def delete_api_token(db: Session, user_id: str, token_id: str) -> None:
     log.info("auth.token_revoked", user_id=user_id, token_id=token_id)
 
 
-def resolve_api_token(db: Session, raw: str, *, now: Clock = _utcnow) -> ApiToken | None:
+def resolve_api_token(db: Session, raw: str, *, now: Clock = clock.now) -> ApiToken | None:
     if not raw.startswith(API_TOKEN_PREFIX):
         return None
     token = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(raw))).one_or_none()

@@ -5,11 +5,12 @@ the mirrored balance with the pending charges the issuer leaves out of it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from potwise import clock
 from potwise.db.models import Account, Transaction
 from potwise.domain.cards import Card, PendingItem, owed_on_card
 from potwise.domain.classify.issuers import ISSUER_TEXT, issuer_names
@@ -25,7 +26,7 @@ def pending_on_cards(
     those created within what it remembers (``SEEN_RETENTION``) before `now`."""
     if not cards:
         return {}
-    since = (now or datetime.now(UTC)) - SEEN_RETENTION
+    since = (now or clock.now()) - SEEN_RETENTION
     found: dict[str, list[Transaction]] = {card.id: [] for card in cards}
     rows = db.scalars(
         select(Transaction).where(
@@ -43,7 +44,7 @@ def owed_now(db: Session, cards: Sequence[Account], now: datetime | None = None)
     """Pence owed on each card with a known balance, by card id, pending charges
     included where the issuer's balance leaves them out, and repayments on their way
     to the card (seen leaving a bank account, not on the card yet) taken off."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     pending = pending_on_cards(db, cards, moment)
     known = [card for card in cards if card.balance is not None]
     repaying = repayments_on_their_way(db, known, moment)

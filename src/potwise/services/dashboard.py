@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from potwise import clock
 from potwise.db.models import Account, Automation, Connection, Notice, Pot, User
 from potwise.db.scoping import for_user, get_owned
 from potwise.domain.transfers import RuleStatus as StoredStatus
@@ -88,7 +89,7 @@ def check_user_alerts(
         if db.get(User, user_id) is None:
             return []
         zone = zones.user_zone(db, user_id, fallback_timezone)
-        return check(db, user_id, now=now or datetime.now(UTC), zone=zone)
+        return check(db, user_id, now=now or clock.now(), zone=zone)
 
 
 def cooldown_until(rule: Automation) -> datetime | None:
@@ -107,7 +108,7 @@ def cooldown_until(rule: Automation) -> datetime | None:
 def local_time(moment: datetime, zone: ZoneInfo, now: datetime | None = None) -> str:
     """`17:05` today, `Tue 4 Nov, 17:05` on another day, in the user's zone."""
     local = moment.astimezone(zone)
-    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    today = (now or clock.now()).astimezone(zone).date()
     if local.date() == today:
         return f"{local:%H:%M}"
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"

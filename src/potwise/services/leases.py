@@ -14,12 +14,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from potwise import clock
 from potwise.db.models import Lease, table_of
 
 _LEASES = table_of(Lease)
@@ -33,7 +34,7 @@ _GIVE_UP = delete(_LEASES).where(*_MINE)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def try_acquire(

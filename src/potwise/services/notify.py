@@ -5,10 +5,9 @@ E-mail and webhook channels plug in here later; callers never change.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Notice
 from potwise.db.scoping import owned
 from potwise.logs import get_logger
@@ -19,7 +18,7 @@ log = get_logger(__name__)
 def notify(db: Session, user_id: str, kind: str, message: str, *, level: str = "info") -> Notice:
     """Record a notice for the user (committed by the caller's unit of work)."""
     notice = Notice(
-        user_id=user_id, kind=kind, level=level, message=message, created_at=datetime.now(UTC)
+        user_id=user_id, kind=kind, level=level, message=message, created_at=clock.now()
     )
     db.add(notice)
     log.info("notify.sent", user_id=user_id, kind=kind, level=level)

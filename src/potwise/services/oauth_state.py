@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import OAuthState
 from potwise.domain.errors import DomainError
 
@@ -66,7 +67,7 @@ def issue(
 ) -> str:
     """Create a state for this user's session and remember it (hashed) for one use,
     with the flow's PKCE verifier beside it."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     expires = moment + STATE_TTL
     payload = f"{provider}.{int(expires.timestamp())}.{secrets.token_urlsafe(24)}"
     state = f"{payload}.{_sign(secret_key, payload, session_id)}"
@@ -97,7 +98,7 @@ def consume(
     now: datetime | None = None,
 ) -> ConsumedState:
     """Check and use up a state; raises InvalidOAuthState with the reason."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     payload, _, signature = state.rpartition(".")
     parts = payload.split(".")
     if len(parts) != 3 or not signature:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from potwise import clock
 from potwise.banks.errors import BadResponse, BankError
 from potwise.banks.monzo.mapping import parse_webhook
 from potwise.db.models import Account, Connection, Transaction
@@ -98,7 +98,7 @@ def receive_monzo(ctx: ConnectionsContext, events: EventBus, secret: str, payloa
             log.warning("webhooks.unknown_account", connection_id=connection.id)
             raise NotFound("The webhook names an account this connection does not have.")
         scope = Scope(connection.user_id, connection.id, "monzo")
-        upsert_transactions(db, scope, account_id, [transaction], datetime.now(UTC))
+        upsert_transactions(db, scope, account_id, [transaction], clock.now())
         db.commit()
         stored_id = db.scalar(
             select(Transaction.id).where(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import User
 from potwise.services import auth, zones
 from potwise.services.errors import Unauthenticated
@@ -107,7 +107,7 @@ def client_address(request: Request) -> str | None:
 def note_presence(request: Request, user_id: str) -> None:
     """The signed-in user is looking at a page that shows what their cards owe: read
     the cards that are due, attended, in the background (`services/presence.py`)."""
-    request.app.state.presence.user_present(user_id, client_address(request), datetime.now(UTC))
+    request.app.state.presence.user_present(user_id, client_address(request), clock.now())
 
 
 def open_session(

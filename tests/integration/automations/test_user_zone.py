@@ -7,10 +7,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import time_machine
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.engine import make_session_factory
 from potwise.db.models import Pot, Transfer
 from potwise.services.automations import runner
@@ -24,7 +24,7 @@ EARLIER = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)  # today in London, yesterday 
 def test_moved_today_starts_at_the_users_own_midnight(
     db: Session, engine: Engine, own_zone: str | None, moved_today: int
 ) -> None:
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         user, rule, _ = _household(db, NOW)
         user.timezone = own_zone
         pot = db.get(Pot, rule.config["pot_id"])

@@ -14,6 +14,7 @@ from potwise.db import migrate
 from potwise.db.engine import make_engine
 from potwise.web.app import create_app
 from tests.conftest import make_settings
+from tests.support.loopback import free_port
 
 
 def _run(
@@ -118,3 +119,13 @@ def test_production_refuses_weak_secrets_at_start_up(
     assert expected in lines[0]
     if secret:
         assert secret not in result.stderr
+
+
+def test_a_clock_url_nothing_answers_at_stops_a_command_with_one_line(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/_sandbox/clock"
+    result = _run(tmp_path, "db", "upgrade", POTWISE_CLOCK_URL=dead)
+    assert result.returncode == 1
+    # One message (the terminal may wrap it), no traceback.
+    assert " ".join(result.stderr.split()) == (
+        f"potwise: the clock at {dead} could not be read (URLError)"
+    )

@@ -7,11 +7,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import time_machine
 from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Budget, BudgetAlert, Notice
 from potwise.services.events import SyncFinished, TransactionsChanged
 from potwise.services.insight import budgets
@@ -44,7 +44,7 @@ def test_a_monthly_budget_shows_its_progress(alice: SignedIn, db: Session) -> No
     h.add(datetime(2026, 4, 10, 9, tzinfo=UTC), 1_000)  # a refund
     h.add(datetime(2026, 3, 31, 22, 59, tzinfo=UTC), -5_000)  # 23:59 on 31 March in London
     h.add(datetime(2026, 4, 3, 9, tzinfo=UTC), -9_999, category="eating_out")
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         created = _create(alice, category="groceries", amount=20_000)
         assert created["period"] == "month"
         assert created["pay_day"] is None
@@ -71,7 +71,7 @@ def test_a_pay_period_budget_runs_from_payday_to_payday(alice: SignedIn, db: Ses
     h.add(datetime(2026, 3, 26, 9, tzinfo=UTC), -4_000)  # before the March payday (27th)
     h.add(datetime(2026, 3, 27, 9, tzinfo=UTC), -2_000)
     h.add(datetime(2026, 4, 14, 9, tzinfo=UTC), -1_000)
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         created = _create(
             alice, category="groceries", amount=50_000, period="pay_period", pay_day=25
         )
@@ -81,7 +81,7 @@ def test_a_pay_period_budget_runs_from_payday_to_payday(alice: SignedIn, db: Ses
     assert created["progress"]["period_start"] == "2026-03-25"
     assert created["progress"]["period_end"] == "2026-04-23"
     assert created["progress"]["spent"] == 7_000
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         last = alice.client.patch(
             f"/api/v1/budgets/{created['id']}", json={"pay_day": "last_working_day"}
         )
@@ -95,7 +95,7 @@ def test_unspent_budget_rolls_over(alice: SignedIn, db: Session) -> None:
     h.add(datetime(2026, 2, 10, tzinfo=UTC), -8_000)  # February: 2,000 unspent
     h.add(datetime(2026, 3, 10, tzinfo=UTC), -7_000)  # March: 3,000 + 2,000 unspent
     h.add(datetime(2026, 4, 10, tzinfo=UTC), -1_000)
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         created = _create(alice, category="groceries", amount=10_000, rollover=True)
         assert created["progress"]["rolled_over"] == 0  # created this month: nothing before
         db.execute(
@@ -209,7 +209,7 @@ def test_alerts_go_out_once_at_80_and_once_at_100_percent(
 ) -> None:
     h = Household.of(db, alice.user_id)
     factory = app.state.session_factory
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         _create(alice, category="groceries", amount=10_000)
         h.add(datetime(2026, 4, 2, tzinfo=UTC), -7_000)
         assert budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London") == []
@@ -229,7 +229,7 @@ def test_alerts_go_out_once_at_80_and_once_at_100_percent(
     )
     assert notices[1].message.startswith("Your groceries budget is used up: £105.00 spent")
     # A new month is a new period: alerts can go out again.
-    with time_machine.travel(datetime(2026, 5, 20, 12, tzinfo=UTC), tick=False):
+    with clock.using(clock.FixedClock(datetime(2026, 5, 20, 12, tzinfo=UTC))):
         h.add(datetime(2026, 5, 2, tzinfo=UTC), -9_000)
         assert (
             len(budgets.check_user(factory, alice.user_id, fallback_timezone="Europe/London")) == 1
@@ -242,7 +242,7 @@ def test_a_jump_past_both_thresholds_sends_one_alert(
     alice: SignedIn, app: FastAPI, db: Session
 ) -> None:
     h = Household.of(db, alice.user_id)
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         _create(alice, category="groceries", amount=10_000)
         h.add(datetime(2026, 4, 2, tzinfo=UTC), -15_000)
         sent = budgets.check_user(

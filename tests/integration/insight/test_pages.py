@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Budget
 from tests.integration.conftest import SignedIn
 from tests.integration.insight.builders import Household
@@ -48,7 +48,7 @@ def test_pages_need_a_login(client: TestClient) -> None:
 
 def test_spending_page_draws_charts_with_text_alternatives(alice: SignedIn, db: Session) -> None:
     _household(db, alice.user_id)
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         page = alice.client.get("/spending")
     assert page.status_code == 200
     html = page.text
@@ -74,7 +74,7 @@ def test_spending_page_draws_charts_with_text_alternatives(alice: SignedIn, db: 
 
 def test_month_selector_and_merchant_drill_down(alice: SignedIn, db: Session) -> None:
     _household(db, alice.user_id)
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         march = alice.client.get("/spending", params={"month": "2026-03"}).text
         drill = alice.client.get("/spending", params={"month": "2026-04", "merchant": "tesco"}).text
         nonsense = alice.client.get("/spending", params={"month": "2031-13"})
@@ -97,7 +97,7 @@ def test_an_empty_spending_page_says_so(alice: SignedIn) -> None:
 
 def test_create_edit_and_delete_a_budget_through_the_pages(alice: SignedIn, db: Session) -> None:
     _household(db, alice.user_id)
-    with time_machine.travel(NOW, tick=False):
+    with clock.using(clock.FixedClock(NOW)):
         empty = alice.client.get("/budgets")
         assert "No budgets yet" in empty.text
         created = alice.client.post(

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Automation, Connection, SyncRun
 from potwise.jobs.scheduler import build_scheduler, poll_approvals, run_sync_cycle
 from potwise.services.automations import triggers
@@ -114,15 +115,31 @@ def test_rules_in_an_expired_cooldown_or_waiting_for_funds_are_due(
     assert waiting.id not in due and calm.id not in due
 
 
-def test_the_scheduler_has_every_job_and_runs_each_alone(client: TestClient) -> None:
+def test_the_scheduler_has_every_job_each_on_its_own_timetable(client: TestClient) -> None:
     ctx = client.app.state.connections  # type: ignore[attr-defined]
-    scheduler = build_scheduler(ctx, blocking=False)
-    jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {
-        "housekeeping",
-        "sync",
-        "monzo-approvals",
-        "automations",
-        "commitment-alerts",
-    }
-    assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
+    with clock.using(clock.FixedClock(datetime(2026, 6, 1, 12, tzinfo=UTC))):
+        scheduler = build_scheduler(ctx, blocking=False)
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {
+            "housekeeping",
+            "sync",
+            "monzo-approvals",
+            "automations",
+            "commitment-alerts",
+        }
+        after = {
+            job_id: job.trigger.after(job.next_run_time, job.next_run_time)
+            for job_id, job in jobs.items()
+        }
+        gaps = {job_id: after[job_id] - jobs[job_id].next_run_time for job_id in jobs}
+        assert gaps == {
+            "housekeeping": timedelta(minutes=60),
+            "sync": timedelta(minutes=ctx.settings.sync_interval_minutes),
+            "monzo-approvals": timedelta(seconds=60),
+            "automations": timedelta(minutes=5),
+            "commitment-alerts": timedelta(days=1),
+        }
+        # 10:00 in London is 09:00 UTC in June.
+        assert jobs["commitment-alerts"].next_run_time == datetime(2026, 6, 2, 9, tzinfo=UTC)
+        assert not any(job.running for job in jobs.values())
+        scheduler.shutdown()

@@ -225,13 +225,13 @@ def test_consent_expiry_marks_the_connection_as_needing_reconnection(
 
 def test_consent_expiring_soon_is_warned_about(client: TestClient, sandbox: Sandbox) -> None:
     connection = _connect(client, sandbox, "uk-ob-barclaycard")
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    import time_machine
+    from potwise import clock
 
     token = client.post("/api/v1/auth/tokens", json={"name": "script"}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}  # a browser session would have expired
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=80), tick=False):
+    with clock.using(clock.FixedClock(clock.now() + timedelta(days=80))):
         [listed] = client.get("/api/v1/connections", headers=headers).json()["items"]
     assert listed["id"] == connection["id"]
     assert listed["warning"] and "re-connect" in listed["warning"]

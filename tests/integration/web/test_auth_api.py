@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
@@ -13,6 +12,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import ApiToken, User, UserSession
 from potwise.web.app import create_app
 from tests.conftest import make_settings
@@ -161,7 +161,7 @@ def test_sign_out_everywhere_else_keeps_only_this_session(app: FastAPI, alice: S
 
 
 def test_expired_session_is_refused(alice: SignedIn) -> None:
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=31), tick=False):
+    with clock.using(clock.FixedClock(datetime.now(UTC) + timedelta(days=31))):
         assert alice.client.get("/api/v1/auth/me").status_code == 401
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import time_machine
 from fastapi.testclient import TestClient
 
+from potwise import clock
 from tests.integration.conftest import SignedIn
 
 
@@ -32,11 +32,11 @@ def test_five_failures_lock_the_account_even_for_the_right_password(
 
 def test_the_account_lock_lifts_after_the_window(client: TestClient, alice: SignedIn) -> None:
     start = datetime.now(UTC)
-    with time_machine.travel(start, tick=False):
+    with clock.using(clock.FixedClock(start)):
         for _ in range(5):
             _login(client, alice.email, "wrong password here")
         assert _login(client, alice.email, alice.password) == 429
-    with time_machine.travel(start + timedelta(minutes=15, seconds=1), tick=False):
+    with clock.using(clock.FixedClock(start + timedelta(minutes=15, seconds=1))):
         assert _login(client, alice.email, alice.password) == 200
 
 

@@ -134,3 +134,15 @@ def test_unattended_allowance_per_provider(tmp_path: Path) -> None:
     assert settings.unattended_allowance("ob-lloyds") == 4
     with pytest.raises(SettingsError, match="provider=calls"):
         _load(tmp_path, truelayer_unattended_calls_by_provider="ob-amex:10")
+
+
+def test_the_clock_url_is_read_from_the_environment_and_must_be_http(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _load(tmp_path).clock_url is None  # the system clock
+    monkeypatch.setenv("POTWISE_CLOCK_URL", "http://127.0.0.1:8765/_sandbox/clock")
+    assert _load(tmp_path).clock_url == "http://127.0.0.1:8765/_sandbox/clock"
+    for bad in ("file:///etc/passwd", "127.0.0.1:8765/_sandbox/clock", "http://"):
+        monkeypatch.setenv("POTWISE_CLOCK_URL", bad)
+        with pytest.raises(SettingsError, match="clock URL must be an http"):
+            _load(tmp_path)

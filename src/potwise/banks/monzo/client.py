@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from potwise import clock
 from potwise.banks.errors import BadResponse, RequestRejected
 from potwise.banks.monzo import mapping, schemas
 from potwise.banks.monzo.calls import MonzoCalls, segment
@@ -99,7 +100,7 @@ class MonzoClient(MonzoCalls):
     def balance(self, account_id: str, *, now: datetime | None = None) -> AccountBalance:
         """`GET /balance`, stamped with `now` (the time of the call when not given)."""
         body = self._read("GET", "/balance", params=(("account_id", account_id),))
-        at = now if now is not None else datetime.now(UTC)
+        at = now if now is not None else clock.now()
         return mapping.balance_from_json(body, account_id=account_id, at=at)
 
     def pots(self, account_id: str) -> list[BankPot]:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx2
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from potwise import clock
 from potwise.banks.errors import BadResponse
 from potwise.banks.truelayer import schemas
 from potwise.banks.truelayer.failures import PROVIDER, error_body
@@ -105,4 +106,4 @@ def observed_at(response: httpx2.Response) -> datetime:
             when = None
         if when is not None:
             return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    return datetime.now(UTC)
+    return clock.now()

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import ForeignKey, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from potwise import clock
 from potwise.db.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -41,8 +42,8 @@ def new_ids(count: int) -> list[str]:
     return sorted(prefix + noise[20 * i : 20 * i + 20] for i in range(count))
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+#: Column defaults and `onupdate`: the product's clock (see potwise.clock).
+utcnow = clock.now
 
 
 class Base(DeclarativeBase):

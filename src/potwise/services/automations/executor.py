@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.banks.errors import AuthExpired, BankError, ConsentExpired, RequestRejected
 from potwise.db.models import Account, Automation, Pot, Transfer
 from potwise.domain.money import Money
@@ -43,7 +44,7 @@ _NO_CONNECTION = "The Monzo connection was removed."
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def dedupe_id_for(automation_id: str, run_id: str, sequence: int) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Account, Automation, Connection, Pot, SyncRun
 from potwise.domain.rules import cardpot
 from potwise.services import connections
@@ -159,4 +160,4 @@ def _synced_within(targets: Targets, connection_id: str, within: timedelta) -> b
     """A full sync of this connection finished within `within` (for a run a sync set
     off: the one that triggered it; its balances are live)."""
     finished = targets.synced_at.get(connection_id)
-    return finished is not None and datetime.now(UTC) - finished <= within
+    return finished is not None and clock.now() - finished <= within

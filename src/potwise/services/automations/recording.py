@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from potwise import clock
 from potwise.db.models import Automation, AutomationRun, Transfer
 from potwise.domain.transfers import RunStatus
 from potwise.services.automations.pot_lease import PotLease
@@ -27,7 +28,7 @@ StatusAndReason = tuple[str, str | None]
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @dataclass(frozen=True)

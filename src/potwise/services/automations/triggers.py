@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Automation, Transaction, Transfer
 from potwise.domain.transfers import (
     RETRIED_RULE_STATUSES,
@@ -94,7 +95,7 @@ def run_inline(job: Callable[[], object]) -> object:
 
 def due_rule_ids(ctx: ConnectionsContext, now: datetime | None = None) -> list[str]:
     """Rules to run on the clock: a cooldown that has run out, or waiting for funds."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     with ctx.session_factory() as db:
         rules = db.scalars(
             select(Automation).where(

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from potwise import clock
 from potwise.db.models import Account, Commitment, CommitmentAlert, Notice, Transaction
 from potwise.db.scoping import for_user, owned
 from potwise.domain.calendar import DEFAULT_CALENDAR
@@ -144,7 +145,7 @@ def _record(db: Session, user_id: str, view: CommitmentView, alert: Alert) -> bo
                     subject=_subject(view),
                     kind=alert.kind,
                     occurrence=alert.occurrence,
-                    created_at=datetime.now(UTC),
+                    created_at=clock.now(),
                 )
             )
     except IntegrityError:

@@ -23,10 +23,11 @@ says ``none``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import Account, Automation, Pot
 from potwise.db.scoping import owned
 from potwise.domain import cardmodels
@@ -280,7 +281,7 @@ def dashboard_safe_to_spend(db: Session, user_id: str, zone: tzinfo) -> SafeToSp
     """The dashboard's figure now, or None before any current account has a balance
     (or when it cannot be worked out: logged, and the rest of the dashboard still shows)."""
     try:
-        result, inputs = safe_to_spend_now(db, user_id, now=datetime.now(UTC), zone=zone)
+        result, inputs = safe_to_spend_now(db, user_id, now=clock.now(), zone=zone)
     except DomainError as exc:
         log.warning("cashflow.dashboard_failed", user_id=user_id, code=exc.code, error=exc.message)
         return None

@@ -7,10 +7,11 @@ stores the result.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.banks import pkce
 from potwise.banks.errors import AwaitingApproval
 from potwise.banks.tokens import TokenSet
@@ -41,7 +42,7 @@ class AuthorizationDenied(DomainError):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def start(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.banks.errors import AuthExpired, BankError, ConsentExpired, RateLimited
 from potwise.db.models import Account, Connection
 from potwise.db.scoping import get_owned, owned
@@ -48,7 +49,7 @@ class ConnectionView:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def check_provider(provider: str) -> None:

@@ -8,8 +8,9 @@ in a new unit of work.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from potwise import clock
 from potwise.banks.errors import ConsentExpired, ProviderUnavailable
 from potwise.banks.tokens import TokenSet
 from potwise.db.models import Connection
@@ -30,7 +31,7 @@ REFRESH_WAIT_SECONDS = 20.0
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def apply_tokens(connection: Connection, vault: Vault, tokens: TokenSet) -> None:

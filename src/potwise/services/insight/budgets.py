@@ -13,12 +13,13 @@ at the same moment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from potwise import clock
 from potwise.db.models import Budget, BudgetAlert, Notice
 from potwise.db.scoping import get_owned, owned
 from potwise.domain import budgets as rules
@@ -141,7 +142,7 @@ def create(db: Session, user_id: str, data: BudgetInput) -> Budget:
         period=period,
         pay_day=pay_day,
         rollover=bool(data.rollover),
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
     )
     _unique(db, user_id, category, None)
     db.add(budget)
@@ -268,7 +269,7 @@ def _record(db: Session, budget: Budget, period_start: date, threshold: int) -> 
                     budget_id=budget.id,
                     period_start=period_start,
                     threshold=threshold,
-                    created_at=datetime.now(UTC),
+                    created_at=clock.now(),
                 )
             )
     except IntegrityError:
@@ -330,7 +331,7 @@ def check_after_recategorisation(
     """Call after the user changed categories or classifications (and committed):
     spending moved between budgets, so an alert may now be due."""
     zone = zones.user_zone(db, user_id, fallback_timezone)
-    return check_alerts(db, user_id, now=datetime.now(UTC), zone=zone)
+    return check_alerts(db, user_id, now=clock.now(), zone=zone)
 
 
 def install(

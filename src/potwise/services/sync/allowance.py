@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.banks.errors import UnattendedLimitReached
 from potwise.db.models import Connection, UnattendedCall, table_of
 from potwise.logs import get_logger
@@ -129,7 +130,7 @@ def summary(db: Session, settings: Settings, connection_id: str, now: datetime) 
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class Deferred(Exception):

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.banks.errors import AuthExpired, AwaitingApproval, BankError, ConsentExpired
 from potwise.db.models import Account, Connection, SyncRun
 from potwise.logs import get_logger
@@ -43,7 +44,7 @@ SYNC_LEASE_TTL = timedelta(minutes=30)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def sync_connection(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, update
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.banks.http import CallStats
 from potwise.db.models import Connection, SyncRun, new_id, table_of
 from potwise.db.scoping import get_owned, owned
@@ -137,7 +138,7 @@ class Lease:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def start(

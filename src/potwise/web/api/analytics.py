@@ -7,12 +7,13 @@ zone, else the server's `TIMEZONE`); amounts are integer minor units next to a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from potwise import clock
 from potwise.domain.spending import Breakdown, GroupBy, GroupTotal
 from potwise.services.insight import budgets, spending
 from potwise.web.api.schemas import Page, Pence
@@ -115,7 +116,7 @@ def spending_breakdown(
     never counted; pending included and flagged) by month, category or merchant, with
     credit cards and cash side by side and the change from the period before."""
     zone = zone_for(caller, settings)
-    today = datetime.now(UTC).astimezone(zone).date()
+    today = clock.now().astimezone(zone).date()
     window = spending.resolve_range(since, until, today)
     result = spending.breakdown(
         db,
@@ -217,7 +218,7 @@ def _pay_day(value: str | int | None) -> str | None:
 def list_budgets(caller: CurrentCaller, db: Db, settings: AppSettings) -> Page[BudgetOut]:
     """Your budgets, each with its progress in the current period."""
     zone = zone_for(caller, settings)
-    items = budgets.list_with_progress(db, caller.user.id, now=datetime.now(UTC), zone=zone)
+    items = budgets.list_with_progress(db, caller.user.id, now=clock.now(), zone=zone)
     return Page[BudgetOut](items=[_budget_out(i) for i in items])
 
 
@@ -244,7 +245,7 @@ def create_budget(
 @router.get("/budgets/{budget_id}", response_model=BudgetOut)
 def get_budget(budget_id: str, caller: CurrentCaller, db: Db, settings: AppSettings) -> BudgetOut:
     zone = zone_for(caller, settings)
-    item = budgets.view(db, caller.user.id, budget_id, now=datetime.now(UTC), zone=zone)
+    item = budgets.view(db, caller.user.id, budget_id, now=clock.now(), zone=zone)
     return _budget_out(item)
 
 

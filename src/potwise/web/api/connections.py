@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
+from potwise import clock
 from potwise.db.models import SyncRun
 from potwise.services import connections, onboarding, unit_of_work
 from potwise.services.connections import ConnectionsContext, ConnectionView
@@ -113,7 +114,7 @@ def run_out(run: SyncRun) -> SyncRunOut:
 def connection_out(ctx: ConnectionsContext, db: Db, item: ConnectionView) -> ConnectionOut:
     out = ConnectionOut.model_validate(item, from_attributes=True)
     if item.provider == "truelayer":
-        budget = refresh_plan.summary(db, ctx.settings, item.id, datetime.now(UTC))
+        budget = refresh_plan.summary(db, ctx.settings, item.id, clock.now())
         out.unattended_budget = UnattendedBudget(**budget)
     return out
 

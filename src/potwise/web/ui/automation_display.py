@@ -3,12 +3,13 @@ triggers, and times in the user's zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
+from potwise import clock
 from potwise.services.connections import ConnectionsContext
 
 KIND_NAMES = {"card_pot": "Credit-card pot"}
@@ -49,7 +50,7 @@ def label(value: str | None) -> str:
 
 
 def when_for(zone: ZoneInfo) -> Any:
-    today = datetime.now(UTC).astimezone(zone).date()
+    today = clock.now().astimezone(zone).date()
 
     def when(moment: datetime | None, style: str = "full") -> str:
         if moment is None:

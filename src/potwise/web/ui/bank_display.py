@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from potwise import clock
 from potwise.services import connections
 
 PROVIDER_NAMES = {"monzo": "Monzo", "truelayer": "Open Banking (TrueLayer)"}
@@ -37,7 +38,7 @@ RUN_LABELS = {
 
 def formatter(zone: ZoneInfo) -> Callable[..., str]:
     """`when(dt)` → "3 Nov 2026, 14:05" in the user's zone; "never" for None."""
-    today = datetime.now(zone).date()
+    today = clock.now().astimezone(zone).date()
 
     def when(moment: datetime | None, style: str = "full") -> str:
         if moment is None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from potwise import clock
 from potwise.db.models import Budget
 from potwise.domain.budgets import LAST_WORKING_DAY
 from potwise.domain.errors import DomainError
@@ -113,7 +113,7 @@ def _budgets_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     zone = zone_of(request, caller)
-    items = budgets.list_with_progress(db, caller.user.id, now=datetime.now(UTC), zone=zone)
+    items = budgets.list_with_progress(db, caller.user.id, now=clock.now(), zone=zone)
     return render(
         request,
         "budgets.html" if editing is None else "budget_edit.html",
@@ -129,7 +129,7 @@ def _budgets_page(
         category_label=_category_label,
         pay_days=[(str(d), str(d)) for d in range(1, 32)]
         + [(LAST_WORKING_DAY, "Last working day")],
-        today=datetime.now(UTC).astimezone(zone).date(),
+        today=clock.now().astimezone(zone).date(),
     )
 
 

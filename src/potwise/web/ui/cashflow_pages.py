@@ -5,12 +5,13 @@ dashboard's safe-to-spend figure comes from `services.cashflow.outlook`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from potwise import clock
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services.cashflow import commitments, lookups, outlook, plans
@@ -52,7 +53,7 @@ MODE_NAMES = {
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _pounds(text: str) -> int:
@@ -174,7 +175,7 @@ def planned_create(
             months=int(months) if months.strip() else None,
             annual_rate=annual_rate.strip() or "0",
         )
-        plans.create_planned(db, caller.user.id, item, today=datetime.now(UTC).date())
+        plans.create_planned(db, caller.user.id, item, today=clock.now().date())
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "Check the date and months."
         return render(

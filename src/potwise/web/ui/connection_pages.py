@@ -4,12 +4,12 @@ clients in use. Connecting, approving, syncing and disconnecting are in connect.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from potwise import clock
 from potwise.db.models import SyncRun
 from potwise.services import connections
 from potwise.services.connections import ConnectionsContext, ConnectionView
@@ -64,7 +64,7 @@ def _card(
 
 
 def _cards(db: Db, ctx: ConnectionsContext, user_id: str) -> list[ConnectionCard]:
-    now = datetime.now(UTC)
+    now = clock.now()
     cards = []
     for view in connections.list_for_user(db, user_id, now=now):
         latest = runs.recent(db, user_id, connection_id=view.id, limit=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from potwise import clock
 from potwise.domain.spending import (
     Breakdown,
     GroupBy,
@@ -136,7 +137,7 @@ def _navigation(month: date, today: date) -> dict[str, Any]:
 def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
     zone = zone_of(request, caller)
-    today = datetime.now(UTC).astimezone(zone).date()
+    today = clock.now().astimezone(zone).date()
     currency = spending.currencies(db, user_id)[0]
     month = _month_from(request.query_params.get("month"), today)
     shown = MonthShown(user_id, zone, currency, month)

@@ -4,13 +4,13 @@ the transactions page, filters kept, with the outcome shown there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from potwise import clock
 from potwise.services.cashflow import commitments
 from potwise.services.insight import choices, row_choices
 from potwise.web.security import AppSettings, Db, zone_of
@@ -95,7 +95,7 @@ def mark_recurring(
         caller.user.id,
         transaction_id,
         cadence,
-        now=datetime.now(UTC),
+        now=clock.now(),
         zone=zone_of(request, caller),
     )
     target = _back_to(back, recurring=view.id)

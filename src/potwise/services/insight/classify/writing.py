@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.types import sqlite_text
 from potwise.domain import classify as domain
 from potwise.services.insight.classify.reading import Row
@@ -61,7 +62,7 @@ def store(db: Session, changes: list[Change]) -> None:
     # Every row written carries the time it changed, as an ORM write would: the spending
     # breakdowns and the cash-flow detection kept in memory watch the latest `updated_at`
     # to know that a user's transactions changed.
-    now = datetime.now(UTC)
+    now = clock.now()
     if connection.dialect.name == "postgresql":
         _store_postgresql(db, changes, now)
         return

@@ -6,12 +6,13 @@ says which way the money moves.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from potwise import clock
 from potwise.services.cashflow import commitments
 from potwise.services.errors import InvalidInput
 from potwise.web.api.schemas import Page, Pence
@@ -24,7 +25,7 @@ Day = date
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class CommitmentOut(BaseModel):

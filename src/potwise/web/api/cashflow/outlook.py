@@ -6,12 +6,13 @@ calendar dates (their time zone, else the server's `TIMEZONE`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from potwise import clock
 from potwise.domain.cashevents import CashEvent
 from potwise.domain.cashflow import MAX_FORECAST_DAYS
 from potwise.services.cashflow import outlook
@@ -24,7 +25,7 @@ Day = date
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 # ------------------------------------------------------------------ safe to spend

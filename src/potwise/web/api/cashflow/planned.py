@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
+from potwise import clock
 from potwise.db.models import PlannedItem
 from potwise.services.cashflow import plans
 from potwise.web.api.schemas import Page, Pence
@@ -98,7 +99,7 @@ def create_planned(body: PlannedItemIn, caller: CurrentCaller, db: Db) -> Planne
             annual_rate=body.annual_rate,
             account_id=body.account_id,
         ),
-        today=datetime.now(UTC).date(),
+        today=clock.now().date(),
     )
     return planned_out(item)
 
