@@ -22,12 +22,14 @@ from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.context import ConnectionsContext
-from potwise.services.sync import engine, schedule
+from potwise.services.sync import engine, refresh_plan, schedule
 
 log = get_logger(__name__)
 
 HOUSEKEEPING_MINUTES = 60
 APPROVAL_POLL_SECONDS = 60
+#: How often the card connections' refresh plans are looked at.
+PLAN_CHECK_SECONDS = 60
 SYNC_WORKERS = 8
 AUTOMATION_MINUTES = 5
 #: The daily look for bills and income that did not arrive (local time).
@@ -57,6 +59,15 @@ def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int
         processes=fanout.processes if fanout is not None else 1,
     )
     return sum(statuses.values())
+
+
+def run_planned_refreshes(ctx: ConnectionsContext) -> int:
+    """Card connections whose refresh plan says a refresh is due now (checked every
+    minute, so a planned refresh is on time to the minute); returns how many ran."""
+    ran = refresh_plan.run_due(ctx, clock.now())
+    if ran:
+        log.info("scheduler.planned_refreshes", connections=ran)
+    return ran
 
 
 def poll_approvals(ctx: ConnectionsContext) -> None:
@@ -121,6 +132,13 @@ def _add_jobs(
         id="sync",
         first_run=now + timedelta(seconds=10),
         args=cycle,
+    )
+    scheduler.add_job(
+        run_planned_refreshes,
+        Every(timedelta(seconds=PLAN_CHECK_SECONDS)),
+        id="card-refreshes",
+        first_run=now + timedelta(seconds=20),
+        args=common,
     )
     scheduler.add_job(
         poll_approvals,

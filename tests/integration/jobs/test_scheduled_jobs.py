@@ -73,7 +73,7 @@ def test_a_sync_cycle_syncs_monzo_every_time_and_reads_cards_by_their_plan(
     assert run_sync_cycle(ctx) == 1
     connection = db.get(Connection, amex["id"])
     assert connection is not None
-    plan = refresh_plan.view(db, ctx.settings, connection, datetime.now(UTC))
+    plan = refresh_plan.view(db, ctx.settings, connection, clock.now())
     assert plan["times"] == ["06:30"]  # four calls a day pay for one whole refresh
     assert plan["calls_per_refresh"] == 3
     upcoming = plan["next_refresh_at"]
@@ -123,6 +123,7 @@ def test_the_scheduler_has_every_job_each_on_its_own_timetable(client: TestClien
         assert set(jobs) == {
             "housekeeping",
             "sync",
+            "card-refreshes",
             "monzo-approvals",
             "automations",
             "commitment-alerts",
@@ -135,6 +136,7 @@ def test_the_scheduler_has_every_job_each_on_its_own_timetable(client: TestClien
         assert gaps == {
             "housekeeping": timedelta(minutes=60),
             "sync": timedelta(minutes=ctx.settings.sync_interval_minutes),
+            "card-refreshes": timedelta(seconds=60),
             "monzo-approvals": timedelta(seconds=60),
             "automations": timedelta(minutes=5),
             "commitment-alerts": timedelta(days=1),
