@@ -201,7 +201,7 @@ def _fell(story: Story) -> str:
     left = None if prior is None else prior.pot_left
     if left is not None and pot.balance < left:
         return (
-            f"the pot holds {fmt(left - pot.balance, pot.currency)} less than was left "
+            f"the pot holds {fmt(left - pot.balance, pot.currency)} less than potwise left "
             "in it (a bill paid or money taken from the pot?)"
         )
     return "a card owes less than it did (a bill paid from the pot?)"
@@ -259,8 +259,9 @@ def _cover_shortfall(story: Story) -> str:
         why = "neither the pot nor a card's balance fell, so no bill was paid from the pot"
     else:
         why = (
-            "what the pot and the cards held before is not on record (kept since an "
-            "update of potwise), so it is read as spending: the pot holds at least what is owed"
+            "the rule's record, stored by an earlier version of potwise, does not say what "
+            "the pot and the cards held, so it is read as spending (the pot holds at least "
+            "what is owed)"
         )
     if explained:
         rest = fmt(story.gap - explained, currency)
