@@ -180,7 +180,7 @@ def _new_spending(
     if before is not None and owed - before > seen_spending:
         rise = owed - before - seen_spending
         ahead += rise
-    ahead = min(ahead, owed)
+    ahead = min(ahead, owed) if ahead else 0
     if new_txs or pending_changed or memory.oldest < horizon:
         memory = remember(memory, new_txs, counted_pending, horizon, owed, ahead)
     elif owed != before or ahead != memory.covered_ahead:
