@@ -46,6 +46,27 @@ def test_new_amex_spending_is_deposited_exactly_once(world: World) -> None:
     assert sum(1 for m in world.ledger() if m["amount"] == 1899) == 1
 
 
+def test_a_purchase_seen_first_in_the_balance_is_covered_at_once_and_counted_once(
+    world: World,
+) -> None:
+    world.run()
+    # Posted without a pending stage: "Run now" refreshes the card's balance alone,
+    # so the rule sees the balance rise before the transaction behind it.
+    world.spend_on_amex(4567, pending=False)
+    run = world.run()
+    assert run["status"] == "moved", run["explanation"]
+    assert run["reason"] == "new_spending"
+    assert (run["transfers"][0]["direction"], run["transfers"][0]["amount"]) == ("deposit", 4567)
+    assert "owes £45.67 more" in run["explanation"]
+    assert "no transactions seen yet: covered as spending" in run["explanation"]
+    # The sync then brings the transaction in, and the rule runs by itself after it.
+    world.client.post(f"/api/v1/connections/{world.card['connection_id']}/sync")
+    after_sync = world.wait_for_run("sync")
+    assert after_sync["status"] == "nothing", after_sync["explanation"]
+    assert sum(1 for m in world.ledger() if m["amount"] == 4567) == 1
+    assert world.sandbox_pot_balance() == world.owed()
+
+
 def test_a_repayment_releases_the_surplus(world: World) -> None:
     world.run()
     in_pot = world.sandbox_pot_balance()

@@ -524,9 +524,12 @@ def halifax_owes_credit_limit_minus_available() -> tuple[CardPotDecision, Expect
 
 @scenario
 def old_unseen_transactions_are_not_new_spending() -> tuple[CardPotDecision, Expect]:
+    # Listed for the first time but too old to be new: the £20 taken from the pot is
+    # not explained by it (were it new spending, it would be deposited at once).
     _, state = _amex_500()
     old = tx(-2000, at=T0 - timedelta(days=60))
-    decision = run(card(52000, posted=(old,)), 50000, state, now=T0 + HOUR)
+    decision = run(card(50000, posted=(old,)), 48000, state, now=T0 + HOUR)
+    assert decision.new_spending == 0
     return decision, Expect("none", 0, "cooldown_started", cooldown=True)
 
 
@@ -535,6 +538,165 @@ def a_new_pot_for_the_rule_starts_afresh() -> tuple[CardPotDecision, Expect]:
     _, state = _amex_500()
     decision = run(card(50000), 0, state, now=T0 + HOUR, pot_id="pot-2")
     return decision, Expect("deposit", 50000, "first_run")
+
+
+# -- balances read before their transactions -------------------------------------------
+
+
+@scenario
+def balance_rose_with_no_transactions_is_deposited_as_spending() -> tuple[CardPotDecision, Expect]:
+    # A refresh of the balance alone: £45.67 more owed, its transactions not read yet.
+    _, state = _amex_500()
+    decision = run(card(54567), 50000, state, now=T0 + HOUR)
+    assert decision.new_spending == 4567
+    assert state_of(decision).cards[AMEX].covered_ahead == 4567
+    return decision, Expect("deposit", 4567, "new_spending", target=54567)
+
+
+@scenario
+def balance_rose_then_its_transactions_arrive_nothing_counted_twice() -> tuple[
+    CardPotDecision, Expect
+]:
+    _, state = _amex_500()
+    first = run(card(54567), 50000, state, now=T0 + HOUR)
+    assert (first.action, first.amount) == ("deposit", 4567)
+    shown = card(54567, posted=(tx(-4567, at=T0 + HOUR / 2),))
+    decision = run(shown, after(first, 50000), state_of(first), now=T0 + 2 * HOUR)
+    assert decision.new_spending == 0
+    assert state_of(decision).cards[AMEX].covered_ahead == 0
+    return decision, Expect("none", 0, "in_sync", target=54567)
+
+
+@scenario
+def covered_rise_is_not_spending_again_when_money_leaves_the_pot() -> tuple[
+    CardPotDecision, Expect
+]:
+    # The transactions behind a rise already covered arrive as £200 leaves the pot:
+    # they do not explain the £200, which waits for the cooldown.
+    _, state = _amex_500()
+    first = run(card(54567), 50000, state, now=T0 + HOUR)
+    shown = card(54567, posted=(tx(-4567, at=T0 + HOUR / 2),))
+    decision = run(shown, after(first, 50000) - 20000, state_of(first), now=T0 + 2 * HOUR)
+    assert decision.new_spending == 0
+    return decision, Expect("none", 0, "cooldown_started", cooldown=True)
+
+
+@scenario
+def purchase_posted_without_a_pending_stage_is_deposited_at_once() -> tuple[
+    CardPotDecision, Expect
+]:
+    # A card whose owed figure leaves pending charges out: a purchase that posts
+    # directly raises the balance before the posted list shows it.
+    hsbc = card(50000, provider="uk-ob-hsbc")
+    decision = run(card(53000, provider="uk-ob-hsbc"), 50000, settled(hsbc), now=T0 + HOUR)
+    return decision, Expect("deposit", 3000, "new_spending", target=53000)
+
+
+@scenario
+def rise_with_some_transactions_seen_covers_the_rest_too() -> tuple[CardPotDecision, Expect]:
+    _, state = _amex_500()
+    partly = card(56000, posted=(tx(-1000, at=T0 + HOUR / 2),))
+    decision = run(partly, 50000, state, now=T0 + HOUR)
+    assert state_of(decision).cards[AMEX].covered_ahead == 5000
+    return decision, Expect("deposit", 6000, "new_spending", target=56000)
+
+
+@scenario
+def money_taken_from_the_pot_by_hand_starts_a_cooldown() -> tuple[CardPotDecision, Expect]:
+    amex, state = _amex_500()
+    decision = run(amex, 45433, state, now=T0 + HOUR)
+    return decision, Expect("none", 0, "cooldown_started", cooldown=True)
+
+
+@scenario
+def card_repaid_with_no_transactions_seen_withdraws_the_surplus() -> tuple[CardPotDecision, Expect]:
+    _, state = _amex_500()
+    decision = run(card(30000), 50000, state, now=T0 + HOUR)
+    return decision, Expect("withdraw", 20000, "surplus", target=30000)
+
+
+@scenario
+def bill_paid_from_the_pot_seen_on_both_is_in_sync() -> tuple[CardPotDecision, Expect]:
+    # The pot paid the card, and both balances show it: nothing to move, now or when
+    # the payment is listed on the card.
+    _, state = _amex_500()
+    both = run(card(0), 0, state, now=T0 + HOUR)
+    assert (both.action, both.reason) == ("none", "in_sync")
+    listed = card(0, posted=(tx(50000, at=T0 + HOUR / 2),))
+    decision = run(listed, 0, state_of(both), now=T0 + 2 * HOUR)
+    return decision, Expect("none", 0, "in_sync", target=0)
+
+
+@scenario
+def card_fell_while_the_pot_is_short_starts_a_cooldown() -> tuple[CardPotDecision, Expect]:
+    # The rule left the pot £100 short; the card now owes £50 less, and the pot did
+    # not fall: the rest is not spending, and a card that fell starts a cooldown.
+    _, state = _amex_500()
+    decision = run(card(45000), 40000, replace(state, pot_left=40000), now=T0 + HOUR)
+    return decision, Expect("none", 0, "cooldown_started", cooldown=True, target=45000)
+
+
+@scenario
+def a_failed_deposit_is_not_taken_for_a_pot_that_fell() -> tuple[CardPotDecision, Expect]:
+    # The deposit for a rise is refused: its state is never kept (the executor keeps
+    # a state once its move is confirmed), so the next run starts from the one before.
+    _, state = _amex_500()
+    refused = run(card(54567), 50000, state, now=T0 + HOUR)
+    assert (refused.action, refused.amount) == ("deposit", 4567)
+    decision = run(card(54567), 50000, state, now=T0 + 2 * HOUR)
+    return decision, Expect("deposit", 4567, "new_spending")
+
+
+@scenario
+def shortfall_with_nothing_fallen_is_deposited() -> tuple[CardPotDecision, Expect]:
+    # The rule left the pot £45.67 short (a state it could not fill in full and did
+    # not carry): neither the pot nor the card fell since, so no cooldown.
+    _, state = _amex_500()
+    short = replace(state, pot_left=45433)
+    decision = run(card(50000), 45433, short, now=T0 + HOUR)
+    return decision, Expect("deposit", 4567, "shortfall_covered")
+
+
+@scenario
+def old_state_without_balances_reads_a_shortfall_as_spending() -> tuple[CardPotDecision, Expect]:
+    # Stored before the pot and the cards' balances were kept: nothing says what fell,
+    # so the safe reading covers the shortfall at once.
+    _, state = _amex_500()
+    old = CardPotState.from_dict(_without_balances(state.to_dict()))
+    assert old.pot_left is None and old.cards[AMEX].owed is None
+    decision = run(card(54567), 50000, old, now=T0 + HOUR)
+    kept = state_of(decision)
+    assert (kept.pot_left, kept.cards[AMEX].owed) == (54567, 54567)
+    return decision, Expect("deposit", 4567, "shortfall_covered", target=54567)
+
+
+@scenario
+def rise_during_a_cooldown_is_covered_with_the_override() -> tuple[CardPotDecision, Expect]:
+    _, state = _cooldown_after_bill_paid_from_pot()
+    decision = run(card(54567), 0, state, now=T0 + 2 * HOUR)
+    return decision, Expect("deposit", 4567, "new_spending", cooldown=True, target=54567)
+
+
+@scenario
+def rise_during_a_cooldown_waits_without_the_override() -> tuple[CardPotDecision, Expect]:
+    amex, _ = _amex_500()
+    cfg = with_cfg(config(), override_cooldown_on_spending=False)
+    state = state_of(run(amex, 0, settled(amex, cfg=cfg), now=T0 + HOUR, cfg=cfg))
+    decision = run(card(54567), 0, state, now=T0 + 2 * HOUR, cfg=cfg)
+    return decision, Expect("none", 0, "cooldown_waiting", cooldown=True)
+
+
+def _without_balances(data: dict[str, object]) -> dict[str, object]:
+    """A stored state as a release that kept no pot or card balances wrote it."""
+    cards = data["cards"]
+    assert isinstance(cards, dict)
+    return {
+        **{k: v for k, v in data.items() if k != "pot_left"},
+        "cards": {
+            card_id: {k: v for k, v in memory.items() if k not in ("owed", "covered_ahead")}
+            for card_id, memory in cards.items()
+        },
+    }
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS), ids=list(SCENARIOS))
@@ -573,6 +735,49 @@ def test_explanation_reads_like_the_issue_example() -> None:
         "Amex owes £518.99 (£500.00 posted + £18.99 pending); pot holds £500.00; "
         "new spending of £18.99 since 14:02 → deposit £18.99"
     )
+
+
+def test_an_unexplained_rise_names_the_card_the_amount_and_what_is_not_seen() -> None:
+    _, state = _amex_500()
+    decision = run(card(54567), 50000, state, now=T0 + HOUR)
+    assert decision.explanation == (
+        "Amex owes £545.67; pot holds £500.00; Amex owes £45.67 more since 14:02 with no "
+        "transactions seen yet: covered as spending (the next card refresh shows what it was) "
+        "→ deposit £45.67"
+    )
+    two = [card(30000), barclaycard(20000)]
+    risen = run([card(31000), barclaycard(22000)], 50000, settled(two), now=T0 + HOUR)
+    assert (
+        "Amex owes £10.00 more and Barclaycard owes £20.00 more since 14:02 with no "
+        "transactions seen yet: covered as spending (the next card refresh shows what they were)"
+        " → deposit £30.00"
+    ) in risen.explanation
+
+
+def test_a_cooldown_says_what_fell() -> None:
+    amex, state = _amex_500()
+    by_hand = run(amex, 45433, state, now=T0 + HOUR)
+    assert by_hand.explanation == (
+        "Amex owes £500.00; pot holds £454.33; pot is £45.67 short with no new card spending "
+        "since 14:02 and the pot holds £45.67 less than potwise left in it (a bill paid or "
+        "money taken from the pot?) → cooldown, waiting until 18:02 before topping up"
+    )
+    card_fell = run(card(45000), 40000, replace(state, pot_left=40000), now=T0 + HOUR)
+    assert "and a card owes less than it did (a bill paid from the pot?) → cooldown" in (
+        card_fell.explanation
+    )
+
+
+def test_a_shortfall_covered_says_why_no_cooldown() -> None:
+    _, state = _amex_500()
+    known = run(card(50000), 45433, replace(state, pot_left=45433), now=T0 + HOUR)
+    assert known.explanation.endswith(
+        "pot is £45.67 short with no new card spending since 14:02 but neither the pot nor a "
+        "card's balance fell, so no bill was paid from the pot → deposit £45.67"
+    )
+    unknown = run(card(50000), 45433, replace(state, pot_left=None), now=T0 + HOUR)
+    assert "stored by an earlier version of potwise" in unknown.explanation
+    assert "(the pot holds at least what is owed) → deposit £45.67" in unknown.explanation
 
 
 def test_explanations_show_local_time_and_say_when_capped() -> None:

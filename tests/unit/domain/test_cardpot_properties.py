@@ -1,8 +1,9 @@
 """Properties of the card-pot decision, over random histories of card and pot events.
 
 Each example simulates a few cards through a sequence of events (purchases,
-pending items posting under new ids, payments, refunds, cancelled
-authorisations, the user moving money in or out of the pot, time passing),
+pending items posting under new ids, purchases whose balance is read before
+their transactions, payments, refunds, cancelled authorisations, the user
+moving money in or out of the pot, time passing),
 deciding after every event and applying the decided move, as the executor would.
 """
 
@@ -40,6 +41,8 @@ class SimCard:
     posted_owed: int
     pending: list[tuple[str, int]] = field(default_factory=list)  # (id, user-view amount)
     posted: list[BankTransaction] = field(default_factory=list)
+    # Posted, in the balance already, but not read yet (a refresh of the balance alone).
+    unread: list[BankTransaction] = field(default_factory=list)
 
     def snapshot(self) -> CardSnapshot:
         includes_pending = self.provider == "uk-ob-barclaycard"
@@ -77,14 +80,16 @@ class World:
     minutes: int = 0
     state: CardPotState | None = None
     serial: int = 0
+    charged: int = 0  # every charge made on the cards, tips included
+    spending_seen: int = 0  # the new spending the decisions reported
 
     def new_id(self) -> str:
         self.serial += 1
         return f"t{self.serial}"
 
-    def post(self, card: SimCard, amount: int) -> None:
+    def post(self, card: SimCard, amount: int, *, read: bool = True) -> None:
         card.posted_owed -= amount
-        card.posted.append(
+        (card.posted if read else card.unread).append(
             BankTransaction(
                 external_id=self.new_id(),
                 account_external_id=card.account_id,
@@ -109,6 +114,8 @@ configs = st.builds(
 pence = st.integers(1, 150_000)
 events = st.one_of(
     st.tuples(st.just("purchase"), st.integers(0, 1), pence),
+    st.tuples(st.just("unread_purchase"), st.integers(0, 1), pence),
+    st.tuples(st.just("read_transactions"), st.integers(0, 1), st.just(0)),
     st.tuples(st.just("post_pending"), st.integers(0, 1), st.integers(-300, 300)),
     st.tuples(st.just("cancel_pending"), st.integers(0, 1), st.just(0)),
     st.tuples(st.just("payment"), st.integers(0, 1), pence),
@@ -122,6 +129,7 @@ events = st.one_of(
 
 
 def _purchase(world: World, card: SimCard, amount: int) -> None:
+    world.charged += amount
     if card.provider == "uk-ob-hsbc" or amount % 3 == 0:
         world.post(card, -amount)
     else:
@@ -132,7 +140,19 @@ def _post_pending(world: World, card: SimCard, amount: int) -> None:
     charges = [p for p in card.pending if p[1] < 0]
     if charges:
         card.pending.remove(charges[0])
-        world.post(card, min(-1, charges[0][1] + amount))  # new id, maybe a tip
+        posted = min(-1, charges[0][1] + amount)  # new id, maybe a tip
+        world.charged += max(0, charges[0][1] - posted)
+        world.post(card, posted)
+
+
+def _unread_purchase(world: World, card: SimCard, amount: int) -> None:
+    world.charged += amount
+    world.post(card, -amount, read=False)
+
+
+def _read_transactions(world: World, card: SimCard, amount: int) -> None:
+    card.posted += card.unread
+    card.unread.clear()
 
 
 def _cancel_pending(world: World, card: SimCard, amount: int) -> None:
@@ -159,6 +179,8 @@ def _new_day(world: World, card: SimCard, amount: int) -> None:
 
 EVENTS: dict[str, Callable[[World, SimCard, int], None]] = {
     "purchase": _purchase,
+    "unread_purchase": _unread_purchase,
+    "read_transactions": _read_transactions,
     "post_pending": _post_pending,
     "cancel_pending": _cancel_pending,
     "payment": lambda world, card, amount: world.post(card, amount),
@@ -211,6 +233,7 @@ def check_and_apply(world: World, cfg: CardPotConfig, decision: CardPotDecision)
         world.moved_today += decision.amount
     assert world.pot >= 0
     world.state = decision.new_state
+    world.spending_seen += decision.new_spending
 
 
 @st.composite
@@ -236,6 +259,21 @@ def test_every_decision_keeps_the_invariants(
     for event in history:
         apply_event(world, event)
         check_and_apply(world, cfg, decide(world, cfg))
+
+
+@settings(max_examples=150, deadline=None)
+@given(worlds(), st.lists(events, max_size=12))
+def test_no_charge_is_counted_as_new_spending_twice(
+    setup: tuple[World, CardPotConfig], history: list[tuple[str, int, int]]
+) -> None:
+    # A purchase read first in a balance, then in its transactions, is spending once.
+    world, cfg = setup
+    check_and_apply(world, cfg, decide(world, cfg))
+    assert world.spending_seen == 0  # a first run: everything is in the target already
+    for event in history:
+        apply_event(world, event)
+        check_and_apply(world, cfg, decide(world, cfg))
+        assert world.spending_seen <= world.charged, world.state
 
 
 @settings(max_examples=150, deadline=None)

@@ -11,7 +11,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from potwise.domain.rules.cardpot import CardPotState, Phase, Reason
+import pytest
+
+from potwise.domain.rules.cardpot import CardPotState, InvalidCardPotState, Phase, Reason
 
 from .cardpot_builders import AMEX, T0, card, config, run, settled, tx
 
@@ -46,6 +48,9 @@ STORED: dict[str, Any] = {
 }
 
 
+_CARD: dict[str, Any] = STORED["cards"]["card-amex"]
+
+
 def test_a_state_stored_by_an_earlier_release_round_trips_unchanged() -> None:
     state = CardPotState.from_dict(json.loads(json.dumps(STORED)))
     assert state.to_dict() == STORED
@@ -70,6 +75,39 @@ def test_a_stored_state_carries_on_where_it_left_off() -> None:
     )
     assert decision.cooldown_until == T0 + 4 * HOUR  # the stored cooldown still runs
     assert decision.new_state is not None and decision.new_state.unfunded == 1399
+
+
+def test_a_state_stored_before_balances_were_kept_reads_them_as_unknown() -> None:
+    state = CardPotState.from_dict(STORED)
+    assert state.pot_left is None
+    assert (state.cards[AMEX].owed, state.cards[AMEX].covered_ahead) == (None, 0)
+
+
+def test_balances_kept_now_round_trip_through_json() -> None:
+    amex = card(50000)
+    first = run(card(54567), 50000, settled(amex), now=T0 + HOUR)
+    kept = first.new_state
+    assert kept is not None
+    data = json.loads(json.dumps(kept.to_dict()))
+    assert data["version"] == 1
+    assert data["pot_left"] == 54567
+    assert data["cards"][AMEX]["owed"] == 54567
+    assert data["cards"][AMEX]["covered_ahead"] == 4567
+    assert CardPotState.from_dict(data) == kept
+    # What is covered ahead is written only when there is some.
+    settled_data = settled(amex).to_dict()
+    assert "covered_ahead" not in settled_data["cards"][AMEX]
+    assert settled_data["pot_left"] == 50000
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"pot_left": "500"}, {"pot_left": True}, {"cards": {AMEX: {**_CARD, "owed": 1.5}}}],
+    ids=["pot-string", "pot-bool", "owed-float"],
+)
+def test_unreadable_balances_are_refused(damage: dict[str, Any]) -> None:
+    with pytest.raises(InvalidCardPotState):
+        CardPotState.from_dict({**STORED, **damage})
 
 
 def test_phases_are_the_statuses_stored_for_a_rule() -> None:

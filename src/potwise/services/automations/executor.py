@@ -266,7 +266,11 @@ def _tell_failed(db: Session, transfer: Transfer, error: str | None) -> None:
 
 
 def _keep_rule_state(db: Session, transfer: Transfer) -> None:
-    """The rule's state the move was decided with becomes its state once it is confirmed."""
+    """The rule's state the move was decided with becomes its state once it is confirmed.
+
+    Only then: that state records the pot as the move leaves it, so the next decision
+    tells a pot that fell from one this move did not fill (a failed move keeps the
+    state from before it)."""
     if transfer.automation_id and transfer.state_after is not None:
         rule = db.get(Automation, transfer.automation_id)
         if rule is not None:

@@ -21,7 +21,11 @@ function each), then lets the limits and the current account have their say:
 * **Pot deleted**: nothing moves, reason ``pot_deleted``, state unchanged.
 
 Spending that could not be deposited yet (limits, funds) is carried in the
-state as ``unfunded`` and explains a shortfall on later runs.
+state as ``unfunded`` and explains a shortfall on later runs. The state also
+keeps what the pot holds once the decided move is made (``pot_left``): the
+service keeps a moving decision's state only once the move is confirmed, so a
+move that failed leaves the state before it, and the next run does not take
+the pot it could not fill for a pot that fell.
 """
 
 from __future__ import annotations
@@ -107,8 +111,10 @@ def decide_card_pot(
     elif state is None:
         plan = situations.first_run(gap)
     elif state.cooldown is None:
+        left = state.pot_left
+        fell = reading[5] or (left is not None and pot.balance < left)
         plan = situations.falls_short(
-            gap, spending, state.unfunded, config.cooldown_hours, target, pot.balance, now
+            gap, spending, state.unfunded, config.cooldown_hours, target, pot.balance, now, fell
         )
     elif now >= state.cooldown.until:
         plan = situations.cooldown_over(gap)
@@ -165,7 +171,7 @@ def _conclude(
     tz: str,
 ) -> CardPotDecision:
     """The decision: `plan`, once the limits and the current account had their say."""
-    target, spending, _, memories = reading
+    target, spending, _, memories, _, _ = reading
     _, reason, amount, want, _, _, cooldown = plan
     notified = prior is not None and prior.funds_notified
     capped = False
@@ -178,12 +184,15 @@ def _conclude(
         action = _DEPOSIT if amount else _NO_MOVE
         if limit is not None:
             reason = limit
+        left = pot.balance + amount
     else:
         action = _WITHDRAW if amount else _NO_MOVE
         if target <= pot.balance:
             notified = False
+        left = pot.balance - amount
     unfunded = max(0, want - amount) if target > pot.balance else 0
-    kept = new_state(config.pot_id, now, target, memories, unfunded, cooldown, notified)
+    # `left` is what the pot holds once the move is made: the state is kept only then.
+    kept = new_state(config.pot_id, now, target, memories, unfunded, cooldown, notified, left)
     story = new_story(
         Story, (plan, limit, amount, reading, config, pot, current, moved_today, prior, now, tz)
     )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
         PotSnapshot,
     )
     from potwise.domain.rules.cardpot.situations import Plan
-    from potwise.domain.rules.cardpot.spending import Reading, View
+    from potwise.domain.rules.cardpot.spending import Reading, Rise, View
     from potwise.domain.rules.cardpot.state import CardPotState, Cooldown
 
 __all__ = ["Story"]
@@ -62,8 +62,8 @@ class Story(NamedTuple):
     def render(self) -> str:
         """The plain-English explanation of the decision this story records."""
         currency = self.pot.currency
-        target, _, views, _ = self.reading
-        cards = _describe_cards(views, target, currency)
+        reading = self.reading
+        cards = _describe_cards(reading[2], reading[0], currency)
         situation = self.plan[0]
         if situation is _POT_DELETED:
             return f"{cards}; the pot was deleted in the Monzo app → paused, nothing moved"
@@ -162,13 +162,49 @@ def _since(story: Story) -> str:
 
 
 def _spent(story: Story) -> str:
-    """The new and the carried spending the deposit is for."""
+    """The new and the carried spending the deposit is for: the spending seen in
+    transactions, then the cards' unexplained rises."""
     parts = []
-    if story.fresh:
-        parts.append(f"new spending of {fmt(story.fresh, story.pot.currency)}{_since(story)}")
+    fresh, currency = story.fresh, story.pot.currency
+    rises = story.reading[4]
+    since = _since(story)
+    if rises:
+        seen = story.spending - sum(rise[2] for rise in rises)
+        seen = min(seen, fresh)
+        if seen > 0:
+            parts.append(f"new spending of {fmt(seen, currency)}{since}")
+        parts.append(_risen(rises, "" if seen > 0 else since, currency))
+    elif fresh:
+        parts.append(f"new spending of {fmt(fresh, currency)}{since}")
     if story.carried:
-        parts.append(f"{fmt(story.carried, story.pot.currency)} still to deposit from earlier runs")
+        parts.append(f"{fmt(story.carried, currency)} still to deposit from earlier runs")
     return " and ".join(parts)
+
+
+def _risen(rises: tuple[Rise, ...], since: str, currency: str) -> str:
+    """``Amex owes £45.67 more since 14:02 with no transactions seen yet: …``."""
+    owes = " and ".join(
+        f"{name or display_name(issuer)} owes {fmt(rise, currency)} more"
+        for name, issuer, rise in rises
+    )
+    what = "it was" if len(rises) == 1 else "they were"
+    return (
+        f"{owes}{since} with no transactions seen yet: covered as spending "
+        f"(the next card refresh shows what {what})"
+    )
+
+
+def _fell(story: Story) -> str:
+    """What fell, as the reason for a cooldown: the pot below what the rule left
+    in it, else a card's balance."""
+    prior, pot = story.prior, story.pot
+    left = None if prior is None else prior.pot_left
+    if left is not None and pot.balance < left:
+        return (
+            f"the pot holds {fmt(left - pot.balance, pot.currency)} less than potwise left "
+            "in it (a bill paid or money taken from the pot?)"
+        )
+    return "a card owes less than it did (a bill paid from the pot?)"
 
 
 def _cooldown_deposit(story: Story) -> str:
@@ -209,16 +245,36 @@ def _spending(story: Story) -> str:
     if story.gap > explained:
         clause += (
             f"; the other {fmt(story.gap - explained, story.pot.currency)} is not new spending "
-            f"(a bill paid or money taken from the pot?) → cooldown until "
+            f"and {_fell(story)} → cooldown until "
             f"{local_time(story.wait_until, story.now, story.tz)}"
         )
     return clause
 
 
+def _cover_shortfall(story: Story) -> str:
+    short, currency = _short(story), story.pot.currency
+    explained = story.fresh + story.carried
+    prior = story.prior
+    if prior is not None and prior.pot_left is not None:
+        why = "neither the pot nor a card's balance fell, so no bill was paid from the pot"
+    else:
+        why = (
+            "the rule's record, stored by an earlier version of potwise, does not say what "
+            "the pot and the cards held, so it is read as spending (the pot holds at least "
+            "what is owed)"
+        )
+    if explained:
+        rest = fmt(story.gap - explained, currency)
+        return f"{_spent(story)}; the other {rest} is not new spending but {why} → deposit {short}"
+    return (
+        f"pot is {short} short with no new card spending{_since(story)} but {why} → deposit {short}"
+    )
+
+
 def _cooldown_started(story: Story) -> str:
     return (
         f"pot is {_short(story)} short with no new card spending{_since(story)} "
-        "(a bill paid or money taken from the pot?) → cooldown, waiting until "
+        f"and {_fell(story)} → cooldown, waiting until "
         f"{local_time(story.wait_until, story.now, story.tz)} before topping up"
     )
 
@@ -234,6 +290,7 @@ _CLAUSES: Final[dict[Situation, Callable[[Story], str]]] = {
     Situation.COOLDOWN_WAITING: _cooldown_waiting,
     Situation.NO_COOLDOWN: _no_cooldown,
     Situation.SPENDING: _spending,
+    Situation.COVER_SHORTFALL: _cover_shortfall,
     Situation.COOLDOWN_STARTED: _cooldown_started,
 }
 

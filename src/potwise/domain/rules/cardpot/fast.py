@@ -37,7 +37,9 @@ def _slot_setters(cls: type[Any], names: tuple[str, ...]) -> tuple[_Setter, ...]
     return tuple(cls.__dict__[name].__set__ for name in names)
 
 
-_MEMORY_SLOTS: Final = _slot_setters(CardMemory, ("seen", "pending_charges", "oldest"))
+_MEMORY_SLOTS: Final = _slot_setters(
+    CardMemory, ("seen", "pending_charges", "oldest", "owed", "covered_ahead")
+)
 _STATE_SLOTS: Final = _slot_setters(
     CardPotState,
     (
@@ -48,6 +50,7 @@ _STATE_SLOTS: Final = _slot_setters(
         "unfunded",
         "cooldown",
         "funds_notified",
+        "pot_left",
     ),
 )
 _DECISION_SLOTS: Final = _slot_setters(
@@ -74,14 +77,20 @@ new_story: Final[Callable[[type[Story], tuple[Any, ...]], Story]] = tuple.__new_
 
 
 def new_memory(
-    seen: Mapping[str, datetime], pending_charges: Mapping[str, int], oldest: datetime
+    seen: Mapping[str, datetime],
+    pending_charges: Mapping[str, int],
+    oldest: datetime,
+    owed: int | None,
+    covered_ahead: int,
 ) -> CardMemory:
-    """``CardMemory(seen, pending_charges, oldest)``, built faster."""
+    """``CardMemory(seen, pending_charges, oldest, owed, covered_ahead)``, built faster."""
     memory = object.__new__(CardMemory)
-    set_seen, set_pending_charges, set_oldest = _MEMORY_SLOTS
+    set_seen, set_pending_charges, set_oldest, set_owed, set_covered_ahead = _MEMORY_SLOTS
     set_seen(memory, seen)
     set_pending_charges(memory, pending_charges)
     set_oldest(memory, oldest)
+    set_owed(memory, owed)
+    set_covered_ahead(memory, covered_ahead)
     return memory
 
 
@@ -93,12 +102,20 @@ def new_state(
     unfunded: int,
     cooldown: Cooldown | None,
     funds_notified: bool,
+    pot_left: int | None,
 ) -> CardPotState:
     """``CardPotState(...)`` (the same arguments, in order), built faster."""
     state = object.__new__(CardPotState)
-    s_pot_id, s_recorded_at, s_recorded_owed, s_cards, s_unfunded, s_cooldown, s_notified = (
-        _STATE_SLOTS
-    )
+    (
+        s_pot_id,
+        s_recorded_at,
+        s_recorded_owed,
+        s_cards,
+        s_unfunded,
+        s_cooldown,
+        s_notified,
+        s_pot_left,
+    ) = _STATE_SLOTS
     s_pot_id(state, pot_id)
     s_recorded_at(state, recorded_at)
     s_recorded_owed(state, recorded_owed)
@@ -106,6 +123,7 @@ def new_state(
     s_unfunded(state, unfunded)
     s_cooldown(state, cooldown)
     s_notified(state, funds_notified)
+    s_pot_left(state, pot_left)
     return state
 
 

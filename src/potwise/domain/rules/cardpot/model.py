@@ -68,6 +68,7 @@ class Reason(StrEnum):
     COOLDOWN_ENDED = "cooldown_ended"
     COOLDOWN_EXPIRED = "cooldown_expired"
     NO_COOLDOWN = "no_cooldown"
+    SHORTFALL_COVERED = "shortfall_covered"
     CARRIED_OVER = "carried_over"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     CAPPED_BY_LIMIT = "capped_by_limit"
@@ -100,6 +101,7 @@ class Situation(StrEnum):
     COOLDOWN_WAITING = "cooldown_waiting"
     NO_COOLDOWN = "no_cooldown"
     SPENDING = "spending"
+    COVER_SHORTFALL = "cover_shortfall"
     COOLDOWN_STARTED = "cooldown_started"
 
 

@@ -13,13 +13,21 @@ the pot holds more than is owed.
 * **First run**: bring the pot to the target at once.
 * **Cooldown over**: at or after its end (half-open: ``now >= until``) the
   shortfall computed from the *live* inputs is deposited.
-* **During a cooldown**: with ``override_cooldown_on_spending`` new spending is
-  still deposited at once; the rest waits.
+* **During a cooldown**: with ``override_cooldown_on_spending`` new spending
+  (a card's unexplained rise included) is still deposited at once; the rest
+  waits.
 * **Falls short**: the part of the shortfall explained by new card spending
-  (or by earlier spending not deposited yet) is deposited at once; an
-  unexplained rest (a bill paid from the pot, money taken out of it, a payment
-  not yet visible on the card) starts a cooldown and nothing moves for it.
-  With ``cooldown_hours`` 0 the whole shortfall is deposited at once.
+  (transactions not seen before, and a card's balance that rose by more than
+  they explain: ``spending``) or by earlier spending not deposited yet is
+  deposited at once. An unexplained rest starts a cooldown, and nothing moves
+  for it, only when something fell: the pot holds less than the rule left in
+  it (its own confirmed moves accounted for: a bill paid from the pot, money
+  taken out of it by hand) or a card owes less than the rule last saw (a
+  payment, maybe from the pot). Any other rest is deposited at once too
+  (reason ``shortfall_covered``), and so is a rest when the state does not
+  say what the rule left (a state stored before it was kept): the safe
+  reading, the pot holds at least what is owed. With ``cooldown_hours`` 0 the
+  whole shortfall is deposited at once.
 
 Whatever the detection of spending concludes, a deposit is never more than
 the live shortfall: a mistake in detecting spending can only change *when*
@@ -66,12 +74,14 @@ _FIRST_RUN: Final = Reason.FIRST_RUN
 _IN_SYNC: Final = Reason.IN_SYNC
 _NEW_SPENDING: Final = Reason.NEW_SPENDING
 _NO_COOLDOWN: Final = Reason.NO_COOLDOWN
+_SHORTFALL_COVERED: Final = Reason.SHORTFALL_COVERED
 _SURPLUS: Final = Reason.SURPLUS
 _WHEN_BACK_IN_SYNC: Final = Situation.BACK_IN_SYNC
 _WHEN_COOLDOWN_DEPOSIT: Final = Situation.COOLDOWN_DEPOSIT
 _WHEN_COOLDOWN_EXPIRED: Final = Situation.COOLDOWN_EXPIRED
 _WHEN_COOLDOWN_STARTED: Final = Situation.COOLDOWN_STARTED
 _WHEN_COOLDOWN_WAITING: Final = Situation.COOLDOWN_WAITING
+_WHEN_COVER_SHORTFALL: Final = Situation.COVER_SHORTFALL
 _WHEN_FIRST_IN_SYNC: Final = Situation.FIRST_IN_SYNC
 _WHEN_FIRST_SHORT: Final = Situation.FIRST_SHORT
 _WHEN_IN_SYNC: Final = Situation.IN_SYNC
@@ -129,13 +139,17 @@ def falls_short(
     target: int,
     pot_balance: int,
     now: datetime,
+    fell: bool,
 ) -> Plan:
     """The pot is ``gap`` short and no cooldown runs: deposit what new (or carried)
-    spending explains; an unexplained rest starts a cooldown (with no cooldown set,
-    it is deposited too)."""
+    spending explains; an unexplained rest starts a cooldown when the pot or a card
+    `fell` (with no cooldown set, or when nothing fell, it is deposited too)."""
     fresh, carried = _explained(gap, spending, unfunded)
     explained = fresh + carried
     unexplained = gap - explained
+    if unexplained > 0 and not fell:
+        reason = _NEW_SPENDING if fresh else _CARRIED_OVER if carried else _SHORTFALL_COVERED
+        return (_WHEN_COVER_SHORTFALL, reason, 0, gap, fresh, carried, None)
     if unexplained > 0 and cooldown_hours == 0:
         reason = _NEW_SPENDING if fresh else _CARRIED_OVER if carried else _NO_COOLDOWN
         return (_WHEN_NO_COOLDOWN, reason, 0, gap, fresh, carried, None)

@@ -7,7 +7,18 @@ State format (``CardPotState.to_dict()``, JSON-safe, version 1)::
      "cooldown": null | {"started_at": "...", "until": "...",
                          "owed_at_start": 50000, "pot_at_start": 0},
      "cards": {"<card account id>": {"seen": {"<tx id>": "<created_at ISO>"},
-                                     "pending_charges": {"<tx id>": 1899}}}}
+                                     "pending_charges": {"<tx id>": 1899},
+                                     "owed": 51899, "covered_ahead": 4567}},
+     "pot_left": 51899}
+
+``pot_left`` (what the rule left in the pot: the pot it saw, plus or minus its
+own move; stored only once that move is confirmed), a card's ``owed`` (what
+it owed when the rule last read it) and ``covered_ahead`` (a rise of that
+figure covered before the transactions behind it were seen) were added later
+within version 1: they are written only when known (``covered_ahead`` when
+not 0), so a state stored before them is written back unchanged, and a
+release that does not know them ignores them. A state without them reads
+them as unknown (``None``; ``covered_ahead`` 0).
 
 A state is written after every run and read back on the next, also after a
 restart and by older and newer versions of potwise alike: never change what
@@ -57,18 +68,28 @@ class Cooldown:
 @dataclass(frozen=True, slots=True)
 class CardMemory:
     """What the rule remembers of one card: transaction ids seen (with their
-    ``created_at``, for pruning) and the pending charges it counted."""
+    ``created_at``, for pruning), the pending charges it counted, what the card
+    owed (``None``: not known, a state stored before it was kept) and how much
+    of a rise of that figure was covered before its transactions were seen."""
 
     seen: Mapping[str, datetime] = field(default_factory=dict)
     pending_charges: Mapping[str, int] = field(default_factory=dict)
     # The earliest time in `seen` (derived, not persisted): prune only when due.
     oldest: datetime = field(default=NEVER, compare=False)
+    owed: int | None = None
+    covered_ahead: int = 0
 
     @classmethod
-    def of(cls, seen: Mapping[str, datetime], pending_charges: Mapping[str, int]) -> CardMemory:
+    def of(
+        cls,
+        seen: Mapping[str, datetime],
+        pending_charges: Mapping[str, int],
+        owed: int | None = None,
+        covered_ahead: int = 0,
+    ) -> CardMemory:
         """A memory with `oldest` worked out."""
         oldest = min(seen.values(), default=NEVER)
-        return cls(seen=seen, pending_charges=pending_charges, oldest=oldest)
+        return cls(seen, pending_charges, oldest, owed, covered_ahead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +103,13 @@ class CardPotState:
     unfunded: int = 0
     cooldown: Cooldown | None = None
     funds_notified: bool = False
+    #: What the rule left in the pot (None: not known, a state stored before it was kept).
+    pot_left: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (version :data:`CARD_POT_STATE_VERSION`)."""
         cooldown = self.cooldown
-        return {
+        data: dict[str, Any] = {
             "version": CARD_POT_STATE_VERSION,
             "pot_id": self.pot_id,
             "recorded_at": self.recorded_at.isoformat(),
@@ -101,14 +124,11 @@ class CardPotState:
                 "owed_at_start": cooldown.owed_at_start,
                 "pot_at_start": cooldown.pot_at_start,
             },
-            "cards": {
-                card_id: {
-                    "seen": {tx_id: at.isoformat() for tx_id, at in memory.seen.items()},
-                    "pending_charges": dict(memory.pending_charges),
-                }
-                for card_id, memory in self.cards.items()
-            },
+            "cards": {card_id: _memory_dict(memory) for card_id, memory in self.cards.items()},
         }
+        if self.pot_left is not None:
+            data["pot_left"] = self.pot_left
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CardPotState:
@@ -125,6 +145,7 @@ class CardPotState:
             pot_id = data["pot_id"]
             if not isinstance(pot_id, str):
                 raise InvalidCardPotState("pot_id must be a string")
+            pot_left = data.get("pot_left")
             return cls(
                 pot_id=pot_id,
                 recorded_at=_parse_time(data["recorded_at"]),
@@ -133,6 +154,7 @@ class CardPotState:
                 unfunded=_state_int(data["unfunded"]),
                 cooldown=cooldown,
                 funds_notified=funds_notified,
+                pot_left=None if pot_left is None else _state_int(pot_left),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InvalidCardPotState(f"unreadable card-pot state: {exc!r}") from None
@@ -149,10 +171,25 @@ def _read_cooldown(raw: Any) -> Cooldown | None:
     )
 
 
+def _memory_dict(memory: CardMemory) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "seen": {tx_id: at.isoformat() for tx_id, at in memory.seen.items()},
+        "pending_charges": dict(memory.pending_charges),
+    }
+    if memory.owed is not None:
+        data["owed"] = memory.owed
+    if memory.covered_ahead:
+        data["covered_ahead"] = memory.covered_ahead
+    return data
+
+
 def _read_memory(raw: Any) -> CardMemory:
+    owed = raw.get("owed")
     return CardMemory.of(
         seen={str(k): _parse_time(v) for k, v in raw["seen"].items()},
         pending_charges={str(k): _state_int(v) for k, v in raw["pending_charges"].items()},
+        owed=None if owed is None else _state_int(owed),
+        covered_ahead=_state_int(raw.get("covered_ahead", 0)),
     )
 
 
