@@ -92,7 +92,7 @@ class Month:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pool = self.app.state.background
-            pending = pool._work_queue.qsize()  # noqa: SLF001 - a test waits for its own pool
+            pending = pool._work_queue.qsize()  # the test waits for its own pool
             if pending == 0 and world.requests.quiet_for() >= settle:
                 return
             time.sleep(0.05)
@@ -151,15 +151,18 @@ class Month:
         day.runs = len(fresh)
         for run in fresh:
             said = run.explanation or ""
-            if run.status in ("moved", "nothing") and "Cards as last read from the bank" not in said:
+            named = "Cards as last read from the bank" in said
+            if run.status in ("moved", "nothing") and not named:
                 day.problems.append(f"a run does not say what data it used: {said}")
-            if run.reason == "cooldown_started" and "new card spending" in said.lower():
-                day.problems.append(f"a cooldown started by spending: {said}")
+            fell = "less than potwise left in it" in said or "owes less than it did" in said
+            if run.reason == "cooldown_started" and not fell:
+                day.problems.append(f"a cooldown started without the pot or a card falling: {said}")
 
     def _check_cover(self, db: Session, day: Day) -> None:
         """At the day's end the pot holds what the cards owed at their last read."""
         household = self.sandbox.household()
-        day.pot = next(p["balance"] for p in household["monzo"]["pots"] if p["id"] == self.pot["external_id"])
+        pots = household["monzo"]["pots"]
+        day.pot = next(p["balance"] for p in pots if p["id"] == self.pot["external_id"])
         rows = [db.get(Account, c["id"]) for c in self.cards]
         known = [row for row in rows if row is not None]
         owed = card_figures.owed_now(db, known, self.sandbox.now())
@@ -193,9 +196,7 @@ class Month:
         ).all()
         for tx in paid:
             soon = [
-                r
-                for r in runs
-                if tx.created_at <= r.started_at <= tx.created_at + REFLECTED_WITHIN
+                r for r in runs if tx.created_at <= r.started_at <= tx.created_at + REFLECTED_WITHIN
             ]
             if not soon:
                 day.problems.append(f"a card repayment at {tx.created_at} reached no rule in time")

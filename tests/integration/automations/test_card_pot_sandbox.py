@@ -50,10 +50,14 @@ def test_a_purchase_seen_first_in_the_balance_is_covered_at_once_and_counted_onc
     world: World,
 ) -> None:
     world.run()
-    # Posted without a pending stage: "Run now" refreshes the card's balance alone,
-    # so the rule sees the balance rise before the transaction behind it.
+    # Posted without a pending stage, and the card's transactions cannot be read just
+    # now: the rule sees the balance rise before the transaction behind it.
     world.spend_on_amex(4567, pending=False)
+    world.sandbox.fault(
+        path="/truelayer/api/data/v1/cards/*/transactions", kind="error_5xx", probability=1.0
+    )
     run = world.run()
+    world.sandbox.clear_faults()
     assert run["status"] == "moved", run["explanation"]
     assert run["reason"] == "new_spending"
     assert (run["transfers"][0]["direction"], run["transfers"][0]["amount"]) == ("deposit", 4567)
