@@ -28,7 +28,9 @@ from potwise.logs import get_logger
 log = get_logger(__name__)
 
 #: How long a remote reading is extrapolated before it is read again (real seconds).
-REMOTE_TTL_SECONDS = 0.2
+#: Short: a clock played fast (a month in a minute) moves hours in a fraction of a
+#: second, and what the product does in reply must carry the time it happened.
+REMOTE_TTL_SECONDS = 0.01
 #: How long one read of the remote clock may take (real seconds).
 REMOTE_TIMEOUT_SECONDS = 2.0
 #: After a failed read, how long to extrapolate before trying again (real seconds).
@@ -207,6 +209,13 @@ _current = _Installed(SystemClock())
 def now() -> datetime:
     """The product's now: aware UTC, never earlier than the last answer of this clock."""
     return _current.now()
+
+
+def wall() -> datetime:
+    """Real time, whatever clock the product follows: for what is measured in real
+    seconds, such as how long a lease may stay with a holder that stopped answering.
+    A followed clock may run a month in a minute; a crashed process does not."""
+    return datetime.now(UTC)
 
 
 def install(clock: Clock) -> None:

@@ -29,6 +29,8 @@ __all__ = [
     "CALLS_PER_CARD",
     "FIRST_REFRESH",
     "LAST_REFRESH",
+    "LATE_LIMIT",
+    "LONGEST_GAP",
     "RETRY_AFTER",
     "RefreshPlan",
     "plan_for",
@@ -42,6 +44,12 @@ FIRST_REFRESH: Final = time(6, 30)
 LAST_REFRESH: Final = time(21, 30)
 #: A planned refresh that failed is tried again this long after, allowance permitting.
 RETRY_AFTER: Final = timedelta(hours=1)
+#: A refresh can start only once the calls of the one a day before have left the
+#: window, so each day's runs a little later than the last. Once a slot has slipped
+#: this far it is let go, and the next day's starts on time with the whole allowance.
+LATE_LIMIT: Final = timedelta(hours=3)
+#: ... unless the connection would then go this long without a refresh.
+LONGEST_GAP: Final = timedelta(hours=36)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +100,11 @@ class RefreshPlan:
         slot = self.last_slot(now, zone)
         if slot is None:
             return False
-        if last_attempt is None or last_attempt < slot:
+        if last_attempt is None:
+            return True
+        if now - slot > LATE_LIMIT and now - last_attempt < LONGEST_GAP:
+            return False  # slipped too far: wait for the next slot, on time
+        if last_attempt < slot:
             return True
         return last_failed and now - last_attempt >= RETRY_AFTER
 

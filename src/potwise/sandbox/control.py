@@ -8,6 +8,7 @@ what the sandbox saw (webhook deliveries, feed items). Errors are
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
@@ -61,6 +62,7 @@ class ControlApi:
 
     # ---------------------------------------------------------- the clock
     async def get_clock(self) -> Response:
+        self.world.clock_read_at = time.monotonic()  # a client follows the clock
         return json_response(self._clock_view())
 
     def _not_while_life_plays(self) -> None:

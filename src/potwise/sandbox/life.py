@@ -115,6 +115,7 @@ class Life:
         self._task: asyncio.Task[None] | None = None
         self._stop = threading.Event()
         self._done = threading.Event()
+        self._stepped_at = 0.0
         self._done.set()
         self._lock = threading.Lock()
         self.plan: LifePlan | None = None
@@ -256,11 +257,15 @@ class Life:
 
     async def _step(self, plan: LifePlan, until: datetime) -> None:
         world, clock = self.world, self.world.clock
+        # A client in the middle of a conversation with the banks (a refresh the clock
+        # set off, a reply to a webhook) finishes it at the moment it began.
+        await self._while_busy(plan)
         started = time.monotonic()
         now = clock.now()
         target = self._target(plan, now, until)
         sent = len(world.webhooks.deliveries)
         clock.advance(target - now)
+        self._stepped_at = time.monotonic()
         world.advance_all()
         self.steps += 1
         fresh = len(world.webhooks.deliveries) - sent
@@ -270,6 +275,26 @@ class Life:
             await self._hold(plan)
         pace = (target - now).total_seconds() / plan.speed
         await asyncio.sleep(max(0.0, pace - (time.monotonic() - started)))
+
+    async def _while_busy(self, plan: LifePlan) -> None:
+        """Until no bank request has been in flight for `settle_ms` (within `hold_ms`).
+
+        A client that follows the clock (reads `/_sandbox/clock`) must first have
+        read the time of the last step, and then had `settle_ms` to act on it: what
+        the new time sets off (a planned refresh) happens at that time."""
+        world, requests = self.world, self.world.requests
+        settle = plan.settle_ms / 1000
+        deadline = time.monotonic() + plan.hold_ms / 1000
+        seen_at: float | None = None
+        while time.monotonic() < deadline and not self._stop.is_set():
+            read, now = world.clock_read_at, time.monotonic()
+            if read is None:
+                seen_at = self._stepped_at - settle  # nobody follows the clock
+            elif seen_at is None and read >= self._stepped_at:
+                seen_at = now
+            if seen_at is not None and now - seen_at >= settle and requests.quiet_for() >= settle:
+                return
+            await asyncio.sleep(0.005)
 
     async def _hold(self, plan: LifePlan) -> None:
         """Until the webhooks are delivered and the banks quiet, within `hold_ms`."""

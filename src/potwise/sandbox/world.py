@@ -45,6 +45,8 @@ class SandboxWorld:
             self.faults.add(spec)
         self.webhooks = WebhookDispatcher(options)
         self.requests = RequestBook(self.clock.now)
+        # When a client last read the clock (monotonic seconds; None: none follows it).
+        self.clock_read_at: float | None = None
         self.life = Life(self)
         # Signing key for TrueLayer-shaped JWTs; random per process, tokens never outlive it.
         self.jwt_key = secrets.token_bytes(32)

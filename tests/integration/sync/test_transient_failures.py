@@ -219,6 +219,12 @@ def test_a_token_the_bank_keeps_refusing_asks_for_reconnection(
     run = _sync(_ctx(app), connection_id)
     assert run.status == "failed"
     assert [e["code"] for e in run.errors] == ["auth_expired"]
+    # Once is waited out: a bank can be a moment behind its own token service.
+    first = _listed(client, connection_id)
+    assert first["status"] == "retrying", first
+    assert "tries again on its own" in first["status_reason"]
+    run = _sync(_ctx(app), connection_id)
+    assert [e["code"] for e in run.errors] == ["auth_expired"]
     listed = _listed(client, connection_id)
     assert listed["status"] == "needs_reconnect"
     assert "refused access" in listed["status_reason"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from potwise.domain.refresh_plan import RETRY_AFTER, plan_for
+from potwise.domain.refresh_plan import LATE_LIMIT, LONGEST_GAP, RETRY_AFTER, plan_for
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -85,3 +85,16 @@ def test_next_and_last_slot() -> None:
     assert plan.next_slot(late, LONDON) == at("2026-12-08T06:30")
     early = at("2026-12-07T03:00")
     assert plan.last_slot(early, LONDON) == at("2026-12-06T21:30")
+
+
+def test_a_slot_that_slipped_too_far_is_let_go_so_the_next_starts_on_time() -> None:
+    plan = plan_for(4, 1)
+    yesterday = at("2026-12-06T07:10")  # yesterday's refresh ran late
+    slipped = at("2026-12-07T06:30") + LATE_LIMIT + timedelta(minutes=1)
+    assert not plan.due(slipped, LONDON, last_attempt=yesterday, last_failed=False, free_calls=4)
+    # Not when the card would go too long unread.
+    long_ago = slipped - LONGEST_GAP
+    assert plan.due(slipped, LONDON, last_attempt=long_ago, last_failed=False, free_calls=4)
+    # A little late is still taken.
+    late = at("2026-12-07T07:11")
+    assert plan.due(late, LONDON, last_attempt=yesterday, last_failed=False, free_calls=4)

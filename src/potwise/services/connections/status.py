@@ -87,24 +87,43 @@ def status_after(exc: BankError) -> str:
     return STATUS_ERROR
 
 
+#: How the reason of a connection retrying after a refused fresh token begins.
+REFUSED_RENEWED = "The bank refused access even after potwise renewed it"
+
+
+def _status_for(exc: BankError, connection: Connection) -> str:
+    """:func:`status_after`, with one more chance for a freshly renewed token the bank
+    refuses: once, that is waited out (a bank a moment behind its own token service);
+    refused again on a later sync, the user is asked to re-connect."""
+    status = status_after(exc)
+    if isinstance(exc, AuthExpired) and not (
+        connection.status == STATUS_RETRYING
+        and (connection.status_reason or "").startswith(REFUSED_RENEWED)
+    ):
+        return STATUS_RETRYING
+    return status
+
+
 def _reason(exc: BankError, status: str, at: str) -> str:
+    if isinstance(exc, AuthExpired):
+        if status == STATUS_RETRYING:
+            return f"{REFUSED_RENEWED} at {at}; potwise tries again on its own."
+        return f"{REFUSED_RENEWED}, twice ({exc.message})."
     if status == STATUS_RETRYING and isinstance(exc, RateLimited):
         return f"The bank asked potwise to slow down at {at}; potwise retries on its own."
     if status == STATUS_RETRYING:
         return f"The bank could not be reached at {at}; potwise retries on its own."
-    if isinstance(exc, AuthExpired):
-        return f"The bank refused access even after potwise renewed it ({exc.message})."
     return exc.message
 
 
 def mark_failed(ctx: ConnectionsContext, connection_id: str, exc: BankError, at: datetime) -> str:
     """Record what a sync's failure means for its connection (see :func:`status_after`);
     the reason is a plain sentence, with the time in the user's zone. Returns the status."""
-    status = status_after(exc)
     with ctx.session_factory() as db:
         connection = db.get(Connection, connection_id)
         if connection is None:
-            return status
+            return status_after(exc)
+        status = _status_for(exc, connection)
         zone = user_zone(db, connection.user_id, ctx.settings.timezone)
         reason = _reason(exc, status, f"{at.astimezone(zone):%H:%M}")
         if connection.status == status and connection.status_reason != reason:

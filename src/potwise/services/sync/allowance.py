@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -31,6 +31,11 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 WINDOW = timedelta(hours=24)
+# Our clock and the bank's never agree exactly, and the bank counts a call when it
+# arrives: a call is counted as ours for this much longer than the bank counts it.
+MARGIN = timedelta(minutes=2)
+# How long a call stays in the window as we count it.
+COUNTED = WINDOW + MARGIN
 # Logged calls are kept a day longer than the window counts them, so a clock set
 # back a little, or a sync booking while housekeeping runs, still sees its window whole.
 KEEP = WINDOW + timedelta(hours=24)
@@ -44,13 +49,14 @@ _USED = (
 )
 _BOOK = insert(_CALLS).returning(_CALLS.c.id, sort_by_parameter_order=True)
 _FORGET = delete(_CALLS).where(_CALLS.c.id.in_(bindparam("call_ids", expanding=True)))
+_MADE_AT = update(_CALLS).where(_CALLS.c.id == bindparam("call_id")).values(at=bindparam("made"))
 
 
 def calls_in_window(db: Session, connection_id: str, now: datetime) -> list[datetime]:
     return list(
         db.scalars(
             select(UnattendedCall.at)
-            .where(UnattendedCall.connection_id == connection_id, UnattendedCall.at > now - WINDOW)
+            .where(UnattendedCall.connection_id == connection_id, UnattendedCall.at > now - COUNTED)
             .order_by(UnattendedCall.at)
         )
     )
@@ -67,7 +73,7 @@ def free(
     """:func:`remaining` for a connection known by its id and pause (0 while paused)."""
     if paused_until is not None and paused_until > now:
         return 0
-    used = db.scalar(_USED, {"connection_id": connection_id, "since": now - WINDOW})
+    used = db.scalar(_USED, {"connection_id": connection_id, "since": now - COUNTED})
     return max(0, allowance - int(used or 0))
 
 
@@ -76,7 +82,7 @@ def next_reset(db: Session, connection: Connection, now: datetime) -> datetime |
     if connection.unattended_paused_until is not None and connection.unattended_paused_until > now:
         return connection.unattended_paused_until
     calls = calls_in_window(db, connection.id, now)
-    return calls[0] + WINDOW if calls else None
+    return calls[0] + COUNTED if calls else None
 
 
 def record_many(
@@ -103,7 +109,7 @@ def pause(
         until = now + timedelta(seconds=retry_after)
     else:
         calls = calls_in_window(db, connection.id, now)
-        until = (calls[0] + WINDOW) if calls else now + WINDOW
+        until = (calls[0] + COUNTED) if calls else now + COUNTED
     connection.unattended_paused_until = until
     return until
 
@@ -180,24 +186,36 @@ class Spender:
         with self._lock:
             return self.attended or bool(self._booked)
 
-    def _spend(self, endpoint: str) -> bool:
+    def _spend(self, endpoint: str) -> int | None:
+        """Take a booking for `endpoint` (or any left); its id, or None."""
         with self._lock:
-            for index, (_, booked) in enumerate(self._booked):
+            for index, (call_id, booked) in enumerate(self._booked):
                 if booked == endpoint:
                     del self._booked[index]
-                    return True
+                    return call_id
             if self._booked:
-                self._booked.pop(0)
-                return True
-            return False
+                return self._booked.pop(0)[0]
+            return None
+
+    def _made_now(self, call_id: int) -> None:
+        """The booked call was just made: it is logged at the moment its answer came
+        back (never before the bank counted it; the booking, written before the call,
+        may be a while earlier)."""
+        with self.ctx.session_factory() as db:
+            db.execute(_MADE_AT, {"call_id": call_id, "made": _now()})
+            db.commit()
 
     def call(self, endpoint: str, fn: Callable[[], T]) -> T:
         """Make the call `fn` to `endpoint` on a booking (or with the user present);
         raises :class:`Deferred` when none is left or the bank says the allowance is spent."""
-        if not self.attended and not self._spend(endpoint):
-            with self._lock:
-                self.deferred += 1
-            raise Deferred(endpoint)
+        call_id = 0
+        if not self.attended:
+            spent = self._spend(endpoint)
+            if spent is None:
+                with self._lock:
+                    self.deferred += 1
+                raise Deferred(endpoint)
+            call_id = spent
         try:
             return fn()
         except UnattendedLimitReached as exc:
@@ -214,6 +232,9 @@ class Spender:
             with self._lock:
                 self.deferred += 1
             raise Deferred(endpoint) from exc
+        finally:
+            if not self.attended:
+                self._made_now(call_id)
 
     def give_back(self) -> None:
         """Unspent bookings return to the allowance (the calls were never made)."""
