@@ -10,9 +10,10 @@ product's rule runs and mirror. Used by the month-long test and its benchmark.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,8 @@ class Month:
     pot: dict[str, Any]
     cards: list[dict[str, Any]]
     speed: float
+    tick_ms: int = 25
+    settle_ms: int = 60
     days: list[Day] = field(default_factory=list)
     seen_runs: set[str] = field(default_factory=set)
     monzo_calls: list[int] = field(default_factory=list)
@@ -71,7 +74,13 @@ class Month:
 
     def play_day(self) -> Day:
         """Play one simulated day, let the product finish reacting, then check it."""
-        body = {"user": HOUSEHOLD, "days": 1, "speed": self.speed, "settle_ms": 150}
+        body = {
+            "user": HOUSEHOLD,
+            "days": 1,
+            "speed": self.speed,
+            "tick_ms": self.tick_ms,
+            "settle_ms": self.settle_ms,
+        }
         started = self.sandbox.http.post("/_sandbox/life", json=body)
         assert started.status_code == 202, started.text
         deadline = time.monotonic() + 600
@@ -190,7 +199,8 @@ class Month:
         runs = db.scalars(
             select(AutomationRun).where(
                 AutomationRun.automation_id == self.rule_id,
-                AutomationRun.trigger == "webhook",
+                # Its webhook wakes the rule; a sync that read it first does too.
+                AutomationRun.trigger.in_(("webhook", "sync")),
                 AutomationRun.status.in_(("moved", "nothing")),
             )
         ).all()
@@ -199,12 +209,80 @@ class Month:
                 r for r in runs if tx.created_at <= r.started_at <= tx.created_at + REFLECTED_WITHIN
             ]
             if not soon:
-                day.problems.append(f"a card repayment at {tx.created_at} reached no rule in time")
+                near = [
+                    (r.trigger, r.status, r.reason, r.started_at.isoformat())
+                    for r in db.scalars(
+                        select(AutomationRun).where(
+                            AutomationRun.automation_id == self.rule_id,
+                            AutomationRun.started_at >= tx.created_at - timedelta(minutes=10),
+                            AutomationRun.started_at <= tx.created_at + timedelta(hours=1),
+                        )
+                    )
+                ]
+                day.problems.append(
+                    f"a card repayment at {tx.created_at} ({tx.description}) reached no rule "
+                    f"in time: {near}"
+                )
+
+
+def figures(life: Month) -> dict[str, Any]:
+    """The month in figures: bank calls, rule runs, moves and how long the pot was short."""
+    per_day = life.sandbox.http.get("/_sandbox/requests", params={"by": "day"}).json()["days"]
+    played = {d.day for d in life.days}
+    attended = unattended = 0
+    for entry in per_day:
+        if entry["day"] in played:
+            for consent in entry["consents"]:
+                attended += consent["attended"]
+                unattended += consent["unattended"]
+    days = max(1, len(life.days))
+    calls = life.monzo_calls
+    monzo = (calls[-1] - calls[0]) / max(1, len(calls) - 1) if len(calls) > 1 else 0
+    with Session(life.engine) as db:
+        runs = db.scalars(
+            select(AutomationRun)
+            .where(AutomationRun.automation_id == life.rule_id)
+            .order_by(AutomationRun.started_at)
+        ).all()
+    return {
+        "days": len(life.days),
+        "truelayer_calls_per_card_per_day": {
+            "unattended": round(unattended / days / len(CARDS), 2),
+            "attended": round(attended / days / len(CARDS), 2),
+        },
+        "monzo_calls_per_day": round(monzo, 1),
+        "rule_runs": sum(d.runs for d in life.days),
+        "moves": sum(d.moves for d in life.days),
+        "minutes_short": round(_minutes_short(runs), 1),
+        "problems": sum(len(d.problems) for d in life.days),
+    }
+
+
+def _minutes_short(runs: Sequence[AutomationRun]) -> float:
+    """Minutes between runs that left the pot below what the cards owed as last read
+    (after the run's own move), summed."""
+    short = 0.0
+    for run, following in itertools.pairwise(runs):
+        decision = run.decision or {}
+        if "target" not in decision or run.status not in ("moved", "nothing"):
+            continue
+        moved = decision.get("amount", 0) if run.status == "moved" else 0
+        sign = 1 if decision.get("action") == "deposit" else -1
+        after = decision["pot_balance"] + sign * moved
+        if after < decision["target"]:
+            short += (following.started_at - run.started_at).total_seconds() / 60
+    return short
 
 
 @contextmanager
 def month(
-    tmp_path: Path, database_url: str, engine: Engine, *, speed: float = 43200, **sandbox: Any
+    tmp_path: Path,
+    database_url: str,
+    engine: Engine,
+    *,
+    speed: float = 172_800,
+    log_level: str = "INFO",
+    **sandbox: Any,
 ) -> Iterator[Month]:
     """The sandbox and the product, connected, with one card-pot rule over three cards."""
     with ExitStack() as stack:
@@ -216,7 +294,12 @@ def month(
         bank = Sandbox(url=sandbox_url, http=http, user=HOUSEHOLD)
         sock = loopback_socket()
         settings = product_settings(
-            tmp_path, database_url, sandbox_url, public_url=url_of(sock), clock_url=bank.clock_url
+            tmp_path,
+            database_url,
+            sandbox_url,
+            public_url=url_of(sock),
+            clock_url=bank.clock_url,
+            log_level=log_level,
         )
         app = create_app(settings, engine=engine)
         app.state.connections.gateway.retry = FAST_RETRY
@@ -229,7 +312,11 @@ def month(
         found.app, found.engine, found.speed = app, engine, speed
         found.sandbox_app = sandbox_app
         found.quiet()
-        found.check_day()  # what the first syncs left: counted before the month starts
+        found.check_day()  # what the first syncs left: checked before the month starts
+        # The month's figures count from here, not the first syncs (made with the user
+        # present when they connected).
+        http.delete("/_sandbox/requests").raise_for_status()
+        found.monzo_calls = [0]
         yield found
 
 
@@ -254,12 +341,27 @@ def _connect_all(browser: httpx2.Client, bank: Sandbox) -> Month:
         time.sleep(0.2)
     assert len(cards) == len(CARDS), cards
     pot = next(p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card")
+    # A bonus lands first, so the current account can pay for the pot to catch up with
+    # what three cards owe (the rule never drains it); limits wide enough for a day.
+    current = next(
+        a["id"]
+        for a in bank.household()["monzo"]["accounts"]
+        if a["type"] == "uk_retail" and not a["closed"]
+    )
+    bank.add_transaction(
+        bank="monzo", account=current, amount=900_000, kind="income", description="Bonus"
+    )
     created = browser.post(
         "/api/v1/automations",
         json={
             "kind": "card_pot",
             "name": "Card pot",
-            "config": {"pot_id": pot["id"], "card_account_ids": [c["id"] for c in cards]},
+            "config": {
+                "pot_id": pot["id"],
+                "card_account_ids": [c["id"] for c in cards],
+                "max_transfer": 1_000_000,
+                "max_per_day": 2_000_000,
+            },
         },
     )
     assert created.status_code == 201, created.text

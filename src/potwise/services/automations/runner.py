@@ -17,6 +17,7 @@ A run is a few units of work, none open across a call to a bank:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,6 +41,11 @@ from potwise.services.errors import NotFound
 __all__ = ["RunOutcome", "rules_touching", "run_many", "run_rule"]
 
 log = get_logger(__name__)
+
+#: Runs set off by news wait for the pot's lease instead of standing aside at once.
+WAITS_FOR_POT = frozenset({"webhook", "sync"})
+#: How long (real seconds) such a run waits for the run in progress.
+POT_WAIT_SECONDS = 30.0
 
 _STOOD_ASIDE = Ending(
     RunStatus.SKIPPED,
@@ -106,8 +112,10 @@ def _preview(ctx: ConnectionsContext, request: RunRequest) -> RunOutcome:
 
 def _run(ctx: ConnectionsContext, request: RunRequest, lease: PotLease) -> RunOutcome:
     """Take the pot, load the rule and check it may move money, in one unit of work."""
+    if request.trigger in WAITS_FOR_POT:
+        _wait_for_pot(ctx, request.automation_id, lease)
     with ctx.session_factory() as db:
-        taken = lease.take(db, _pot_of(db, request.automation_id))
+        taken = lease.held or lease.take(db, _pot_of(db, request.automation_id))
         rule = _load_rule(db, request.automation_id)
         if not taken:
             return recording.record(db, rule, request, _STOOD_ASIDE)
@@ -123,6 +131,20 @@ def _run(ctx: ConnectionsContext, request: RunRequest, lease: PotLease) -> RunOu
     if isinstance(found, RunOutcome):
         return found
     return _decide_and_act(ctx, request, rule, found, lease)
+
+
+def _wait_for_pot(ctx: ConnectionsContext, automation_id: str, lease: PotLease) -> None:
+    """Take the pot's lease, waiting (a little) for a run that holds it: a run set off by
+    news (a webhook's transaction, a finished sync) must read it, and the run in
+    progress may have read the mirror before the news arrived."""
+    deadline = time.monotonic() + POT_WAIT_SECONDS
+    while True:
+        with ctx.session_factory() as db:
+            if lease.take(db, _pot_of(db, automation_id)):
+                return
+        if time.monotonic() > deadline:
+            return  # the run stands aside, and says so
+        time.sleep(0.05)
 
 
 def _after_reconciling(

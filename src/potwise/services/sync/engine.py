@@ -26,7 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from potwise import clock
-from potwise.banks.errors import AuthExpired, AwaitingApproval, BankError, ConsentExpired
+from potwise.banks.errors import (
+    AuthExpired,
+    AwaitingApproval,
+    BankError,
+    ConsentExpired,
+    ProviderUnavailable,
+    RateLimited,
+)
 from potwise.db.models import Account, Connection, SyncRun
 from potwise.logs import get_logger
 from potwise.services import connections, leases
@@ -170,8 +177,25 @@ def _run(
         except BankError as exc:
             return _failed(ctx, snapshot, record, "connection", exc, now)
         break
+    if record.errors and _nothing_read(record):
+        # Every account's reads failed, as outages: the connection is down for now.
+        first = record.errors[0]
+        down = ProviderUnavailable(str(first.get("message", "The bank could not be reached.")))
+        connections.mark_failed(ctx, snapshot.id, down, now)
+        return "failed"
     # A Monzo connection that answered in full is active again: `runs.finish` says so.
     return "partial" if record.errors else "succeeded"
+
+
+#: Error codes of a bank that could not be reached or asked us to wait.
+_OUTAGES = frozenset({ProviderUnavailable.code, RateLimited.code})
+
+
+def _nothing_read(record: RunRecord) -> bool:
+    """No balance was read and every error was an outage (a card whose bank is down)."""
+    return not record.counts.get("balances") and all(
+        error.get("code") in _OUTAGES for error in record.errors
+    )
 
 
 def _failed(

@@ -52,6 +52,7 @@ def _last_attempt(db: Session, connection_id: str) -> tuple[datetime | None, boo
         .where(
             SyncRun.connection_id == connection_id,
             SyncRun.trigger != "automation",
+            SyncRun.status != "skipped",  # another sync held the connection: it counts
             or_(SyncRun.trigger == PLAN_TRIGGER, SyncRun.status == "succeeded"),
         )
         .order_by(SyncRun.started_at.desc())

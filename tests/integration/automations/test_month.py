@@ -1,0 +1,65 @@
+"""A month in a minute: simulated days of household life with the product following
+the sandbox's clock, its webhooks and scheduler on, checked at the end of every day
+(see `tests/support/month.py` for what is checked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.support.month import figures, month
+
+DAYS = 30
+#: The month with a failing connection: long enough for the day before, the day of
+#: the failure and the days after it.
+DAYS_WITH_A_FAILURE = 8
+FAILING_DAY = 3
+
+
+@pytest.mark.month
+def test_a_month_of_household_life_moves_the_right_money_within_the_allowance(
+    tmp_path: Path, database_url: str, engine: Engine
+) -> None:
+    with month(tmp_path, database_url, engine) as life:
+        for _ in range(DAYS):
+            life.play_day()
+        problems = [(d.day, p) for d in life.days for p in d.problems]
+        assert problems == []
+        found = figures(life)
+    # Within the allowance: four unattended calls per card a day at most (three for the
+    # planned refresh); the pot short only while a cooldown the user started runs.
+    assert found["truelayer_calls_per_card_per_day"]["unattended"] <= 4
+    assert found["moves"] > DAYS / 2
+
+
+@pytest.mark.month
+def test_a_connection_failing_for_a_day_is_retrying_and_the_rule_keeps_working(
+    tmp_path: Path, database_url: str, engine: Engine
+) -> None:
+    with month(tmp_path, database_url, engine) as life:
+        barclaycard = next(c for c in life.cards if c["provider"].endswith("barclaycard"))
+        for day in range(1, DAYS_WITH_A_FAILURE + 1):
+            if day == FAILING_DAY:
+                life.sandbox.fault(
+                    path=f"/truelayer/api/data/v1/cards/{barclaycard['external_id']}*",
+                    kind="error_5xx",
+                    probability=1.0,
+                )
+            played = life.play_day()
+            statuses = {
+                c["id"]: c["status"]
+                for c in life.browser.get("/api/v1/connections").json()["items"]
+            }
+            if day == FAILING_DAY:
+                life.sandbox.clear_faults()
+                assert statuses[barclaycard["connection_id"]] == "retrying", played
+                others = {k: v for k, v in statuses.items() if k != barclaycard["connection_id"]}
+                assert set(others.values()) == {"active"}, statuses
+            if day > FAILING_DAY + 1:
+                assert set(statuses.values()) == {"active"}, (day, statuses)
+        problems = [(d.day, p) for d in life.days for p in d.problems]
+        assert problems == []
+        # The rule kept deciding through the failure, on the card as last read.
+        assert life.days[FAILING_DAY - 1].runs > 0
