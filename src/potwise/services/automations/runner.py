@@ -110,22 +110,27 @@ def _preview(ctx: ConnectionsContext, request: RunRequest) -> RunOutcome:
     return _decide_and_act(ctx, request, rule, found, None)
 
 
-def _run(ctx: ConnectionsContext, request: RunRequest, lease: PotLease) -> RunOutcome:
+def _run(
+    ctx: ConnectionsContext, request: RunRequest, lease: PotLease, *, waited: bool = False
+) -> RunOutcome:
     """Take the pot, load the rule and check it may move money, in one unit of work."""
-    if request.trigger in WAITS_FOR_POT:
-        _wait_for_pot(ctx, request.automation_id, lease)
     with ctx.session_factory() as db:
         taken = lease.held or lease.take(db, _pot_of(db, request.automation_id))
-        rule = _load_rule(db, request.automation_id)
-        if not taken:
-            return recording.record(db, rule, request, _STOOD_ASIDE)
-        held = _held_back(db, rule)
-        if held is not None:
-            return recording.record(db, rule, request, held, lease=lease)
-        # Intents an earlier run left open are finished first: what they settle
-        # (a pot's balance, the rule's state) is what this run must read.
-        open_ids = executor.open_intents(db, automation_id=rule.id)
-        found = None if open_ids else _targets(db, rule, request, lease)
+        wait = not taken and not waited and request.trigger in WAITS_FOR_POT
+        if not wait:
+            rule = _load_rule(db, request.automation_id)
+            if not taken:
+                return recording.record(db, rule, request, _STOOD_ASIDE)
+            held = _held_back(db, rule)
+            if held is not None:
+                return recording.record(db, rule, request, held, lease=lease)
+            # Intents an earlier run left open are finished first: what they settle
+            # (a pot's balance, the rule's state) is what this run must read.
+            open_ids = executor.open_intents(db, automation_id=rule.id)
+            found = None if open_ids else _targets(db, rule, request, lease)
+    if wait:
+        _wait_for_pot(ctx, request.automation_id, lease)
+        return _run(ctx, request, lease, waited=True)
     if found is None:
         found = _after_reconciling(ctx, request, rule, open_ids, lease)
     if isinstance(found, RunOutcome):

@@ -191,9 +191,14 @@ def _run(
 _OUTAGES = frozenset({ProviderUnavailable.code, RateLimited.code})
 
 
+#: What a sync counts when it read something of an account.
+_READS = ("balances", "pending", "transactions", "pots")
+
+
 def _nothing_read(record: RunRecord) -> bool:
-    """No balance was read and every error was an outage (a card whose bank is down)."""
-    return not record.counts.get("balances") and all(
+    """Nothing of any account was read and every error was an outage (a card whose
+    bank is down)."""
+    return not any(record.counts.get(name) for name in _READS) and all(
         error.get("code") in _OUTAGES for error in record.errors
     )
 

@@ -22,7 +22,7 @@ from potwise.domain.refresh_plan import RefreshPlan, plan_for
 from potwise.services import connections, zones
 from potwise.services.connections import ConnectionsContext
 from potwise.services.errors import NotFound
-from potwise.services.sync import allowance, engine
+from potwise.services.sync import allowance
 from potwise.settings import Settings
 
 __all__ = ["PLAN_TRIGGER", "due_ids", "plan_of", "run_due", "summary", "view"]
@@ -90,6 +90,8 @@ def due_ids(ctx: ConnectionsContext, now: datetime) -> list[str]:
 
 def run_due(ctx: ConnectionsContext, now: datetime) -> int:
     """Refresh every connection whose plan says so; returns how many ran."""
+    from potwise.services.sync import engine  # engine → schedule → this module
+
     ids = due_ids(ctx, now)
     if ids:
         engine.sync_many(ctx, ids, trigger=PLAN_TRIGGER, max_workers=REFRESH_WORKERS)
