@@ -73,11 +73,25 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
     sandbox_port: Annotated[int, typer.Option(help="Port for the bank sandbox.")] = 8765,
     years: Annotated[int, typer.Option(min=1, max=10, help="Years of sandbox history.")] = 1,
+    fast_forward: Annotated[
+        str | None,
+        typer.Option(
+            "--fast-forward",
+            help="Play this much household life at once (e.g. 30d, 12h, 2w) with the app "
+            "following the sandbox's clock, then keep running.",
+        ),
+    ] = None,
 ) -> None:
     """Run the bank sandbox and the app together, with a demo user connected to sandbox
     Monzo, American Express and Barclaycard through the real OAuth flows."""
     from potwise import demo as demo_setup
+    from potwise import demo_life
     from potwise.jobs.scheduler import build_scheduler
+
+    try:
+        days = demo_life.parse_span(fast_forward) if fast_forward is not None else None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--fast-forward") from None
 
     for taken in (port, sandbox_port):
         if not demo_setup.port_is_free(taken):
@@ -94,9 +108,17 @@ def demo(
         # Start-up is done: where to go and how to sign in come last, above the logs
         # of what runs from now on (the scheduler's first cycle among them).
         _print_demo(running)
-        scheduler = build_scheduler(running.web.state.connections, blocking=False)
+        # A short tick: with --fast-forward the clock moves half a day a second.
+        scheduler = build_scheduler(running.web.state.connections, blocking=False, tick=0.02)
         scheduler.start()
         try:
+            if days is not None:
+                played = demo_life.fast_forward(running.sandbox_url, days, console.print)
+                console.print(
+                    f"played to {played['life'].get('now', '')[:16]}: {played['moves']} pot "
+                    f"moves, {played['requests']} bank requests; see the dashboard, the rule's "
+                    f"history and {running.sandbox_url}/_sandbox/requests?by=day"
+                )
             _run_until_stopped(running.servers[-1])
         finally:
             scheduler.shutdown(wait=False)
