@@ -96,3 +96,13 @@ def test_request_finished_names_the_route_template_not_the_path(app: FastAPI) ->
         httpx2.get(f"{base}/api/v1/health", timeout=5)
     paths = [line["path"] for line in _finished_lines(out.getvalue())]
     assert paths == ["/webhooks/monzo/{secret}", UNMATCHED, "/api/v1/health"]
+
+
+def test_a_request_whose_error_escaped_still_gets_its_finished_line(
+    app: FastAPI, credentials: Credentials
+) -> None:
+    with captured_log(production=True) as out, serve(app, **UVICORN_OPTIONS) as base:
+        assert _failing_request(base, credentials).status_code == 500
+        httpx2.get(f"{base}/api/v1/health", timeout=5)
+    finished = [(line["path"], line["status"]) for line in _finished_lines(out.getvalue())]
+    assert finished == [("/api/v1/test-failure/{item_id}", 500), ("/api/v1/health", 200)]

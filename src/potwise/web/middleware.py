@@ -91,7 +91,19 @@ def install(app: FastAPI, settings: Settings) -> None:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         try:
-            response = await _answer(request, call_next, settings.public_url)
+            try:
+                response = await _answer(request, call_next, settings.public_url)
+            except Exception:
+                # The error escaped every handler: the server answers 500 and logs the
+                # error itself; the request still gets its one line.
+                log.error(
+                    "request.finished",
+                    method=request.method,
+                    path=route_template(request),
+                    status=500,
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                )
+                raise
             response.headers["X-Request-ID"] = request_id
             _security_headers(response, request.url.path, csp, https=https)
             log.info(
