@@ -321,6 +321,16 @@ def delete_api_token(db: Session, user_id: str, token_id: str) -> None:
     log.info("auth.token_revoked", user_id=user_id, token_id=token_id)
 
 
+def revoke_all_api_tokens(db: Session, user_id: str) -> int:
+    """Revoke every personal API token of the user (they outlive a password change
+    otherwise: they are credentials of their own); returns how many."""
+    result = db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    db.commit()
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    log.info("auth.tokens_revoked", user_id=user_id, count=count)
+    return count
+
+
 def resolve_api_token(db: Session, raw: str, *, now: Clock = clock.now) -> ApiToken | None:
     if not raw.startswith(API_TOKEN_PREFIX):
         return None

@@ -131,6 +131,61 @@ def test_settings_changes_the_password(app: FastAPI, alice: SignedIn) -> None:
     assert "current password is not correct" in wrong.text
 
 
+def _token(alice: SignedIn, name: str) -> str:
+    created = alice.client.post("/api/v1/auth/tokens", json={"name": name})
+    assert created.status_code == 201, created.text
+    return str(created.json()["token"])
+
+
+def test_the_password_form_lists_the_tokens_that_outlive_it_and_can_revoke_them(
+    alice: SignedIn,
+) -> None:
+    kept = _token(alice, "grafana")
+    page = alice.client.get("/settings").text
+    assert "Also revoke my 1 API token" in page
+    assert "keep working after a password change" in page and "grafana" in page
+    # Without the box ticked a token survives the change: it is a credential of its own.
+    changed = alice.client.post(
+        "/settings/password",
+        data={
+            "current_password": alice.password,
+            "new_password": "a fresh page passphrase",
+            "new_password_confirm": "a fresh page passphrase",
+        },
+        follow_redirects=False,
+    )
+    assert changed.headers["location"] == "/settings?flash=password_changed"
+    bearer = {"Authorization": f"Bearer {kept}"}
+    assert alice.client.get("/api/v1/auth/me", headers=bearer).status_code == 200
+    # Ticked, every token goes with it.
+    changed = alice.client.post(
+        "/settings/password",
+        data={
+            "current_password": "a fresh page passphrase",
+            "new_password": "another page passphrase",
+            "new_password_confirm": "another page passphrase",
+            "revoke_tokens": "1",
+        },
+        follow_redirects=False,
+    )
+    assert changed.headers["location"] == "/settings?flash=password_changed_tokens"
+    alice.client.cookies.clear()
+    assert alice.client.get("/api/v1/auth/me", headers=bearer).status_code == 401
+
+
+def test_revoke_all_tokens_from_the_page_and_the_api(alice: SignedIn) -> None:
+    _token(alice, "one")
+    _token(alice, "two")
+    assert "Revoke all tokens" in alice.client.get("/settings").text
+    revoked = alice.client.post("/settings/tokens/revoke-all", follow_redirects=False)
+    assert revoked.headers["location"] == "/settings?flash=tokens_revoked"
+    assert alice.client.get("/api/v1/auth/tokens").json()["items"] == []
+    _token(alice, "three")
+    answer = alice.client.delete("/api/v1/auth/tokens")
+    assert answer.json() == {"revoked": 1}
+    assert alice.client.get("/api/v1/auth/tokens").json()["items"] == []
+
+
 def test_flash_only_shows_known_messages(alice: SignedIn) -> None:
     page = alice.client.get("/?flash=<script>alert(1)</script>")
     assert "<script>alert" not in page.text

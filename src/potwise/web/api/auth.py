@@ -15,6 +15,7 @@ from potwise.web.api.schemas import (
     TokenCreate,
     TokenCreated,
     TokenOut,
+    TokensRevoked,
     UserEnvelope,
     UserOut,
 )
@@ -139,6 +140,12 @@ def list_tokens(caller: CurrentCaller, db: Db) -> Page[TokenOut]:
         for t in auth.list_api_tokens(db, caller.user.id)
     ]
     return Page[TokenOut](items=items)
+
+
+@router.delete("/tokens", response_model=TokensRevoked)
+def delete_all_tokens(caller: CurrentCaller, db: Db) -> TokensRevoked:
+    """Revoke every personal API token (the one making this call too)."""
+    return TokensRevoked(revoked=auth.revoke_all_api_tokens(db, caller.user.id))
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -48,6 +48,10 @@ class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
 
 
+class TokensRevoked(BaseModel):
+    revoked: int
+
+
 class TokenOut(BaseModel):
     id: str
     name: str

@@ -34,6 +34,11 @@ FLASH_MESSAGES: FlashMessages = {
     "password_changed": ("success", "Password changed. Your other sessions were signed out."),
     "sessions_revoked": ("success", "All your other sessions were signed out."),
     "token_revoked": ("success", "The API token was revoked."),
+    "tokens_revoked": ("success", "Every API token was revoked."),
+    "password_changed_tokens": (
+        "success",
+        "Password changed. Your other sessions were signed out and every API token revoked.",
+    ),
 }
 
 
@@ -191,6 +196,7 @@ def settings_password(
     current_password: FormStr = "",
     new_password: FormStr = "",
     new_password_confirm: FormStr = "",
+    revoke_tokens: FormStr = "",
 ) -> Response:
     if new_password != new_password_confirm:
         return _settings_page(
@@ -210,6 +216,9 @@ def settings_password(
         )
     except DomainError as exc:
         return _settings_page(request, caller, db, 400, password_error=exc.message)
+    if revoke_tokens == "1":
+        auth.revoke_all_api_tokens(db, caller.user.id)
+        return RedirectResponse("/settings?flash=password_changed_tokens", status_code=303)
     return RedirectResponse("/settings?flash=password_changed", status_code=303)
 
 
@@ -229,6 +238,12 @@ def settings_create_token(
         return _settings_page(request, caller, db, 400, token_error=exc.message)
     # Rendered, not redirected: the only time the token is ever shown.
     return _settings_page(request, caller, db, new_token=raw, new_token_name=token.name)
+
+
+@router.post("/settings/tokens/revoke-all")
+def settings_revoke_all_tokens(caller: PageCaller, db: Db) -> Response:
+    auth.revoke_all_api_tokens(db, caller.user.id)
+    return RedirectResponse("/settings?flash=tokens_revoked", status_code=303)
 
 
 @router.post("/settings/tokens/{token_id}/delete")
