@@ -7,17 +7,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx2
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Connection
-from potwise.web.app import create_app
-from tests.integration.conftest import GOOD_PASSWORD
 from tests.security.conftest import SESSION_COOKIE, captured_log
-from tests.support.harness import FAST_RETRY, connect, product_settings, running_sandbox
-from tests.support.loopback import loopback_socket, serve, url_of
+from tests.support.harness import connect, connect_monzo, running_sandbox, served_product
 
 
 def _pieces(secret: str, size: int = 8) -> list[str]:
@@ -28,62 +24,53 @@ def _pieces(secret: str, size: int = 8) -> list[str]:
 def test_no_credential_reaches_the_log_through_a_sync_a_webhook_and_a_move(
     tmp_path: Path, database_url: str, engine: Engine, db: Session, production: bool
 ) -> None:
-    sock = loopback_socket()
     with (
         captured_log(production=production) as out,
         running_sandbox(webhook_retry_base=0.05) as sandbox,
+        served_product(tmp_path, database_url, engine, sandbox, "logs@example.com") as (
+            app,
+            browser,
+        ),
     ):
-        settings = product_settings(tmp_path, database_url, sandbox.url, public_url=url_of(sock))
-        app = create_app(settings, engine=engine)
-        app.state.connections.gateway.retry = FAST_RETRY
-        with serve(app, sock) as url, httpx2.Client(base_url=url, timeout=60) as browser:
-            account = {"email": "logs@example.com", "password": GOOD_PASSWORD}
-            browser.post("/api/v1/auth/register", json=account)
-            browser.post("/api/v1/auth/login", json=account)
-            token = browser.post("/api/v1/auth/tokens", json={"name": "cli"}).json()["token"]
-            cookie = browser.cookies.get(SESSION_COOKIE)
-            assert cookie and len(token) > 20
-            assert connect(browser, sandbox, "monzo").status_code == 303
-            sandbox.approve_monzo()
-            [monzo] = browser.get("/api/v1/connections").json()["items"]
-            assert browser.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
-            connect(browser, sandbox, "truelayer", sandbox_provider="ob-amex")
-            assert browser.post("/api/v1/sync").status_code == 200
-            pot = next(
-                p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
-            )
-            card = next(
-                a
-                for a in browser.get("/api/v1/accounts").json()["items"]
-                if a["kind"] == "credit_card"
-            )
-            rule = browser.post(
-                "/api/v1/automations",
-                json={
-                    "kind": "card_pot",
-                    "name": "Amex pot",
-                    "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
-                },
-            ).json()
-            sandbox.add_transaction(
-                bank="ob-amex",
-                account=card["external_id"],
-                amount=2500,
-                kind="purchase",
-                description="LOGGED SPEND",
-                pending=True,
-            )
-            moved = browser.post(
-                f"/api/v1/automations/{rule['id']}/run",
-                headers={"Authorization": f"Bearer {token}"},
-            ).json()
-            assert moved["status"] == "moved", moved
+        token = browser.post("/api/v1/auth/tokens", json={"name": "cli"}).json()["token"]
+        cookie = browser.cookies.get(SESSION_COOKIE)
+        assert cookie and len(token) > 20
+        connect_monzo(browser, sandbox)
+        connect(browser, sandbox, "truelayer", sandbox_provider="ob-amex")
+        assert browser.post("/api/v1/sync").status_code == 200
+        pot = next(
+            p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
+        )
+        card = next(
+            a for a in browser.get("/api/v1/accounts").json()["items"] if a["kind"] == "credit_card"
+        )
+        rule = browser.post(
+            "/api/v1/automations",
+            json={
+                "kind": "card_pot",
+                "name": "Amex pot",
+                "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
+            },
+        ).json()
+        sandbox.add_transaction(
+            bank="ob-amex",
+            account=card["external_id"],
+            amount=2500,
+            kind="purchase",
+            description="LOGGED SPEND",
+            pending=True,
+        )
+        moved = browser.post(
+            f"/api/v1/automations/{rule['id']}/run",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert moved["status"] == "moved", moved
+        deliveries = sandbox.http.get("/_sandbox/webhooks/deliveries").json()["deliveries"]
+        deadline = time.monotonic() + 20
+        while not deliveries and time.monotonic() < deadline:
+            time.sleep(0.1)
             deliveries = sandbox.http.get("/_sandbox/webhooks/deliveries").json()["deliveries"]
-            deadline = time.monotonic() + 20
-            while not deliveries and time.monotonic() < deadline:
-                time.sleep(0.1)
-                deliveries = sandbox.http.get("/_sandbox/webhooks/deliveries").json()["deliveries"]
-            assert deliveries, "the move's webhook never came"
+        assert deliveries, "the move's webhook never came"
     secrets = {"session cookie": str(cookie), "API token": token}
     secrets["webhook secret"] = deliveries[0]["url"].rsplit("/", 1)[-1]
     vault = app.state.connections.vault

@@ -24,7 +24,7 @@ from potwise.settings import Settings
 from potwise.web.app import create_app
 from tests.conftest import make_settings
 from tests.integration.conftest import GOOD_PASSWORD
-from tests.support.loopback import serve
+from tests.support.loopback import loopback_socket, serve, url_of
 
 PUBLIC_URL = "http://127.0.0.1:8000"
 FAST_RETRY = RetryPolicy(
@@ -164,3 +164,38 @@ def wait_for_run(
         if time.monotonic() > deadline:
             raise AssertionError(f"no finished sync run: {runs}")
         time.sleep(0.1)
+
+
+@contextmanager
+def served_product(
+    tmp_path: Path,
+    database_url: str,
+    engine: Engine,
+    sandbox: Sandbox,
+    email: str,
+    **extra: Any,
+) -> Iterator[tuple[FastAPI, httpx2.Client]]:
+    """The product served on loopback (so the sandbox can deliver its webhooks), and a
+    client signed in to it as a new user `email`."""
+    sock = loopback_socket()
+    settings = product_settings(
+        tmp_path, database_url, sandbox.url, public_url=url_of(sock), **extra
+    )
+    app = create_app(settings, engine=engine)
+    app.state.connections.gateway.retry = FAST_RETRY
+    with serve(app, sock) as url, httpx2.Client(base_url=url, timeout=60) as browser:
+        account = {"email": email, "password": GOOD_PASSWORD}
+        browser.post("/api/v1/auth/register", json=account)
+        assert browser.post("/api/v1/auth/login", json=account).status_code == 200
+        yield app, browser
+
+
+def connect_monzo(browser: httpx2.Client, sandbox: Sandbox) -> dict[str, Any]:
+    """Connect Monzo through its OAuth flow and approve the login in the sandbox's app."""
+    assert connect(browser, sandbox, "monzo").status_code == 303
+    sandbox.approve_monzo()
+    monzo = next(
+        c for c in browser.get("/api/v1/connections").json()["items"] if c["provider"] == "monzo"
+    )
+    assert browser.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
+    return dict(monzo)

@@ -306,7 +306,7 @@ def month(
         url = stack.enter_context(serve(app, sock))
         browser = stack.enter_context(httpx2.Client(base_url=url, timeout=60))
         found = _connect_all(browser, bank)
-        scheduler = build_scheduler(app.state.connections, blocking=False, tick=0.02)
+        scheduler = build_scheduler(app.state.connections, blocking=False, tick=0.01)
         scheduler.start()
         stack.callback(scheduler.shutdown)
         found.app, found.engine, found.speed = app, engine, speed

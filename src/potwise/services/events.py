@@ -78,9 +78,17 @@ def after_user_changes(
 ) -> None:
     """Run ``work(user_id)`` after each of a user's syncs and after a webhook brings them
     transactions: inline, or through ``submit``. A failure is logged as ``<name>_failed``
-    and never reaches the publisher."""
+    and never reaches the publisher.
+
+    Through ``submit``, a user's work waiting its turn is not queued again: when it runs
+    it reads the latest data anyway, and a burst of syncs must not queue a pile of the
+    same checks in front of the rules' runs, which share the pool."""
+    waiting: set[str] = set()
+    lock = threading.Lock()
 
     def run(user_id: str) -> None:
+        with lock:
+            waiting.discard(user_id)
         try:
             work(user_id)
         except Exception:
@@ -92,7 +100,11 @@ def after_user_changes(
         user_id = event.user_id
         if submit is None:
             run(user_id)
-        else:
-            submit(lambda: run(user_id))
+            return
+        with lock:
+            if user_id in waiting:
+                return
+            waiting.add(user_id)
+        submit(lambda: run(user_id))
 
     events.subscribe(on_event)

@@ -16,10 +16,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import AutomationRun, SyncRun, UnattendedCall
-from potwise.web.app import create_app
-from tests.integration.conftest import GOOD_PASSWORD
-from tests.support.harness import FAST_RETRY, Sandbox, connect, product_settings, running_sandbox
-from tests.support.loopback import loopback_socket, serve, url_of
+from tests.support.harness import (
+    Sandbox,
+    connect,
+    connect_monzo,
+    running_sandbox,
+    served_product,
+)
 
 
 @dataclass
@@ -50,52 +53,47 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Live]:
-    sock = loopback_socket()
-    with running_sandbox(webhook_retry_base=0.05) as sandbox:
-        settings = product_settings(tmp_path, database_url, sandbox.url, public_url=url_of(sock))
-        app = create_app(settings, engine=engine)
-        app.state.connections.gateway.retry = FAST_RETRY
-        with serve(app, sock) as url, httpx2.Client(base_url=url, timeout=60) as browser:
-            account = {"email": "live@example.com", "password": GOOD_PASSWORD}
-            browser.post("/api/v1/auth/register", json=account)
-            browser.post("/api/v1/auth/login", json=account)
-            assert connect(browser, sandbox, "monzo").status_code == 303
-            sandbox.approve_monzo()
-            [monzo] = browser.get("/api/v1/connections").json()["items"]
-            assert browser.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
-            connect(browser, sandbox, "truelayer", sandbox_provider="ob-amex")
-            card = wait_until(
-                lambda: next(
-                    (
-                        a
-                        for a in browser.get("/api/v1/accounts").json()["items"]
-                        if a["kind"] == "credit_card" and a["balance"] is not None
-                    ),
-                    None,
+    with (
+        running_sandbox(webhook_retry_base=0.05) as sandbox,
+        served_product(tmp_path, database_url, engine, sandbox, "live@example.com") as (
+            _,
+            browser,
+        ),
+    ):
+        connect_monzo(browser, sandbox)
+        connect(browser, sandbox, "truelayer", sandbox_provider="ob-amex")
+        card = wait_until(
+            lambda: next(
+                (
+                    a
+                    for a in browser.get("/api/v1/accounts").json()["items"]
+                    if a["kind"] == "credit_card" and a["balance"] is not None
                 ),
-                "the card's first sync",
-            )
-            pot = next(
-                p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
-            )
-            created = browser.post(
-                "/api/v1/automations",
-                json={
-                    "kind": "card_pot",
-                    "name": "Amex pot",
-                    "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
-                },
-            )
-            assert created.status_code == 201, created.text
-            monzo_account = next(
-                a["id"]
-                for a in sandbox.household()["monzo"]["accounts"]
-                if a["type"] == "uk_retail" and not a["closed"]
-            )
-            live = Live(browser, sandbox, created.json()["id"], card, pot, monzo_account)
-            first = browser.post(f"/api/v1/automations/{live.rule_id}/run").json()
-            assert first["status"] in ("moved", "nothing"), first
-            yield live
+                None,
+            ),
+            "the card's first sync",
+        )
+        pot = next(
+            p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
+        )
+        created = browser.post(
+            "/api/v1/automations",
+            json={
+                "kind": "card_pot",
+                "name": "Amex pot",
+                "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
+            },
+        )
+        assert created.status_code == 201, created.text
+        monzo_account = next(
+            a["id"]
+            for a in sandbox.household()["monzo"]["accounts"]
+            if a["type"] == "uk_retail" and not a["closed"]
+        )
+        live = Live(browser, sandbox, created.json()["id"], card, pot, monzo_account)
+        first = browser.post(f"/api/v1/automations/{live.rule_id}/run").json()
+        assert first["status"] in ("moved", "nothing"), first
+        yield live
 
 
 def _count(db: Session, model: type, *where: Any) -> int:

@@ -4,6 +4,7 @@ schedule (cooldowns that ran out, rules waiting for funds), and by hand."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -39,7 +40,15 @@ def _run_quietly(ctx: ConnectionsContext, rule_id: str, trigger: str) -> None:
 
 def install(ctx: ConnectionsContext, submit: Submit) -> None:
     """Run the rules a sync or a webhook touched; `submit` decides where (a thread pool
-    in the web app, inline in the worker)."""
+    in the web app, inline in the worker). A rule whose run is already waiting its turn
+    is not queued again: that run reads the news when it starts."""
+    waiting: set[str] = set()
+    lock = threading.Lock()
+
+    def run(rule_id: str, trigger: str) -> None:
+        with lock:
+            waiting.discard(rule_id)
+        _run_quietly(ctx, rule_id, trigger)
 
     def on_event(event: Event) -> None:
         if isinstance(event, SyncFinished):
@@ -52,7 +61,11 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
             return
         # A rule touching several of the connections runs once.
         for rule_id in runner.rules_touching(ctx, connection_ids=connection_ids):
-            submit(functools.partial(_run_quietly, ctx, rule_id, trigger))
+            with lock:
+                if rule_id in waiting:
+                    continue
+                waiting.add(rule_id)
+            submit(functools.partial(run, rule_id, trigger))
 
     ctx.events.subscribe(on_event)
 
