@@ -110,7 +110,7 @@ def read_scene(
         moved_today=_moved_today(db, rule.id, timezone, now),
         data_as_of=oldest_fallback,
         timezone=timezone,
-        cards_read=tuple(CardRead(row.id, row.name, row.provider, row.balance_at) for row in rows),
+        cards_read=tuple(CardRead(row.id, row.name, row.provider, read_at(row)) for row in rows),
         repaying={row.id: found for row, found in zip(rows, repaying.values(), strict=True)},
     )
 
@@ -133,11 +133,20 @@ def _card_row(db: Session, card_id: str) -> Account:
     return card
 
 
+def read_at(card: Account) -> datetime | None:
+    """When the card was last read from its bank: its balance's time, or the last full
+    read of its transactions when later (a bank may date a balance by its own last
+    change, long before we asked)."""
+    times = [t for t in (card.balance_at, card.synced_until) if t is not None]
+    return max(times) if times else None
+
+
 def _check_card_age(cards: list[Account], now: datetime) -> None:
     """Cards are read a few times a day (their refresh plan); older than
     MAX_CARD_AGE (refreshes failing for days) and nothing is decided."""
     for card in cards:
-        if card.balance_at is not None and now - card.balance_at > MAX_CARD_AGE:
+        read = read_at(card)
+        if read is not None and now - read > MAX_CARD_AGE:
             hours = int(MAX_CARD_AGE.total_seconds() // 3600)
             raise Skip(
                 "stale_data",
