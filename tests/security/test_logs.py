@@ -34,6 +34,7 @@ def _substrings(secret: str, size: int = 8) -> list[str]:
     return [secret[i : i + size] for i in range(len(secret) - size + 1)]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("production", [False, True], ids=["development", "production"])
 def test_a_failing_request_does_not_delay_a_health_check(
     app: FastAPI, credentials: Credentials, production: bool

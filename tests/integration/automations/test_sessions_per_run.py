@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -83,7 +84,8 @@ def test_a_run_that_cannot_go_ahead_is_recorded_in_the_unit_of_work_that_found_o
     assert rule is not None
     key = f"pot:{rule.config['pot_id']}"
     assert leases.try_acquire(db, key, "another-run", timedelta(minutes=5))
-    stood_aside = runner.run_rule(ctx, world.rule_id, trigger="manual")
+    # A run the clock set off stands aside at once (it comes back on the clock).
+    stood_aside = runner.run_rule(ctx, world.rule_id, trigger="schedule")
     assert (stood_aside.run.status, stood_aside.run.reason) == ("skipped", "already_running")
     assert sessions.mine() == 1
     leases.release(db, key, "another-run")
@@ -95,3 +97,20 @@ def test_a_run_that_cannot_go_ahead_is_recorded_in_the_unit_of_work_that_found_o
     assert sessions.mine() == 1
     # The lease went back with the record: the next run takes it.
     assert leases.try_acquire(db, key, "a-later-run", timedelta(minutes=5))
+
+
+def test_a_run_the_user_asked_for_waits_for_the_run_in_progress(world: World, db: Session) -> None:
+    rule = db.get(Automation, world.rule_id)
+    assert rule is not None
+    key = f"pot:{rule.config['pot_id']}"
+    assert leases.try_acquire(db, key, "another-run", timedelta(minutes=5))
+    freed = threading.Timer(0.5, lambda: _release(world, key))
+    freed.start()
+    asked = runner.run_rule(world.ctx, world.rule_id, trigger="manual")
+    freed.join()
+    assert asked.run.status in ("moved", "nothing"), asked.run.explanation
+
+
+def _release(world: World, key: str) -> None:
+    with world.ctx.session_factory() as other:
+        leases.release(other, key, "another-run")

@@ -42,8 +42,9 @@ __all__ = ["RunOutcome", "rules_touching", "run_many", "run_rule"]
 
 log = get_logger(__name__)
 
-#: Runs set off by news wait for the pot's lease instead of standing aside at once.
-WAITS_FOR_POT = frozenset({"webhook", "sync"})
+#: Runs set off by news, or asked for by the user, wait for the pot's lease instead of
+#: standing aside at once (a run set off by the clock stands aside: it comes back).
+WAITS_FOR_POT = frozenset({"webhook", "sync", "manual"})
 #: How long (real seconds) such a run waits for the run in progress.
 POT_WAIT_SECONDS = 30.0
 
