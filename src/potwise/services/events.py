@@ -69,6 +69,28 @@ class EventBus:
                 log.exception("events.handler_failed", handler=getattr(handler, "__name__", "?"))
 
 
+class Waiting:
+    """Keys whose work waits its turn in a pool: a key already waiting is not queued
+    again (the waiting work reads the latest data when it starts)."""
+
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        """True when `key` was not waiting (the caller queues its work now)."""
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys.add(key)
+            return True
+
+    def started(self, key: str) -> None:
+        """The work for `key` has begun: news from now on queues it again."""
+        with self._lock:
+            self._keys.discard(key)
+
+
 def after_user_changes(
     events: EventBus,
     work: Callable[[str], object],
@@ -83,12 +105,10 @@ def after_user_changes(
     Through ``submit``, a user's work waiting its turn is not queued again: when it runs
     it reads the latest data anyway, and a burst of syncs must not queue a pile of the
     same checks in front of the rules' runs, which share the pool."""
-    waiting: set[str] = set()
-    lock = threading.Lock()
+    waiting = Waiting()
 
     def run(user_id: str) -> None:
-        with lock:
-            waiting.discard(user_id)
+        waiting.started(user_id)
         try:
             work(user_id)
         except Exception:
@@ -100,11 +120,7 @@ def after_user_changes(
         user_id = event.user_id
         if submit is None:
             run(user_id)
-            return
-        with lock:
-            if user_id in waiting:
-                return
-            waiting.add(user_id)
-        submit(lambda: run(user_id))
+        elif waiting.claim(user_id):
+            submit(lambda: run(user_id))
 
     events.subscribe(on_event)

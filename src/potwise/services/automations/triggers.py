@@ -4,7 +4,6 @@ schedule (cooldowns that ran out, rules waiting for funds), and by hand."""
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -22,7 +21,7 @@ from potwise.domain.transfers import (
 from potwise.logs import get_logger
 from potwise.services.automations import runner
 from potwise.services.connections import ConnectionsContext
-from potwise.services.events import Event, Submit, SyncFinished, TransactionsChanged
+from potwise.services.events import Event, Submit, SyncFinished, TransactionsChanged, Waiting
 
 log = get_logger(__name__)
 
@@ -42,12 +41,10 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
     """Run the rules a sync or a webhook touched; `submit` decides where (a thread pool
     in the web app, inline in the worker). A rule whose run is already waiting its turn
     is not queued again: that run reads the news when it starts."""
-    waiting: set[str] = set()
-    lock = threading.Lock()
+    waiting = Waiting()
 
     def run(rule_id: str, trigger: str) -> None:
-        with lock:
-            waiting.discard(rule_id)
+        waiting.started(rule_id)
         _run_quietly(ctx, rule_id, trigger)
 
     def on_event(event: Event) -> None:
@@ -61,11 +58,8 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
             return
         # A rule touching several of the connections runs once.
         for rule_id in runner.rules_touching(ctx, connection_ids=connection_ids):
-            with lock:
-                if rule_id in waiting:
-                    continue
-                waiting.add(rule_id)
-            submit(functools.partial(run, rule_id, trigger))
+            if waiting.claim(rule_id):
+                submit(functools.partial(run, rule_id, trigger))
 
     ctx.events.subscribe(on_event)
 
