@@ -20,8 +20,9 @@ from potwise.services.errors import NotFound
 # Synced values younger than this may stand in for live ones when a bank is unreachable.
 MAX_FALLBACK_AGE = timedelta(hours=2)
 # Cards are read by their refresh plan (`domain/refresh_plan.py`), a few times a
-# day; a card not read for this long means its refreshes keep failing.
-MAX_CARD_AGE = timedelta(hours=48)
+# day (at most `LONGEST_GAP` apart); a card not read for this long has missed more than
+# a day of refreshes (a bank down for a day is waited out on the last read).
+MAX_CARD_AGE = timedelta(hours=72)
 # Deposits that count toward the rule's daily limit: every one not refused by the bank.
 _COUNTED_TODAY = (*OPEN_TRANSFER_STATUSES, TransferStatus.CONFIRMED)
 
