@@ -59,12 +59,14 @@ class Presence:
     def _due(self, user_id: str, now: datetime) -> list[str]:
         since = now - ATTENDED_EVERY
         with self.ctx.session_factory() as db:
+            # Connections read before: a new one's first read belongs to connecting it.
             candidates = list(
                 db.scalars(
                     select(Connection.id).where(
                         Connection.user_id == user_id,
                         Connection.provider == "truelayer",
                         Connection.status.in_(_READABLE),
+                        Connection.last_synced_at.is_not(None),
                     )
                 )
             )

@@ -145,8 +145,16 @@ def test_a_webhook_run_spends_no_card_call_and_a_repayment_returns_the_money(
         "the pot to give the repayment back",
     )
     assert len(withdrawn) == 1
-    said = [r["explanation"] for r in live.runs() if r["status"] == "moved"]
-    assert any("is counted as paid; the card does not show it yet" in e for e in said), said
+    # The run is recorded once the bank has answered the move.
+    wait_until(
+        lambda: [
+            r
+            for r in live.runs()
+            if r["status"] == "moved"
+            and "is counted as paid; the card does not show it yet" in r["explanation"]
+        ],
+        "the run that gave the repayment back, with its words",
+    )
     assert _count(db, UnattendedCall) == card_calls
 
     # The withdrawal comes back by webhook as a pot move of ours: it wakes no rule.
