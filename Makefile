@@ -40,8 +40,9 @@ lint: env ## ruff, mypy and the import-layer contracts
 	$(RUN) lint-imports
 
 pytest: env ## the test suite only, in parallel (PYTEST_WORKERS=0: one process)
-	$(RUN) pytest -n $(PYTEST_WORKERS) --durations=25 -m 'not timing'
-	$(RUN) pytest -m timing
+	$(RUN) pytest -n $(PYTEST_WORKERS) --durations=25 -m 'not timing and not month'
+	$(RUN) pytest -m 'timing or month'
+
 
 test: lint pytest ## lint, type checks and the whole test suite
 
