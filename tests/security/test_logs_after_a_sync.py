@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Connection
 from tests.security.conftest import SESSION_COOKIE, captured_log
-from tests.support.harness import connect, connect_monzo, running_sandbox, served_product
+from tests.support.harness import (
+    amex_pot_rule,
+    connect,
+    connect_monzo,
+    running_sandbox,
+    served_product,
+)
 
 
 def _pieces(secret: str, size: int = 8) -> list[str]:
@@ -38,20 +44,10 @@ def test_no_credential_reaches_the_log_through_a_sync_a_webhook_and_a_move(
         connect_monzo(browser, sandbox)
         connect(browser, sandbox, "truelayer", sandbox_provider="ob-amex")
         assert browser.post("/api/v1/sync").status_code == 200
-        pot = next(
-            p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
-        )
         card = next(
             a for a in browser.get("/api/v1/accounts").json()["items"] if a["kind"] == "credit_card"
         )
-        rule = browser.post(
-            "/api/v1/automations",
-            json={
-                "kind": "card_pot",
-                "name": "Amex pot",
-                "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
-            },
-        ).json()
+        rule = amex_pot_rule(browser, card)
         sandbox.add_transaction(
             bank="ob-amex",
             account=card["external_id"],

@@ -199,3 +199,23 @@ def connect_monzo(browser: httpx2.Client, sandbox: Sandbox) -> dict[str, Any]:
     )
     assert browser.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
     return dict(monzo)
+
+
+def amex_pot_rule(client: httpx2.Client, card: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create the card-pot rule "Amex pot": the "Credit card" pot covering the card
+    (the first credit card listed when none is given); the rule as the API answered."""
+    pot = next(p for p in client.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card")
+    if card is None:
+        card = next(
+            a for a in client.get("/api/v1/accounts").json()["items"] if a["kind"] == "credit_card"
+        )
+    created = client.post(
+        "/api/v1/automations",
+        json={
+            "kind": "card_pot",
+            "name": "Amex pot",
+            "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
