@@ -60,7 +60,7 @@ def test_no_credential_reaches_the_log_through_a_sync_a_webhook_and_a_move(
             f"/api/v1/automations/{rule['id']}/run",
             headers={"Authorization": f"Bearer {token}"},
         ).json()
-        assert moved["status"] == "moved", moved
+        assert moved["status"] == "moved", moved["explanation"]
         deliveries = sandbox.http.get("/_sandbox/webhooks/deliveries").json()["deliveries"]
         deadline = time.monotonic() + 20
         while not deliveries and time.monotonic() < deadline:

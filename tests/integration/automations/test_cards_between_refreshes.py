@@ -4,9 +4,11 @@ at once, and the rules' own pot moves coming back by webhook wake nothing."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import AutomationRun, SyncRun, UnattendedCall
+from potwise.services import leases
 from tests.support.harness import (
     Sandbox,
+    amex_pot_rule,
     connect,
     connect_monzo,
     running_sandbox,
@@ -76,21 +80,13 @@ def live(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Live]:
         pot = next(
             p for p in browser.get("/api/v1/pots").json()["items"] if p["name"] == "Credit card"
         )
-        created = browser.post(
-            "/api/v1/automations",
-            json={
-                "kind": "card_pot",
-                "name": "Amex pot",
-                "config": {"pot_id": pot["id"], "card_account_ids": [card["id"]]},
-            },
-        )
-        assert created.status_code == 201, created.text
+        rule = amex_pot_rule(browser, card)
         monzo_account = next(
             a["id"]
             for a in sandbox.household()["monzo"]["accounts"]
             if a["type"] == "uk_retail" and not a["closed"]
         )
-        live = Live(browser, sandbox, created.json()["id"], card, pot, monzo_account)
+        live = Live(browser, sandbox, rule["id"], card, pot, monzo_account)
         first = browser.post(f"/api/v1/automations/{live.rule_id}/run").json()
         assert first["status"] in ("moved", "nothing"), first
         yield live
@@ -161,3 +157,35 @@ def test_a_webhook_run_spends_no_card_call_and_a_repayment_returns_the_money(
     time.sleep(1.0)
     webhook_runs = _count(db, AutomationRun, AutomationRun.trigger == "webhook")
     assert webhook_runs == 2, [(r["trigger"], r["status"]) for r in live.runs()]
+
+
+def test_run_now_waits_for_a_card_read_in_progress_and_then_reads_the_card_itself(
+    live: Live, db: Session, engine: Engine
+) -> None:
+    """A sync of the card's connection that began before the purchase holds its lease
+    when the user presses "Run now": the run waits for it, then reads the card itself,
+    so the purchase it could not have seen is covered."""
+    key = f"sync:{live.card['connection_id']}"
+    assert leases.try_acquire(db, key, "an earlier sync", timedelta(minutes=5))
+    live.sandbox.add_transaction(
+        bank="ob-amex",
+        account=live.card["external_id"],
+        amount=2500,
+        kind="purchase",
+        description="BOUGHT DURING A SYNC",
+        pending=True,
+    )
+
+    def finish_the_earlier_sync() -> None:
+        time.sleep(1.0)
+        with Session(engine) as other:
+            leases.release(other, key, "an earlier sync")
+
+    releaser = threading.Thread(target=finish_the_earlier_sync)
+    releaser.start()
+    try:
+        ran = live.browser.post(f"/api/v1/automations/{live.rule_id}/run", timeout=60).json()
+    finally:
+        releaser.join()
+    assert ran["status"] == "moved", ran["explanation"]
+    assert "£25.00" in ran["explanation"], ran["explanation"]

@@ -16,6 +16,7 @@ in `accounts`; which connections are due in `schedule`.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -48,6 +49,10 @@ from potwise.services.sync.truelayer import sync_truelayer
 log = get_logger(__name__)
 
 SYNC_LEASE_TTL = timedelta(minutes=30)
+# A read the user is waiting for (a button they pressed) waits this long for a sync of
+# the same connection already running, polling its lease every LEASE_POLL_SECONDS.
+ATTENDED_WAIT_SECONDS = 30.0
+LEASE_POLL_SECONDS = 0.1
 
 
 def _now() -> datetime:
@@ -63,6 +68,7 @@ def sync_connection(
     balances_only: bool = False,
     only_accounts: set[str] | None = None,
     announce: bool = True,
+    wait: float = 0.0,
 ) -> SyncRun:
     """Sync one connection now and return its recorded run.
 
@@ -71,7 +77,10 @@ def sync_connection(
     `balances_only` (optionally for `only_accounts`, by the bank's ids)
     refreshes just balances and pending items, for an automation's decision.
     A finished full sync is announced (`SyncFinished`) unless `announce` is false:
-    :func:`sync_many` announces a user's connections together.
+    :func:`sync_many` announces a user's connections together. While another sync of
+    the connection runs, this one waits up to `wait` real seconds for it to end, then
+    reads itself (what that sync read may predate the question); past that it is
+    recorded as skipped.
     """
     factory = ctx.session_factory
     lease = Lease(f"sync:{connection_id}", uuid.uuid4().hex)
@@ -90,8 +99,13 @@ def sync_connection(
 
     # Taking the lease and recording the run's start are one unit of work; so are
     # recording its end and giving the lease back (see `runs.finish`).
-    with factory() as db:
-        acquired = leases.try_acquire(db, lease.key, lease.owner, SYNC_LEASE_TTL, then=start)
+    deadline = time.monotonic() + wait
+    while True:
+        with factory() as db:
+            acquired = leases.try_acquire(db, lease.key, lease.owner, SYNC_LEASE_TTL, then=start)
+        if acquired or time.monotonic() >= deadline:
+            break
+        time.sleep(LEASE_POLL_SECONDS)
     if not acquired:
         return runs.record_skipped(ctx, connection_id, trigger)
     [(snapshot, connection, run)] = started
@@ -324,4 +338,5 @@ def refresh_attended(
         psu_ip=psu_ip,
         only_accounts=set(account_external_ids) if account_external_ids is not None else None,
         announce=False,
+        wait=ATTENDED_WAIT_SECONDS,
     )
