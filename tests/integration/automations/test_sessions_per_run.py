@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from potwise.db.models import Automation
+from potwise.db.models import Automation, Pot
 from potwise.services import leases
 from potwise.services.automations import runner
 from tests.integration.automations.world import World
@@ -82,7 +82,9 @@ def test_a_run_that_cannot_go_ahead_is_recorded_in_the_unit_of_work_that_found_o
     ctx, sessions = _counted(world)
     rule = db.get(Automation, world.rule_id)
     assert rule is not None
-    key = f"pot:{rule.config['pot_id']}"
+    pot = db.get(Pot, rule.config["pot_id"])
+    assert pot is not None
+    key = f"account:{pot.account_id}"
     assert leases.try_acquire(db, key, "another-run", timedelta(minutes=5))
     # A run the clock set off stands aside at once (it comes back on the clock).
     stood_aside = runner.run_rule(ctx, world.rule_id, trigger="schedule")
@@ -102,7 +104,9 @@ def test_a_run_that_cannot_go_ahead_is_recorded_in_the_unit_of_work_that_found_o
 def test_a_run_the_user_asked_for_waits_for_the_run_in_progress(world: World, db: Session) -> None:
     rule = db.get(Automation, world.rule_id)
     assert rule is not None
-    key = f"pot:{rule.config['pot_id']}"
+    pot = db.get(Pot, rule.config["pot_id"])
+    assert pot is not None
+    key = f"account:{pot.account_id}"
     assert leases.try_acquire(db, key, "another-run", timedelta(minutes=5))
     freed = threading.Timer(0.5, lambda: _release(world, key))
     freed.start()

@@ -14,8 +14,8 @@ from potwise.domain.transfers import RunStatus, TransferStatus, run_status_after
 from potwise.logs import get_logger
 from potwise.services.automations import executor, recording
 from potwise.services.automations.evaluate import Evaluation, rule_status
-from potwise.services.automations.pot_lease import PotLease
 from potwise.services.automations.recording import Ending, RunOutcome, RunRequest
+from potwise.services.automations.run_lease import RunLease
 from potwise.services.connections import ConnectionsContext
 from potwise.services.errors import NotFound
 from potwise.services.notify import notify
@@ -65,7 +65,7 @@ def preview(db: Session, rule: Automation, request: RunRequest, ev: Evaluation) 
 
 
 def store(
-    db: Session, rule: Automation, request: RunRequest, ev: Evaluation, lease: PotLease
+    db: Session, rule: Automation, request: RunRequest, ev: Evaluation, lease: RunLease
 ) -> RunOutcome | Intent:
     """Store the run, the intent (when money moves), the rule's state and status and any
     notice, in one unit of work. A run that moves nothing ends here, its lease given back."""
@@ -133,7 +133,7 @@ def _plan(
 
 
 def carry_out(
-    ctx: ConnectionsContext, request: RunRequest, intent: Intent, ev: Evaluation, lease: PotLease
+    ctx: ConnectionsContext, request: RunRequest, intent: Intent, ev: Evaluation, lease: RunLease
 ) -> RunOutcome:
     """Move the money through the executor, then store how the run ended (lease given back)."""
     settled = executor.execute(ctx, intent.transfer_id)

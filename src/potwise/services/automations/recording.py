@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from potwise import clock
 from potwise.db.models import Automation, AutomationRun, Transfer
 from potwise.domain.transfers import RunStatus
-from potwise.services.automations.pot_lease import PotLease
+from potwise.services.automations.run_lease import RunLease
 from potwise.services.errors import NotFound
 
 # A rule's status and the reason shown with it (ok, paused, waiting_funds, cooldown, error).
@@ -73,7 +73,7 @@ def storing(db: Session, automation_id: str) -> Iterator[None]:
         raise
 
 
-def commit(db: Session, automation_id: str, lease: PotLease | None = None) -> None:
+def commit(db: Session, automation_id: str, lease: RunLease | None = None) -> None:
     """Commit the unit of work that ends a run, giving the pot's lease back with it."""
     if lease is not None:
         lease.give_up_in(db)
@@ -119,7 +119,7 @@ def record(
     request: RunRequest,
     ending: Ending,
     *,
-    lease: PotLease | None = None,
+    lease: RunLease | None = None,
     inputs: dict[str, Any] | None = None,
     decision: dict[str, Any] | None = None,
     data_as_of: datetime | None = None,

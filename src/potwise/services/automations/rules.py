@@ -13,20 +13,12 @@ from potwise.db.scoping import get_owned, owned
 from potwise.domain.mirror import AccountKind
 from potwise.domain.transfers import RuleStatus
 from potwise.logs import get_logger
-from potwise.services.errors import Conflict, InvalidInput, NotFound
+from potwise.services.automations import configs, conflicts
+from potwise.services.errors import InvalidInput, NotFound
 
 log = get_logger(__name__)
 
-KINDS = ("card_pot", "sweep", "autosort", "topup", "goal")
-AVAILABLE_KINDS = ("card_pot",)
-
-CARD_POT_DEFAULTS: dict[str, Any] = {
-    "cooldown_hours": 3,
-    "override_cooldown_on_spending": True,
-    "max_transfer": 100_000,
-    "max_per_day": 300_000,
-}
-MAX_LIMIT = 10_000_000  # £100,000: anything above is a typo, not a rule
+KINDS = configs.KINDS
 
 
 @dataclass(frozen=True)
@@ -37,56 +29,28 @@ class RuleInput:
     config: dict[str, Any]
 
 
-def _int(config: dict[str, Any], key: str, low: int, high: int) -> int:
-    value = config.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"config.{key} must be a whole number.")
-    if not low <= value <= high:
-        raise InvalidInput(f"config.{key} must be between {low} and {high}.")
-    return value
-
-
 def validate_card_pot(
-    db: Session, user_id: str, config: dict[str, Any], *, rule_id: str | None
+    db: Session, user_id: str, config: configs.CardPotConfig, *, rule_id: str | None
 ) -> dict[str, Any]:
-    """The config with defaults filled in; refuses anything that is not the user's own,
-    a deleted pot, non-card accounts, mixed currencies, or a pot or card another rule covers."""
-    merged = {**CARD_POT_DEFAULTS, **config}
-    _check_fields(merged)
-    pot = _own_pot(db, user_id, merged.get("pot_id"))
-    cards = _card_ids(merged.get("card_account_ids"))
-    for card_id in cards:
+    """The config as stored; refuses anything that is not the user's own, a deleted pot,
+    non-card accounts, mixed currencies, or a pot or card another rule covers."""
+    pot = own_pot(db, user_id, config.pot_id)
+    for card_id in config.card_account_ids:
         _check_card(get_owned(db, Account, card_id, user_id), card_id, pot)
-    limits = _limits(merged)
-    _check_not_covered(db, user_id, pot.id, cards, rule_id)
-    return {"pot_id": pot.id, "card_account_ids": list(cards), **limits}
+    conflicts.check(db, user_id, "card_pot", config, rule_id)
+    return configs.stored(config)
 
 
-def _check_fields(merged: dict[str, Any]) -> None:
-    unknown = set(merged) - {"pot_id", "card_account_ids", *CARD_POT_DEFAULTS}
-    if unknown:
-        raise InvalidInput(f"Unknown config field(s): {', '.join(sorted(unknown))}.")
-
-
-def _own_pot(db: Session, user_id: str, pot_id: object) -> Pot:
+def own_pot(db: Session, user_id: str, pot_id: str, where: str = "config.pot_id") -> Pot:
     """The user's own pot, still there in the Monzo app."""
-    if not isinstance(pot_id, str) or not pot_id:
-        raise InvalidInput("config.pot_id must name one of your pots.")
     pot = get_owned(db, Pot, pot_id, user_id)
     if pot is None:
-        raise InvalidInput("config.pot_id is not one of your pots.")
+        raise InvalidInput(f"{where} is not one of your pots.")
     if pot.deleted:
-        raise InvalidInput("That pot was deleted in the Monzo app; choose another.")
+        raise InvalidInput(
+            f"The pot \u201c{pot.name}\u201d was deleted in the Monzo app; choose another."
+        )
     return pot
-
-
-def _card_ids(cards: object) -> list[str]:
-    """At least one card id, none twice."""
-    if not isinstance(cards, list) or not cards or not all(isinstance(c, str) for c in cards):
-        raise InvalidInput("config.card_account_ids must list at least one of your cards.")
-    if len(set(cards)) != len(cards):
-        raise InvalidInput("config.card_account_ids lists a card twice.")
-    return cards
 
 
 def _check_card(card: Account | None, card_id: str, pot: Pot) -> None:
@@ -102,44 +66,39 @@ def _check_card(card: Account | None, card_id: str, pot: Pot) -> None:
         )
 
 
-def _limits(merged: dict[str, Any]) -> dict[str, Any]:
-    """The cooldown and the transfer limits, in the order the stored config lists them."""
-    cooldown_hours = _int(merged, "cooldown_hours", 0, 72)
-    max_transfer = _int(merged, "max_transfer", 1, MAX_LIMIT)
-    max_per_day = _int(merged, "max_per_day", 1, MAX_LIMIT)
-    override = merged["override_cooldown_on_spending"]
-    if not isinstance(override, bool):
-        raise InvalidInput("config.override_cooldown_on_spending must be true or false.")
-    return {
-        "cooldown_hours": cooldown_hours,
-        "override_cooldown_on_spending": override,
-        "max_transfer": max_transfer,
-        "max_per_day": max_per_day,
-    }
+def _validate_moves(
+    db: Session, user_id: str, kind: str, config: configs.RuleConfig, rule_id: str | None
+) -> dict[str, Any]:
+    """A sweep, sorter, top-up or goal: every pot the user's own, live, in pounds, and
+    all on one current account (the one the money comes from and goes to)."""
+    stored = configs.stored(config)
+    pot_ids = configs.pot_ids(kind, stored)
+    pots = [
+        own_pot(
+            db,
+            user_id,
+            pot_id,
+            f"config.steps.{i}.pot_id" if kind == "autosort" else "config.pot_id",
+        )
+        for i, pot_id in enumerate(pot_ids)
+    ]
+    if len({p.account_id for p in pots}) > 1:
+        raise InvalidInput("Every pot of one rule must belong to the same current account.")
+    for pot in pots:
+        if pot.currency != "GBP":
+            raise InvalidInput(f"The pot \u201c{pot.name}\u201d is not in pounds.")
+    conflicts.check(db, user_id, kind, config, rule_id)
+    return stored
 
 
-def _check_not_covered(
-    db: Session, user_id: str, pot_id: str, cards: list[str], rule_id: str | None
-) -> None:
-    """No other card-pot rule of the user keeps this pot or follows one of these cards."""
-    for other in db.scalars(owned(Automation, user_id).where(Automation.kind == "card_pot")):
-        if other.id == rule_id:
-            continue
-        if other.config.get("pot_id") == pot_id:
-            raise Conflict(f"The rule \u201c{other.name}\u201d already keeps this pot.")
-        shared = set(other.config.get("card_account_ids", [])) & set(cards)
-        if shared:
-            raise Conflict(f"The rule \u201c{other.name}\u201d already covers one of these cards.")
-
-
-def _validate(
+def validate(
     db: Session, user_id: str, kind: str, config: dict[str, Any], rule_id: str | None
 ) -> dict[str, Any]:
-    if kind not in KINDS:
-        raise InvalidInput(f"Unknown kind {kind!r}; one of {', '.join(KINDS)}.")
-    if kind not in AVAILABLE_KINDS:
-        raise InvalidInput(f"Rules of kind {kind!r} are not available in this version yet.")
-    return validate_card_pot(db, user_id, config, rule_id=rule_id)
+    """The config as stored, checked against the user's own data and other rules."""
+    parsed = configs.parse(kind, config)
+    if isinstance(parsed, configs.CardPotConfig):
+        return validate_card_pot(db, user_id, parsed, rule_id=rule_id)
+    return _validate_moves(db, user_id, kind, parsed, rule_id)
 
 
 def _name(value: str) -> str:
@@ -150,7 +109,7 @@ def _name(value: str) -> str:
 
 
 def create(db: Session, user_id: str, data: RuleInput) -> Automation:
-    config = _validate(db, user_id, data.kind, data.config, None)
+    config = validate(db, user_id, data.kind, data.config, None)
     rule = Automation(
         user_id=user_id, kind=data.kind, name=_name(data.name), enabled=data.enabled, config=config
     )
@@ -185,11 +144,8 @@ def update(
     if name is not None:
         rule.name = _name(name)
     if config is not None:
-        merged = _validate(db, user_id, rule.kind, {**rule.config, **config}, rule.id)
-        if (merged["pot_id"], sorted(merged["card_account_ids"])) != (
-            rule.config.get("pot_id"),
-            sorted(rule.config.get("card_account_ids", [])),
-        ):
+        merged = validate(db, user_id, rule.kind, {**rule.config, **config}, rule.id)
+        if _follows(rule.kind, merged) != _follows(rule.kind, rule.config):
             rule.state = None
         rule.config = merged
     if enabled is not None:
@@ -199,6 +155,11 @@ def update(
     db.commit()
     log.info("automation.updated", user_id=user_id, automation_id=rule.id)
     return rule
+
+
+def _follows(kind: str, config: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The pots and cards a rule follows: a change of either starts it afresh."""
+    return configs.pot_ids(kind, config), sorted(config.get("card_account_ids", []))
 
 
 def delete(db: Session, user_id: str, rule_id: str) -> None:

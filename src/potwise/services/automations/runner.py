@@ -29,11 +29,11 @@ from potwise.domain.errors import DomainError
 from potwise.domain.transfers import RuleStatus, RunStatus
 from potwise.logs import get_logger
 from potwise.services import zones
-from potwise.services.automations import act, executor, gather, pause, recording
+from potwise.services.automations import act, configs, executor, gather, pause, recording
 from potwise.services.automations.evaluate import evaluate
 from potwise.services.automations.gather import Targets
-from potwise.services.automations.pot_lease import PotLease
 from potwise.services.automations.recording import Ending, RunOutcome, RunRequest
+from potwise.services.automations.run_lease import RunLease
 from potwise.services.automations.scene import Skip, read_scene
 from potwise.services.connections import ConnectionsContext
 from potwise.services.errors import NotFound
@@ -67,7 +67,7 @@ def run_rule(
     request = RunRequest(automation_id, trigger=trigger, dry_run=dry_run, psu_ip=psu_ip)
     if dry_run:
         return _preview(ctx, request)
-    lease = PotLease()
+    lease = RunLease()
     try:
         return _run(ctx, request, lease)
     finally:
@@ -112,11 +112,11 @@ def _preview(ctx: ConnectionsContext, request: RunRequest) -> RunOutcome:
 
 
 def _run(
-    ctx: ConnectionsContext, request: RunRequest, lease: PotLease, *, waited: bool = False
+    ctx: ConnectionsContext, request: RunRequest, lease: RunLease, *, waited: bool = False
 ) -> RunOutcome:
     """Take the pot, load the rule and check it may move money, in one unit of work."""
     with ctx.session_factory() as db:
-        taken = lease.held or lease.take(db, _pot_of(db, request.automation_id))
+        taken = lease.held or lease.take(db, _account_of(db, request.automation_id))
         wait = not taken and not waited and request.trigger in WAITS_FOR_POT
         if not wait:
             rule = _load_rule(db, request.automation_id)
@@ -139,14 +139,14 @@ def _run(
     return _decide_and_act(ctx, request, rule, found, lease)
 
 
-def _wait_for_pot(ctx: ConnectionsContext, automation_id: str, lease: PotLease) -> None:
+def _wait_for_pot(ctx: ConnectionsContext, automation_id: str, lease: RunLease) -> None:
     """Take the pot's lease, waiting (a little) for a run that holds it: a run set off by
     news (a webhook's transaction, a finished sync) must read it, and the run in
     progress may have read the mirror before the news arrived."""
     deadline = time.monotonic() + POT_WAIT_SECONDS
     while True:
         with ctx.session_factory() as db:
-            if lease.take(db, _pot_of(db, automation_id)):
+            if lease.take(db, _account_of(db, automation_id)):
                 return
         if time.monotonic() > deadline:
             return  # the run stands aside, and says so
@@ -158,7 +158,7 @@ def _after_reconciling(
     request: RunRequest,
     rule: Automation,
     open_ids: list[str],
-    lease: PotLease,
+    lease: RunLease,
 ) -> Targets | RunOutcome:
     """Finish the rule's intents left open (each exactly once), then read its targets."""
     executor.finish(ctx, open_ids)
@@ -175,7 +175,7 @@ def _decide_and_act(
     request: RunRequest,
     rule: Automation,
     found: Targets,
-    lease: PotLease | None,
+    lease: RunLease | None,
 ) -> RunOutcome:
     """Refresh the balances, read the scene, decide, and store (or preview) the outcome."""
     try:
@@ -209,13 +209,19 @@ def _load_rule(db: Session, automation_id: str) -> Automation:
     return rule
 
 
-def _pot_of(db: Session, automation_id: str) -> str:
-    """The pot a rule keeps (its lease's key), read without loading the rule itself:
-    the rule is loaded once the lease is held, so it is read as no other run leaves it."""
-    config = db.scalar(select(Automation.config).where(Automation.id == automation_id))
-    if config is None:
+def _account_of(db: Session, automation_id: str) -> str:
+    """The current account a rule moves money on (its lease's key), read without
+    loading the rule itself: the rule is loaded once the lease is held, so it is read
+    as no other run leaves it."""
+    row = db.execute(
+        select(Automation.kind, Automation.config).where(Automation.id == automation_id)
+    ).one_or_none()
+    if row is None:
         raise NotFound("No such automation.")
-    return str(config.get("pot_id", ""))
+    pot_ids = configs.pot_ids(row.kind, row.config)
+    account = db.scalar(select(Pot.account_id).where(Pot.id.in_(pot_ids)).limit(1))
+    # A rule whose pots are gone still runs (to say so), under a lease of its own.
+    return str(account or f"rule:{automation_id}")
 
 
 def _held_back(db: Session, rule: Automation) -> Ending | None:
@@ -229,7 +235,7 @@ def _held_back(db: Session, rule: Automation) -> Ending | None:
 
 
 def _targets(
-    db: Session, rule: Automation, request: RunRequest, lease: PotLease | None = None
+    db: Session, rule: Automation, request: RunRequest, lease: RunLease | None = None
 ) -> Targets | RunOutcome:
     """The rule's targets, or the run recorded as skipped or failed when there are none."""
     try:

@@ -99,14 +99,7 @@ def sync_connection(
 
     # Taking the lease and recording the run's start are one unit of work; so are
     # recording its end and giving the lease back (see `runs.finish`).
-    deadline = time.monotonic() + wait
-    while True:
-        with factory() as db:
-            acquired = leases.try_acquire(db, lease.key, lease.owner, SYNC_LEASE_TTL, then=start)
-        if acquired or time.monotonic() >= deadline:
-            break
-        time.sleep(LEASE_POLL_SECONDS)
-    if not acquired:
+    if not _take(factory, lease, start, wait):
         return runs.record_skipped(ctx, connection_id, trigger)
     [(snapshot, connection, run)] = started
     try:
@@ -122,6 +115,21 @@ def sync_connection(
             SyncFinished(user_id=run.user_id, connection_id=connection_id, trigger=trigger)
         )
     return run
+
+
+def _take(
+    factory: Callable[[], Session], lease: Lease, start: Callable[[Session], None], wait: float
+) -> bool:
+    """Take the connection's lease (recording the run's start with it), waiting up to
+    `wait` real seconds while another sync holds it."""
+    deadline = time.monotonic() + wait
+    while True:
+        with factory() as db:
+            if leases.try_acquire(db, lease.key, lease.owner, SYNC_LEASE_TTL, then=start):
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(LEASE_POLL_SECONDS)
 
 
 def _run_and_finish(

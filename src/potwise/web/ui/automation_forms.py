@@ -13,8 +13,8 @@ from potwise.db.models import Account, Automation, Pot
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services import mirror, unit_of_work
-from potwise.services.automations import rules
-from potwise.services.automations.rules import CARD_POT_DEFAULTS, RuleInput
+from potwise.services.automations import configs, rules
+from potwise.services.automations.rules import RuleInput
 from potwise.web.security import Caller, Db
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import FlashMessages, FormStr, render
@@ -22,6 +22,7 @@ from potwise.web.ui.render import FlashMessages, FormStr, render
 router = APIRouter(include_in_schema=False)
 
 FormList = Annotated[list[str], Form()]
+CARD_POT_DEFAULTS = configs.defaults("card_pot")
 
 FLASH_MESSAGES: FlashMessages = {
     "rule_created": ("success", "Rule created. It runs after the next sync of your cards."),
@@ -100,8 +101,8 @@ def _pence(text: str, what: str, errors: dict[str, str], key: str) -> int | None
     if minor <= 0:
         errors[key] = f"The {what} must be more than \u00a30."
         return None
-    if minor > rules.MAX_LIMIT:
-        errors[key] = f"The {what} can be at most {Money(rules.MAX_LIMIT, 'GBP').format()}."
+    if minor > configs.MAX_LIMIT:
+        errors[key] = f"The {what} can be at most {Money(configs.MAX_LIMIT, 'GBP').format()}."
         return None
     return minor
 
