@@ -319,7 +319,11 @@ def test_a_capped_sweep_names_the_limit_and_what_stays() -> None:
         ({"available": 100_000}, {}, "exactly its threshold of £1,000.00"),
         ({"available": -2_000}, {}, "is overdrawn by £20.00, £1,020.00 less than it keeps"),
         ({"available": 100_045}, {}, "only £0.45 above what it keeps"),
-        ({"bills_due": 0}, {}, "(no bills are due before payday on Fri 25 Dec)"),
+        (
+            {"bills_due": 0},
+            {},
+            "threshold of £1,000.00, with no bills due before payday on Fri 25 Dec",
+        ),
         ({}, {"round_to": 500}, "rounded down to a multiple of £5.00"),
         ({"moved_today": 3_000_000}, {}, "today's limit of £30,000.00 is used up"),
         ({"pot_deleted": True}, {}, "Holiday was deleted in the Monzo app"),

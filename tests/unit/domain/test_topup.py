@@ -295,10 +295,25 @@ def test_a_partial_top_up_says_what_the_pot_had() -> None:
         ({}, {"pot_balance": 0}, "but Rainy day is empty"),
         ({"pot_floor": 2_000}, {"pot_balance": 2_000}, "nothing above its floor of £20.00"),
         ({"max_transfer": 20_000}, {}, "capped by the £200.00 per-transfer limit, so the other"),
+        (
+            {"max_transfer": 1_000},
+            {"pot_balance": 3_000},
+            "(Rainy day has only £30.00); capped by the £10.00 per-transfer limit, so the "
+            "other £20.00 waits for the next top-up.",
+        ),
         ({"max_per_day": 50_000}, {"moved_today": 50_000}, "today's limit of £500.00 is used"),
         ({}, {"pot_deleted": True}, "Rainy day was deleted in the Monzo app"),
     ],
-    ids=["at-floor", "above", "empty", "at-pot-floor", "capped", "daily-limit", "deleted"],
+    ids=[
+        "at-floor",
+        "above",
+        "empty",
+        "at-pot-floor",
+        "capped",
+        "capped-and-short",
+        "daily-limit",
+        "deleted",
+    ],
 )
 def test_explanations_quote_the_figures(
     config: dict[str, Any], changes: dict[str, Any], words: str

@@ -55,7 +55,7 @@ class Words:
         payday = self.inputs.next_payday
         before = "before payday" if payday is None else f"before payday on {day(payday)}"
         if self.outcome.bills_kept == 0:
-            return f"{text} (no bills are due {before})"
+            return f"{text}, with no bills due {before}"
         return f"{text} and {self.money(self.outcome.bills_kept)} for bills due {before}"
 
     @property

@@ -85,7 +85,7 @@ def _capped_by_limit(w: Words) -> str:
         )
     text = f"{w.money(out.amount)} from {w.pot}: {w.needs}"
     if out.short:
-        text += f", and {w.pot} has {w.gives}"
+        text += f" ({w.pot} has {w.gives})"
     return text + f"; capped by {limit}, so the other {w.money(rest)} waits for the next top-up."
 
 
