@@ -18,6 +18,9 @@ one knows where everything is in the others:
   policy).
 
 A rule package may add a module for a step of its own (``cardpot.spending``
-reads the cards). Like all of ``potwise.domain``, these take ``now`` and data
-as arguments, read no clock and do no I/O.
+reads the cards, ``sweep.slots`` says when a sweep runs). The kinds that decide
+into ``moves.RuleDecision`` share ``checks`` (their configs' and inputs'
+validation) and ``wording`` (how their explanations write amounts and times).
+Like all of ``potwise.domain``, these take ``now`` and data as arguments, read
+no clock and do no I/O.
 """
