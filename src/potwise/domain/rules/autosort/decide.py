@@ -67,15 +67,7 @@ def decide_autosort(
     _check_inputs(available, bills_due, moved_today, now)
     prior = state or AutosortState()
     if prior.has_sorted(credit.transaction_id):
-        text = explain.already_sorted(config, credit, prior, tz=tz, currency=currency)
-        figures = {"credit": credit.amount, "transaction_id": credit.transaction_id}
-        return RuleDecision(
-            moves=(),
-            reason=Reason.ALREADY_SORTED,
-            explanation=text,
-            currency=currency,
-            figures=figures,
-        )
+        return _already_sorted(config, credit, prior, tz, currency)
     outcomes = sort_steps(
         config,
         credit=credit.amount,
@@ -104,6 +96,19 @@ def decide_autosort(
         status_reason=Reason.POT_DELETED if reason is Reason.POT_DELETED else None,
         capped=any(o.capped for o in outcomes),
         figures=_figures(credit, available, moved_today, outcomes),
+    )
+
+
+def _already_sorted(
+    config: AutosortConfig, credit: IncomeCredit, prior: AutosortState, tz: str, currency: str
+) -> RuleDecision:
+    """The credit was sorted on an earlier run: nothing moves, the state stays."""
+    return RuleDecision(
+        moves=(),
+        reason=Reason.ALREADY_SORTED,
+        explanation=explain.already_sorted(config, credit, prior, tz=tz, currency=currency),
+        currency=currency,
+        figures={"credit": credit.amount, "transaction_id": credit.transaction_id},
     )
 
 

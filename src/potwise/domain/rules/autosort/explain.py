@@ -78,7 +78,8 @@ def _bills_note(outcome: StepOutcome, payday: str, currency: str) -> str:
         return f"no bills are due from it before {payday}"
     if not outcome.want:
         return f"it already holds the {_fmt(due, currency)} due before {payday}"
-    text = f"tops it up to the {_fmt(due, currency)} due before {payday}"
+    verb = "tops it up to" if outcome.amount >= outcome.want else "towards"
+    text = f"{verb} the {_fmt(due, currency)} due before {payday}"
     return text + (f"; it held {_fmt(held, currency)}" if held else "")
 
 

@@ -69,6 +69,7 @@ def decide_goal(
     prior = state or GoalState()
     pot = pot_name or "the goal's pot"
     progress = goal_progress(config, pot_balance, today)
+    day = explain.Day(safe_to_add, available, moved_today, currency)
     figures: dict[str, Any] = {
         **progress.to_dict(),
         "safe_to_add": safe_to_add,
@@ -90,10 +91,23 @@ def decide_goal(
         return _reached(pot, progress, prior, currency, figures)
     kept = replace(prior, reached_notified=False)
     why = situations.not_contributing(config, prior, today, payday_today)
-    day = explain.Day(safe_to_add, available, moved_today, currency)
     if why is not None:
         text = explain.waiting(pot, progress, config, why, None, day)
         return _still(why, text, progress, kept, currency, figures)
+    return _payday(config, pot, progress, kept, day, today, figures)
+
+
+def _payday(
+    config: GoalConfig,
+    pot: str,
+    progress: GoalProgress,
+    kept: GoalState,
+    day: explain.Day,
+    today: date,
+    figures: dict[str, Any],
+) -> RuleDecision:
+    """Payday and no contribution yet: this payday's share, as far as it can go."""
+    safe_to_add, available, moved_today, currency = day
     contribution = situations.contribute(
         config, progress, safe_to_add=safe_to_add, available=available, moved_today=moved_today
     )
@@ -103,11 +117,10 @@ def decide_goal(
         text = explain.waiting(pot, progress, config, why, contribution, day)
         phase = Phase.WAITING_FUNDS if why is Reason.INSUFFICIENT_FUNDS else Phase.OK
         return _still(why, text, progress, kept, currency, figures, phase)
-    text = explain.contributed(pot, progress, config, contribution, day)
     return RuleDecision(
         moves=(Move(config.pot_id, Direction.DEPOSIT, contribution.amount, _MOVE_REASON),),
         reason=contribution.reason,
-        explanation=text,
+        explanation=explain.contributed(pot, progress, config, contribution, day),
         currency=currency,
         new_state=replace(kept, last_contribution_on=today).to_dict(),
         status_reason=Reason.DATE_PASSED if progress.date_passed else None,
