@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from potwise.domain.cards import owed_on_card
@@ -263,6 +263,21 @@ def test_every_decision_keeps_the_invariants(
 
 @settings(max_examples=150, deadline=None)
 @given(worlds(), st.lists(events, max_size=12))
+# A purchase read first as a rise, then repaid, then read in the transactions.
+@example(
+    (
+        World(cards=[SimCard("c0", "ob-amex", 0)], pot=0, available=0),
+        CardPotConfig(
+            pot_id="pot-1",
+            card_account_ids=("c0",),
+            cooldown_hours=0,
+            override_cooldown_on_spending=False,
+            max_transfer=1,
+            max_per_day=1,
+        ),
+    ),
+    [("unread_purchase", 0, 1), ("payment", 0, 1), ("read_transactions", 0, 0)],
+)
 def test_no_charge_is_counted_as_new_spending_twice(
     setup: tuple[World, CardPotConfig], history: list[tuple[str, int, int]]
 ) -> None:

@@ -40,8 +40,11 @@ is new spending too (the safe reading: the pot holds at least what is owed)::
 
 The rise is remembered as ``covered_ahead``; the transactions behind it, once
 they are read, are explained by it and are not new spending a second time
-(spending seen first pays off ``covered_ahead``, then counts). What is
-covered ahead is never more than the card owes, so a repayment clears it.
+(spending seen first pays off ``covered_ahead``, then counts). A repayment
+does not clear it: the purchase behind the rise is still to be read, and
+would otherwise count a second time. (A rise no transaction ever explains
+stays covered ahead; the only cost is that spending of that size is not
+"new" for the cooldown override: the pot is still kept equal to what is owed.)
 A card whose owed figure is not remembered (a state stored before it was
 kept) has no unexplained rise: the decision then covers the whole shortfall
 (see ``situations``). A card that owes less than it did has *fallen*, one of
@@ -180,7 +183,6 @@ def _new_spending(
     if before is not None and owed - before > seen_spending:
         rise = owed - before - seen_spending
         ahead += rise
-    ahead = min(ahead, owed) if ahead else 0
     if new_txs or pending_changed or memory.oldest < horizon:
         memory = remember(memory, new_txs, counted_pending, horizon, owed, ahead)
     elif owed != before or ahead != memory.covered_ahead:
