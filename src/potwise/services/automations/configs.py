@@ -157,8 +157,8 @@ class AutosortConfig(_Config):
     def _steps(self) -> AutosortConfig:
         if self.income == "payer" and not self.payer:
             raise ValueError("payer is needed when income is 'payer'")
-        if self.income == "salary" and self.payer is not None:
-            raise ValueError("payer is only for income 'payer'")
+        if self.income == "salary" and (self.payer is not None or self.min_amount):
+            raise ValueError("payer and min_amount are only for income 'payer'")
         pots = [s.pot_id for s in self.steps]
         if len(set(pots)) != len(pots):
             raise ValueError("each pot may appear in one step only")

@@ -8,6 +8,7 @@ state, no notice. It reads the mirror in one session and rolls it back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from potwise.db.models import Account, Automation, Pot
 from potwise.domain.errors import DomainError
 from potwise.domain.rules import cardpot
 from potwise.services import zones
-from potwise.services.automations import gather, recording
+from potwise.services.automations import gather, kinds, recording
 from potwise.services.automations.evaluate import evaluate
 from potwise.services.automations.scene import Skip, read_scene
 from potwise.services.context import ConnectionsContext
@@ -68,8 +69,10 @@ def _decide(ctx: ConnectionsContext, db: Session, automation_id: str) -> DryRun:
     zone = zones.user_zone(db, rule.user_id, ctx.settings.timezone)
     try:
         found = gather.targets(db, rule, trigger="cli")
-        as_of = _synced_at(db, found.config)
         now = recording.now()
+        if found.config is None:
+            return _decide_moves(db, rule, zone.key, now)
+        as_of = _synced_at(db, found.config.pot_id, found.config.card_account_ids)
         scene = read_scene(db, rule, found.config, timezone=zone.key, now=now, stale=[])
         ev = evaluate(scene, now)
     except (Skip, DomainError) as exc:
@@ -82,8 +85,17 @@ def _decide(ctx: ConnectionsContext, db: Session, automation_id: str) -> DryRun:
     return DryRun(rule.id, "decided", decision.reason.value, ev.explanation, zone.key, as_of, moves)
 
 
-def _synced_at(db: Session, config: cardpot.CardPotConfig) -> datetime | None:
+def _decide_moves(db: Session, rule: Automation, zone: str, now: datetime) -> DryRun:
+    """A sweep, sorter, top-up or goal, on the mirror as it is."""
+    scene = kinds.decide(kinds.read_context(db, rule, now=now, timezone=zone, stale=[]))
+    decision = scene.decision
+    as_of = _synced_at(db, next(iter(scene.ctx.pots)), ())
+    moves = [Move(m.direction.value, m.amount, decision.currency) for m in decision.moves]
+    return DryRun(rule.id, "decided", decision.reason, decision.explanation, zone, as_of, moves)
+
+
+def _synced_at(db: Session, pot_id: str, card_ids: Sequence[str]) -> datetime | None:
     """When the oldest balance the decision reads (the pot's account, the cards) was synced."""
-    account_id = db.scalar(select(Pot.account_id).where(Pot.id == config.pot_id))
-    ids = [account_id, *config.card_account_ids]
+    account_id = db.scalar(select(Pot.account_id).where(Pot.id == pot_id))
+    ids = [account_id, *card_ids]
     return db.scalar(select(func.min(Account.balance_at)).where(Account.id.in_(ids)))

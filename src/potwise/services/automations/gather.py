@@ -19,6 +19,7 @@ from potwise import clock
 from potwise.db.models import Account, Automation, Connection, Pot, SyncRun
 from potwise.domain.rules import cardpot
 from potwise.services import connections
+from potwise.services.automations import configs
 from potwise.services.automations.recording import RunRequest
 from potwise.services.automations.scene import Skip
 from potwise.services.connections import ConnectionsContext
@@ -32,7 +33,8 @@ JUST_SYNCED = timedelta(minutes=1)
 class Targets:
     """The accounts a rule's decision reads, grouped by the connection that refreshes them."""
 
-    config: cardpot.CardPotConfig
+    # The card pot's config (None for the kinds that read only Monzo).
+    config: cardpot.CardPotConfig | None
     # (connection, its accounts' external ids, or None for all of them), Monzo first:
     # the pot and the account that holds it (the spendable balance), then the cards.
     wanted: tuple[tuple[str, frozenset[str] | None], ...]
@@ -45,6 +47,8 @@ class Targets:
 
 def targets(db: Session, rule: Automation, *, trigger: str) -> Targets:
     """What the rule reads, refused (`Skip`) when a pot, card or connection is gone."""
+    if rule.kind != "card_pot":
+        return _monzo_targets(db, rule, trigger)
     config = cardpot.CardPotConfig.from_dict(rule.config)
     pot = _pot(db, rule, config)
     cards = _cards(db, rule, config)
@@ -60,6 +64,28 @@ def targets(db: Session, rule: Automation, *, trigger: str) -> Targets:
     )
     synced_at = _last_full_syncs(db, connection_ids, trigger)
     return Targets(config, wanted, synced_at, planned)
+
+
+def _monzo_targets(db: Session, rule: Automation, trigger: str) -> Targets:
+    """A sweep, sorter, top-up or goal reads the current account its pots belong to."""
+    pots: list[Pot] = []
+    for pot_id in configs.pot_ids(rule.kind, rule.config):
+        pot = db.get(Pot, pot_id)
+        if pot is None or pot.user_id != rule.user_id:
+            raise Skip("pot_missing", "A pot of this rule no longer exists.", pauses_rule=True)
+        if pot.deleted:
+            raise Skip(
+                "pot_deleted",
+                f"The pot \u201c{pot.name}\u201d was deleted in the Monzo app; "
+                "choose another pot for this rule.",
+                pauses_rule=True,
+            )
+        pots.append(pot)
+    first = pots[0]
+    _check_connections(db, {first.connection_id}, first.connection_id)
+    account = db.get(Account, first.account_id)
+    wanted = ((first.connection_id, frozenset({account.external_id}) if account else None),)
+    return Targets(None, wanted, _last_full_syncs(db, {first.connection_id}, trigger))
 
 
 def _pot(db: Session, rule: Automation, config: cardpot.CardPotConfig) -> Pot:

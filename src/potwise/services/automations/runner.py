@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,16 @@ from potwise.domain.errors import DomainError
 from potwise.domain.transfers import RuleStatus, RunStatus
 from potwise.logs import get_logger
 from potwise.services import zones
-from potwise.services.automations import act, configs, executor, gather, pause, recording
+from potwise.services.automations import (
+    act,
+    act_moves,
+    configs,
+    executor,
+    gather,
+    kinds,
+    pause,
+    recording,
+)
 from potwise.services.automations.evaluate import evaluate
 from potwise.services.automations.gather import Targets
 from potwise.services.automations.recording import Ending, RunOutcome, RunRequest
@@ -81,11 +91,12 @@ def run_many(
     trigger: str,
     max_workers: int = 8,
 ) -> list[RunOutcome]:
-    """Run several rules concurrently (a scheduled cycle, `potwise automations run`).
+    """Run several rules (a scheduled cycle, `potwise automations run`).
 
-    Each rule runs as `run_rule` does, under its pot's lease, so rules sharing a
-    pot still take turns; one rule failing never stops the others. Outcomes come
-    back in the order of `automation_ids` (a rule that crashed is left out and logged).
+    Rules on different current accounts run side by side; the rules of one account
+    run one after another in a stated order (`in_turn`), each reading what the one
+    before it moved. One rule failing never stops the others. Outcomes come back in
+    the order of `automation_ids` (a rule that crashed is left out and logged).
     """
     if not automation_ids:
         return []
@@ -97,9 +108,37 @@ def run_many(
             log.exception("automation.run_crashed", automation_id=automation_id, trigger=trigger)
             return None
 
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(automation_ids)))) as pool:
-        outcomes = list(pool.map(one, automation_ids))
-    return [o for o in outcomes if o is not None]
+    def group(ids: list[str]) -> list[tuple[str, RunOutcome | None]]:
+        return [(automation_id, one(automation_id)) for automation_id in ids]
+
+    groups = in_turn(ctx, automation_ids)
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(groups)))) as pool:
+        done = dict(pair for pairs in pool.map(group, groups) for pair in pairs)
+    return [o for o in (done.get(i) for i in automation_ids) if o is not None]
+
+
+#: The order the rules of one current account run in when the clock runs them together:
+#: what cards owe first, then pay shared out, the account topped up, swept, then goals.
+KIND_ORDER = ("card_pot", "autosort", "topup", "sweep", "goal")
+
+
+def in_turn(ctx: ConnectionsContext, automation_ids: Sequence[str]) -> list[list[str]]:
+    """The rules grouped by the current account they move money on, each group in
+    `KIND_ORDER`, then oldest first."""
+    with ctx.session_factory() as db:
+        rules = db.scalars(select(Automation).where(Automation.id.in_(automation_ids))).all()
+        keyed = {rule.id: (_account_of(db, rule.id), rule) for rule in rules}
+    groups: dict[str, list[Automation]] = {}
+    for account, rule in keyed.values():
+        groups.setdefault(account, []).append(rule)
+    ordered = [
+        sorted(
+            members,
+            key=lambda r: (KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 99, r.created_at),
+        )
+        for members in groups.values()
+    ]
+    return [[r.id for r in members] for members in ordered]
 
 
 def _preview(ctx: ConnectionsContext, request: RunRequest) -> RunOutcome:
@@ -184,6 +223,8 @@ def _decide_and_act(
         with ctx.session_factory() as db:
             db.add(rule)
             return recording.record(db, rule, request, _failed(exc), lease=lease)
+    if found.config is None:  # not a card pot
+        return _decide_moves(ctx, request, rule, stale, lease)
     with ctx.session_factory() as db:
         db.add(rule)
         now = recording.now()
@@ -200,6 +241,31 @@ def _decide_and_act(
     if isinstance(stored, RunOutcome):
         return stored
     return act.carry_out(ctx, request, stored, ev, lease)
+
+
+def _decide_moves(
+    ctx: ConnectionsContext,
+    request: RunRequest,
+    rule: Automation,
+    stale: list[datetime],
+    lease: RunLease | None,
+) -> RunOutcome:
+    """A sweep, sorter, top-up or goal: read, decide, store (or preview), move."""
+    with ctx.session_factory() as db:
+        db.add(rule)
+        now = recording.now()
+        try:
+            zone = zones.user_zone(db, rule.user_id, ctx.settings.timezone)
+            read = kinds.read_context(db, rule, now=now, timezone=zone.key, stale=stale)
+            scene = kinds.decide(read)
+        except (Skip, DomainError) as exc:
+            return recording.record(db, rule, request, _ending_for(exc), lease=lease)
+        if lease is None:
+            return act_moves.preview(db, rule, request, scene)
+        stored = act_moves.store(db, rule, request, scene, lease)
+    if isinstance(stored, RunOutcome):
+        return stored
+    return act_moves.carry_out(ctx, request, stored, scene.decision, lease)
 
 
 def _load_rule(db: Session, automation_id: str) -> Automation:
@@ -257,14 +323,21 @@ def _failed(exc: DomainError) -> Ending:
     )
 
 
+#: Kinds an event (a sync, a webhook) runs: the card pot when its cards or pot change,
+#: the top-up and the salary sorter when their current account does. A sweep and a
+#: goal wait for their time (`due.py`).
+EVENT_KINDS = ("card_pot", "topup", "autosort")
+
+
 def rules_touching(
     ctx: ConnectionsContext, *, connection_ids: Sequence[str] | None = None
 ) -> list[str]:
-    """Enabled card-pot rules whose pot or cards come through any of these connections
-    (every enabled rule if None). Only the connections' owners' rules are looked at."""
+    """Enabled rules an event on these connections concerns (every enabled one of the
+    event kinds if None): a card pot whose pot or cards come through them, a top-up
+    or sorter whose pots do. Only the connections' owners' rules are looked at."""
     with ctx.session_factory() as db:
         statement = select(Automation).where(
-            Automation.kind == "card_pot", Automation.enabled.is_(True)
+            Automation.kind.in_(EVENT_KINDS), Automation.enabled.is_(True)
         )
         if connection_ids is None:
             return [r.id for r in db.scalars(statement)]
@@ -279,5 +352,6 @@ def rules_touching(
         return [
             r.id
             for r in rules
-            if r.config.get("pot_id") in pots or mine & set(r.config.get("card_account_ids", []))
+            if pots & set(configs.pot_ids(r.kind, r.config))
+            or mine & set(r.config.get("card_account_ids", []))
         ]

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -19,7 +19,7 @@ from potwise.domain.transfers import (
     TransferStatus,
 )
 from potwise.logs import get_logger
-from potwise.services.automations import runner
+from potwise.services.automations import due, runner
 from potwise.services.connections import ConnectionsContext
 from potwise.services.events import Event, Submit, SyncFinished, TransactionsChanged, Waiting
 
@@ -101,24 +101,35 @@ def run_inline(job: Callable[[], object]) -> object:
 
 
 def due_rule_ids(ctx: ConnectionsContext, now: datetime | None = None) -> list[str]:
-    """Rules to run on the clock: a cooldown that has run out, or waiting for funds."""
+    """Rules to run on the clock: a card pot whose cooldown has run out, a rule waiting
+    for funds or in error, a sweep at its slot, a goal on payday (`due.py`)."""
     moment = now or clock.now()
     with ctx.session_factory() as db:
         rules = db.scalars(
             select(Automation).where(
                 Automation.enabled.is_(True),
-                Automation.status.in_(RETRIED_RULE_STATUSES),
+                or_(
+                    Automation.status.in_(RETRIED_RULE_STATUSES),
+                    Automation.kind.in_(due.CLOCK_KINDS),
+                ),
             )
         ).all()
-        due: list[str] = []
+        found: list[str] = []
         for rule in rules:
-            cooldown = (rule.state or {}).get("cooldown")
-            if rule.status == RuleStatus.COOLDOWN and cooldown:
-                until = datetime.fromisoformat(str(cooldown["until"]))
-                if until > moment:
-                    continue
-            due.append(rule.id)
-        return due
+            if rule.kind in due.CLOCK_KINDS:
+                wanted = due.due(db, rule, moment, ctx.settings.timezone)
+            else:
+                wanted = _card_pot_due(rule, moment)
+            if wanted:
+                found.append(rule.id)
+        return found
+
+
+def _card_pot_due(rule: Automation, moment: datetime) -> bool:
+    cooldown = (rule.state or {}).get("cooldown")
+    if rule.status == RuleStatus.COOLDOWN and cooldown:
+        return datetime.fromisoformat(str(cooldown["until"])) <= moment
+    return True
 
 
 # Rules run side by side on the clock (each under its pot's lease).
