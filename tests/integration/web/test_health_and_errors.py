@@ -67,3 +67,26 @@ def test_api_docs_are_served_without_external_assets(client: TestClient) -> None
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/api/openapi.json").json()
     assert "/api/v1/auth/login" in spec["paths"]
+
+
+def test_the_api_shows_each_rule_kinds_config_and_names_a_bad_field(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for model, field in [
+        ("SweepConfig", "threshold"),
+        ("AutosortConfig", "steps"),
+        ("TopupConfig", "floor"),
+        ("GoalConfig", "target_date"),
+        ("CardPotConfig", "card_account_ids"),
+    ]:
+        assert field in schemas[model]["properties"], model
+    body = spec["paths"]["/api/v1/automations"]["post"]["requestBody"]["content"]
+    union = body["application/json"]["schema"]
+    assert union["discriminator"]["propertyName"] == "kind"
+    assert set(union["discriminator"]["mapping"]) == {
+        "card_pot",
+        "sweep",
+        "autosort",
+        "topup",
+        "goal",
+    }

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from potwise.db.models import Automation, AutomationRun, Transfer
 from potwise.services import notify
-from potwise.services.automations import history, pause, rules, runner
+from potwise.services.automations import configs, history, pause, rules, runner
 from potwise.web.api.connections import Ctx
 from potwise.web.api.schemas import Page
 from potwise.web.security import CurrentCaller, Db, client_address
@@ -18,11 +18,40 @@ from potwise.web.security import CurrentCaller, Db, client_address
 router = APIRouter(tags=["automations"])
 
 
-class AutomationIn(BaseModel):
-    kind: str = Field(max_length=16)
+class _RuleIn(BaseModel):
     name: str = Field(max_length=120)
     enabled: bool = True
-    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class CardPotIn(_RuleIn):
+    kind: Literal["card_pot"]
+    config: configs.CardPotConfig
+
+
+class SweepIn(_RuleIn):
+    kind: Literal["sweep"]
+    config: configs.SweepConfig
+
+
+class AutosortIn(_RuleIn):
+    kind: Literal["autosort"]
+    config: configs.AutosortConfig
+
+
+class TopupIn(_RuleIn):
+    kind: Literal["topup"]
+    config: configs.TopupConfig
+
+
+class GoalIn(_RuleIn):
+    kind: Literal["goal"]
+    config: configs.GoalConfig
+
+
+# One model per kind, told apart by `kind`: the OpenAPI shows each kind's fields.
+AutomationIn = Annotated[
+    CardPotIn | SweepIn | AutosortIn | TopupIn | GoalIn, Field(discriminator="kind")
+]
 
 
 class AutomationPatch(BaseModel):
@@ -126,7 +155,12 @@ def create_automation(body: AutomationIn, caller: CurrentCaller, db: Db) -> Auto
     rule = rules.create(
         db,
         caller.user.id,
-        rules.RuleInput(kind=body.kind, name=body.name, enabled=body.enabled, config=body.config),
+        rules.RuleInput(
+            kind=body.kind,
+            name=body.name,
+            enabled=body.enabled,
+            config=configs.stored(body.config),
+        ),
     )
     return automation_out(rule)
 
