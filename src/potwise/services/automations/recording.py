@@ -2,7 +2,7 @@
 
 Every way a run ends (stood aside, skipped, failed, previewed, moved money or
 decided to move none) is stored through `new_run`, and a run that holds its
-pot's lease gives it back in the unit of work that stores how it ended.
+account's lease gives it back in the unit of work that stores how it ended.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def storing(db: Session, automation_id: str) -> Iterator[None]:
 
 
 def commit(db: Session, automation_id: str, lease: RunLease | None = None) -> None:
-    """Commit the unit of work that ends a run, giving the pot's lease back with it."""
+    """Commit the unit of work that ends a run, giving the account's lease back with it."""
     if lease is not None:
         lease.give_up_in(db)
     with storing(db, automation_id):

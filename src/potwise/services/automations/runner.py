@@ -5,7 +5,7 @@ the same path but stores nothing but its own record and moves nothing.
 
 A run is a few units of work, none open across a call to a bank:
 
-1. take the pot's lease, load the rule (once: every step is handed it), check
+1. take the account's lease, load the rule (once: every step is handed it), check
    it may move money, and read which accounts the decision needs
    (`gather.targets`); intents left open by an earlier run are finished first;
 2. refresh those balances from the banks (`gather.refresh`);
@@ -52,7 +52,7 @@ __all__ = ["RunOutcome", "rules_touching", "run_many", "run_rule"]
 
 log = get_logger(__name__)
 
-#: Runs set off by news, or asked for by the user, wait for the pot's lease instead of
+#: Runs set off by news, or asked for by the user, wait for the account's lease instead of
 #: standing aside at once (a run set off by the clock stands aside: it comes back).
 WAITS_FOR_POT = frozenset({"webhook", "sync", "manual"})
 #: How long (real seconds) such a run waits for the run in progress.
@@ -179,7 +179,7 @@ def _run(
 
 
 def _wait_for_pot(ctx: ConnectionsContext, automation_id: str, lease: RunLease) -> None:
-    """Take the pot's lease, waiting (a little) for a run that holds it: a run set off by
+    """Take the account's lease, waiting (a little) for a run that holds it: a run set off by
     news (a webhook's transaction, a finished sync) must read it, and the run in
     progress may have read the mirror before the news arrived."""
     deadline = time.monotonic() + POT_WAIT_SECONDS

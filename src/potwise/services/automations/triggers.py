@@ -132,7 +132,7 @@ def _card_pot_due(rule: Automation, moment: datetime) -> bool:
     return True
 
 
-# Rules run side by side on the clock (each under its pot's lease).
+# Rules run side by side on the clock (each under its account's lease).
 SCHEDULE_WORKERS = 8
 
 
