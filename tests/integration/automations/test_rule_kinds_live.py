@@ -7,15 +7,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from potwise.clock import FixedClock, using
 from potwise.db.models import Transfer
+from potwise.services.automations import triggers
+from potwise.services.connections import ConnectionsContext
 from tests.support.harness import Sandbox, connect_monzo, running_sandbox, served_product
 
 
@@ -25,6 +30,7 @@ class Home:
     sandbox: Sandbox
     pots: dict[str, dict[str, Any]]
     monzo_account: str
+    ctx: ConnectionsContext
 
     def ledger(self) -> list[dict[str, Any]]:
         return list(self.sandbox.http.get("/_sandbox/users/demo/ledger").json()["moves"])
@@ -56,7 +62,7 @@ def home(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Home]:
     with (
         running_sandbox(webhook_retry_base=0.05) as sandbox,
         served_product(tmp_path, database_url, engine, sandbox, "kinds@example.com") as (
-            _,
+            app,
             browser,
         ),
     ):
@@ -68,7 +74,7 @@ def home(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Home]:
             for a in sandbox.household()["monzo"]["accounts"]
             if a["type"] == "uk_retail" and not a["closed"]
         )
-        yield Home(browser, sandbox, pots, monzo_account)
+        yield Home(browser, sandbox, pots, monzo_account, app.state.connections)
 
 
 def _transfers(db: Session, rule_id: str) -> int:
@@ -102,9 +108,11 @@ def test_pay_is_sorted_once_though_the_webhook_and_a_sync_both_bring_it(
         pending=False,
     )
     sorted_moves = wait_until(
-        lambda: [m for m in home.ledger()[moves:] if m["direction"] == "deposit"]
-        if len(home.ledger()[moves:]) >= 2
-        else None,
+        lambda: (
+            [m for m in home.ledger()[moves:] if m["direction"] == "deposit"]
+            if len(home.ledger()[moves:]) >= 2
+            else None
+        ),
         "the pay to be shared out",
     )
     assert sorted([m["amount"] for m in sorted_moves]) == [24_500, 25_000]
@@ -175,3 +183,32 @@ def test_a_rule_on_a_credit_card_pot_is_refused_and_a_bad_amount_named(home: Hom
     )
     assert bad.status_code in (400, 422), bad.text
     assert "config.threshold" in bad.json()["error"]["message"]
+
+
+def test_the_clock_runs_a_sweep_at_its_time_and_not_again_that_day(home: Home) -> None:
+    balance = home.current_balance()
+    rule = home.rule(
+        "sweep",
+        {
+            "pot_id": home.pots["Holiday"]["id"],
+            "threshold": max(0, balance - 10_000),
+            "keep_for_bills": False,
+            "time": "20:00",
+        },
+    )
+    created = datetime.fromisoformat(rule["created_at"]).astimezone(UTC)
+    slot = created.astimezone(ZoneInfo("Europe/London")).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    if slot <= created:
+        slot += timedelta(days=1)
+    minute = timedelta(minutes=1)
+    assert rule["id"] not in triggers.due_rule_ids(home.ctx, slot - minute)
+    assert rule["id"] in triggers.due_rule_ids(home.ctx, slot + minute)
+    with using(FixedClock(slot + minute)):
+        triggers.run_due(home.ctx)
+    runs = home.browser.get(f"/api/v1/automations/{rule['id']}/runs").json()["items"]
+    assert [(r["trigger"], r["status"]) for r in runs] == [("schedule", "moved")], runs[0][
+        "explanation"
+    ]
+    assert rule["id"] not in triggers.due_rule_ids(home.ctx, slot + 2 * minute)

@@ -30,6 +30,9 @@ from potwise.services.errors import InvalidInput
 # £100,000: a limit or an amount above this is a typo, not a rule.
 MAX_LIMIT = 10_000_000
 
+# The latest time of day a sweep may be set for (local time).
+LATEST_SWEEP = "23:30"
+
 KINDS = ("card_pot", "sweep", "autosort", "topup", "goal")
 
 
@@ -92,6 +95,10 @@ class SweepConfig(_Config):
 
     @model_validator(mode="after")
     def _weekday(self) -> SweepConfig:
+        if self.time > LATEST_SWEEP:
+            # A slot is due until the end of its day, and the clock looks every few
+            # minutes: a later time could be missed.
+            raise ValueError(f"a sweep's time is at the latest {LATEST_SWEEP}")
         if self.schedule == "weekly" and self.weekday is None:
             raise ValueError("weekday is needed for a weekly sweep (0 is Monday)")
         if self.schedule != "weekly" and self.weekday is not None:

@@ -47,9 +47,8 @@ def _sweep_due(db: Session, rule: Automation, now: datetime, zone: ZoneInfo) -> 
     payday = None
     if config.schedule == sweep.Schedule.BEFORE_PAYDAY:
         payday = _next_payday(db, rule.user_id, now, zone)
-    since = rule.last_run_at or rule.created_at
-    slot = sweep.next_slot(config, since, zone.key, payday, handled=state.last_slot)
-    return slot is not None and slot <= now
+    # The same test the decision makes: today's slot has come and is not handled.
+    return sweep.due_slot(config, now, zone, payday, state.last_slot) is not None
 
 
 def _goal_due(db: Session, rule: Automation, now: datetime, zone: ZoneInfo) -> bool:

@@ -26,7 +26,7 @@ from potwise.domain.rules.sweep.model import (
     Reason,
     Schedule,
 )
-from potwise.domain.rules.sweep.slots import next_slot
+from potwise.domain.rules.sweep.slots import due_slot, next_slot
 from potwise.domain.rules.sweep.state import SWEEP_STATE_VERSION, SweepState
 
 __all__ = [
@@ -41,5 +41,6 @@ __all__ = [
     "SweepInputs",
     "SweepState",
     "decide_sweep",
+    "due_slot",
     "next_slot",
 ]
