@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.support.month import figures, month
+from tests.support.month_kinds import add_money_rules, money_rule_problems
 
 DAYS = 30
 #: The month with a failing connection: long enough for the day before, the day of
@@ -25,10 +26,14 @@ def test_a_month_of_household_life_moves_the_right_money_within_the_allowance(
     tmp_path: Path, database_url: str, engine: Engine
 ) -> None:
     with month(tmp_path, database_url, engine) as life:
+        # Beside the card pot, on the same current account: a salary sorter, an evening
+        # sweep and a top-up refilling the account to what the sweep leaves.
+        money_rules = add_money_rules(life)
         for _ in range(DAYS):
             life.play_day()
         problems = [(d.day, p) for d in life.days for p in d.problems]
         assert problems == []
+        assert money_rule_problems(life, money_rules) == []
         found = figures(life)
     # Within the allowance: four unattended calls per card a day at most (three for the
     # planned refresh); the pot short only while a cooldown the user started runs.

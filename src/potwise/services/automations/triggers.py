@@ -43,9 +43,13 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
     is not queued again: that run reads the news when it starts."""
     waiting = Waiting()
 
-    def run(rule_id: str, trigger: str) -> None:
-        waiting.started(rule_id)
-        _run_quietly(ctx, rule_id, trigger)
+    def run(rule_ids: list[str], trigger: str) -> None:
+        # The rules of one current account, one after another in the stated order
+        # (`runner.in_turn`): each reads what the one before it moved, and none
+        # waits for another's lease.
+        for rule_id in rule_ids:
+            waiting.started(rule_id)
+            _run_quietly(ctx, rule_id, trigger)
 
     def on_event(event: Event) -> None:
         if isinstance(event, SyncFinished):
@@ -56,12 +60,38 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
             trigger, connection_ids = "webhook", (event.connection_id,)
         else:
             return
+        touched = runner.rules_touching(ctx, connection_ids=connection_ids)
+        if isinstance(event, TransactionsChanged):
+            touched = _concerned(ctx, event, touched)
         # A rule touching several of the connections runs once.
-        for rule_id in runner.rules_touching(ctx, connection_ids=connection_ids):
-            if waiting.claim(rule_id):
-                submit(functools.partial(run, rule_id, trigger))
+        claimed = [rule_id for rule_id in touched if waiting.claim(rule_id)]
+        for group in runner.in_turn(ctx, claimed) if claimed else []:
+            submit(functools.partial(run, group, trigger))
 
     ctx.events.subscribe(on_event)
+
+
+def _concerned(
+    ctx: ConnectionsContext, event: TransactionsChanged, rule_ids: list[str]
+) -> list[str]:
+    """Of the rules a webhook's account concerns, those its transactions can change: a
+    salary sorter only for money coming in, a top-up only for money going out (the
+    card pot for either)."""
+    with ctx.session_factory() as db:
+        amounts = db.scalars(
+            select(Transaction.amount).where(Transaction.id.in_(event.transaction_ids))
+        ).all()
+        kinds = dict(
+            db.execute(select(Automation.id, Automation.kind).where(Automation.id.in_(rule_ids)))
+            .tuples()
+            .all()
+        )
+    wanted = {"card_pot"}
+    if any(amount > 0 for amount in amounts):
+        wanted.add("autosort")
+    if any(amount < 0 for amount in amounts):
+        wanted.add("topup")
+    return [rule_id for rule_id in rule_ids if kinds.get(rule_id) in wanted]
 
 
 def own_pot_moves(ctx: ConnectionsContext, event: TransactionsChanged) -> bool:

@@ -50,8 +50,13 @@ def domain_config(config: configs.AutosortConfig) -> autosort.AutosortConfig:
 def decide(ctx: KindContext) -> RuleDecision:
     config = domain_config(cast(configs.AutosortConfig, ctx.config))
     state = autosort.AutosortState.from_dict(ctx.rule.state) if ctx.rule.state else None
+    candidates = _unsorted_credits(ctx, state)
+    if not candidates:
+        return _no_pay(config, None)
+    # The outlook (payday, bills, which payer is salary) is read only when there is
+    # money to sort: most runs find none.
     plan = money_plan(ctx)
-    credit = _unsorted_pay(ctx, config, state, plan)
+    credit = _pay(config, candidates, plan)
     if credit is None:
         return _no_pay(config, plan)
     bills = {s.pot_id: plan.bills_due for s in config.steps if s.kind == autosort.StepKind.BILLS}
@@ -73,13 +78,8 @@ def decide(ctx: KindContext) -> RuleDecision:
     )
 
 
-def _unsorted_pay(
-    ctx: KindContext,
-    config: autosort.AutosortConfig,
-    state: autosort.AutosortState | None,
-    plan: MoneyPlan,
-) -> autosort.IncomeCredit | None:
-    """The oldest credit since the rule was made that is its pay and not sorted yet."""
+def _unsorted_credits(ctx: KindContext, state: autosort.AutosortState | None) -> list[Transaction]:
+    """Money in since the rule was made (and within `LOOK_BACK`), not sorted yet."""
     since = max(ctx.rule.created_at, ctx.now - LOOK_BACK)
     sorted_ids = set(state.sorted_credits) if state else set()
     rows = ctx.db.scalars(
@@ -93,9 +93,14 @@ def _unsorted_pay(
         )
         .order_by(Transaction.created_at, Transaction.id)
     )
+    return [row for row in rows if row.id not in sorted_ids]
+
+
+def _pay(
+    config: autosort.AutosortConfig, rows: list[Transaction], plan: MoneyPlan
+) -> autosort.IncomeCredit | None:
+    """The oldest of these credits that is the rule's pay."""
     for row in rows:
-        if row.id in sorted_ids:
-            continue
         credit = autosort.IncomeCredit(
             transaction_id=row.id,
             amount=row.amount,
@@ -108,8 +113,8 @@ def _unsorted_pay(
     return None
 
 
-def _no_pay(config: autosort.AutosortConfig, plan: MoneyPlan) -> RuleDecision:
-    if config.income == autosort.Income.SALARY and not plan.salary_payees:
+def _no_pay(config: autosort.AutosortConfig, plan: MoneyPlan | None) -> RuleDecision:
+    if config.income == autosort.Income.SALARY and plan is not None and not plan.salary_payees:
         said = (
             "No pay to sort: no salary is confirmed yet. Confirm your salary under Bills, "
             "or sort pay from a named payer."
