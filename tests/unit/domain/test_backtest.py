@@ -293,3 +293,13 @@ def test_the_bills_step_counts_the_bills_due_and_says_it_guessed_the_pot() -> No
     )
     assert [(m.pot_id, m.amount) for m in found.moves] == [(BILLS, 25_000)]
     assert "bills_guessed" in {w.kind for w in found.warnings}
+
+
+def test_without_a_payday_the_bills_kept_are_a_months_and_a_note_says_so() -> None:
+    # A bill expected on 20 March, after a two-day history: within a month of 1 March.
+    found = backtest(
+        history(opening=80_000, last_day=2, dues=[Due(at(20, 9), 20_000)]),
+        sweep_config(),
+    )
+    assert [(m.at, m.amount) for m in found.moves] == [(at(1, 20), 10_000)]
+    assert "no_payday" in {w.kind for w in found.warnings}

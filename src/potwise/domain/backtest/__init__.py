@@ -88,7 +88,7 @@ def backtest(history: History, config: RuleConfig) -> Backtest:
     elif isinstance(config, TopupConfig):
         kind = TopupKind(config, history)
     elif isinstance(config, AutosortConfig):
-        kind = AutosortKind(config, history)
+        kind = AutosortKind(config, history, calendar)
     elif isinstance(config, GoalConfig):
         kind = GoalKind(config, history, calendar)
     else:

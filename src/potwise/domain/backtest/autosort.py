@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from potwise.domain.backtest.history import History, Note, Posting
+from potwise.domain.backtest.history import Calendar, History, Note, Posting
 from potwise.domain.backtest.replay import Kind, Step, View
 from potwise.domain.rules.autosort import (
     AutosortConfig,
@@ -29,9 +29,10 @@ __all__ = ["AutosortKind"]
 class AutosortKind(Kind):
     """A salary sorter, the credits it sorted carried from one to the next."""
 
-    def __init__(self, config: AutosortConfig, history: History) -> None:
+    def __init__(self, config: AutosortConfig, history: History, calendar: Calendar) -> None:
         self.config = config
         self.history = history
+        self.calendar = calendar
         self.state = AutosortState()
         self.names = {p.pot_id: p.name for p in history.pots}
         self.bills_pot = next((s.pot_id for s in config.steps if s.kind is StepKind.BILLS), None)
@@ -76,9 +77,16 @@ class AutosortKind(Kind):
                 if self.config.min_amount:
                     which += " of at least the minimum amount"
             yield Note("no_income", f"No credit in the period was {which}: nothing was sorted.")
-        if self.bills_pot is not None:
+        if self.bills_pot is None:
+            return
+        yield Note(
+            "bills_guessed",
+            "The history does not say which pot pays which bill: the bills step counts "
+            "every bill and card repayment leaving the current account before payday.",
+        )
+        if not self.calendar.known:
             yield Note(
-                "bills_guessed",
-                "The history does not say which pot pays which bill: the bills step counts "
-                "every bill and card repayment leaving the current account before payday.",
+                "no_payday",
+                "No payday was detected or set: the bills step counted the bills due within "
+                "a month of each pay.",
             )

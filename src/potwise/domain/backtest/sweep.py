@@ -50,9 +50,17 @@ class SweepKind(Kind):
         return Step.of(decision)
 
     def notes(self) -> Iterator[Note]:
-        if self.config.schedule is Schedule.BEFORE_PAYDAY and not self.calendar.known:
+        if self.calendar.known:
+            return
+        if self.config.schedule is Schedule.BEFORE_PAYDAY:
             yield Note(
                 "no_payday",
                 "No payday was detected or set, so a sweep before payday would never have run. "
                 "Set your payday, or wait until your salary is detected.",
+            )
+        elif self.config.keep_for_bills:
+            yield Note(
+                "no_payday",
+                "No payday was detected or set: the bills kept back were those due within "
+                "a month of each sweep.",
             )
