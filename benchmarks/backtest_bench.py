@@ -32,6 +32,7 @@ from typing import Any
 import time_machine
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from potwise.banks.monzo import mapping as monzo_mapping
 from potwise.banks.monzo import schemas as monzo_schemas
@@ -93,11 +94,30 @@ def _cards(h: Household) -> list[tuple[str, str, str, int, list[BankTransaction]
     return out
 
 
+def _account(db: Session, connection: Connection, external: str, **fields: Any) -> str:
+    account = Account(
+        user_id=connection.user_id,
+        connection_id=connection.id,
+        external_id=external,
+        currency="GBP",
+        balance_at=NOW,
+        **fields,
+    )
+    db.add(account)
+    db.flush()
+    return account.id
+
+
+def _store(db: Session, connection: Connection, bank: str, account_id: str, rows: Any) -> int:
+    scope = store.Scope(connection.user_id, connection.id, bank)
+    store.upsert_transactions(db, scope, account_id, rows, NOW)
+    return len(rows)
+
+
 def seed(database_url: str, user_id: str, seed_number: int) -> dict[str, Any]:
     """Store one 3-year household under `user_id`; returns the ids the rules need."""
     h = generate_household("bench", seed_number, 3, NOW)
-    factory = make_session_factory(make_engine(database_url))
-    with factory() as db:
+    with make_session_factory(make_engine(database_url))() as db:
         monzo = Connection(user_id=user_id, provider="monzo", display_name="Monzo")
         tl = Connection(user_id=user_id, provider="truelayer", display_name="Cards")
         db.add_all([monzo, tl])
@@ -105,50 +125,26 @@ def seed(database_url: str, user_id: str, seed_number: int) -> dict[str, Any]:
         ids: dict[str, str] = {}
         count = 0
         for external, kind, balance, rows in _monzo(h):
-            account = Account(
-                user_id=user_id,
-                connection_id=monzo.id,
-                external_id=external,
-                provider="monzo",
-                kind=kind,
-                name=kind.title(),
-                currency="GBP",
-                balance=balance,
-                balance_at=NOW,
+            ids[external] = _account(
+                db, monzo, external, provider="monzo", kind=kind, name=kind.title(), balance=balance
             )
-            db.add(account)
-            db.flush()
-            ids[external] = account.id
-            store.upsert_transactions(
-                db, store.Scope(user_id, monzo.id, "monzo"), account.id, rows, NOW
-            )
-            count += len(rows)
+            count += _store(db, monzo, "monzo", ids[external], rows)
         cards = []
         for external, provider, name, owed, rows in _cards(h):
-            card = Account(
-                user_id=user_id,
-                connection_id=tl.id,
-                external_id=external,
-                provider=provider,
-                kind="credit_card",
-                name=name,
-                currency="GBP",
-                balance=owed,
-                balance_at=NOW,
+            card = _account(
+                db, tl, external, provider=provider, kind="credit_card", name=name, balance=owed
             )
-            db.add(card)
-            db.flush()
-            cards.append(card.id)
-            store.upsert_transactions(db, store.Scope(user_id, tl.id, provider), card.id, rows, NOW)
-            count += len(rows)
+            cards.append(card)
+            count += _store(db, tl, provider, card, rows)
+        personal = ids[h.personal_id]
         pots = {}
         for pot in h.pots.values():
-            if pot.current_account_id not in ids or pot.deleted:
+            if pot.current_account_id != h.personal_id or pot.deleted:
                 continue
             row = Pot(
                 user_id=user_id,
                 connection_id=monzo.id,
-                account_id=ids[pot.current_account_id],
+                account_id=personal,
                 external_id=pot.id,
                 name=pot.name,
                 currency="GBP",
@@ -157,12 +153,10 @@ def seed(database_url: str, user_id: str, seed_number: int) -> dict[str, Any]:
             )
             db.add(row)
             db.flush()
-            pots[pot.name] = (row.id, ids[pot.current_account_id])
+            pots[pot.name] = row.id
         db.commit()
         classify.reclassify_all(db, user_id)
-    personal = ids[h.personal_id]
-    mine = {name: pot_id for name, (pot_id, account) in pots.items() if account == personal}
-    return {"count": count, "pots": mine, "cards": cards}
+    return {"count": count, "pots": pots, "cards": cards}
 
 
 def rules(found: dict[str, Any]) -> dict[str, dict[str, Any]]:

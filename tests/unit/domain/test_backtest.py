@@ -303,3 +303,16 @@ def test_without_a_payday_the_bills_kept_are_a_months_and_a_note_says_so() -> No
     )
     assert [(m.at, m.amount) for m in found.moves] == [(at(1, 20), 10_000)]
     assert "no_payday" in {w.kind for w in found.warnings}
+
+
+def test_a_dip_the_top_up_mends_at_once_is_no_floor_warning() -> None:
+    found, _ = CASES["topup_fires_twice"]()
+    assert found.balances[1].low == 15_000  # below the £200.00 floor for a moment
+    assert "below_floor" not in {w.kind for w in found.warnings}
+
+
+def test_a_day_the_top_up_could_not_mend_is_a_floor_warning() -> None:
+    found, _ = CASES["topup_daily_limit_caps_and_carries_to_the_next_day"]()
+    [floor] = [w for w in found.warnings if w.kind == "below_floor"]
+    assert (floor.on, floor.until) == (march(2), march(2))
+    assert "£150.00" in floor.message

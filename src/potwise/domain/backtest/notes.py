@@ -61,23 +61,45 @@ def from_notes(found: Iterable[Note]) -> list[BacktestWarning]:
     return [BacktestWarning(n.kind, n.message, n.on, n.on) for n in found]
 
 
-def _below(
-    days: Sequence[DayBalance], line: int, kind: str, what: str, currency: str
-) -> list[BacktestWarning]:
-    """A warning per stretch of days when the current account went below ``line`` with
-    the rule, with its lowest point, and whether it did so without the rule too."""
+def _below_zero(days: Sequence[DayBalance], currency: str) -> list[BacktestWarning]:
+    """A warning per stretch of days the current account dipped below zero with the rule
+    (at any moment of the day: a dip is enough for a payment to bounce), with its lowest
+    point, and whether it did so without the rule too."""
     by_day = {d.on: d for d in days}
     out = []
-    for first, last in stretches(d.on for d in days if d.low < line):
+    for first, last in stretches(d.on for d in days if d.low < 0):
         stretch = [by_day[first + i * _DAY] for i in range((last - first).days + 1)]
         worst = min(stretch, key=lambda d: d.low)
-        without = any(d.low_without < line for d in stretch)
+        without = any(d.low_without < 0 for d in stretch)
         also = "it did so without the rule too" if without else "without the rule it did not"
         out.append(
             BacktestWarning(
-                kind,
-                f"The current account would have gone below {what} {_span(first, last)} "
+                "below_zero",
+                f"The current account would have gone below zero {_span(first, last)} "
                 f"(lowest {fmt(worst.low, currency)} on {long_date(worst.on)}); {also}.",
+                first,
+                last,
+            )
+        )
+    return out
+
+
+def _below_floor(days: Sequence[DayBalance], floor: int, currency: str) -> list[BacktestWarning]:
+    """A warning per stretch of days a top-up left the current account below its floor
+    at the day's end. Not every dip: the account dips below the floor before each top-up
+    by design; what matters is the rule not bringing it back (a short pot, a cooldown,
+    a limit)."""
+    by_day = {d.on: d for d in days}
+    out = []
+    for first, last in stretches(d.on for d in days if d.current < floor):
+        stretch = [by_day[first + i * _DAY] for i in range((last - first).days + 1)]
+        worst = min(stretch, key=lambda d: d.current)
+        out.append(
+            BacktestWarning(
+                "below_floor",
+                f"The current account would have ended the day below the top-up floor of "
+                f"{fmt(floor, currency)} {_span(first, last)} (lowest "
+                f"{fmt(worst.current, currency)} on {long_date(worst.on)}).",
                 first,
                 last,
             )
@@ -95,10 +117,9 @@ def day_warnings(
 ) -> list[BacktestWarning]:
     """The warnings about days: below zero, below a top-up's floor, moves a limit held
     back, and a rule waiting for money it could not find."""
-    out = _below(days, 0, "below_zero", "zero", currency)
+    out = _below_zero(days, currency)
     if floor is not None and floor > 0:
-        floor_words = f"the top-up floor of {fmt(floor, currency)}"
-        out.extend(_below(days, floor, "below_floor", floor_words, currency))
+        out.extend(_below_floor(days, floor, currency))
     for first, last in stretches(capped):
         out.append(
             BacktestWarning(
