@@ -9,7 +9,9 @@ rolled back at the end.
 
 The period runs from local midnight, ``months`` calendar months before today, to
 now; days are the user's (`services/zones.py`). What the history is made of, and
-what it cannot tell, is in `backtest_history`.
+what it cannot tell, is in `backtest_history`. Pot moves a live rule really made are
+part of that history, like the user's own: a rule backtested while it is already on
+counts its effect twice.
 """
 
 from __future__ import annotations
