@@ -14,9 +14,10 @@ from potwise.db.models import Account, Automation, Transaction, Transfer
 from tests.support.month import HOUSEHOLD, Month
 
 # The sweep keeps this much in the current account and the top-up refills it to the
-# same figure: the boundary at which the two may both stand on one account.
-KEEP = 250_000
-FLOOR = 50_000
+# same figure (the boundary at which the two may both stand on one account); low
+# enough that a day's spending takes the account below the floor now and then.
+KEEP = 60_000
+FLOOR = 40_000
 HOLIDAY_STEP = 20_000
 
 
@@ -104,6 +105,10 @@ def money_rule_problems(life: Month, rules: MoneyRules) -> list[str]:
     if len(sorted_moves) != 2 * len(pay):
         problems.append(f"{len(pay)} pay credits but {len(sorted_moves)} sorting moves")
     problems.extend(_back_and_forth(moves, credits, rules))
+    swept = sum(1 for m in moves if m.automation_id == rules.sweep)
+    topped_up = sum(1 for m in moves if m.automation_id == rules.topup)
+    if swept < 5 or topped_up < 1:
+        problems.append(f"too little tried: {swept} sweeps, {topped_up} top-ups")
     return problems
 
 

@@ -81,11 +81,10 @@ def _concerned(
         amounts = db.scalars(
             select(Transaction.amount).where(Transaction.id.in_(event.transaction_ids))
         ).all()
-        kinds = dict(
-            db.execute(select(Automation.id, Automation.kind).where(Automation.id.in_(rule_ids)))
-            .tuples()
-            .all()
-        )
+        rows = db.execute(
+            select(Automation.id, Automation.kind).where(Automation.id.in_(rule_ids))
+        ).all()
+        kinds = {rule_id: kind for rule_id, kind in rows}
     wanted = {"card_pot"}
     if any(amount > 0 for amount in amounts):
         wanted.add("autosort")
