@@ -165,7 +165,7 @@ def _every_automation_page_in(
     fits(page, size)
     page.screenshot(path=artifacts / f"automations-{size}-{theme}.png", full_page=True)
 
-    page.goto("/automations/new")
+    page.goto("/automations/new?kind=card_pot")
     expect(page.get_by_label("Cover new spending during a cooldown")).to_be_checked()
     expect(page.get_by_label("Most per transfer")).to_have_value("1,000.00")
     fits(page, size)
@@ -199,7 +199,7 @@ def test_automations_list_form_history_and_transfers(
         _every_automation_page_in(theme, size, page, rule_id, artifacts)
 
     # A refused form keeps what was typed and says why, next to the field.
-    page.goto("/automations/new")
+    page.goto("/automations/new?kind=card_pot")
     page.get_by_label("Name").fill("Barclaycard bill")
     page.get_by_label("Most per transfer").fill("12.345")
     page.get_by_role("button", name="Create rule").click()
@@ -221,3 +221,87 @@ def test_automations_list_form_history_and_transfers(
     page.get_by_text("Delete rule…").click()
     page.get_by_role("button", name="Yes, delete Amex bill").click()
     expect(page.get_by_text("Rule deleted.")).to_be_visible()
+
+
+def _choose_pot(page: Page, select: str, name: str) -> None:
+    """Choose the pot called `name` in the select labelled `select`."""
+    field = page.get_by_label(select, exact=True)
+    value = field.locator("option", has_text=name).first.get_attribute("value")
+    assert value
+    field.select_option(value)
+
+
+def _make_sweep(page: Page, size: str, artifacts: Path) -> None:
+    """A sweep: the defaults (every day at 20:00, whole pounds) and a threshold in pounds."""
+    page.get_by_role("link", name="Sweep", exact=True).click()
+    page.get_by_label("Name", exact=True).fill("Evening sweep")
+    _choose_pot(page, "Pot to sweep into", "Rainy day")
+    page.get_by_label("Keep in the current account").fill("£1,000")
+    expect(page.get_by_label("Every day")).to_be_checked()
+    expect(page.get_by_label("Whole pounds")).to_be_checked()
+    fits(page, size)
+    page.screenshot(path=artifacts / f"rule-form-sweep-{size}.png", full_page=True)
+    page.get_by_role("button", name="Create rule").click()
+    expect(page.get_by_text("Rule created. It sweeps at the next time you chose.")).to_be_visible()
+    expect(
+        page.get_by_text("Sweeps above £1,000 into Rainy day every day at 20:00")
+    ).to_be_visible()
+
+
+def _make_goal(page: Page, size: str, artifacts: Path) -> None:
+    """A goal: a third decimal place is refused beside the field, what was typed kept;
+    the chosen pot's own goal in the Monzo app is offered, and used."""
+    page.goto("/automations/new")
+    page.get_by_role("link", name="Savings goal").click()
+    page.get_by_label("Name", exact=True).fill("Japan trip")
+    _choose_pot(page, "Pot to save in", "Holiday")
+    page.get_by_label("Target", exact=True).fill("12.345")
+    by = (datetime.now(UTC) + timedelta(days=365)).date().isoformat()
+    page.get_by_label("By", exact=True).fill(by)
+    page.get_by_role("button", name="Create rule").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#target_amount-error")).to_contain_text("not an amount in pounds")
+    expect(page.get_by_label("Target", exact=True)).to_have_value("12.345")
+    expect(page.get_by_label("By", exact=True)).to_have_value(by)
+    page.get_by_label("Your pot\u2019s goal in the Monzo app: £1,200.00 — use it").check()
+    fits(page, size)
+    page.screenshot(path=artifacts / f"rule-form-goal-{size}.png", full_page=True)
+    page.get_by_role("button", name="Create rule").click()
+    expect(page.get_by_text("Goal created.")).to_be_visible()
+    expect(page.get_by_text("Tracks Holiday toward £1,200 by")).to_be_visible()
+
+
+def test_a_sweep_and_a_goal_made_in_the_browser_and_the_goals_progress(
+    sized_page: tuple[str, Page], live_server: LiveServer, artifacts: Path
+) -> None:
+    size, page = sized_page
+    account = register(page)
+    _seed(live_server.database_url, account.email)  # Holiday holds £300.00, goal £1,200.00
+
+    page.goto("/automations")
+    page.get_by_role("link", name="New rule").click()
+    expect(page.get_by_role("heading", name="New rule", exact=True)).to_be_visible()
+    fits(page, size)
+    page.screenshot(path=artifacts / f"rule-kinds-{size}.png", full_page=True)
+    _make_sweep(page, size, artifacts)
+    _make_goal(page, size, artifacts)
+    fits(page, size)
+    page.screenshot(path=artifacts / f"automations-kinds-{size}.png", full_page=True)
+
+    for kind in ("autosort", "topup"):  # the other forms fit too
+        page.goto(f"/automations/new?kind={kind}")
+        expect(page.get_by_role("button", name="Create rule")).to_be_visible()
+        fits(page, size)
+        page.screenshot(path=artifacts / f"rule-form-{kind}-{size}.png", full_page=True)
+
+    page.goto("/")
+    goals = page.get_by_role("region", name="Savings goals")
+    bar = goals.get_by_role("progressbar", name="Japan trip: 25% of the goal saved")
+    expect(bar).to_be_visible()
+    expect(bar).to_have_attribute("value", "2500")
+    expect(goals.get_by_text("£300.00", exact=True)).to_be_visible()
+    expect(goals.get_by_text("Needs a month")).to_be_visible()
+    box = bar.bounding_box()
+    assert box is not None and box["width"] > 150  # a bar to read, even at 390 px
+    fits(page, size)
+    page.screenshot(path=artifacts / f"dashboard-goals-{size}.png", full_page=True)

@@ -247,7 +247,7 @@ def test_new_form_offers_only_own_pots_and_cards_with_defaults(
 ) -> None:
     h = _household(db, alice.user_id)
     theirs = _household(db, bob.user_id, suffix=" (Bob)")
-    page = alice.client.get("/automations/new").text
+    page = alice.client.get("/automations/new?kind=card_pot").text
     assert f'value="{h.pot.id}"' in page and "£500.00" in page
     assert f'value="{h.other_pot.id}"' in page
     assert h.deleted_pot.id not in page  # deleted pots are not offered

@@ -12,7 +12,40 @@ from fastapi import Request
 from potwise import clock
 from potwise.services.connections import ConnectionsContext
 
-KIND_NAMES = {"card_pot": "Credit-card pot"}
+KIND_NAMES = {
+    "card_pot": "Credit-card pot",
+    "sweep": "Sweep",
+    "autosort": "Salary sorter",
+    "topup": "Auto top-up",
+    "goal": "Savings goal",
+}
+#: The kinds a new rule can be, in the order the choice lists them, with what each does.
+KINDS_OFFERED = (
+    (
+        "card_pot",
+        "Keeps a pot equal to what you owe on your credit cards, so the statement is "
+        "always covered.",
+    ),
+    (
+        "sweep",
+        "Moves what is above an amount you choose in your current account into a pot: "
+        "every day, once a week, or the day before payday.",
+    ),
+    (
+        "autosort",
+        "When your pay arrives, shares it out to pots in steps: fixed amounts, "
+        "percentages, the bills due before payday, the rest.",
+    ),
+    (
+        "topup",
+        "When your current account falls below a floor, brings it back up with money from a pot.",
+    ),
+    (
+        "goal",
+        "Saves toward a target by a date in a pot, showing how far you are and what it "
+        "needs a month; it can add a monthly share on payday.",
+    ),
+)
 RUN_LABELS = {
     "moved": "Moved money",
     "nothing": "Nothing to move",

@@ -1,31 +1,55 @@
-"""The rule form: creating and changing a credit-card pot rule, checked field by field
-in the words of the form, and deleting it or switching it on and off."""
+"""The rule forms: choosing a kind, creating and changing a rule of any kind (each
+kind's fields are read by its own form, `rule_form_<kind>.py`), and deleting a rule or
+switching it on and off. Nothing is saved while any field is refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from potwise.db.models import Account, Automation, Pot
+from potwise import clock
+from potwise.db.models import Automation
 from potwise.domain.errors import DomainError
-from potwise.domain.money import Money
-from potwise.services import mirror, unit_of_work
-from potwise.services.automations import configs, rules
+from potwise.services import unit_of_work
+from potwise.services.automations import rules
 from potwise.services.automations.rules import RuleInput
-from potwise.web.security import Caller, Db
+from potwise.web.security import Caller, Db, zone_of
 from potwise.web.ui.access import PageCaller
+from potwise.web.ui.automation_display import KIND_NAMES, KINDS_OFFERED
 from potwise.web.ui.render import FlashMessages, FormStr, render
+from potwise.web.ui.rule_fields import (
+    FormContext,
+    RuleFormData,
+    Submitted,
+    choices,
+    place_refusal,
+    submitted_form,
+)
+from potwise.web.ui.rule_form_autosort import AutosortForm
+from potwise.web.ui.rule_form_card_pot import CardPotForm
+from potwise.web.ui.rule_form_goal import GoalForm
+from potwise.web.ui.rule_form_sweep import SweepForm
+from potwise.web.ui.rule_form_topup import TopupForm
 
 router = APIRouter(include_in_schema=False)
 
-FormList = Annotated[list[str], Form()]
-CARD_POT_DEFAULTS = configs.defaults("card_pot")
+Form = Annotated[Submitted, Depends(submitted_form)]
+
+FORMS: dict[str, type[RuleFormData]] = {
+    form.KIND: form for form in (CardPotForm, SweepForm, AutosortForm, TopupForm, GoalForm)
+}
 
 FLASH_MESSAGES: FlashMessages = {
     "rule_created": ("success", "Rule created. It runs after the next sync of your cards."),
+    "sweep_created": ("success", "Rule created. It sweeps at the next time you chose."),
+    "autosort_created": ("success", "Rule created. It sorts your pay when it next arrives."),
+    "topup_created": (
+        "success",
+        "Rule created. It tops up your current account when it falls below the floor.",
+    ),
+    "goal_created": ("success", "Goal created. Its progress shows on your dashboard."),
     "rule_saved": ("success", "Rule saved."),
     "rule_deleted": ("success", "Rule deleted. Money already moved stays where it is."),
     "rule_on": ("success", "Rule switched on."),
@@ -33,250 +57,110 @@ FLASH_MESSAGES: FlashMessages = {
 }
 
 
-def _pounds(minor: int) -> str:
-    """Pence as the form shows them: `1,000.50` (no symbol; the field has one)."""
-    sign = "-" if minor < 0 else ""
-    whole, pence = divmod(abs(minor), 100)
-    return f"{sign}{whole:,}.{pence:02d}"
-
-
-@dataclass
-class RuleForm:
-    """What the form shows: as typed (after a refusal) or from the rule."""
-
-    name: str = ""
-    pot_id: str = ""
-    card_account_ids: list[str] = field(default_factory=list)
-    cooldown_hours: str = str(CARD_POT_DEFAULTS["cooldown_hours"])
-    override: bool = bool(CARD_POT_DEFAULTS["override_cooldown_on_spending"])
-    max_transfer: str = _pounds(CARD_POT_DEFAULTS["max_transfer"])
-    max_per_day: str = _pounds(CARD_POT_DEFAULTS["max_per_day"])
-    enabled: bool = True
-
-    @classmethod
-    def from_rule(cls, rule: Automation) -> RuleForm:
-        config = {**CARD_POT_DEFAULTS, **rule.config}
-        return cls(
-            name=rule.name,
-            pot_id=str(config.get("pot_id", "")),
-            card_account_ids=[str(c) for c in config.get("card_account_ids", [])],
-            cooldown_hours=str(config["cooldown_hours"]),
-            override=bool(config["override_cooldown_on_spending"]),
-            max_transfer=_pounds(int(config["max_transfer"])),
-            max_per_day=_pounds(int(config["max_per_day"])),
-            enabled=rule.enabled,
-        )
-
-
-@dataclass(frozen=True)
-class Choices:
-    pots: list[tuple[Pot, str]]  # the pot and the name of the account holding it
-    cards: list[Account]
-
-
-def _choices(db: Db, user_id: str) -> Choices:
-    accounts = {row.account.id: row.account for row in mirror.list_accounts(db, user_id)}
-    pots = [
-        (pot, accounts[pot.account_id].name if pot.account_id in accounts else "")
-        for pot in mirror.list_pots(db, user_id)
-    ]
-    cards = [a for a in accounts.values() if a.kind == "credit_card" and not a.closed]
-    return Choices(pots=pots, cards=sorted(cards, key=lambda a: a.name.lower()))
-
-
-def _pence(text: str, what: str, errors: dict[str, str], key: str) -> int | None:
-    """Pounds as typed → exact pence, or a message in `errors` (never a float, never rounded)."""
-    value = text.strip()
-    if not value:
-        errors[key] = f"Enter the {what} in pounds, for example 250 or 1,000.50."
-        return None
-    try:
-        minor = Money.parse(value, "GBP").minor
-    except DomainError:
-        errors[key] = (
-            f"The {what} is not an amount in pounds: write it like 250 or 1,000.50, "
-            "with at most two digits after the point."
-        )
-        return None
-    if minor <= 0:
-        errors[key] = f"The {what} must be more than \u00a30."
-        return None
-    if minor > configs.MAX_LIMIT:
-        errors[key] = f"The {what} can be at most {Money(configs.MAX_LIMIT, 'GBP').format()}."
-        return None
-    return minor
-
-
-def _read_form(form: RuleForm, choices: Choices) -> tuple[dict[str, str], dict[str, Any] | None]:
-    """Field errors, and the config when there are none."""
-    errors: dict[str, str] = {}
-    if not form.name.strip():
-        errors["name"] = "Give the rule a name."
-    elif len(form.name.strip()) > 120:
-        errors["name"] = "Keep the name to 120 characters."
-    if not form.pot_id:
-        errors["pot_id"] = "Choose the pot to keep equal to what the cards owe."
-    elif form.pot_id not in {pot.id for pot, _ in choices.pots}:
-        errors["pot_id"] = "Choose one of your pots."
-    card_ids = {card.id for card in choices.cards}
-    if not form.card_account_ids:
-        errors["cards"] = "Choose at least one credit card."
-    elif any(card_id not in card_ids for card_id in form.card_account_ids):
-        errors["cards"] = "Choose only your own credit cards."
-    cooldown: int | None = None
-    text = form.cooldown_hours.strip()
-    if text.isdigit() and len(text) <= 3 and 0 <= int(text) <= 72:
-        cooldown = int(text)
-    else:
-        errors["cooldown_hours"] = "The cooldown is a whole number of hours from 0 to 72."
-    max_transfer = _pence(form.max_transfer, "limit per transfer", errors, "max_transfer")
-    max_per_day = _pence(form.max_per_day, "limit per day", errors, "max_per_day")
-    if errors:
-        return errors, None
-    return errors, {
-        "pot_id": form.pot_id,
-        "card_account_ids": list(dict.fromkeys(form.card_account_ids)),
-        "cooldown_hours": cooldown,
-        "override_cooldown_on_spending": form.override,
-        "max_transfer": max_transfer,
-        "max_per_day": max_per_day,
-    }
+def _context(request: Request, caller: Caller, db: Db, rule: Automation | None) -> FormContext:
+    today = clock.now().astimezone(zone_of(request, caller)).date()
+    return FormContext(choices=choices(db, caller.user.id), today=today, rule=rule)
 
 
 def _form_page(
     request: Request,
     caller: Caller,
-    db: Db,
-    form: RuleForm,
+    form: RuleFormData,
+    ctx: FormContext,
     *,
-    rule: Automation | None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return render(
         request,
-        "automation_form.html",
+        form.TEMPLATE,
         caller,
         status_code=status_code,
         active="automations",
+        kind=form.KIND,
+        kind_name=KIND_NAMES[form.KIND],
         form=form,
-        rule=rule,
-        choices=_choices(db, caller.user.id),
+        rule=ctx.rule,
+        choices=ctx.choices,
         errors=errors or {},
         error=error,
     )
 
 
-def _submitted(
-    name: str,
-    pot_id: str,
-    card_account_ids: list[str],
-    cooldown_hours: str,
-    override_cooldown_on_spending: str,
-    max_transfer: str,
-    max_per_day: str,
-    enabled: str,
-) -> RuleForm:
-    return RuleForm(
-        name=name[:500],
-        pot_id=pot_id.strip(),
-        card_account_ids=[c.strip() for c in card_account_ids if c.strip()][:50],
-        cooldown_hours=cooldown_hours[:20],
-        override=override_cooldown_on_spending == "1",
-        max_transfer=max_transfer[:40],
-        max_per_day=max_per_day[:40],
-        enabled=enabled == "1",
+def _kinds_page(request: Request, caller: Caller, error: str | None = None) -> HTMLResponse:
+    return render(
+        request,
+        "automation_kinds.html",
+        caller,
+        status_code=400 if error else 200,
+        active="automations",
+        kinds=KINDS_OFFERED,
+        kind_names=KIND_NAMES,
+        error=error,
     )
 
 
 @router.get("/automations/new", response_class=HTMLResponse)
-def new_rule_page(request: Request, caller: PageCaller, db: Db) -> Response:
-    return _form_page(request, caller, db, RuleForm(name="Credit-card pot"), rule=None)
+def new_rule_page(request: Request, caller: PageCaller, db: Db, kind: str = "") -> Response:
+    """The kinds to choose from, or the chosen kind's form."""
+    form = FORMS.get(kind)
+    if form is None:
+        return _kinds_page(request, caller)
+    return _form_page(request, caller, form.blank(), _context(request, caller, db, None))
+
+
+def _save(
+    request: Request, caller: Caller, db: Db, form: RuleFormData, rule: Automation | None
+) -> Automation | HTMLResponse:
+    """The rule once saved, or the form shown again (filled in, or with what was refused)."""
+    ctx = _context(request, caller, db, rule)
+    errors, config = form.read(ctx)
+    if config is None:
+        return _form_page(request, caller, form, ctx, errors=errors, status_code=400)
+    user_id = caller.user.id
+    try:
+        with unit_of_work.undone_if_refused(db):
+            if rule is None:
+                return rules.create(
+                    db, user_id, RuleInput(form.KIND, form.name, form.enabled, config)
+                )
+            return rules.update(
+                db, user_id, rule.id, name=form.name, enabled=form.enabled, config=config
+            )
+    except DomainError as exc:
+        errors, error = place_refusal(exc.message, form)
+        ctx = _context(request, caller, db, rule and rules.get(db, user_id, rule.id))
+        return _form_page(request, caller, form, ctx, errors=errors, error=error, status_code=400)
 
 
 @router.post("/automations/new", response_class=HTMLResponse)
-def create_rule(
-    request: Request,
-    caller: PageCaller,
-    db: Db,
-    name: FormStr = "",
-    pot_id: FormStr = "",
-    card_account_ids: FormList = [],  # noqa: B006 - FastAPI copies defaults
-    cooldown_hours: FormStr = "",
-    override_cooldown_on_spending: FormStr = "",
-    max_transfer: FormStr = "",
-    max_per_day: FormStr = "",
-    enabled: FormStr = "",
-) -> Response:
-    form = _submitted(
-        name,
-        pot_id,
-        card_account_ids,
-        cooldown_hours,
-        override_cooldown_on_spending,
-        max_transfer,
-        max_per_day,
-        enabled,
-    )
-    errors, config = _read_form(form, _choices(db, caller.user.id))
-    if config is None:
-        return _form_page(request, caller, db, form, rule=None, errors=errors, status_code=400)
-    try:
-        with unit_of_work.undone_if_refused(db):
-            rule = rules.create(
-                db,
-                caller.user.id,
-                RuleInput(kind="card_pot", name=form.name, enabled=form.enabled, config=config),
-            )
-    except DomainError as exc:
-        return _form_page(request, caller, db, form, rule=None, error=exc.message, status_code=400)
-    return RedirectResponse(f"/automations?flash=rule_created#rule-{rule.id}", 303)
+def create_rule(request: Request, caller: PageCaller, db: Db, data: Form) -> Response:
+    form_type = FORMS.get(data.text("kind", 20) or CardPotForm.KIND)
+    if form_type is None:
+        return _kinds_page(request, caller, "Choose what kind of rule to make.")
+    form = form_type.submitted(data)
+    saved = _save(request, caller, db, form, None)
+    if isinstance(saved, Response):
+        return saved
+    code = "rule_created" if form.KIND == CardPotForm.KIND else f"{form.KIND}_created"
+    return RedirectResponse(f"/automations?flash={code}#rule-{saved.id}", 303)
 
 
 @router.get("/automations/{rule_id}/edit", response_class=HTMLResponse)
 def edit_rule_page(rule_id: str, request: Request, caller: PageCaller, db: Db) -> Response:
     rule = rules.get(db, caller.user.id, rule_id)
-    return _form_page(request, caller, db, RuleForm.from_rule(rule), rule=rule)
+    form = FORMS[rule.kind].from_rule(rule)
+    return _form_page(request, caller, form, _context(request, caller, db, rule))
 
 
 @router.post("/automations/{rule_id}/edit", response_class=HTMLResponse)
-def save_rule(
-    rule_id: str,
-    request: Request,
-    caller: PageCaller,
-    db: Db,
-    name: FormStr = "",
-    pot_id: FormStr = "",
-    card_account_ids: FormList = [],  # noqa: B006 - FastAPI copies defaults
-    cooldown_hours: FormStr = "",
-    override_cooldown_on_spending: FormStr = "",
-    max_transfer: FormStr = "",
-    max_per_day: FormStr = "",
-    enabled: FormStr = "",
-) -> Response:
+def save_rule(rule_id: str, request: Request, caller: PageCaller, db: Db, data: Form) -> Response:
     rule = rules.get(db, caller.user.id, rule_id)
-    form = _submitted(
-        name,
-        pot_id,
-        card_account_ids,
-        cooldown_hours,
-        override_cooldown_on_spending,
-        max_transfer,
-        max_per_day,
-        enabled,
-    )
-    errors, config = _read_form(form, _choices(db, caller.user.id))
-    if config is None:
-        return _form_page(request, caller, db, form, rule=rule, errors=errors, status_code=400)
-    try:
-        with unit_of_work.undone_if_refused(db):
-            rules.update(
-                db, caller.user.id, rule_id, name=form.name, enabled=form.enabled, config=config
-            )
-    except DomainError as exc:
-        rule = rules.get(db, caller.user.id, rule_id)
-        return _form_page(request, caller, db, form, rule=rule, error=exc.message, status_code=400)
+    form = FORMS[rule.kind].submitted(data)
+    saved = _save(request, caller, db, form, rule)
+    if isinstance(saved, Response):
+        return saved
     return RedirectResponse(f"/automations?flash=rule_saved#rule-{rule_id}", 303)
 
 

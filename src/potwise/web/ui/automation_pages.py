@@ -4,19 +4,22 @@ Every read and write goes through the services, scoped to the caller."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from potwise import clock
 from potwise.banks.errors import BankError
 from potwise.db.models import Account, Automation, AutomationRun, Pot, Transfer
 from potwise.domain.errors import DomainError
 from potwise.logs import get_logger
 from potwise.services import dashboard, mirror, unit_of_work
-from potwise.services.automations import history, pause, rules, runner
+from potwise.services.automations import configs, history, pause, rules, runner
+from potwise.services.cashflow import outlook as cashflow
 from potwise.services.dashboard import RuleStatus
 from potwise.web.security import Caller, Db, client_address, note_presence, zone_of
 from potwise.web.ui.access import PageCaller
@@ -25,6 +28,13 @@ from potwise.web.ui.automation_display import (
     context_of,
     display_helpers,
     label,
+)
+from potwise.web.ui.automation_summary import (
+    GoalView,
+    goal_standing,
+    needs_payday,
+    next_run,
+    summary,
 )
 from potwise.web.ui.render import FlashMessages, FormStr, render
 
@@ -54,29 +64,64 @@ class RuleCard:
     status: RuleStatus
     last_run: AutomationRun | None
     recent: list[tuple[AutomationRun, list[Transfer]]]
+    summary: str = ""
+    next_run: str | None = None
+    pots: list[Pot] = field(default_factory=list)  # every pot it moves, in its order
+    goal: GoalView | None = None
 
 
-def _rule_cards(db: Db, user_id: str, zone: ZoneInfo, paused: str | None) -> list[RuleCard]:
+def known_payday(db: Db, user_id: str, now: datetime, zone: ZoneInfo) -> date | None:
+    """The user's next payday as the forecast knows it; None while it is only a guess."""
+    try:
+        found = cashflow.outlook(db, user_id, now=now, zone=zone)
+    except DomainError:
+        return None
+    return None if found.payday_source == "none" else found.next_payday
+
+
+def status_of(rule: Automation, zone: ZoneInfo, paused: str | None) -> RuleStatus:
+    """The rule's status; a new rule of a kind that follows no cards says nothing of
+    cards (when it acts is shown beside it)."""
+    status = dashboard.rule_status(rule, zone, paused)
+    if status.key == "new" and rule.kind != "card_pot":
+        return replace(status, detail=None)
+    return status
+
+
+def _rule_cards(
+    db: Db, user_id: str, zone: ZoneInfo, paused: str | None, only: Automation | None = None
+) -> list[RuleCard]:
+    """Each rule (or `only` that one) with what its card on the list shows."""
     pots = {p.id: p for p in mirror.list_pots(db, user_id, include_deleted=True)}
     accounts = {row.account.id: row.account for row in mirror.list_accounts(db, user_id)}
+    found = [only] if only is not None else rules.list_rules(db, user_id)
+    now = clock.now()
+    payday = known_payday(db, user_id, now, zone) if any(map(needs_payday, found)) else None
+    today = now.astimezone(zone).date()
     cards = []
-    for rule in rules.list_rules(db, user_id):
+    for rule in found:
         chosen = [
             accounts[card_id]
             for card_id in rule.config.get("card_account_ids", [])
             if card_id in accounts
         ]
+        moved = [pots[p] for p in configs.pot_ids(rule.kind, rule.config) if p in pots]
         recent = history.runs(db, user_id, rule.id, limit=RUN_SCAN)
+        pot = pots.get(str(rule.config.get("pot_id", "")))
         cards.append(
             RuleCard(
                 rule=rule,
                 kind_name=KIND_NAMES.get(rule.kind, label(rule.kind)),
-                pot=pots.get(str(rule.config.get("pot_id", ""))),
+                pot=pot,
                 cards=chosen,
-                owed=dashboard.owed_on_cards(db, rule, chosen),
-                status=dashboard.rule_status(rule, zone, paused),
+                owed=dashboard.owed_on_cards(db, rule, chosen) if rule.kind == "card_pot" else None,
+                status=status_of(rule, zone, paused),
                 last_run=next((run for run, _ in recent if not run.dry_run), None),
                 recent=recent,
+                summary=summary(rule, pots, chosen),
+                next_run=next_run(rule, now, zone, payday),
+                pots=moved,
+                goal=goal_standing(rule, pot, today),
             )
         )
     return cards
@@ -177,15 +222,15 @@ def rule_history_page(rule_id: str, request: Request, caller: PageCaller, db: Db
     user_id = caller.user.id
     rule = rules.get(db, user_id, rule_id)
     zone = zone_of(request, caller)
-    pots = {p.id: p for p in mirror.list_pots(db, user_id, include_deleted=True)}
+    card = _rule_cards(db, user_id, zone, None, only=rule)[0]
     return render(
         request,
         "automation_history.html",
         caller,
         active="automations",
         rule=rule,
-        pot=pots.get(str(rule.config.get("pot_id", ""))),
-        status=dashboard.rule_status(rule, zone, pause.pause_reason(db, user_id)),
+        card=card,
+        status=status_of(rule, zone, pause.pause_reason(db, user_id)),
         runs=history.runs(db, user_id, rule_id, limit=HISTORY_LIMIT),
         limit=HISTORY_LIMIT,
         **display_helpers(zone),

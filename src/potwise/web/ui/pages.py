@@ -24,6 +24,7 @@ from potwise.web.security import (
     zone_of,
 )
 from potwise.web.ui.access import PageCaller
+from potwise.web.ui.goal_tiles import goal_tiles
 from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,8 +56,15 @@ def dashboard_page(request: Request, caller: PageCaller, db: Db) -> Response:
     note_presence(request, caller.user.id)
     overview = dashboard.overview(db, caller.user.id, zone)
     safe = cashflow.dashboard_safe_to_spend(db, caller.user.id, zone) if overview.accounts else None
+    goals = goal_tiles(db, caller.user.id, zone, overview.paused)
     return render(
-        request, "dashboard.html", caller, overview=overview, safe=safe, active="dashboard"
+        request,
+        "dashboard.html",
+        caller,
+        overview=overview,
+        safe=safe,
+        goals=goals,
+        active="dashboard",
     )
 
 
