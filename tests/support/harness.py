@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -219,3 +219,14 @@ def amex_pot_rule(client: httpx2.Client, card: dict[str, Any] | None = None) -> 
     )
     assert created.status_code == 201, created.text
     return dict(created.json())
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+    """Poll `check` until it answers something true (returned), or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

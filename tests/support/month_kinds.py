@@ -4,20 +4,21 @@ them (pay shared out once, never money going back and forth)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Automation, Transaction, Transfer
+from potwise.db.models import Account, Automation, AutomationRun, Transaction, Transfer
 from tests.support.month import HOUSEHOLD, Month
 
 # The sweep keeps this much in the current account and the top-up refills it to the
 # same figure (the boundary at which the two may both stand on one account); low
 # enough that a day's spending takes the account below the floor now and then.
 KEEP = 60_000
-FLOOR = 40_000
+FLOOR = 55_000
 HOLIDAY_STEP = 20_000
 
 
@@ -108,7 +109,16 @@ def money_rule_problems(life: Month, rules: MoneyRules) -> list[str]:
     swept = sum(1 for m in moves if m.automation_id == rules.sweep)
     topped_up = sum(1 for m in moves if m.automation_id == rules.topup)
     if swept < 5 or topped_up < 1:
-        problems.append(f"too little tried: {swept} sweeps, {topped_up} top-ups")
+        with Session(life.engine) as db:
+            runs = db.execute(
+                select(AutomationRun.trigger, AutomationRun.reason).where(
+                    AutomationRun.automation_id == rules.topup
+                )
+            ).all()
+        problems.append(
+            f"too little tried: {swept} sweeps, {topped_up} top-ups; "
+            f"top-up runs: {Counter(f'{t}:{r}' for t, r in runs)}"
+        )
     return problems
 
 

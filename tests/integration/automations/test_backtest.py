@@ -6,8 +6,7 @@ mirror and the pots as they were."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -40,6 +39,7 @@ from tests.support.harness import (
     served_product,
     settle,
     wait_for_run,
+    wait_until,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -64,16 +64,6 @@ class Home:
         settle(self)  # type: ignore[arg-type]
 
 
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def home(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Home]:
     with (
@@ -96,6 +86,7 @@ def home(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[Home]:
                 None,
             ),
             "the card's first sync",
+            timeout=60,
         )
         accounts = browser.get("/api/v1/accounts").json()["items"]
         current = next(a for a in accounts if a["kind"] == "current")

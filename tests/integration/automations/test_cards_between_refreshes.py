@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from tests.support.harness import (
     connect_monzo,
     running_sandbox,
     served_product,
+    wait_until,
 )
 
 
@@ -43,16 +44,6 @@ class Live:
 
     def ledger(self) -> list[dict[str, Any]]:
         return list(self.sandbox.http.get("/_sandbox/users/demo/ledger").json()["moves"])
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

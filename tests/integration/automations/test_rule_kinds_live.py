@@ -5,7 +5,7 @@ threshold, a top-up refills the account, and rules that would fight are refused.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,13 @@ from potwise.clock import FixedClock, using
 from potwise.db.models import Transfer
 from potwise.services.automations import triggers
 from potwise.services.connections import ConnectionsContext
-from tests.support.harness import Sandbox, connect_monzo, running_sandbox, served_product
+from tests.support.harness import (
+    Sandbox,
+    connect_monzo,
+    running_sandbox,
+    served_product,
+    wait_until,
+)
 
 
 @dataclass
@@ -45,16 +51,6 @@ class Home:
     def current_balance(self) -> int:
         accounts = self.browser.get("/api/v1/accounts").json()["items"]
         return int(next(a["balance"] for a in accounts if a["external_id"] == self.monzo_account))
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
