@@ -1,6 +1,7 @@
 """The rule forms: choosing a kind, creating and changing a rule of any kind (each
-kind's fields are read by its own form, `rule_form_<kind>.py`), and deleting a rule or
-switching it on and off. Nothing is saved while any field is refused."""
+kind's fields are read by its own form, `rule_form_<kind>.py`), backtesting what the
+form holds before it is saved, and deleting a rule or switching it on and off. Nothing
+is saved while any field is refused."""
 
 from __future__ import annotations
 
@@ -17,12 +18,20 @@ from potwise.services.automations import rules
 from potwise.services.automations.rules import RuleInput
 from potwise.web.security import Caller, Db, zone_of
 from potwise.web.ui.access import PageCaller
+from potwise.web.ui.automation_backtest import (
+    MONTHS_REFUSED,
+    Unsaved,
+    attempt,
+    backtest_page,
+    months_of,
+)
 from potwise.web.ui.automation_display import KIND_NAMES, KINDS_OFFERED
 from potwise.web.ui.render import FlashMessages, FormStr, render
 from potwise.web.ui.rule_fields import (
     FormContext,
     RuleFormData,
     Submitted,
+    about_config,
     choices,
     place_refusal,
     submitted_form,
@@ -171,9 +180,68 @@ def delete_rule(rule_id: str, caller: PageCaller, db: Db) -> Response:
 
 
 @router.post("/automations/{rule_id}/enabled")
-def set_enabled(rule_id: str, caller: PageCaller, db: Db, enabled: FormStr = "") -> Response:
+def set_enabled(
+    rule_id: str, caller: PageCaller, db: Db, enabled: FormStr = "", back: FormStr = ""
+) -> Response:
+    """Switch the rule on or off; back to its own page when it was switched there."""
     on = enabled == "1"
     rules.update(db, caller.user.id, rule_id, enabled=on)
-    return RedirectResponse(
-        f"/automations?flash={'rule_on' if on else 'rule_off'}#rule-{rule_id}", 303
+    flash = "rule_on" if on else "rule_off"
+    if back == "rule":
+        return RedirectResponse(f"/automations/{rule_id}?flash={flash}", 303)
+    return RedirectResponse(f"/automations?flash={flash}#rule-{rule_id}", 303)
+
+
+#: Fields of the form that only steer the backtest page, not sent on with the rule.
+_STEERING = frozenset({"months", "back"})
+
+
+def _unsaved(data: Submitted, rule: Automation | None) -> Unsaved:
+    fields = [
+        (key, value)
+        for key, values in data.values.items()
+        if key not in _STEERING
+        for value in values
+    ]
+    if rule is None:
+        return Unsaved(fields, "/automations/new", "Create rule")
+    return Unsaved(fields, f"/automations/{rule.id}/edit", "Save changes")
+
+
+@router.post("/automations/backtest-preview", response_class=HTMLResponse)
+def backtest_preview(request: Request, caller: PageCaller, db: Db, data: Form) -> Response:
+    """The form's values read as a save would read them, then backtested: the form
+    again when the rule is refused (or with "back", to change it), else the backtest
+    page, which says so in words when the history cannot answer. Nothing is saved."""
+    rule_id = data.text("rule_id", 64).strip()
+    rule = rules.get(db, caller.user.id, rule_id) if rule_id else None
+    form_type = FORMS.get(rule.kind if rule else data.text("kind", 20))
+    if form_type is None:
+        return _kinds_page(request, caller, "Choose what kind of rule to make.")
+    form = form_type.submitted(data)
+    ctx = _context(request, caller, db, rule)
+    if data.ticked("back"):
+        return _form_page(request, caller, form, ctx)
+    errors, config = form.read(ctx)
+    if config is None:
+        return _form_page(request, caller, form, ctx, errors=errors, status_code=400)
+    months = months_of(data.text("months", 4))
+    outcome = (
+        MONTHS_REFUSED
+        if months is None
+        else attempt(request, caller, db, form.KIND, config, months)
+    )
+    if isinstance(outcome, str) and about_config(outcome):  # the form again, as a save shows it
+        errors, error = place_refusal(outcome, form)
+        return _form_page(request, caller, form, ctx, errors=errors, error=error, status_code=400)
+    return backtest_page(
+        request,
+        caller,
+        db,
+        name=form.name.strip() or KIND_NAMES[form.KIND],
+        kind=form.KIND,
+        months=months,
+        outcome=outcome,
+        unsaved=_unsaved(data, rule),
+        status_code=400 if months is None else 200,
     )

@@ -195,6 +195,12 @@ class RuleFormData(Protocol):
     def field_of(self, path: str) -> str | None: ...
 
 
+def about_config(message: str) -> bool:
+    """Whether a refusal is about the rule's config (`config...`), not about the data
+    the rule would work on."""
+    return _REFUSAL.fullmatch(message.strip()) is not None
+
+
 def place_refusal(message: str, form: RuleFormData) -> tuple[dict[str, str], str | None]:
     """A refusal of the rules service: next to the field its `config.<field>` names, or
     above the form when it names none the form shows (a rule it would fight, say)."""

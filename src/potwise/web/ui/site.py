@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from potwise.web.ui import (
     account_pages,
+    automation_backtest,
     automation_forms,
     automation_pages,
     budget_pages,
@@ -35,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     transaction_pages.router,
     transaction_forms.router,
     automation_forms.router,
+    automation_backtest.router,
     automation_pages.router,
     spending_pages.router,
     budget_pages.router,
