@@ -6,6 +6,7 @@ from potwise.web.api import (
     analytics,
     auth,
     automations,
+    backtest,
     cashflow,
     connections,
     health,
@@ -18,6 +19,7 @@ router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
+router.include_router(backtest.router)  # before /automations/{id}
 router.include_router(automations.router)
 router.include_router(insight.router)
 router.include_router(analytics.router)

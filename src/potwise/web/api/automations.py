@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date as LocalDate
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from potwise import clock
 from potwise.db.models import Automation, AutomationRun, Transfer
-from potwise.domain import backtest
 from potwise.services import notify
 from potwise.services.automations import configs, history, pause, rules, runner
-from potwise.services.automations.backtest import run_backtest
 from potwise.web.api.connections import Ctx
 from potwise.web.api.schemas import Page
-from potwise.web.security import AppSettings, CurrentCaller, Db, client_address, zone_for
+from potwise.web.security import CurrentCaller, Db, client_address
 
 router = APIRouter(tags=["automations"])
 
@@ -108,76 +104,6 @@ class RunOut(BaseModel):
     transfers: list[TransferOut]
 
 
-class BacktestRule(BaseModel):
-    kind: Literal["card_pot", "sweep", "autosort", "topup", "goal"]
-    config: dict[str, Any] = Field(
-        default_factory=dict, description="The rule's config, as when creating the rule."
-    )
-
-
-class BacktestIn(BaseModel):
-    rule: BacktestRule
-    months: Literal[3, 6, 12] = Field(description="How far back to replay: 3, 6 or 12 months.")
-
-
-class BacktestMoveOut(BaseModel):
-    at: datetime
-    date: LocalDate = Field(description="The local date of the move.")
-    pot_id: str
-    pot_name: str
-    direction: str = Field(description="`deposit` (into the pot) or `withdraw` (out of it).")
-    amount: int
-    reason: str = Field(description="The move's short reason.")
-    explanation: str = Field(description="Why, in the rule's own words.")
-    capped: bool = Field(description="A limit held part of the move back.")
-
-
-class BacktestBalanceOut(BaseModel):
-    date: LocalDate
-    current: int = Field(description="The current account at the day's end, with the rule.")
-    current_without_rule: int = Field(description="The same, as it really was.")
-    low: int = Field(description="The lowest the current account went that day, with the rule.")
-    low_without_rule: int
-    pots: dict[str, int] = Field(description="Each of the rule's pots at the day's end, by id.")
-
-
-class BacktestWarningOut(BaseModel):
-    kind: str = Field(
-        description="below_zero, below_floor, capped, waiting_funds, pot_overdrawn, or what "
-        "the history could not tell (no_payday, no_income, history_starts, ...)."
-    )
-    message: str
-    date: LocalDate | None = None
-    until: LocalDate | None = None
-
-
-class LowestOut(BaseModel):
-    date: LocalDate
-    balance: int
-
-
-class BacktestSummaryOut(BaseModel):
-    moved_in: int = Field(description="Moved into pots.")
-    moved_out: int = Field(description="Moved out of pots.")
-    count: int = Field(description="Moves.")
-    decisions: int
-    lowest: LowestOut
-    lowest_without_rule: LowestOut
-
-
-class BacktestOut(BaseModel):
-    kind: str
-    months: int
-    currency: str
-    timezone: str
-    start: datetime
-    end: datetime
-    moves: list[BacktestMoveOut]
-    balances: list[BacktestBalanceOut]
-    warnings: list[BacktestWarningOut]
-    summary: BacktestSummaryOut
-
-
 class PauseState(BaseModel):
     paused: bool
     server_paused: bool = False
@@ -217,57 +143,6 @@ def run_out(run: AutomationRun, transfers: list[Transfer]) -> RunOut:
     )
 
 
-def backtest_out(kind: str, months: int, result: backtest.Backtest) -> BacktestOut:
-    summary = result.summary
-    return BacktestOut(
-        kind=kind,
-        months=months,
-        currency=result.currency,
-        timezone=result.tz,
-        start=result.start,
-        end=result.end,
-        moves=[
-            BacktestMoveOut(
-                at=m.at,
-                date=m.on,
-                pot_id=m.pot_id,
-                pot_name=m.pot_name,
-                direction=str(m.direction),
-                amount=m.amount,
-                reason=m.reason,
-                explanation=m.explanation,
-                capped=m.capped,
-            )
-            for m in result.moves
-        ],
-        balances=[
-            BacktestBalanceOut(
-                date=d.on,
-                current=d.current,
-                current_without_rule=d.current_without,
-                low=d.low,
-                low_without_rule=d.low_without,
-                pots=dict(d.pots),
-            )
-            for d in result.balances
-        ],
-        warnings=[
-            BacktestWarningOut(kind=w.kind, message=w.message, date=w.on, until=w.until)
-            for w in result.warnings
-        ],
-        summary=BacktestSummaryOut(
-            moved_in=summary.moved_in,
-            moved_out=summary.moved_out,
-            count=summary.count,
-            decisions=summary.decisions,
-            lowest=LowestOut(date=summary.lowest.on, balance=summary.lowest.balance),
-            lowest_without_rule=LowestOut(
-                date=summary.lowest_without.on, balance=summary.lowest_without.balance
-            ),
-        ),
-    )
-
-
 @router.get("/automations", response_model=Page[AutomationOut])
 def list_automations(caller: CurrentCaller, db: Db) -> Page[AutomationOut]:
     return Page[AutomationOut](
@@ -302,24 +177,6 @@ def set_pause(body: PauseState, caller: CurrentCaller, db: Db) -> PauseState:
     """Your own switch: while paused, none of your rules moves money (previews still work)."""
     pause.set_user_pause(db, caller.user.id, body.paused)
     return get_pause(caller, db)
-
-
-@router.post("/automations/backtest", response_model=BacktestOut)
-def backtest_rule(
-    body: BacktestIn, caller: CurrentCaller, db: Db, settings: AppSettings
-) -> BacktestOut:
-    """What the rule would have done over the last months, replayed on your own data.
-    Moves nothing and writes nothing."""
-    result = run_backtest(
-        db,
-        caller.user.id,
-        body.rule.kind,
-        body.rule.config,
-        body.months,
-        now=clock.now(),
-        zone=zone_for(caller, settings),
-    )
-    return backtest_out(body.rule.kind, body.months, result)
 
 
 @router.get("/automations/{automation_id}", response_model=AutomationOut)
