@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Automation, AutomationRun, Transaction, Transfer
+from potwise.db.models import Account, Automation, AutomationRun, Pot, Transaction, Transfer
 from tests.support.month import HOUSEHOLD, Month
 
 # The sweep keeps this much in the current account and the top-up refills it to the
@@ -28,6 +28,7 @@ class MoneyRules:
     sweep: str
     topup: str
     employer: str
+    holiday: str
 
 
 def add_money_rules(life: Month) -> MoneyRules:
@@ -62,7 +63,7 @@ def add_money_rules(life: Month) -> MoneyRules:
         {"pot_id": pots["Holiday"], "threshold": KEEP, "keep_for_bills": False, "time": "21:00"},
     )
     topup = rule("topup", "Top-up", {"pot_id": pots["Holiday"], "floor": FLOOR, "target": KEEP})
-    return MoneyRules(sorter, sweep, topup, employer)
+    return MoneyRules(sorter, sweep, topup, employer, pots["Holiday"])
 
 
 def money_rule_problems(life: Month, rules: MoneyRules) -> list[str]:
@@ -82,11 +83,15 @@ def money_rule_problems(life: Month, rules: MoneyRules) -> list[str]:
                 .where(
                     Transaction.account_id.in_([a.id for a in current]),
                     Transaction.amount > 0,
-                    Transaction.pot_external_id.is_(None),
                 )
                 .order_by(Transaction.created_at)
             )
         )
+        holiday = db.get(Pot, rules.holiday)
+        assert holiday is not None
+        # Money in: pay and other credits, and money back from any pot but the one the
+        # top-up draws from (a credit-card pot gives money back when a card is repaid).
+        credits = [c for c in credits if c.pot_external_id != holiday.external_id]
         made = db.get(Automation, rules.sorter)
         assert made is not None
         since = made.created_at
@@ -98,6 +103,7 @@ def money_rule_problems(life: Month, rules: MoneyRules) -> list[str]:
         c
         for c in credits
         if c.created_at >= since
+        and c.pot_external_id is None
         and rules.employer.casefold() in (c.counterparty or c.description).casefold()
     ]
     if not pay:

@@ -25,7 +25,9 @@ FAILING_DAY = 3
 def test_a_month_of_household_life_moves_the_right_money_within_the_allowance(
     tmp_path: Path, database_url: str, engine: Engine
 ) -> None:
-    with month(tmp_path, database_url, engine) as life:
+    # Half a day a second: four rules react to each webhook, and a loaded machine
+    # must not let the simulated clock run on while they do.
+    with month(tmp_path, database_url, engine, speed=43_200) as life:
         # Beside the card pot, on the same current account: a salary sorter, an evening
         # sweep and a top-up refilling the account to what the sweep leaves.
         money_rules = add_money_rules(life)
