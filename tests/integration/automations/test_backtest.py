@@ -256,3 +256,37 @@ def test_only_the_signed_in_users_pots(home: Home, tmp_path: Path) -> None:
     assert response.status_code == 400
     assert "not one of your pots" in response.json()["error"]["message"]
     other.close()
+
+
+def test_a_running_rules_own_moves_are_left_out_of_its_backtest(home: Home) -> None:
+    pot = home.pots["Holiday"]
+    accounts = home.browser.get("/api/v1/accounts").json()["items"]
+    balance = next(a["balance"] for a in accounts if a["id"] == home.current["id"])
+    config = {
+        "pot_id": pot["id"],
+        "threshold": balance - 4_200,
+        "keep_for_bills": False,
+        "time": "00:00",
+    }
+    made = home.browser.post(
+        "/api/v1/automations", json={"kind": "sweep", "name": "Sweep", "config": config}
+    )
+    assert made.status_code == 201, made.text
+    rule = made.json()
+    ran = home.browser.post(f"/api/v1/automations/{rule['id']}/run").json()
+    assert ran["status"] == "moved", ran["explanation"]
+    moved = sum(t["amount"] for t in ran["transfers"])
+    home.settle()
+    asked = {"rule": {"kind": "sweep", "config": rule["config"]}, "months": 3}
+    counted = home.browser.post("/api/v1/automations/backtest", json=asked).json()
+    alone = home.browser.post(
+        "/api/v1/automations/backtest", json={**asked, "automation_id": rule["id"]}
+    ).json()
+    # Without its own move the account ends that much higher when the rule is not
+    # applied: the replay's "without the rule" is the account as if it had never run.
+    ends = counted["balances"][-1]["current_without_rule"]
+    assert alone["balances"][-1]["current_without_rule"] == ends + moved
+    stranger = home.browser.post(
+        "/api/v1/automations/backtest", json={**asked, "automation_id": "not-a-rule"}
+    )
+    assert stranger.status_code == 404, stranger.text

@@ -140,6 +140,7 @@ def test_a_sweep_moves_what_is_above_its_threshold_in_whole_pounds(home: Home) -
     ran = home.browser.post(f"/api/v1/automations/{rule['id']}/run").json()
     assert ran["status"] == "moved", ran["explanation"]
     assert [(t["direction"], t["amount"]) for t in ran["transfers"]] == [("deposit", 12_300)]
+    assert "Current account and pots read live at" in ran["explanation"]
     # The slot is handled: a second run today moves nothing.
     again = home.browser.post(f"/api/v1/automations/{rule['id']}/run").json()
     assert again["status"] == "nothing", again["explanation"]

@@ -28,7 +28,7 @@ from potwise.db.scoping import get_owned
 from potwise.domain import backtest
 from potwise.domain.mirror import AccountKind
 from potwise.domain.rules import autosort, cardpot, goal, sweep, topup
-from potwise.services.automations import configs
+from potwise.services.automations import configs, rules
 from potwise.services.automations.backtest_history import Period, card_histories, read_history
 from potwise.services.automations.rules import own_pot
 from potwise.services.errors import InvalidInput
@@ -48,9 +48,12 @@ def run_backtest(
     *,
     now: datetime,
     zone: ZoneInfo,
+    automation_id: str | None = None,
 ) -> backtest.Backtest:
     """What the rule ``kind``/``config`` would have done over the last ``months`` months
-    of the user's own data. Writes nothing."""
+    of the user's own data. Writes nothing. With ``automation_id`` (one of the user's
+    rules, already running) that rule's own past moves are left out of the history,
+    so they are not counted twice."""
     if isinstance(months, bool) or months not in MONTHS:
         raise InvalidInput("months must be 3, 6 or 12.")
     parsed = configs.parse(kind, config)
@@ -65,7 +68,9 @@ def run_backtest(
         if isinstance(parsed, configs.CardPotConfig):
             owned = [_own_card(db, user_id, card_id) for card_id in parsed.card_account_ids]
             cards = card_histories(db, owned, period)
-        history = read_history(db, user_id, account, pots, period, cards)
+        if automation_id is not None:
+            rules.get(db, user_id, automation_id)  # the user's own, or NotFound
+        history = read_history(db, user_id, account, pots, period, cards, automation_id)
         return backtest.backtest(history, rule)
     finally:
         db.rollback()

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Account, Pot, Transaction
+from potwise.db.models import Account, Pot, Transaction, Transfer
 from potwise.domain import backtest
 from potwise.domain.cashflow import commitment_events
 from potwise.domain.commitments import CommitmentStatus
@@ -40,6 +40,7 @@ from potwise.domain.merchants import merchant_key, merchant_key_for
 from potwise.domain.mirror import BankTransaction, TransactionStatus
 from potwise.domain.payday import PaydayRule, next_payday, payday_rule, paydays_between
 from potwise.domain.schedules import PER_YEAR
+from potwise.domain.transfers import TransferDirection, TransferStatus
 from potwise.services.cashflow import commitments, plans
 from potwise.services.cashflow.commitments import CommitmentView
 from potwise.services.errors import InvalidInput
@@ -220,6 +221,42 @@ def _pots(
     return by_external, starts, notes
 
 
+# A pot move the bank reports this close to one of the rule's transfers (same pot,
+# amount and direction) is that transfer.
+OWN_MOVE_WITHIN = timedelta(minutes=10)
+
+
+def _without_own_moves(db: Session, rows: Sequence[_Row], automation_id: str) -> list[_Row]:
+    """``rows`` less the pot moves that were this rule's confirmed transfers."""
+    transfers = db.execute(
+        select(Transfer.pot_external_id, Transfer.direction, Transfer.amount, Transfer.created_at)
+        .where(
+            Transfer.automation_id == automation_id,
+            Transfer.status == TransferStatus.CONFIRMED,
+        )
+        .order_by(Transfer.created_at)
+    ).all()
+    taken: set[str] = set()
+    for pot, direction, amount, at in transfers:
+        signed = -amount if direction == TransferDirection.DEPOSIT else amount
+        when = _aware(at)
+        match = min(
+            (
+                r
+                for r in rows
+                if r.id not in taken
+                and r.pot_external_id == pot
+                and r.amount == signed
+                and abs(r.at - when) <= OWN_MOVE_WITHIN
+            ),
+            key=lambda r: abs(r.at - when),
+            default=None,
+        )
+        if match is not None:
+            taken.add(match.id)
+    return [r for r in rows if r.id not in taken]
+
+
 def _starts_late(db: Session, account: Account, period: Period) -> list[backtest.Note]:
     """A note when the mirror's history of the account starts after the period does."""
     oldest = _oldest(db, account.id)
@@ -241,9 +278,16 @@ def read_history(
     rule_pots: Sequence[Pot],
     period: Period,
     cards: Sequence[backtest.CardHistory] = (),
+    without: str | None = None,
 ) -> backtest.History:
-    """The current account's history over ``period`` for a rule on ``rule_pots``."""
+    """The current account's history over ``period`` for a rule on ``rule_pots``.
+
+    ``without`` is a saved rule being backtested: its own past moves are taken out of
+    the history (the balances before them stay as they were), so the replay shows the
+    account as it would have been with this rule's decisions alone, not with them twice.
+    """
     rows = _rows(db, account.id, period)
+    kept = _without_own_moves(db, rows, without) if without else rows
     views = commitments.views(db, user_id, now=period.now, zone=period.zone)
     counted = [v.model for v in views if v.counted]
     rule = payday_rule(
@@ -261,7 +305,7 @@ def read_history(
             by_external.get(r.pot_external_id or ""),
             r.id in salary,
         )
-        for r in rows
+        for r in kept
     )
     return backtest.History(
         start=period.start,

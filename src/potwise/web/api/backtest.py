@@ -28,6 +28,12 @@ class BacktestRule(BaseModel):
 class BacktestIn(BaseModel):
     rule: BacktestRule
     months: Literal[3, 6, 12] = Field(description="How far back to replay: 3, 6 or 12 months.")
+    automation_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="One of your rules already running: its own past moves are left out "
+        "of the history, so they are not counted twice.",
+    )
 
 
 class BacktestMoveOut(BaseModel):
@@ -153,5 +159,6 @@ def backtest_rule(
         body.months,
         now=clock.now(),
         zone=zone_for(caller, settings),
+        automation_id=body.automation_id,
     )
     return backtest_out(body.rule.kind, body.months, result)

@@ -50,9 +50,16 @@ def months_of(text: str | None) -> int | None:
 
 
 def attempt(
-    request: Request, caller: Caller, db: Db, kind: str, config: dict[str, Any], months: int
+    request: Request,
+    caller: Caller,
+    db: Db,
+    kind: str,
+    config: dict[str, Any],
+    months: int,
+    rule_id: str | None = None,
 ) -> Backtest | str:
-    """The backtest, or the words of why the service refused it."""
+    """The backtest, or the words of why the service refused it (`rule_id`: a saved
+    rule, whose own past moves are left out of the history)."""
     try:
         return run_backtest(
             db,
@@ -62,6 +69,7 @@ def attempt(
             months,
             now=clock.now(),
             zone=zone_of(request, caller),
+            automation_id=rule_id,
         )
     except DomainError as exc:
         log.info("automation.backtest_refused", kind=kind, months=months, error=exc.message)
@@ -204,7 +212,7 @@ def rule_backtest_page(
     if chosen is None:
         outcome: Backtest | str = MONTHS_REFUSED
     else:
-        outcome = attempt(request, caller, db, kind, config, chosen)
+        outcome = attempt(request, caller, db, kind, config, chosen, rule.id)
     return backtest_page(
         request,
         caller,

@@ -56,6 +56,22 @@ class KindScene:
     decision: RuleDecision
 
     @property
+    def explanation(self) -> str:
+        """The decision's words, then which balances it used: read live, or (Monzo not
+        answering) the last synced ones, and from when."""
+        said = self.decision.explanation
+        said = said if said.endswith(".") else f"{said}."
+        zone = ZoneInfo(self.ctx.timezone)
+        if self.ctx.data_as_of is not None:
+            local = self.ctx.data_as_of.astimezone(zone)
+            return (
+                f"{said} Based on balances from {local:%H:%M}: Monzo could not be reached just now."
+            )
+        return (
+            f"{said} Current account and pots read live at {self.ctx.now.astimezone(zone):%H:%M}."
+        )
+
+    @property
     def inputs(self) -> dict[str, object]:
         """What the run record keeps of the inputs."""
         return {
