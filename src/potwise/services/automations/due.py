@@ -4,8 +4,9 @@
 * a goal that contributes on payday, on payday;
 * a top-up whose cooldown has run out, or that waits for its pot to have money.
 
-Events wake the rest (`triggers.py`): a top-up and a salary sorter run on every
-sync and webhook of their Monzo connection.
+Events wake the rest (`triggers.py`): after every sync of their Monzo connection,
+and on its webhooks a salary sorter for money coming in, a top-up for money going
+out.
 """
 
 from __future__ import annotations

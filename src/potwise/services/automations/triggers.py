@@ -148,13 +148,14 @@ def due_rule_ids(ctx: ConnectionsContext, now: datetime | None = None) -> list[s
             if rule.kind in due.CLOCK_KINDS:
                 wanted = due.due(db, rule, moment, ctx.settings.timezone)
             else:
-                wanted = _card_pot_due(rule, moment)
+                wanted = _retry_due(rule, moment)
             if wanted:
                 found.append(rule.id)
         return found
 
 
-def _card_pot_due(rule: Automation, moment: datetime) -> bool:
+def _retry_due(rule: Automation, moment: datetime) -> bool:
+    """A card pot or sorter waiting for funds or in error; a card pot's cooldown over."""
     cooldown = (rule.state or {}).get("cooldown")
     if rule.status == RuleStatus.COOLDOWN and cooldown:
         return datetime.fromisoformat(str(cooldown["until"])) <= moment
