@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from cryptography.fernet import Fernet
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -103,10 +105,24 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine
     engine = make_engine(database_url, schema=schema)
     yield engine
     if engine.dialect.name == "postgresql":
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _empty(engine)
     engine.dispose()
+
+
+def _empty(engine: Engine, attempts: int = 5) -> None:
+    """Empty every table of the test's schema. A product thread the test left behind
+    (a background sync finishing) may still be writing: PostgreSQL then picks one side
+    of the deadlock to fail, and the emptying is tried again once it has finished."""
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
