@@ -25,10 +25,11 @@ from pydantic import (
 
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
+from potwise.domain.rules import checks
 from potwise.services.errors import InvalidInput
 
-# £100,000: a limit or an amount above this is a typo, not a rule.
-MAX_LIMIT = 10_000_000
+# £100,000: a limit or an amount above this is a typo, not a rule (one figure, the domain's).
+MAX_LIMIT = checks.MAX_LIMIT
 
 # The latest time of day a sweep may be set for (local time).
 LATEST_SWEEP = "23:30"

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
 
 from potwise.domain.errors import DomainError
+from potwise.domain.rules.checks import MAX_LIMIT
 
 __all__ = ["MAX_LIMIT", "InvalidGoalInput", "InvalidGoalState", "Reason"]
-
-#: The most a transfer or a day's limit may be: £100,000.00.
-MAX_LIMIT: Final = 10_000_000
 
 
 class InvalidGoalInput(DomainError):
