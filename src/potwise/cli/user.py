@@ -38,3 +38,35 @@ def user_create(
     finally:
         engine.dispose()
     console.print(f"created user {user.email}")
+
+
+@user_app.command("reset-2fa")
+def user_reset_2fa(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+) -> None:
+    """Turn off a user's two-factor authentication (a lost phone). Their next sign-in
+    needs the password alone; they can set it up again in Settings."""
+    from sqlalchemy import select
+
+    from potwise.db.engine import make_engine, make_session_factory
+    from potwise.db.models import User
+    from potwise.services import auth
+    from potwise.services.errors import NotFound
+    from potwise.services.twofactor import factor
+
+    settings = startup.load()
+    startup.migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            address = auth.normalise_email(email)
+            user = db.scalars(select(User).where(User.email == address)).one_or_none()
+            if user is None:
+                raise NotFound(f"No user with the address {address}.")
+            was_on = factor.operator_reset(db, user.id)
+    finally:
+        engine.dispose()
+    if was_on:
+        console.print(f"two-factor authentication turned off for {address}")
+    else:
+        console.print(f"{address} had no two-factor authentication; nothing changed")

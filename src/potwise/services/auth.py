@@ -215,9 +215,11 @@ def create_session(
     *,
     user_agent: str | None,
     ip_address: str | None,
+    second_factor: str | None = None,
     now: Clock = clock.now,
 ) -> tuple[UserSession, str]:
-    """Start a session; returns it and the raw token (for the cookie only)."""
+    """Start a session; returns it and the raw token (for the cookie only).
+    `second_factor` says how the sign-in passed it (`totp`, `recovery`), if it had one."""
     raw = secrets.token_urlsafe(32)
     moment = now()
     session = UserSession(
@@ -228,6 +230,7 @@ def create_session(
         expires_at=moment + timedelta(days=policy.session_days),
         user_agent=(user_agent or "")[:255] or None,
         ip_address=(ip_address or "")[:64] or None,
+        second_factor=second_factor,
     )
     db.add(session)
     db.commit()

@@ -60,3 +60,17 @@ class TooManyAttempts(DomainError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class SecondFactorRequired(DomainError):
+    """The password was right and the account has two-factor on: a code is needed."""
+
+    code = "totp_required"
+    status_code = 401
+
+
+class SessionRequired(DomainError):
+    """A change only a signed-in person may make, refused to an API token."""
+
+    code = "session_required"
+    status_code = 403

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from potwise import clock
 from potwise.db.models import User
 from potwise.services import auth, zones
-from potwise.services.errors import Unauthenticated
+from potwise.services.errors import SessionRequired, Unauthenticated
+from potwise.services.vault import Vault
 from potwise.settings import Settings
 
 SESSION_COOKIE = "potwise_session"
@@ -91,6 +92,27 @@ MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]
 CurrentCaller = Annotated[Caller, Depends(require_caller)]
 
 
+def require_session(caller: CurrentCaller) -> Caller:
+    """The signed-in person themselves: a personal API token is refused (a script
+    holding a token must not be able to change how its owner signs in)."""
+    if caller.session_id is None:
+        raise SessionRequired(
+            "Two-factor settings can be changed only when signed in, not with an API token."
+        )
+    return caller
+
+
+SessionCaller = Annotated[Caller, Depends(require_session)]
+
+
+def get_vault(request: Request) -> Vault:
+    vault: Vault = request.app.state.connections.vault
+    return vault
+
+
+AppVault = Annotated[Vault, Depends(get_vault)]
+
+
 def zone_for(caller: Caller | None, settings: Settings) -> ZoneInfo:
     """The time zone a caller's dates are shown in: their own, else the server's."""
     return zones.zone_named(caller.user.timezone if caller else None, settings.timezone)
@@ -117,6 +139,8 @@ def open_session(
     policy: auth.AuthPolicy,
     settings: Settings,
     user: User,
+    *,
+    second_factor: str | None = None,
 ) -> None:
     """Start a browser session for `user` and put its cookie on `response`."""
     _, raw = auth.create_session(
@@ -125,6 +149,7 @@ def open_session(
         user,
         user_agent=request.headers.get("user-agent"),
         ip_address=client_address(request),
+        second_factor=second_factor,
     )
     set_session_cookie(response, settings, raw)
 

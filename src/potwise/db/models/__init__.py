@@ -60,7 +60,14 @@ from potwise.db.models.mirror import (
     Transaction,
 )
 from potwise.db.models.system import Lease, SystemFlag
-from potwise.db.models.users import ApiToken, LoginFailure, User, UserSession
+from potwise.db.models.users import (
+    ApiToken,
+    LoginFailure,
+    RecoveryCode,
+    TotpFactor,
+    User,
+    UserSession,
+)
 
 USER_OWNED_MODELS: tuple[type[Base], ...] = (
     UserSession,
@@ -88,6 +95,8 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     CardModel,
     CashflowPreference,
     CommitmentAlert,
+    TotpFactor,
+    RecoveryCode,
 )
 
 __all__ = [
@@ -123,9 +132,11 @@ __all__ = [
     "OAuthState",
     "PlannedItem",
     "Pot",
+    "RecoveryCode",
     "StandingOrder",
     "SyncRun",
     "SystemFlag",
+    "TotpFactor",
     "Transaction",
     "Transfer",
     "UnattendedCall",

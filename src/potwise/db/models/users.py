@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
@@ -39,6 +39,9 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(255))
     ip_address: Mapped[str | None] = mapped_column(String(64))
+    # How this session passed the second factor (`totp`, `recovery`), or None when
+    # the user had none at sign-in.
+    second_factor: Mapped[str | None] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -73,3 +76,31 @@ class LoginFailure(Base):
     scope: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TotpFactor(Base):
+    """A user's TOTP secret (encrypted with the vault). `confirmed_at` is None
+    while enrolment waits for its first code; `last_step` is the newest time
+    step accepted, so no code is accepted twice."""
+
+    __tablename__ = "totp_factors"
+    __table_args__ = (UniqueConstraint("user_id"),)
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = user_fk()
+    secret_encrypted: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code for the second factor, stored as a SHA-256 hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = user_fk()
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -12,11 +12,13 @@ from potwise.web.api import (
     health,
     insight,
     mirror,
+    twofactor,
 )
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
 router.include_router(auth.router)
+router.include_router(twofactor.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
 router.include_router(backtest.router)  # before /automations/{id}

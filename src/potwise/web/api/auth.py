@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from potwise.services import auth
+from potwise.services.errors import SecondFactorRequired
+from potwise.services.twofactor import factor
 from potwise.web.api.schemas import (
     Credentials,
     LoginRequest,
@@ -21,6 +23,7 @@ from potwise.web.api.schemas import (
 )
 from potwise.web.security import (
     AppSettings,
+    AppVault,
     CurrentCaller,
     Db,
     Policy,
@@ -50,7 +53,10 @@ def login(
     db: Db,
     policy: Policy,
     settings: AppSettings,
+    vault: AppVault,
 ) -> UserEnvelope:
+    """Sign in. With two-factor on, `totp` (a current code or a recovery code) is
+    needed too: without it the answer is 401 `totp_required`."""
     user = auth.authenticate(
         db,
         policy,
@@ -58,7 +64,14 @@ def login(
         password=body.password,
         client_address=client_address(request),
     )
-    open_session(request, response, db, policy, settings, user)
+    second_factor: str | None = None
+    if factor.is_enabled(db, user.id):
+        if not body.totp:
+            raise SecondFactorRequired(
+                "Enter the code from your authenticator app, or a recovery code."
+            )
+        second_factor = factor.verify(db, vault, user, body.totp)
+    open_session(request, response, db, policy, settings, user, second_factor=second_factor)
     return UserEnvelope(user=_user_out(user))
 
 

@@ -35,6 +35,14 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login{suffix}", status_code=303)
 
 
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: only same-site paths; `//evil.example` and
+    absolute URLs fall back to the dashboard."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
 def signed_in(caller: MaybeCaller) -> Caller:
     if caller is None:
         raise SignInRequired

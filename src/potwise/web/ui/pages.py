@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -11,9 +9,9 @@ from potwise.domain.errors import DomainError
 from potwise.services import auth, dashboard
 from potwise.services.cashflow import outlook as cashflow
 from potwise.services.errors import TooManyAttempts
+from potwise.services.twofactor import factor
 from potwise.web.security import (
     AppSettings,
-    Caller,
     Db,
     MaybeCaller,
     Policy,
@@ -23,9 +21,11 @@ from potwise.web.security import (
     open_session,
     zone_of,
 )
-from potwise.web.ui.access import PageCaller
+from potwise.web.ui.access import PageCaller, safe_next
 from potwise.web.ui.goal_tiles import goal_tiles
 from potwise.web.ui.render import FlashMessages, FormStr, render
+from potwise.web.ui.settings_view import settings_page_response
+from potwise.web.ui.twofactor_pages import code_step
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,13 +41,6 @@ FLASH_MESSAGES: FlashMessages = {
         "Password changed. Your other sessions were signed out and every API token revoked.",
     ),
 }
-
-
-def _safe_next(value: str | None) -> str:
-    """Only same-site paths: `//evil.example` and absolute URLs fall back to the dashboard."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -71,12 +64,12 @@ def dashboard_page(request: Request, caller: PageCaller, db: Db) -> Response:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) -> Response:
     if caller is not None:
-        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     return render(
         request,
         "login.html",
         None,
-        next=_safe_next(request.query_params.get("next")),
+        next=safe_next(request.query_params.get("next")),
         registration_open=auth.registration_is_open(db, policy),
         email="",
     )
@@ -108,11 +101,13 @@ def login_submit(
             status_code=status,
             headers=headers,
             error=exc.message,
-            next=_safe_next(next),
+            next=safe_next(next),
             registration_open=auth.registration_is_open(db, policy),
             email=email,
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    if factor.is_enabled(db, user.id):
+        return code_step(request, policy.secret_key, user, next)
+    response = RedirectResponse(safe_next(next), status_code=303)
     open_session(request, response, db, policy, settings, user)
     return response
 
@@ -171,29 +166,9 @@ def logout_submit(caller: MaybeCaller, db: Db, settings: AppSettings) -> Respons
     return response
 
 
-def _settings_page(
-    request: Request,
-    caller: Caller,
-    db: Db,
-    status_code: int = 200,
-    **context: Any,
-) -> HTMLResponse:
-    return render(
-        request,
-        "settings.html",
-        caller,
-        status_code=status_code,
-        active="settings",
-        sessions=auth.list_sessions(db, caller.user.id),
-        tokens=auth.list_api_tokens(db, caller.user.id),
-        current_session_id=caller.session_id,
-        **context,
-    )
-
-
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, caller: PageCaller, db: Db) -> Response:
-    return _settings_page(request, caller, db)
+    return settings_page_response(request, caller, db)
 
 
 @router.post("/settings/password", response_class=HTMLResponse)
@@ -207,7 +182,7 @@ def settings_password(
     revoke_tokens: FormStr = "",
 ) -> Response:
     if new_password != new_password_confirm:
-        return _settings_page(
+        return settings_page_response(
             request,
             caller,
             db,
@@ -223,7 +198,7 @@ def settings_password(
             keep_session_id=caller.session_id,
         )
     except DomainError as exc:
-        return _settings_page(request, caller, db, 400, password_error=exc.message)
+        return settings_page_response(request, caller, db, 400, password_error=exc.message)
     if revoke_tokens == "1":
         auth.revoke_all_api_tokens(db, caller.user.id)
         return RedirectResponse("/settings?flash=password_changed_tokens", status_code=303)
@@ -243,9 +218,9 @@ def settings_create_token(
     try:
         token, raw = auth.create_api_token(db, caller.user.id, name=name)
     except DomainError as exc:
-        return _settings_page(request, caller, db, 400, token_error=exc.message)
+        return settings_page_response(request, caller, db, 400, token_error=exc.message)
     # Rendered, not redirected: the only time the token is ever shown.
-    return _settings_page(request, caller, db, new_token=raw, new_token_name=token.name)
+    return settings_page_response(request, caller, db, new_token=raw, new_token_name=token.name)
 
 
 @router.post("/settings/tokens/revoke-all")

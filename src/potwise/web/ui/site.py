@@ -24,6 +24,7 @@ from potwise.web.ui import (
     spending_pages,
     transaction_forms,
     transaction_pages,
+    twofactor_pages,
 )
 from potwise.web.ui.render import Flash, FlashMessages
 
@@ -41,6 +42,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     spending_pages.router,
     budget_pages.router,
     cashflow_pages.router,
+    twofactor_pages.router,
     pages.router,
 )
 
@@ -64,6 +66,7 @@ FLASH_MESSAGES = flash_registry(
         automation_pages.FLASH_MESSAGES,
         budget_pages.FLASH_MESSAGES,
         cashflow_pages.FLASH_MESSAGES,
+        twofactor_pages.FLASH_MESSAGES,
     )
 )
 

@@ -1,0 +1,36 @@
+"""The settings page as every settings form answers it: sessions, API tokens and
+two-factor, with whatever the form adds (an error, a token shown once, recovery
+codes shown once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from potwise.services import auth
+from potwise.services.twofactor import factor
+from potwise.web.security import Caller, Db
+from potwise.web.ui.render import render
+
+
+def settings_page_response(
+    request: Request,
+    caller: Caller,
+    db: Db,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    return render(
+        request,
+        "settings.html",
+        caller,
+        status_code=status_code,
+        active="settings",
+        sessions=auth.list_sessions(db, caller.user.id),
+        tokens=auth.list_api_tokens(db, caller.user.id),
+        twofactor=factor.status(db, caller.user.id),
+        current_session_id=caller.session_id,
+        **context,
+    )
