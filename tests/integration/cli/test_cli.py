@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
+from potwise import clock
 from potwise.db import migrate
 from potwise.db.engine import make_engine
 from potwise.web.app import create_app
@@ -129,3 +131,28 @@ def test_a_clock_url_nothing_answers_at_stops_a_command_with_one_line(tmp_path: 
     assert " ".join(result.stderr.split()) == (
         f"potwise: the clock at {dead} could not be read (URLError)"
     )
+
+
+def test_user_reset_2fa_turns_off_a_lost_phone_s_second_factor(tmp_path: Path) -> None:
+    args = ("user", "create", "lost@example.com", "--password-stdin")
+    assert _run(tmp_path, *args, stdin="a long cli passphrase\n").returncode == 0
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    client = TestClient(create_app(make_settings(tmp_path, url), engine=make_engine(url)))
+    credentials = {"email": "lost@example.com", "password": "a long cli passphrase"}
+    assert client.post("/api/v1/auth/login", json=credentials).status_code == 200
+    secret = client.post("/api/v1/auth/totp/enrol").json()["secret"]
+    code = pyotp.TOTP(secret).at(clock.now())
+    assert client.post("/api/v1/auth/totp/confirm", json={"code": code}).status_code == 200
+    assert TestClient(client.app).post("/api/v1/auth/login", json=credentials).status_code == 401
+
+    reset = _run(tmp_path, "user", "reset-2fa", "Lost@Example.com")
+    assert reset.returncode == 0, reset.stderr
+    assert "turned off" in reset.stdout
+    assert TestClient(client.app).post("/api/v1/auth/login", json=credentials).status_code == 200
+
+    again = _run(tmp_path, "user", "reset-2fa", "lost@example.com")
+    assert again.returncode == 0
+    assert "nothing changed" in again.stdout
+    unknown = _run(tmp_path, "user", "reset-2fa", "nobody@example.com")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "potwise: No user with the address nobody@example.com."
