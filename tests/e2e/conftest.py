@@ -174,7 +174,7 @@ def sign_in(page: Page, account: Account) -> None:
     """Fill and submit the sign-in form on the current /login page."""
     page.get_by_label("E-mail address").fill(account.email)
     page.get_by_label("Password", exact=True).fill(account.password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def _code_step(page: Page, code: str) -> None:
     page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_enrol_then_sign_in_with_a_code_and_a_recovery_code(

@@ -74,3 +74,10 @@ class SessionRequired(DomainError):
 
     code = "session_required"
     status_code = 403
+
+
+class PasskeysUnavailable(DomainError):
+    """WebAuthn needs a host name: this server's public address is an IP address."""
+
+    code = "passkeys_unavailable"
+    status_code = 409

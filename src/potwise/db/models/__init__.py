@@ -63,10 +63,12 @@ from potwise.db.models.system import Lease, SystemFlag
 from potwise.db.models.users import (
     ApiToken,
     LoginFailure,
+    Passkey,
     RecoveryCode,
     TotpFactor,
     User,
     UserSession,
+    WebauthnChallenge,
 )
 
 USER_OWNED_MODELS: tuple[type[Base], ...] = (
@@ -97,6 +99,8 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     CommitmentAlert,
     TotpFactor,
     RecoveryCode,
+    Passkey,
+    WebauthnChallenge,
 )
 
 __all__ = [
@@ -130,6 +134,7 @@ __all__ = [
     "Notice",
     "OAuthClient",
     "OAuthState",
+    "Passkey",
     "PlannedItem",
     "Pot",
     "RecoveryCode",
@@ -142,6 +147,7 @@ __all__ = [
     "UnattendedCall",
     "User",
     "UserSession",
+    "WebauthnChallenge",
     "id_column",
     "new_id",
     "new_ids",

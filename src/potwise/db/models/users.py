@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
@@ -104,3 +113,38 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class Passkey(Base):
+    """A WebAuthn credential (a passkey) a user registered: its public key, the
+    authenticator's signature counter and a name the user chose."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = user_fk()
+    # base64url of the credential id the authenticator chose (up to 1,023 bytes).
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    transports: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class WebauthnChallenge(Base):
+    """A challenge handed to a browser for one passkey ceremony: single use, five
+    minutes. `user_id` is set for a registration and for a sign-in that must be
+    that user's (the second step of a password sign-in); None for a passkey
+    sign-in where the authenticator names the user."""
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[str] = id_column()
+    challenge: Mapped[str] = mapped_column(String(128), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]

@@ -15,6 +15,10 @@ import hmac
 import json
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from potwise.db.models import User
+
 PENDING_LIFETIME = timedelta(minutes=5)
 _PURPOSE = b"potwise-second-factor-pending"
 
@@ -60,3 +64,13 @@ def read(secret_key: str, token: str, *, now: datetime) -> tuple[str, str] | Non
     if expires < int(now.timestamp()):
         return None
     return user_id, fingerprint
+
+
+def user_for(db: Session, secret_key: str, token: str, *, now: datetime) -> User | None:
+    """The active user a genuine, unexpired pending token stands for, while their
+    password is still the one that was checked; else None."""
+    found = read(secret_key, token, now=now)
+    user = db.get(User, found[0]) if found else None
+    if found is None or user is None or not user.is_active:
+        return None
+    return user if fingerprint(user.password_hash) == found[1] else None

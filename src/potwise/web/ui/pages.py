@@ -24,7 +24,7 @@ from potwise.web.security import (
 from potwise.web.ui.access import PageCaller, safe_next
 from potwise.web.ui.goal_tiles import goal_tiles
 from potwise.web.ui.render import FlashMessages, FormStr, render
-from potwise.web.ui.settings_view import settings_page_response
+from potwise.web.ui.settings_view import passkeys_available, settings_page_response
 from potwise.web.ui.twofactor_pages import code_step
 
 router = APIRouter(include_in_schema=False)
@@ -71,6 +71,7 @@ def login_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) ->
         None,
         next=safe_next(request.query_params.get("next")),
         registration_open=auth.registration_is_open(db, policy),
+        passkeys_available=passkeys_available(request),
         email="",
     )
 
@@ -103,10 +104,11 @@ def login_submit(
             error=exc.message,
             next=safe_next(next),
             registration_open=auth.registration_is_open(db, policy),
+            passkeys_available=passkeys_available(request),
             email=email,
         )
     if factor.is_enabled(db, user.id):
-        return code_step(request, policy.secret_key, user, next)
+        return code_step(request, db, policy.secret_key, user, next)
     response = RedirectResponse(safe_next(next), status_code=303)
     open_session(request, response, db, policy, settings, user)
     return response

@@ -10,9 +10,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from potwise.services import auth
-from potwise.services.twofactor import factor
-from potwise.web.security import Caller, Db
+from potwise.services.twofactor import factor, passkeys
+from potwise.web.security import Caller, Db, get_settings
 from potwise.web.ui.render import render
+
+
+def passkeys_available(request: Request) -> bool:
+    """Whether this server can offer passkeys (its public address is a host name)."""
+    return passkeys.relying_party(get_settings(request).public_url) is not None
 
 
 def settings_page_response(
@@ -31,6 +36,8 @@ def settings_page_response(
         sessions=auth.list_sessions(db, caller.user.id),
         tokens=auth.list_api_tokens(db, caller.user.id),
         twofactor=factor.status(db, caller.user.id),
+        passkeys=passkeys.listed(db, caller.user.id),
+        passkeys_available=passkeys_available(request),
         current_session_id=caller.session_id,
         **context,
     )

@@ -18,7 +18,7 @@ from potwise import clock
 from potwise.db.models import User
 from potwise.domain.errors import DomainError
 from potwise.services.errors import TooManyAttempts
-from potwise.services.twofactor import factor, pending
+from potwise.services.twofactor import factor, passkeys, pending
 from potwise.web.security import (
     AppSettings,
     AppVault,
@@ -29,18 +29,20 @@ from potwise.web.security import (
 )
 from potwise.web.ui.access import BrowserCaller, safe_next
 from potwise.web.ui.render import FlashMessages, FormStr, render
-from potwise.web.ui.settings_view import settings_page_response
+from potwise.web.ui.settings_view import passkeys_available, settings_page_response
 
 router = APIRouter(include_in_schema=False)
 
 FLASH_MESSAGES: FlashMessages = {
     "second_factor_off": ("success", "Two-factor authentication is off."),
     "sign_in_expired": ("error", "That sign-in took too long. Enter your password again."),
+    "passkey_added": ("success", "Passkey added. You can sign in with it from now on."),
+    "passkey_removed": ("success", "The passkey was removed."),
 }
 
 
 def code_step(
-    request: Request, policy_key: str, user: User, next_path: str, **context: Any
+    request: Request, db: Db, policy_key: str, user: User, next_path: str, **context: Any
 ) -> HTMLResponse:
     """The second step of a sign-in: the code form, carrying the pending token."""
     token = pending.issue(
@@ -52,6 +54,7 @@ def code_step(
         None,
         pending=token,
         next=safe_next(next_path),
+        passkey_second_factor=passkeys_available(request) and passkeys.has_any(db, user.id),
         **context,
     )
 
@@ -67,14 +70,8 @@ def login_code_submit(
     code: FormStr = "",
     next: FormStr = "/",
 ) -> Response:
-    found = pending.read(policy.secret_key, pending_token, now=clock.now())
-    user = db.get(User, found[0]) if found else None
-    if (
-        found is None
-        or user is None
-        or not user.is_active
-        or pending.fingerprint(user.password_hash) != found[1]
-    ):
+    user = pending.user_for(db, policy.secret_key, pending_token, now=clock.now())
+    if user is None:
         return RedirectResponse("/login?flash=sign_in_expired", status_code=303)
     try:
         used = factor.verify(db, vault, user, code)
@@ -82,6 +79,7 @@ def login_code_submit(
         limited = exc if isinstance(exc, TooManyAttempts) else None
         return code_step(
             request,
+            db,
             policy.secret_key,
             user,
             next,
@@ -160,3 +158,9 @@ def turn_off(
     except DomainError as exc:
         return _settings(request, caller, db, exc.status_code, twofactor_error=exc.message)
     return RedirectResponse("/settings?flash=second_factor_off", status_code=303)
+
+
+@router.post("/settings/passkeys/{passkey_id}/delete")
+def remove_passkey(passkey_id: str, caller: BrowserCaller, db: Db) -> Response:
+    passkeys.remove(db, caller.user.id, passkey_id)
+    return RedirectResponse("/settings?flash=passkey_removed", status_code=303)
