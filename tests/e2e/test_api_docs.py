@@ -14,6 +14,9 @@ from tests.e2e.conftest import Account, LiveServer
 pytestmark = pytest.mark.e2e
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Swagger UI is a 1.5 MB script that builds the page from the whole document: on a
+# busy machine that takes a few seconds before the first operation shows.
+RENDERED_MS = 30_000
 
 
 def _watch(page: Page) -> tuple[list[str], list[str]]:
@@ -49,7 +52,7 @@ def test_the_api_docs_list_the_operations_with_no_error_and_nothing_from_elsewhe
     page.goto("/api/docs")
 
     accounts = page.locator(".opblock-summary-path[data-path='/api/v1/accounts']")
-    expect(accounts.first).to_be_visible()
+    expect(accounts.first).to_be_visible(timeout=RENDERED_MS)
     expect(page.get_by_text("Unable to render this definition")).to_have_count(0)
     expect(page.locator(".opblock-summary-path[data-path='/api/v1/auth/login']")).to_have_count(1)
     # The security schemes are there to authorize with.
@@ -74,6 +77,7 @@ def test_a_signed_in_reader_can_try_an_operation_from_the_docs(
     errors, requested = _watch(page)
     page.goto("/api/docs")
     me = page.locator(".opblock-summary-path[data-path='/api/v1/auth/me']").first
+    expect(me).to_be_visible(timeout=RENDERED_MS)
     me.click()
     block = page.locator(".opblock.is-open").first
     block.get_by_role("button", name="Try it out").click()

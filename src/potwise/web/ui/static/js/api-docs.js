@@ -10,7 +10,5 @@
     layout: "BaseLayout",
     // The online validator's badge would load an image from elsewhere: none.
     validatorUrl: null,
-    // "Try it out" sends the page's own session cookie; a token goes in "Authorize".
-    persistAuthorization: false,
   });
 })();
