@@ -2,18 +2,16 @@
 
 One module per command group: `servers` (serve, worker, demo, sandbox), `sync`,
 `automations`, `insight`, `db`, `user`, `keys`; `startup` is what each command
-does first. Commands import what they need inside, so `potwise --help` stays quick.
+does first. Start-up stays quick: this package and the command modules import only
+Typer and Rich's console at the top; the settings, the database, the web app, the
+bank clients and the sandbox are imported inside the commands that use them
+(tests/unit/cli/test_startup_imports.py checks `potwise --help` loads none of them).
 """
 
 from __future__ import annotations
 
-from potwise.banks.errors import BankError
 from potwise.cli import automations, db, insight, keys, servers, sync, user
 from potwise.cli.app import Failure, app, err
-from potwise.clock import ClockError
-from potwise.demo import DemoError
-from potwise.domain.errors import DomainError
-from potwise.settings import SettingsError
 
 __all__ = ["Failure", "app", "main", "servers", "sync"]
 
@@ -28,7 +26,27 @@ def main() -> None:
     """Entry point: expected failures become one line on stderr and exit code 1."""
     try:
         app()
-    except (SettingsError, ClockError, DomainError, Failure, DemoError, BankError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else str(exc)
-        err.print(f"potwise: {message}", markup=False, highlight=False)
+    except Exception as exc:
+        reason = _expected_failure(exc)
+        if reason is None:
+            raise
+        err.print(f"potwise: {reason}", markup=False, highlight=False)
         raise SystemExit(1) from None
+
+
+def _expected_failure(exc: Exception) -> str | None:
+    """The one-line reason of a failure a command may meet, or None for a bug.
+
+    The error types are imported here, once something has failed: a command that
+    raised one of them has imported its module already."""
+    from potwise.banks.errors import BankError
+    from potwise.clock import ClockError
+    from potwise.demo import DemoError
+    from potwise.domain.errors import DomainError
+    from potwise.settings import SettingsError
+
+    if isinstance(exc, DomainError):
+        return exc.message
+    if isinstance(exc, SettingsError | ClockError | Failure | DemoError | BankError):
+        return str(exc)
+    return None

@@ -12,6 +12,7 @@ from potwise.cli.app import Failure, console
 insight_app = typer.Typer(
     help="Spending insight: what each transaction is (spending, income, internal movement) "
     "and its category.",
+    short_help="Spending insight: what each transaction is, and its category.",
     no_args_is_help=True,
 )
 

@@ -9,12 +9,11 @@ import typer
 
 from potwise.cli import startup
 from potwise.cli.app import Failure, app, console
-from potwise.logs import configure_logging
 from potwise.runtime import settle_heap
-from potwise.settings import Settings
 
 if TYPE_CHECKING:
     from potwise.demo import RunningDemo, Server
+    from potwise.settings import Settings
 
 
 def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:
@@ -50,7 +49,7 @@ def serve(
     _run_web(settings, host, port, with_scheduler=True)
 
 
-@app.command()
+@app.command(short_help="Run the scheduled jobs only (no web server).")
 def worker() -> None:
     """Run the scheduled jobs only (for deployments with separate web processes)."""
     from potwise.jobs.scheduler import build_scheduler
@@ -68,7 +67,7 @@ def worker() -> None:
         scheduler.start()
 
 
-@app.command()
+@app.command(short_help="Run the bank sandbox and the app together, with a demo user.")
 def demo(
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
     sandbox_port: Annotated[int, typer.Option(help="Port for the bank sandbox.")] = 8765,
@@ -159,7 +158,7 @@ def _run_until_stopped(web_server: Server) -> None:
             pass
 
 
-@app.command()
+@app.command(short_help="Run the bank sandbox alone: Monzo and TrueLayer simulators.")
 def sandbox(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
@@ -168,6 +167,7 @@ def sandbox(
     users: Annotated[int, typer.Option(min=1, help="Households to create.")] = 1,
 ) -> None:
     """Run the bank sandbox alone: Monzo and TrueLayer simulators with a control page."""
+    from potwise.logs import configure_logging
     from potwise.sandbox.server import serve as serve_sandbox
 
     configure_logging(production=False)

@@ -1,20 +1,19 @@
 """What a command does first: settings and logging, migrations, the context.
 
-Everything heavier than the settings is imported inside the functions, so
+Everything, the settings included, is imported inside the functions, so
 `potwise --help` stays quick.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
-from potwise import demo_env
-from potwise.logs import configure_logging
-from potwise.settings import Settings, load_settings
+from potwise.cli.logstream import LOGS
 
 if TYPE_CHECKING:
     from potwise.services.context import ConnectionsContext
+    from potwise.settings import Settings
 
 
 def load(*, demo: bool = True, **overrides: object) -> Settings:
@@ -22,10 +21,15 @@ def load(*, demo: bool = True, **overrides: object) -> Settings:
 
     With `demo`, a running `potwise demo`'s file (`.potwise/demo.env`) is read beneath
     the environment and `.env`, so a second terminal's commands use that demo."""
+    from potwise.logs import configure_logging
+    from potwise.settings import load_settings
+
     settings = load_settings(**overrides)
     if demo and "_env_file" not in overrides:
         settings = _with_running_demo(settings, overrides)
-    configure_logging(production=settings.is_production, level=settings.log_level)
+    # A text stream in all but name: io.TextIOBase is not typing.TextIO to a type checker.
+    stream = cast("TextIO", LOGS)
+    configure_logging(production=settings.is_production, level=settings.log_level, stream=stream)
     if settings.clock_url is not None:
         from potwise.bootstrap import install_clock
 
@@ -44,6 +48,9 @@ def _say_once(message: str) -> None:
 
 def _with_running_demo(settings: Settings, overrides: dict[str, object]) -> Settings:
     """The settings with the running demo's file beneath the environment and `.env`."""
+    from potwise import demo_env
+    from potwise.settings import load_settings
+
     found = demo_env.read(settings.data_dir)
     if found is None:
         return settings

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from potwise.cli import startup
-from potwise.cli.app import Failure, app, console
+from potwise.cli.app import Failure, app, console, err
+from potwise.cli.logstream import LOGS
 from potwise.runtime import settle_heap
 
 if TYPE_CHECKING:
@@ -41,7 +42,10 @@ def sync(
         console.print("No connections to sync.")
         return
     results = _sync_with_progress(ctx, due)
-    console.print(_summary(results, names))
+    # The summary goes to standard output once the progress bar (on standard error) is
+    # done; log lines wait until it is printed, so none lands inside the table.
+    with LOGS.held():
+        _print_summary(results, names)
     failed = [r for r in results if r.status == "failed"]
     if failed or len(results) < len(due):
         raise Failure(f"{len(failed) or len(due) - len(results)} of {len(due)} syncs failed")
@@ -73,8 +77,10 @@ def _sync_with_progress(ctx: ConnectionsContext, due: list[str]) -> list[SyncRun
     from potwise.services.sync import engine
 
     results: list[SyncRun] = []
+    # On standard error, beside the log lines it prints above itself (see `LOGS`);
+    # standard output keeps the summary alone.
     with Progress(
-        TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), console=err
     ) as progress:
         task = progress.add_task("sync", total=len(due))
 
@@ -86,12 +92,25 @@ def _sync_with_progress(ctx: ConnectionsContext, due: list[str]) -> list[SyncRun
     return results
 
 
-def _summary(results: list[SyncRun], names: Names) -> Table:
+def _print_summary(results: list[SyncRun], names: Names) -> None:
+    """The table, then every error in full below it: a table cell would cut or fold it."""
+    table, errors = _summary(results, names)
+    console.print(table)
+    if errors:
+        console.print("Errors:", style="bold")
+    for where, message in errors:
+        # Not wrapped by Rich: the terminal folds a long line and a pipe gets it whole.
+        console.print(f"  {where}: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _summary(results: list[SyncRun], names: Names) -> tuple[Table, list[tuple[str, str]]]:
+    """The summary table, and each run's errors as (which connection, message)."""
     from rich.table import Table
 
     table = Table(title="Sync summary")
     for column in ("user", "connection", "status", "transactions", "api calls", "errors"):
         table.add_column(column)
+    errors: list[tuple[str, str]] = []
     for run in sorted(results, key=lambda r: names[r.connection_id]):
         name, email = names[run.connection_id]
         table.add_row(
@@ -100,6 +119,7 @@ def _summary(results: list[SyncRun], names: Names) -> Table:
             run.status,
             str(run.counts.get("transactions", 0)),
             str(run.api_calls),
-            "; ".join(e["message"] for e in run.errors)[:80],
+            str(len(run.errors)) if run.errors else "",
         )
-    return table
+        errors.extend((f"{email} / {name}", str(e["message"])) for e in run.errors)
+    return table, errors

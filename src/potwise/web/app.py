@@ -14,8 +14,6 @@ from pathlib import Path
 
 import httpx2
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -26,7 +24,7 @@ from potwise.db.engine import make_engine, make_session_factory
 from potwise.services.auth import AuthPolicy
 from potwise.services.presence import Presence
 from potwise.settings import Settings
-from potwise.web import api, middleware, webhooks
+from potwise.web import api, docs, middleware, openapi, webhooks
 from potwise.web.errors import install_error_handlers
 from potwise.web.limits import BodyLimit
 from potwise.web.ui import site
@@ -113,27 +111,11 @@ def _templates() -> Jinja2Templates:
 
 
 def _install_routes(app: FastAPI) -> None:
-    """The API docs, static files, the JSON API, webhooks, then the pages."""
-
-    @app.get("/api/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="potwise API",
-            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/api/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
-
-    app.mount("/api/docs/assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+    """The API docs, static files, the JSON API, webhooks, then the pages; the OpenAPI
+    document describes the routes' security and error bodies (`web/openapi.py`)."""
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=str(UI_DIR / "static")), name="static")
     app.include_router(api.router)
     app.include_router(webhooks.router)
     site.install(app)
-
-
-def _swagger_assets() -> str:
-    """Swagger UI ships in a Python package, so no third-party script lives in our tree."""
-    import swagger_ui_bundle
-
-    return str(swagger_ui_bundle.swagger_ui_path)
+    openapi.install(app)

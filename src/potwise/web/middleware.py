@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from potwise.logs import get_logger
 from potwise.settings import Settings
+from potwise.web.docs import DOCS_CSP, DOCS_URL
 from potwise.web.errors import error_body
 from potwise.web.route_names import route_template
 from potwise.web.security import csrf_rejection
@@ -23,7 +24,6 @@ log = get_logger(__name__)
 CallNext = Callable[[Request], Awaitable[Response]]
 
 
-# Pages and the API load nothing from elsewhere; the API docs need an inline bootstrap.
 def page_csp(settings: Settings) -> str:
     """Pages load nothing from elsewhere. Forms may only post to us, and (because a
     browser applies form-action to redirects too) lead on to the banks' sign-in pages."""
@@ -42,19 +42,13 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
-)
-
-
 # Browsers that once reached us over https refuse plain http for a year.
 HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _security_headers(response: Response, path: str, csp: str, *, https: bool) -> None:
     response.headers.setdefault(
-        "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else csp
+        "Content-Security-Policy", DOCS_CSP if path.startswith(DOCS_URL) else csp
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -77,7 +78,30 @@ def resolve_caller(request: Request, db: Session) -> Caller | None:
     return None
 
 
-def require_caller(caller: MaybeCaller) -> Caller:
+# The two credentials, as OpenAPI security schemes. They only describe: neither
+# refuses a request by itself (`auto_error=False`); `resolve_caller` decides.
+BEARER_SCHEME = HTTPBearer(
+    scheme_name="bearerToken",
+    bearerFormat="pw_...",
+    description="A personal API token (made on the Settings page), sent as "
+    "`Authorization: Bearer pw_...`. When the header is present it is the only "
+    "credential looked at.",
+    auto_error=False,
+)
+COOKIE_SCHEME = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="sessionCookie",
+    description="The browser session that signing in sets (`POST /api/v1/auth/login`).",
+    auto_error=False,
+)
+
+
+def require_caller(
+    caller: MaybeCaller,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)],
+    _cookie: Annotated[str | None, Depends(COOKIE_SCHEME)],
+) -> Caller:
+    """The caller, or 401. An operation that needs one lists both schemes in OpenAPI."""
     if caller is None:
         raise Unauthenticated("Sign in, or send a valid personal API token.")
     return caller

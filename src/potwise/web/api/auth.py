@@ -45,7 +45,11 @@ def register(body: Credentials, db: Db, policy: Policy) -> UserEnvelope:
     return UserEnvelope(user=_user_out(user))
 
 
-@router.post("/login", response_model=UserEnvelope)
+@router.post(
+    "/login",
+    response_model=UserEnvelope,
+    responses={401: {"description": "Wrong e-mail or password (`invalid_credentials`)."}},
+)
 def login(
     body: LoginRequest,
     request: Request,
