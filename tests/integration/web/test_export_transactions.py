@@ -224,6 +224,9 @@ def test_ofx_has_a_statement_per_account_with_signed_amounts_and_bank_ids(
     assert card_entries[purchase.external_id].name == "A" * 32  # OFX names are 32 long at most
     assert card_entries[refund.external_id].trnamt == Decimal("10.00")
 
+    # Without `since`, each statement starts at the first transaction exported.
+    assert current.transactions.dtstart == bought
+    assert current.transactions.dtend >= bought
     assert savings.account.accttype == "SAVINGS"
     assert list(savings.transactions) == []
     # Pending and declined transactions are not in the file at all.

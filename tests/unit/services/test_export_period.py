@@ -33,6 +33,11 @@ def test_times_are_taken_as_given_and_until_excluded() -> None:
     assert period.last_day() == date(2026, 7, 2)  # 01:00 on the 2nd in London
 
 
+def test_a_plus_sent_unencoded_in_a_query_string_is_read_as_a_plus() -> None:
+    period = parse_period("2026-07-01T09:00:00 02:00", None, LONDON)
+    assert period.since == datetime(2026, 7, 1, 7, tzinfo=UTC)
+
+
 def test_nothing_given_is_everything() -> None:
     period = parse_period(None, "  ", LONDON)
     assert (period.since, period.until, period.first_day(), period.last_day()) == (

@@ -9,6 +9,7 @@ the years 1900 and 2999, and `since` may not come after `until`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from potwise.services import mirror
 from potwise.services.errors import InvalidInput
 
+_PLUS_AS_SPACE = re.compile(r" ([0-9]{2}:?[0-9]{2})$")
 _FORMAT_HINT = "use a day (2026-11-03) or a time with a zone (2026-11-03T09:00:00Z)"
 
 
@@ -57,7 +59,8 @@ def _bound(text: str | None, name: str, zone: ZoneInfo, *, end: bool) -> datetim
     try:
         if len(text) == 10:
             return _day_bound(date.fromisoformat(text), name, zone, end=end)
-        moment = datetime.fromisoformat(text)
+        # An unencoded "+" in a query string arrives as a space: "...T09:00:00 01:00".
+        moment = datetime.fromisoformat(_PLUS_AS_SPACE.sub(r"+\1", text))
     except ValueError:
         raise InvalidInput(f"{name} is not a day or a time: {_FORMAT_HINT}.") from None
     if moment.tzinfo is None:
