@@ -25,6 +25,7 @@ from potwise.db.models import (
     table_of,
 )
 from potwise.services.exports import EXCLUDED_TABLES, exported_models, is_secret_column
+from potwise.services.exports.everything import scrub
 from tests.integration.conftest import SignedIn
 from tests.integration.web.export_builders import Books
 
@@ -198,6 +199,23 @@ def test_every_table_of_user_data_is_exported_or_left_out_for_a_reason() -> None
 )
 def test_secret_columns_are_known_by_their_names(column: str, secret: bool) -> None:
     assert is_secret_column(column) is secret
+
+
+def test_keys_naming_secrets_inside_json_columns_are_dropped_at_any_depth() -> None:
+    config = {
+        "url": "https://example.com/hook",
+        "secret": "s1",
+        "signing_secret": "s2",
+        "subscription": {"endpoint": "https://push.example", "keys": {"p256dh": "k", "auth": "a"}},
+        "items": [{"access_token": "t", "keep": 1}],
+        "keep": 10000,
+    }
+    assert scrub(config) == {
+        "url": "https://example.com/hook",
+        "subscription": {"endpoint": "https://push.example", "keys": {}},
+        "items": [{"keep": 1}],
+        "keep": 10000,
+    }
 
 
 def test_no_token_secret_or_hash_is_anywhere_in_the_file(alice: SignedIn, db: Session) -> None:

@@ -9,7 +9,8 @@ currency, times in UTC, ISO 8601).
 Never in it: anything that lets someone act as the user or reach their bank. Whole
 tables of credentials are left out (`EXCLUDED_TABLES`), and in every other table a
 column whose name says it holds a secret (`is_secret_column`: encrypted tokens,
-hashes, secrets, passwords, verifiers) is dropped; connections keep their metadata.
+hashes, secrets, passwords, verifiers) is dropped, as is such a key anywhere inside
+a JSON column; connections keep their metadata.
 """
 
 from __future__ import annotations
@@ -39,12 +40,25 @@ EXCLUDED_TABLES = {
     "oauth_states": "bank sign-in handshakes in flight: PKCE verifiers",
 }
 _SECRET_COLUMN = re.compile(r"(_enc$|_hash$|secret|password|verifier|^token$|_token$)")
+# Keys of a Web Push subscription that let anyone push to the browser.
+_SECRET_KEYS = frozenset({"auth", "p256dh"})
 _USER_FIELDS = ("id", "email", "timezone", "created_at", "automations_paused")
 
 
 def is_secret_column(name: str) -> bool:
-    """Whether a column's name says it holds a secret (never exported)."""
-    return _SECRET_COLUMN.search(name) is not None
+    """Whether a column's name (or a key inside a JSON column) says it holds a secret
+    (never exported)."""
+    return _SECRET_COLUMN.search(name) is not None or name in _SECRET_KEYS
+
+
+def scrub(value: Any) -> Any:
+    """A JSON column's value without any key that names a secret, at any depth (a
+    channel's signing secret, a push subscription's keys)."""
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if not is_secret_column(str(k))}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
 
 
 def exported_models() -> list[type[Base]]:
@@ -79,7 +93,7 @@ def _rows(
     while True:
         page = statement if after is None else statement.where(key > after)
         with sessions() as db:
-            rows = [dict(r._mapping) for r in db.execute(page)]
+            rows = [{k: scrub(v) for k, v in r._mapping.items()} for r in db.execute(page)]
         if rows:
             yield rows
         if len(rows) < BATCH_SIZE:
