@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.engine import make_session_factory
 from potwise.db.models import Transaction
-from potwise.services.exports import ofx_account_id, select_transactions
+from potwise.services.exports import COLUMNS, ofx_account_id, select_transactions
 from potwise.services.exports.selection import transaction_batches
 from tests.integration.conftest import SignedIn
 from tests.integration.web.export_builders import Books
@@ -351,3 +351,13 @@ def test_batches_page_through_ties_without_losing_or_repeating_a_row(
 
     assert [len(b) for b in batches] == [2, 2, 1]
     assert sorted(t.id for b in batches for t in b) == sorted(t.id for t in added)
+
+
+def test_a_user_without_accounts_gets_files_with_nothing_in_them(alice: SignedIn) -> None:
+    as_csv = alice.client.get(CSV_URL)
+    as_ofx = alice.client.get(OFX_URL)
+
+    assert as_csv.status_code == 200
+    assert as_csv.text.splitlines() == [",".join(COLUMNS)]
+    assert as_ofx.status_code == 200
+    assert read_ofx(as_ofx.content).statements == []  # type: ignore[attr-defined]
