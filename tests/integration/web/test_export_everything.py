@@ -192,6 +192,8 @@ def test_every_table_of_user_data_is_exported_or_left_out_for_a_reason() -> None
         ("token_hash", True),
         ("code_verifier", True),
         ("token", True),
+        ("accessToken", True),
+        ("clientSecret", True),
         ("token_expires_at", False),
         ("webhook_external_id", False),
         ("status", False),

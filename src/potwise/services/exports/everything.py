@@ -39,7 +39,7 @@ EXCLUDED_TABLES = {
     "api_tokens": "personal API tokens: their hashes",
     "oauth_states": "bank sign-in handshakes in flight: PKCE verifiers",
 }
-_SECRET_COLUMN = re.compile(r"(_enc$|_hash$|secret|password|verifier|^token$|_token$)")
+_SECRET_COLUMN = re.compile(r"(_enc$|_hash$|secret|password|verifier|token$)", re.IGNORECASE)
 # Keys of a Web Push subscription that let anyone push to the browser.
 _SECRET_KEYS = frozenset({"auth", "p256dh"})
 _USER_FIELDS = ("id", "email", "timezone", "created_at", "automations_paused")
