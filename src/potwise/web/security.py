@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from potwise import clock
 from potwise.db.models import User
@@ -40,6 +40,13 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_session_factory(request: Request) -> sessionmaker[Session]:
+    """The app's session factory, for a service that reads after the request's own
+    session has gone (a streamed download reads a batch at a time)."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -51,6 +58,7 @@ def get_policy(request: Request) -> auth.AuthPolicy:
 
 
 Db = Annotated[Session, Depends(get_db)]
+Sessions = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Policy = Annotated[auth.AuthPolicy, Depends(get_policy)]
 

@@ -54,6 +54,9 @@ ID_QUERIES = (
     "/api/v1/transactions?account_id={account}",
     "/api/v1/sync/runs?connection_id={connection}",
     "/api/v1/transfers?automation_id={automation}",
+    "/api/v1/export/transactions.csv?account_id={account}",
+    "/api/v1/export/transactions.ofx?account_id={account}",
+    "/transactions/export?account={account}&format=csv",
 )
 # Page routes that act on an id.
 PAGE_ROUTES = (

@@ -9,6 +9,7 @@ from potwise.web.api import (
     backtest,
     cashflow,
     connections,
+    exports,
     health,
     insight,
     mirror,
@@ -28,3 +29,4 @@ router.include_router(automations.router)
 router.include_router(insight.router)
 router.include_router(analytics.router)
 router.include_router(cashflow.router)
+router.include_router(exports.router)
