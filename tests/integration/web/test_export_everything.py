@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pyotp
 import pytest
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from potwise.db.models import (
     Commitment,
     Connection,
     OAuthClient,
+    Passkey,
     PlannedItem,
     Pot,
     Transfer,
@@ -191,6 +193,8 @@ def test_every_table_of_user_data_is_exported_or_left_out_for_a_reason() -> None
         ("password_hash", True),
         ("token_hash", True),
         ("code_verifier", True),
+        ("secret_encrypted", True),
+        ("config_encrypted", True),
         ("token", True),
         ("accessToken", True),
         ("clientSecret", True),
@@ -234,6 +238,31 @@ def test_no_token_secret_or_hash_is_anywhere_in_the_file(alice: SignedIn, db: Se
                 assert not any(is_secret_column(k) for k in row), table
     [client] = data["oauth_clients"]
     assert client["client_id"] == "alice-client"
+
+
+def test_two_factor_and_passkeys_stay_out_of_the_file(alice: SignedIn, db: Session) -> None:
+    secret = alice.client.post("/api/v1/auth/totp/enrol").json()["secret"]
+    codes = alice.client.post(
+        "/api/v1/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()}
+    ).json()["recovery_codes"]
+    db.add(
+        Passkey(
+            user_id=alice.user_id,
+            credential_id="credential-of-alice",
+            public_key=b"\x01\x02binary key",
+            sign_count=3,
+            name="Alice's phone",
+        )
+    )
+    db.commit()
+
+    text, data = _download(alice)
+
+    for table in ("totp_factors", "recovery_codes", "passkeys", "webauthn_challenges"):
+        assert table not in data
+    assert secret not in text
+    assert not any(code in text for code in codes)
+    assert "credential-of-alice" not in text
 
 
 def test_each_user_gets_their_own_data_only(alice: SignedIn, bob: SignedIn, db: Session) -> None:

@@ -38,8 +38,14 @@ EXCLUDED_TABLES = {
     "sessions": "browser sign-ins: token hashes and addresses",
     "api_tokens": "personal API tokens: their hashes",
     "oauth_states": "bank sign-in handshakes in flight: PKCE verifiers",
+    "totp_factors": "the two-factor secret",
+    "recovery_codes": "two-factor recovery codes: their hashes",
+    "passkeys": "passkeys: credentials bound to this server",
+    "webauthn_challenges": "passkey ceremonies in flight",
 }
-_SECRET_COLUMN = re.compile(r"(_enc$|_hash$|secret|password|verifier|token$)", re.IGNORECASE)
+_SECRET_COLUMN = re.compile(
+    r"(_enc$|_encrypted$|_hash$|secret|password|verifier|token$)", re.IGNORECASE
+)
 # Keys of a Web Push subscription that let anyone push to the browser.
 _SECRET_KEYS = frozenset({"auth", "p256dh"})
 _USER_FIELDS = ("id", "email", "timezone", "created_at", "automations_paused")
