@@ -5,8 +5,10 @@ A planned item's `amount` is signed (negative: money leaves). With `months` it i
 an instalment plan: `abs(amount)` borrowed, repaid monthly from `due_on` at
 `annual_rate` (nominal percent), the schedule derived by
 `domain.instalments.instalment_plan` so the instalments sum to the total
-exactly. One-off items dated before today are past and count nowhere; so do
-instalments already paid.
+exactly. The forecast counts what is still to come: a new one-off item dated
+before today is refused (it would count nowhere), and so is a plan whose every
+instalment is already past; a plan that started before today counts the instalments
+still to come.
 """
 
 from __future__ import annotations
@@ -79,10 +81,28 @@ def check_planned(db: Session, user_id: str, item: PlannedInput) -> None:
     _spending_account(db, user_id, item.account_id, "account_id")
 
 
+def check_still_to_come(item: PlannedInput, today: date) -> None:
+    """Refuse a new item the forecast would not count: a one-off dated before `today`
+    (today is fine), or a plan whose last instalment is before `today`."""
+    plan = plan_of(item)
+    if plan is None and item.due_on < today:
+        raise InvalidInput(
+            f"The date {item.due_on.isoformat()} is in the past: a planned cost must be "
+            f"today ({today.isoformat()}) or later for the forecast to count it."
+        )
+    if plan is not None and plan.instalments[-1].on < today:
+        raise InvalidInput(
+            f"Every instalment of a plan starting {item.due_on.isoformat()} is in the past: "
+            "give the date of the first payment still to come."
+        )
+
+
 def create_planned(db: Session, user_id: str, item: PlannedInput, *, today: date) -> PlannedItem:
-    """Store a planned item dated within the window around `today` (window.py)."""
+    """Store a planned item dated within the window around `today` (window.py) that the
+    forecast counts (:func:`check_still_to_come`); `today` is the user's local date."""
     check_planned(db, user_id, item)
     window.check_date(item.due_on, today, "The date")
+    check_still_to_come(item, today)
     row = PlannedItem(
         user_id=user_id,
         label=item.label.strip(),
