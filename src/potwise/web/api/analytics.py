@@ -44,8 +44,12 @@ class SpendingOut(BaseModel):
     timezone: str
     since: date
     until: date = Field(description="Exclusive: the first day not counted.")
-    previous_since: date | None
-    previous_until: date | None
+    previous_since: date | None = Field(
+        description="The period compared with, like with like: the months before a range "
+        "of whole months; for a range from the 1st of a month (this month so far), the "
+        "same days of the month before (1-6 Dec against 1-6 Nov); else as many days before."
+    )
+    previous_until: date | None = Field(description="Exclusive, like `until`.")
     total: int
     count: int
     totals: SpendingGroupOut
