@@ -170,7 +170,7 @@ def account_kinds(db: Session, user_id: str) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def spent_per_window(
+def spending_per_window(
     db: Session,
     user_id: str,
     *,
@@ -178,9 +178,11 @@ def spent_per_window(
     zone: tzinfo,
     currency: str,
     category: str,
-) -> list[int]:
-    """Net spending (positive = spent) in one category in each window, in one query."""
+) -> list[tuple[int, int]]:
+    """(net spending, positive = spent; payments) in one category in each window, in
+    one query."""
     spent = [0] * len(windows)
+    payments = [0] * len(windows)
     cells = spending_cells(
         db,
         user_id,
@@ -192,4 +194,5 @@ def spent_per_window(
     )
     for cell in cells:
         spent[cell.bucket] -= cell.amount
-    return spent
+        payments[cell.bucket] += cell.count
+    return list(zip(spent, payments, strict=True))

@@ -167,7 +167,11 @@ class ProgressOut(BaseModel):
     available: int = Field(description="`amount` plus `rolled_over`.")
     remaining: int = Field(description="`available` minus `spent` (negative when over).")
     percent: int = Field(description="Whole percent of `available` spent, rounded down.")
-    projected: int = Field(description="Spend at the period's end at the pace so far.")
+    projected: int | None = Field(
+        description="Spend at the period's end at the pace so far; null while it is too "
+        "early to say (less than a quarter of the period gone by, or fewer than 3 "
+        "payments in it)."
+    )
     days_left: int
     status: str = Field(description="`ok`, `warning` (80 % or on pace to overspend), `over`.")
 
