@@ -157,8 +157,8 @@ def previous_window(window: Window) -> Window:
 
 
 def days_label(window: Window) -> str:
-    """``1–6 Nov``, ``28 Nov–3 Dec`` or ``Nov 2026`` (a whole month): the days of a
-    window as people say them."""
+    """``1-6 Nov``, ``28 Nov-3 Dec`` (with an en dash) or ``Nov 2026`` (a whole month):
+    the days of a window as people say them."""
     last = window.end - timedelta(days=1)
     if window.is_months and add_months(window.start, 1) == window.end:
         return month_label(window.start)

@@ -37,7 +37,7 @@ def test_this_month_is_compared_with_the_same_days_of_last_month(
     change = page[page.index('data-testid="month-change"') :][:300]
     assert "+£20.00 (+25%)" in change
     assert "1\u20136 Dec so far, against the same days of last month" in page
-    assert "−£" not in change and "-£" not in change
+    assert "\u2212£" not in change and "-£" not in change
     # A past month is still compared with the whole month before it.
     assert "Against Oct 2026" in november and 'data-testid="month-total">£2,080.00<' in november
 
