@@ -54,3 +54,27 @@ def test_api_compares_a_month_so_far_with_the_same_days_and_says_which(
     assert (answer["previous_since"], answer["previous_until"]) == ("2026-11-01", "2026-11-07")
     assert answer["totals"]["amount"] == 10_000 and answer["totals"]["previous"] == 8_000
     assert answer["totals"]["change"] == 2_000
+
+
+def test_api_by_month_compares_the_running_month_with_the_same_days(
+    alice: SignedIn, db: Session
+) -> None:
+    _household(db, alice.user_id)
+    with clock.using(clock.FixedClock(SIX_DAYS_IN)):
+        answer = alice.client.get("/api/v1/analytics/spending").json()
+    december = answer["groups"][-1]
+    assert december["key"] == "2026-12" and december["amount"] == 10_000
+    assert (december["previous"], december["change"], december["change_percent"]) == (
+        8_000,
+        2_000,
+        25,
+    )
+    assert answer["month_so_far"] == {
+        "month": "2026-12",
+        "since": "2026-12-01",
+        "until": "2026-12-07",
+        "previous_since": "2026-11-01",
+        "previous_until": "2026-11-07",
+    }
+    # November, a whole month, is still compared with the whole of October.
+    assert answer["groups"][-2]["amount"] == 208_000 and answer["groups"][-2]["previous"] == 0
