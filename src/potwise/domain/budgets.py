@@ -26,6 +26,11 @@ Rollover
 Projection
     Period-end spend at the current pace: what was spent so far, scaled from
     the days elapsed (today counted as a whole day) to the days in the period.
+    A pace means something only once there is enough of it: nothing is
+    projected until a quarter of the period has gone by (today counted) and
+    the period holds at least three payments in the category
+    (:func:`projection`); one purchase on the first day says nothing of the
+    month. Once the period is over, the projection is what was spent.
 
 Alerts
     At 80 % and 100 % of what is available, once per budget per period: the
@@ -42,6 +47,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from fractions import Fraction
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -51,6 +57,8 @@ from potwise.domain.money import Money
 
 __all__ = [
     "LAST_WORKING_DAY",
+    "PROJECT_AFTER_PAYMENTS",
+    "PROJECT_AFTER_SHARE",
     "ROLLOVER_PERIODS",
     "THRESHOLDS",
     "AlertDue",
@@ -68,6 +76,7 @@ __all__ = [
     "periods_ending",
     "progress",
     "projected_spend",
+    "projection",
 ]
 
 LAST_WORKING_DAY: Final = "last_working_day"
@@ -200,6 +209,27 @@ def projected_spend(spent: int, period: Period, today: date) -> int:
     return quotient
 
 
+#: A pace is projected once this share of the period has gone by (today counted)...
+PROJECT_AFTER_SHARE: Final = Fraction(1, 4)
+#: ...and the period holds at least this many payments in the category.
+PROJECT_AFTER_PAYMENTS: Final = 3
+
+
+def projection(spent: int, payments: int, period: Period, today: date) -> int | None:
+    """Period-end spend at the pace so far, or None while it is too early to say: less
+    than :data:`PROJECT_AFTER_SHARE` of the period gone by, or fewer than
+    :data:`PROJECT_AFTER_PAYMENTS` payments (purchases and refunds) in it. From the
+    period's last day on, what was spent."""
+    if today >= period.last_day:
+        return spent
+    elapsed = (today - period.start).days + 1
+    if elapsed <= 0 or Fraction(elapsed, period.days) < PROJECT_AFTER_SHARE:
+        return None
+    if payments < PROJECT_AFTER_PAYMENTS:
+        return None
+    return projected_spend(spent, period, today)
+
+
 def _percent(spent: int, available: int) -> int:
     """Whole percent of ``available`` spent, rounded down (a bar shows 79 % until 80 %)."""
     return max(0, spent) * 100 // available
@@ -216,7 +246,8 @@ class Progress:
     spent: int
     remaining: int
     percent: int
-    projected: int
+    #: Period-end spend at the pace so far; None while too early to say (:func:`projection`).
+    projected: int | None
     days_left: int
 
     @property
@@ -224,13 +255,18 @@ class Progress:
         """``ok``, ``warning`` (80 % or projected over) or ``over`` (100 % or more)."""
         if self.percent >= THRESHOLDS[-1]:
             return "over"
-        if self.percent >= THRESHOLDS[0] or self.projected > self.available:
+        if self.percent >= THRESHOLDS[0]:
+            return "warning"
+        if self.projected is not None and self.projected > self.available:
             return "warning"
         return "ok"
 
 
-def progress(cap: int, rolled_over: int, spent: int, period: Period, today: date) -> Progress:
-    """Progress of a budget of ``cap`` (plus ``rolled_over``) with ``spent`` so far."""
+def progress(
+    cap: int, rolled_over: int, spent: int, period: Period, today: date, *, payments: int
+) -> Progress:
+    """Progress of a budget of ``cap`` (plus ``rolled_over``) with ``spent`` so far, in
+    ``payments`` payments in the period."""
     if cap <= 0:
         raise InvalidBudget("A budget's amount must be more than zero.")
     if rolled_over < 0:
@@ -244,7 +280,7 @@ def progress(cap: int, rolled_over: int, spent: int, period: Period, today: date
         spent=spent,
         remaining=available - spent,
         percent=_percent(spent, available),
-        projected=projected_spend(spent, period, today),
+        projected=projection(spent, payments, period, today),
         days_left=max(0, (period.end - max(today, period.start)).days),
     )
 

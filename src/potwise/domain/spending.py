@@ -53,6 +53,7 @@ __all__ = [
     "add_months",
     "breakdown",
     "change_percent",
+    "days_label",
     "effective_classification",
     "local_midnight",
     "month_key",
@@ -140,13 +141,32 @@ def months_ending(last_month: date, count: int) -> list[Window]:
 
 
 def previous_window(window: Window) -> Window:
-    """The window just before: as many whole months when ``window`` is whole months
-    (so "March" is compared with "February"), else as many days."""
+    """The window to compare ``window`` with, like with like: as many whole months when
+    ``window`` is whole months (so "March" is compared with "February"); the same days
+    of the month before when it is the start of one month (1-6 December, a month so
+    far, is compared with 1-6 November, not with the whole of November); else as many
+    days just before."""
     if window.is_months:
         months = (window.end.year - window.start.year) * 12 + window.end.month
         months -= window.start.month
         return Window(add_months(window.start, -months), window.start)
+    if window.start.day == 1 and window.end <= add_months(window.start, 1):
+        before = add_months(window.start, -1)
+        return Window(before, min(before + timedelta(days=window.days), window.start))
     return Window(window.start - timedelta(days=window.days), window.start)
+
+
+def days_label(window: Window) -> str:
+    """``1-6 Nov``, ``28 Nov-3 Dec`` (with an en dash) or ``Nov 2026`` (a whole month):
+    the days of a window as people say them."""
+    last = window.end - timedelta(days=1)
+    if window.is_months and add_months(window.start, 1) == window.end:
+        return month_label(window.start)
+    if (window.start.year, window.start.month) == (last.year, last.month):
+        if window.start == last:
+            return f"{last.day} {last:%b}"
+        return f"{window.start.day}\u2013{last.day} {last:%b}"
+    return f"{window.start.day} {window.start:%b}\u2013{last.day} {last:%b}"
 
 
 def local_midnight(day: date, zone: tzinfo) -> datetime:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from potwise import clock
 from potwise.db.models import Account, Automation, Connection, Notice, Pot, User
 from potwise.db.scoping import for_user, get_owned
+from potwise.domain.money import Money
 from potwise.domain.transfers import RuleStatus as StoredStatus
 from potwise.services import cards as cards_owed
 from potwise.services import notify, zones
@@ -157,18 +157,54 @@ def _cooling_down(rule: Automation, zone: ZoneInfo, now: datetime | None) -> Rul
     )
 
 
-def owed_on_cards(
-    db: Session, rule: Automation, cards: Sequence[Account], now: datetime | None = None
-) -> int | None:
-    """What the rule last recorded as owed; before its first run, what the cards owe
-    now as the rule counts it (:func:`potwise.domain.cards.owed_on_card`), pending
-    charges included (:mod:`potwise.services.cards`). Every screen that shows a card pot's
-    "owed" asks here, so the figures agree."""
-    recorded: Any = (rule.state or {}).get("recorded_owed")
-    if isinstance(recorded, int) and not isinstance(recorded, bool):
-        return recorded
+def owed_on_cards(db: Session, cards: Sequence[Account], now: datetime | None = None) -> int | None:
+    """What the rule's cards owe now, as the rule counts it
+    (:func:`potwise.domain.cards.owed_on_card` through :mod:`potwise.services.cards`:
+    pending charges included, repayments on their way taken off), or None when no card
+    has a balance yet. Not what the rule recorded at its last run: "Owed on cards"
+    beside safe to spend is the same figure now, and one screen shows one figure.
+    Every screen that shows a card pot's "owed" asks here."""
     owed = cards_owed.owed_now(db, cards, now)
     return sum(owed.values()) if owed else None
+
+
+def first_run_words(owed: int | None, in_pot: int | None, currency: str) -> str:
+    """What a card-pot rule that has not run yet will do on its first run, in words:
+    the pot beside what the cards owe would otherwise read as over- or under-filled
+    when it is only not filled by the rule yet. The first run withdraws any excess at
+    once and deposits the shortfall within the rule's limits and the funds."""
+    when = "It runs after the next sync of your cards"
+    if owed is None or in_pot is None:
+        return f"{when}."
+    owes = Money(owed, currency).format()
+    if in_pot > owed:
+        back = Money(in_pot - owed, currency).format()
+        return (
+            f"{when}: it will then take {back} out of the pot, back to the current "
+            f"account, so the pot holds the {owes} the cards owe."
+        )
+    if in_pot < owed:
+        short = Money(owed - in_pot, currency).format()
+        return (
+            f"{when}: it will then pay up to {short} into the pot (within its limits and "
+            f"what the current account holds), so the pot holds the {owes} the cards owe."
+        )
+    return f"{when}; the pot already holds the {owes} the cards owe."
+
+
+def card_pot_status(
+    rule: Automation,
+    zone: ZoneInfo,
+    paused_reason: str | None,
+    figures: tuple[int | None, int | None, str],
+    now: datetime | None = None,
+) -> RuleStatus:
+    """A card-pot rule's status; before its first run, what that run will do with the
+    `figures` shown beside it (owed now, in the pot, currency)."""
+    status = rule_status(rule, zone, paused_reason, now)
+    if status.key != "new":
+        return status
+    return replace(status, detail=first_run_words(*figures))
 
 
 def card_pot_tiles(
@@ -188,16 +224,18 @@ def card_pot_tiles(
             for card_id in rule.config.get("card_account_ids", [])
             if (card := get_owned(db, Account, str(card_id), user_id)) is not None
         ]
+        owed = owed_on_cards(db, cards, now)
+        in_pot, currency = (pot.balance, pot.currency) if pot else (None, "GBP")
         tiles.append(
             CardPotTile(
                 rule_id=rule.id,
                 name=rule.name,
                 pot_name=pot.name if pot else None,
                 pot_deleted=bool(pot and pot.deleted),
-                owed=owed_on_cards(db, rule, cards, now),
-                in_pot=pot.balance if pot else None,
-                currency=pot.currency if pot else "GBP",
-                status=rule_status(rule, zone, paused_reason),
+                owed=owed,
+                in_pot=in_pot,
+                currency=currency,
+                status=card_pot_status(rule, zone, paused_reason, (owed, in_pot, currency)),
             )
         )
     return tiles

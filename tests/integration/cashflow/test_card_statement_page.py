@@ -24,14 +24,14 @@ def test_provider_dates_win_over_history_and_show_on_the_page(alice: SignedIn, d
 
     # History says the 3rd; the provider's due date wins.
     repaid = [today() - timedelta(days=30 * k) for k in range(1, 4)]
-    state = plans.card_state(card, [d.replace(day=3) for d in repaid])
+    [setting] = plans.card_settings(db, alice.user_id)
+    state = plans.card_state(card, setting.owed, [d.replace(day=3) for d in repaid])
     assert (state.owed, state.statement_balance, state.due_date, state.minimum_due) == (
         42_000,
         30_000,
         due,
         2_500,
     )
-    [setting] = plans.card_settings(db, alice.user_id)
     events = cardmodels.repayment_events(
         plans.card_domain(setting), state, today(), today() + timedelta(days=60)
     )

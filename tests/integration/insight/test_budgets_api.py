@@ -334,3 +334,18 @@ def test_an_alert_recorded_by_another_worker_is_not_recorded_again(
     assert budgets._record(db, budget, start, 100)
     db.commit()
     assert sorted(db.scalars(select(BudgetAlert.threshold))) == [80, 100]
+
+
+def test_no_pace_is_projected_from_one_purchase(alice: SignedIn, db: Session) -> None:
+    h = Household.of(db, alice.user_id)
+    h.add(datetime(2026, 12, 2, 9, tzinfo=UTC), -11_000)
+    six_days_in = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    with clock.using(clock.FixedClock(six_days_in)):
+        created = _create(alice, category="groceries", amount=30_000)
+        page = alice.client.get("/budgets").text
+    progress = created["progress"]
+    assert progress["spent"] == 11_000 and progress["projected"] is None
+    assert progress["status"] == "ok"
+    pace = page[page.index('data-testid="pace"') :][:300]
+    assert "Too early to say" in pace and "3 payments" in pace
+    assert "On pace to go over" not in page

@@ -21,9 +21,13 @@ from potwise.web.ui.automation_pages import _rule_cards
 LONDON = ZoneInfo("Europe/London")
 
 
-def _household(db: Session, now: datetime) -> tuple[User, Automation, Account]:
-    """A Monzo pot for an Amex on which £500.00 is posted and two charges are pending."""
-    user = User(email="owed@example.com", password_hash="-")
+def _household(
+    db: Session, now: datetime, user_id: str | None = None
+) -> tuple[User, Automation, Account]:
+    """A Monzo pot for an Amex on which £500.00 is posted and two charges are pending
+    (for a new user, or the signed-in `user_id`)."""
+    found = db.get(User, user_id) if user_id else None
+    user = found or User(email="owed@example.com", password_hash="-")
     db.add(user)
     db.flush()
     monzo = Connection(user_id=user.id, provider="monzo", display_name="Monzo")
@@ -133,10 +137,38 @@ def test_the_dashboard_counts_amex_pending_charges_as_the_rule_does(
     assert preview.run.status == "preview", preview.run.explanation
     assert before == preview.run.decision["target"] == 500_00 + 18_99 + 5_00
 
-    # After a run the dashboard shows what the rule recorded: the same figure.
+    # After a run the dashboard shows what the cards owe now, as the rule counts it.
     rule.state = preview.run.decision["new_state"]
     db.commit()
     assert _tile_owed(db, user.id) == 523_99
+
+
+def test_after_a_run_a_new_pending_charge_shows_alike_on_the_tile_and_beside_safe_to_spend(
+    db: Session,
+) -> None:
+    # The tile showed what the rule recorded at its last run, "Owed on cards" beside
+    # safe to spend what is owed now: a charge since then counted in one, not the other.
+    now = datetime.now(UTC)
+    user, rule, card = _household(db, now)
+    rule.state = {"recorded_owed": 523_99}
+    rule.last_run_at = now - timedelta(hours=2)
+    db.add(
+        Transaction(
+            user_id=user.id,
+            connection_id=card.connection_id,
+            account_id=card.id,
+            external_id="tx-new",
+            created_at=now - timedelta(minutes=5),
+            amount=-33_24,
+            currency="GBP",
+            status="pending",
+            description="SHOP",
+        )
+    )
+    db.commit()
+    safe = outlook.dashboard_safe_to_spend(db, user.id, LONDON)
+    assert safe is not None
+    assert _tile_owed(db, user.id) == safe.cards_owed == 523_99 + 33_24
 
 
 def test_the_automations_page_shows_the_same_owed_before_the_first_run(db: Session) -> None:

@@ -218,7 +218,8 @@ def test_status_badges_for_cooldown_waiting_paused_and_error(alice: SignedIn, db
     )
     page = alice.client.get("/automations").text
     assert "Cooling down until" in page and "17:05" in page
-    assert "£600.00" in page  # owed comes from the recorded state once there is one
+    # Owed is what the cards owe now, as on the dashboard, not what the last run recorded.
+    assert "£600.00" not in page and "£518.99" in page
 
     for status, reason, expected in (
         ("waiting_funds", None, "Waiting for funds"),
@@ -597,7 +598,7 @@ def test_dashboard_tiles_show_owed_vs_pot_status_and_notices(alice: SignedIn, db
     )
     db.commit()
     page = alice.client.get("/").text
-    assert "Waiting for funds" in page and "£700.00" in page
+    assert "Waiting for funds" in page and "£518.99" in page and "£700.00" not in page
 
 
 def test_dashboard_suggests_a_card_pot_once_connected(alice: SignedIn, db: Session) -> None:

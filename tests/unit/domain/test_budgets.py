@@ -24,6 +24,7 @@ from potwise.domain.budgets import (
     periods_ending,
     progress,
     projected_spend,
+    projection,
 )
 from potwise.domain.calendar import UKCalendar, is_working_day
 
@@ -188,9 +189,33 @@ def test_projection_rounds_half_to_even_in_pence() -> None:
     assert projected_spend(3, Period(date(2026, 4, 1), date(2026, 4, 4)), date(2026, 4, 2)) == 4
 
 
+def test_no_pace_from_one_purchase_or_the_first_days_of_a_period() -> None:
+    december = Period(date(2026, 12, 1), date(2027, 1, 1))  # 31 days: a quarter is 7.75
+    # One purchase six days in: too early, whatever its size.
+    assert projection(44_883, 1, december, date(2026, 12, 6)) is None
+    # Three payments, but only 7 of 31 days gone: still too early.
+    assert projection(9_000, 3, december, date(2026, 12, 7)) is None
+    # 8 of 31 days and three payments: the pace counts.
+    assert projection(8_000, 3, december, date(2026, 12, 8)) == 31_000
+    # Half the month gone with two payments: still too few to make a pace.
+    assert projection(8_000, 2, december, date(2026, 12, 16)) is None
+    # The last day, and after: what was spent, however few the payments.
+    assert projection(8_000, 1, december, date(2026, 12, 31)) == 8_000
+    assert projection(8_000, 0, december, date(2027, 2, 1)) == 8_000
+    # Before the period starts: nothing to project.
+    assert projection(0, 0, december, date(2026, 11, 30)) is None
+
+
+def test_a_budget_is_not_warned_about_on_a_pace_not_yet_projected() -> None:
+    april = Period(date(2026, 4, 1), date(2026, 5, 1))
+    early = progress(10000, 0, 6000, april, date(2026, 4, 2), payments=1)
+    assert early.projected is None and early.status == "ok"
+    assert progress(10000, 0, 8000, april, date(2026, 4, 2), payments=1).status == "warning"
+
+
 def test_progress_with_rollover() -> None:
     april = Period(date(2026, 4, 1), date(2026, 5, 1))
-    state = progress(20000, 5000, 21000, april, date(2026, 4, 15))
+    state = progress(20000, 5000, 21000, april, date(2026, 4, 15), payments=5)
     assert state.available == 25000
     assert state.remaining == 4000
     assert state.percent == 84
@@ -201,16 +226,18 @@ def test_progress_with_rollover() -> None:
 
 def test_progress_status() -> None:
     april = Period(date(2026, 4, 1), date(2026, 5, 1))
-    assert progress(10000, 0, 1000, april, date(2026, 4, 20)).status == "ok"
-    assert progress(10000, 0, 6000, april, date(2026, 4, 10)).status == "warning"  # pace
-    assert progress(10000, 0, 10000, april, date(2026, 4, 30)).status == "over"
-    overspent = progress(10000, 0, 12500, april, date(2026, 4, 30))
+    assert progress(10000, 0, 1000, april, date(2026, 4, 20), payments=5).status == "ok"
+    assert (
+        progress(10000, 0, 6000, april, date(2026, 4, 10), payments=5).status == "warning"
+    )  # pace
+    assert progress(10000, 0, 10000, april, date(2026, 4, 30), payments=5).status == "over"
+    overspent = progress(10000, 0, 12500, april, date(2026, 4, 30), payments=5)
     assert (overspent.remaining, overspent.percent) == (-2500, 125)
 
 
 def test_a_budget_needs_a_positive_cap() -> None:
     with pytest.raises(InvalidBudget):
-        progress(0, 0, 0, Period(date(2026, 4, 1), date(2026, 5, 1)), date(2026, 4, 2))
+        progress(0, 0, 0, Period(date(2026, 4, 1), date(2026, 5, 1)), date(2026, 4, 2), payments=0)
 
 
 # -- alerts ----------------------------------------------------------------------------
@@ -219,36 +246,36 @@ APRIL = Period(date(2026, 4, 1), date(2026, 5, 1))
 
 
 def test_alert_at_80_percent_once() -> None:
-    state = progress(10000, 0, 8000, APRIL, date(2026, 4, 20))
+    state = progress(10000, 0, 8000, APRIL, date(2026, 4, 20), payments=5)
     due = alert_due(state, set())
     assert due is not None and due.record == (80,) and due.announce == 80
     assert alert_due(state, {80}) is None
-    assert alert_due(progress(10000, 0, 9900, APRIL, date(2026, 4, 21)), {80}) is None
+    assert alert_due(progress(10000, 0, 9900, APRIL, date(2026, 4, 21), payments=5), {80}) is None
 
 
 def test_alert_at_100_percent_after_80() -> None:
-    state = progress(10000, 0, 10001, APRIL, date(2026, 4, 25))
+    state = progress(10000, 0, 10001, APRIL, date(2026, 4, 25), payments=5)
     due = alert_due(state, {80})
     assert due is not None and due.record == (100,) and due.announce == 100
     assert alert_due(state, {80, 100}) is None
 
 
 def test_one_jump_past_both_thresholds_sends_one_alert_and_remembers_both() -> None:
-    state = progress(10000, 0, 15000, APRIL, date(2026, 4, 5))
+    state = progress(10000, 0, 15000, APRIL, date(2026, 4, 5), payments=5)
     due = alert_due(state, set())
     assert due is not None and due.record == (80, 100) and due.announce == 100
 
 
 def test_below_80_percent_nothing_is_due() -> None:
-    assert alert_due(progress(10000, 0, 7999, APRIL, date(2026, 4, 5)), set()) is None
+    assert alert_due(progress(10000, 0, 7999, APRIL, date(2026, 4, 5), payments=5), set()) is None
 
 
 def test_alert_messages_say_what_was_spent_of_what() -> None:
-    warn = progress(20000, 0, 16500, APRIL, date(2026, 4, 20))
+    warn = progress(20000, 0, 16500, APRIL, date(2026, 4, 20), payments=5)
     assert alert_message("eating_out", "GBP", 80, warn) == (
         "You have used 82% of your eating out budget: £165.00 of £200.00, £35.00 left until 30 Apr."
     )
-    over = progress(20000, 0, 21050, APRIL, date(2026, 4, 20))
+    over = progress(20000, 0, 21050, APRIL, date(2026, 4, 20), payments=5)
     assert alert_message("groceries", "GBP", 100, over) == (
         "Your groceries budget is used up: £210.50 spent of £200.00 (£10.50 over) "
         "in the period to 30 Apr."

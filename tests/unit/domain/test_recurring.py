@@ -16,6 +16,7 @@ from potwise.domain.recurring import (
     commitment_dates,
     detect_commitments,
     match_payment,
+    settle_paid,
 )
 from potwise.domain.schedules import Cadence, Roll, Schedule, occurrences
 from tests.unit.domain.cashflow_builders import CAL, every, facts, monthly_dates
@@ -321,3 +322,41 @@ def test_pay_rolled_back_often_is_still_the_25th_with_the_previous_working_day()
     assert salary.schedule.day_of_month == 25
     assert salary.schedule.roll is Roll.PREVIOUS
     assert salary.next_date == date(2026, 11, 25)
+
+
+def test_a_pending_payment_settles_the_occurrence_it_pays() -> None:
+    # Netflix on the 3rd, Jan-Nov 2026; on Sun 6 Dec the December payment (Thu 3 Dec)
+    # is still pending, so detection (settled facts) says it is due on 3 Dec.
+    history = facts("netflix", monthly_dates(date(2026, 1, 1), 11, 3), -1299)
+    [netflix] = detect_commitments(history, date(2026, 12, 6))
+    assert netflix.next_date == date(2026, 12, 3)
+    pending = TxnFact("pending-dec", date(2026, 12, 3), -1299, "netflix")
+    settled = settle_paid(netflix, [pending])
+    assert settled.next_date == date(2027, 1, 4)  # 3 Jan 2027 is a Sunday
+    assert settled.active and settled.key == netflix.key
+    assert commitment_dates(settled, date(2026, 12, 6), date(2026, 12, 31), overdue=True) == []
+    # The same payment, settled, does the same before detection sees it.
+    assert settle_paid(netflix, [TxnFact("s", date(2026, 12, 4), -1299, "netflix")]) == settled
+
+
+def test_only_a_payment_that_matches_settles_an_occurrence() -> None:
+    history = facts("netflix", monthly_dates(date(2026, 1, 1), 11, 3), -1299)
+    [netflix] = detect_commitments(history, date(2026, 12, 6))
+    for other in (
+        TxnFact("x", date(2026, 12, 3), -1299, "spotify"),  # another payee
+        TxnFact("x", date(2026, 12, 3), -2000, "netflix"),  # another amount
+        TxnFact("x", date(2026, 12, 3), 1299, "netflix"),  # a refund
+        TxnFact("x", date(2026, 11, 20), -1299, "netflix"),  # too early
+        TxnFact(netflix.evidence[-1], date(2026, 12, 3), -1299, "netflix"),  # evidence
+    ):
+        assert settle_paid(netflix, [other]) is netflix, other
+    # Wider matching, as the user may set it, reaches further.
+    late = TxnFact("late", date(2026, 12, 8), -1299, "netflix")  # 3 working days late
+    assert settle_paid(netflix, [late]).next_date == date(2026, 12, 3)
+    assert settle_paid(netflix, [late], working_days=3).next_date == date(2027, 1, 4)
+    # A second payment near the same occurrence does not pay the next month's.
+    twice = [
+        TxnFact("a", date(2026, 12, 3), -1299, "netflix"),
+        TxnFact("b", date(2026, 12, 4), -1299, "netflix"),
+    ]
+    assert settle_paid(netflix, twice).next_date == date(2027, 1, 4)

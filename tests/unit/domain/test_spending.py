@@ -18,6 +18,7 @@ from potwise.domain.spending import (
     add_months,
     breakdown,
     change_percent,
+    days_label,
     effective_classification,
     local_midnight,
     month_key,
@@ -259,3 +260,20 @@ def test_month_totals_always_add_up(rows: list[tuple[int, str, bool, int, int]])
     for group in result.groups:
         assert group.card + group.cash + group.other == group.amount
     assert result.total.amount == -sum(c.amount for c in cells if c.bucket > 0)
+
+
+def test_a_month_so_far_is_compared_with_the_same_days_of_the_month_before() -> None:
+    six_days = Window(date(2026, 12, 1), date(2026, 12, 7))
+    assert previous_window(six_days) == Window(date(2026, 11, 1), date(2026, 11, 7))
+    # Days the month before does not have are not borrowed from the month after.
+    thirty_days = Window(date(2026, 3, 1), date(2026, 3, 31))
+    assert previous_window(thirty_days) == Window(date(2026, 2, 1), date(2026, 3, 1))
+    january = Window(date(2027, 1, 1), date(2027, 1, 4))
+    assert previous_window(january) == Window(date(2026, 12, 1), date(2026, 12, 4))
+
+
+def test_days_label_says_the_days_as_people_do() -> None:
+    assert days_label(Window(date(2026, 11, 1), date(2026, 11, 7))) == "1\u20136 Nov"
+    assert days_label(Window(date(2026, 11, 28), date(2026, 12, 4))) == "28 Nov\u20133 Dec"
+    assert days_label(Window(date(2026, 12, 1), date(2026, 12, 2))) == "1 Dec"
+    assert days_label(Window(date(2026, 11, 1), date(2026, 12, 1))) == "Nov 2026"

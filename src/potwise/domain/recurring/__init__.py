@@ -51,7 +51,8 @@ The package, by what it holds: ``model`` (facts, mandates and what is
 found), ``cadences`` (tolerances, families and candidate schedules),
 ``fitting`` (step 4), ``amounts`` (bands, changes, blips), ``series``
 (steps 2 and 3), ``results`` (steps 5 and 6), ``detect`` (the whole run) and
-``payments`` (a commitment's dates, and matching a new payment to one).
+``payments`` (a commitment's dates, matching a new payment to one, and
+settling the occurrences payments already paid, pending ones included).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ from potwise.domain.recurring.model import (
     PaymentMatch,
     TxnFact,
 )
-from potwise.domain.recurring.payments import commitment_dates, match_payment
+from potwise.domain.recurring.payments import commitment_dates, match_payment, settle_paid
 
 __all__ = [
     "INTERNAL_CLASSIFICATIONS",
@@ -80,5 +81,6 @@ __all__ = [
     "commitment_dates",
     "detect_commitments",
     "match_payment",
+    "settle_paid",
     "tolerance_days",
 ]

@@ -1,8 +1,10 @@
-"""A detected commitment's expected dates, and the commitment a new payment pays."""
+"""A detected commitment's expected dates, the commitment a new payment pays, and the
+occurrences payments already paid (:func:`settle_paid`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -73,3 +75,60 @@ def match_payment(
             if best is None or rank[:3] < best[:3]:
                 best = rank
     return None if best is None else best[3]
+
+
+#: How far ahead :func:`settle_paid` looks for the occurrence no payment paid yet.
+_SETTLE_HORIZON = timedelta(days=800)
+
+
+def settle_paid(
+    commitment: DetectedCommitment,
+    payments: Iterable[TxnFact],
+    *,
+    working_days: int = 2,
+    amount_tolerance: Fraction = Fraction(3, 40),
+    calendar: UKCalendar = DEFAULT_CALENDAR,
+) -> DetectedCommitment:
+    """``commitment`` with the occurrences ``payments`` already paid settled: its next
+    date moves on to the first occurrence no payment pays.
+
+    ``payments`` are the user's recent payments, pending or settled (a pending one
+    has already left the balance, so the occurrence it pays must not be counted
+    again). A payment pays an occurrence as in :func:`match_payment`: the same payee
+    and direction, an amount within ``amount_tolerance`` and a date within
+    ``working_days`` working days; each pays one occurrence, and a payment that is
+    already the commitment's evidence (detection has moved past it) pays none. A
+    stopped commitment is left as it is.
+    """
+    if not commitment.active or commitment.next_date is None:
+        return commitment
+    direction = commitment.direction
+    evidence = set(commitment.evidence)
+    candidates = sorted(
+        (
+            p
+            for p in payments
+            if p.payee == commitment.payee
+            and ("in" if p.amount > 0 else "out") == direction
+            and p.id not in evidence
+            and close(commitment.amount, p.amount, amount_tolerance)
+        ),
+        key=lambda p: (p.on, p.id),
+    )
+    if not candidates:
+        return commitment
+    first = commitment.next_date
+    upcoming = commitment_dates(commitment, first, first + _SETTLE_HORIZON, calendar)
+    for expected in upcoming:
+        paid = next(
+            (
+                p
+                for p in candidates
+                if abs(calendar.working_days_between(expected, p.on)) <= working_days
+            ),
+            None,
+        )
+        if paid is None:
+            return commitment if expected == first else replace(commitment, next_date=expected)
+        candidates.remove(paid)
+    return commitment

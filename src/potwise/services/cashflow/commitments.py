@@ -9,12 +9,16 @@ be stored under) before anything stored it. The changes (:func:`update`,
 
 Safe to spend and the forecast count every commitment that is not dismissed
 and still running: a likely bill is subtracted until the user says it is not one.
+An occurrence a recent payment already paid, pending or settled, is settled
+(`domain.recurring.settle_paid`, matched within the user's preferences): the next
+date moves on, so what left the balance is not subtracted a second time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from fractions import Fraction
 from typing import ClassVar
 
 from sqlalchemy.orm import Session
@@ -23,9 +27,9 @@ from potwise.db.models import Account, Commitment, Transaction, new_id
 from potwise.db.scoping import get_owned
 from potwise.domain.commitments import CommitmentStatus, StoredCommitment, align, model_of
 from potwise.domain.merchants import merchant_key_for
-from potwise.domain.recurring import DetectedCommitment
+from potwise.domain.recurring import DetectedCommitment, settle_paid
 from potwise.domain.schedules import Cadence
-from potwise.services.cashflow import alignment, window
+from potwise.services.cashflow import alignment, plans, window
 from potwise.services.cashflow.history import History, history
 from potwise.services.errors import InvalidInput, NotFound
 
@@ -65,8 +69,24 @@ class CommitmentView:
         return self.status is not CommitmentStatus.DISMISSED and self.active
 
 
-def _view(row: StoredCommitment, found: History) -> CommitmentView:
+@dataclass(frozen=True)
+class Matching:
+    """How near a payment must be to an occurrence to pay it (the user's preferences)."""
+
+    working_days: int = 2
+    amount_tolerance: Fraction = Fraction(3, 40)
+
+
+def _view(row: StoredCommitment, found: History, matching: Matching) -> CommitmentView:
     model = model_of(row, found.detected_by_key().get(row.key), found.today)
+    # An occurrence a payment already paid (pending included: it has left the balance)
+    # is settled: the next date moves on, and nothing counts it again.
+    model = settle_paid(
+        model,
+        found.recent_payments(),
+        working_days=matching.working_days,
+        amount_tolerance=matching.amount_tolerance,
+    )
     return CommitmentView(
         id=row.id,
         key=row.key,
@@ -106,7 +126,9 @@ def views(
     ones in line with the latest detection. Reads only."""
     found = found or history(db, user_id, now=now, zone=zone)
     merged = align(user_id, alignment.stored(db, user_id), found.detected_by_key())
-    return sorted((_view(r, found) for r in merged.rows), key=_order)
+    prefs = plans.preferences(db, user_id)
+    matching = Matching(prefs.match_working_days, prefs.match_amount_tolerance)
+    return sorted((_view(r, found, matching) for r in merged.rows), key=_order)
 
 
 def get(

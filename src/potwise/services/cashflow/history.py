@@ -13,7 +13,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +27,9 @@ from potwise.domain.recurring import DetectedCommitment, Mandate, TxnFact, detec
 
 #: Users whose detection is kept in memory at once (least recently used go first).
 CACHE_SIZE = 256
+#: Payments this recent may have paid a commitment's next occurrence (its tolerance
+#: and the widest match the user may set, ten working days, are well within it).
+RECENT_DAYS = 35
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,15 @@ class History:
     everyday: EverydaySpend
     #: Per card account, the dates it was repaid (money in, classified a card repayment).
     repaid_on: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    #: The user's pending transactions (not detection's facts: they may still change).
+    pending: tuple[TxnFact, ...] = ()
     _by_key: dict[str, dict[str, DetectedCommitment]] = field(
         default_factory=dict, repr=False, compare=False
     )
     #: Set once the stored commitments were brought in line with this detection.
     synced: set[str] = field(default_factory=set, repr=False, compare=False)
     _everyday: dict[str, EverydaySpend] = field(default_factory=dict, repr=False, compare=False)
+    _recent: dict[str, tuple[TxnFact, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def detected_by_key(self) -> dict[str, DetectedCommitment]:
         """The detections by key (built once, then kept with the history)."""
@@ -52,6 +58,16 @@ class History:
         if cached is None:
             cached = {c.key: c for c in self.detected}
             self._by_key[""] = cached
+        return cached
+
+    def recent_payments(self) -> tuple[TxnFact, ...]:
+        """Settled and pending payments of the last :data:`RECENT_DAYS` days: what may
+        already have paid a commitment's next occurrence (built once, then kept)."""
+        cached = self._recent.get("")
+        if cached is None:
+            since = self.today - timedelta(days=RECENT_DAYS)
+            cached = tuple(f for f in (*self.facts, *self.pending) if f.on >= since)
+            self._recent[""] = cached
         return cached
 
     def card_repayment_dates(self, account_id: str) -> tuple[date, ...]:
@@ -100,8 +116,9 @@ def _stamp(db: Session, user_id: str) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-def facts(db: Session, user_id: str, zone: tzinfo) -> list[TxnFact]:
-    """The user's settled transactions as detection facts (ids are ours)."""
+def facts(db: Session, user_id: str, zone: tzinfo, status: str = "settled") -> list[TxnFact]:
+    """The user's settled transactions (or those of another `status`) as detection
+    facts (ids are ours)."""
     rows = db.execute(
         for_user(
             select(
@@ -118,7 +135,7 @@ def facts(db: Session, user_id: str, zone: tzinfo) -> list[TxnFact]:
             ),
             Transaction,
             user_id,
-        ).where(Transaction.status == "settled")
+        ).where(Transaction.status == status)
     )
     out = []
     for tid, created, amount, key, merchant, counterparty, description, account, kind, cur in rows:
@@ -217,6 +234,7 @@ def _detect(db: Session, user_id: str, today: date, zone: tzinfo) -> History:
         tuple(detected),
         everyday,
         {account: tuple(sorted(dates)) for account, dates in repaid.items()},
+        tuple(facts(db, user_id, zone, "pending")),
     )
 
 

@@ -50,7 +50,6 @@ from potwise.domain.errors import DomainError
 from potwise.domain.payday import PaydayRule, next_payday, payday_rule
 from potwise.domain.schedules import add_months
 from potwise.logs import get_logger
-from potwise.services import cards as cards_owed
 from potwise.services.cashflow import commitments, plans
 from potwise.services.cashflow.history import History, history
 from potwise.services.errors import InvalidInput
@@ -195,8 +194,10 @@ def _card_repayments(
     that names no account pays from ``default_from`` (the first current account)."""
     events: list[CashEvent] = []
     settings = plans.card_settings(db, user_id)
-    # Shown beside safe to spend: owed as the card-pot rule and the dashboard count it.
-    owed_total = sum(cards_owed.owed_now(db, [s.account for s in settings]).values())
+    # Shown beside safe to spend and repaid in the forecast: owed as the card-pot rule
+    # and the dashboard count it (pending charges in; see plans.card_state for why the
+    # everyday-spending estimate does not count them again).
+    owed_total = sum(s.owed for s in settings)
     paid_down: set[str] = set()
     for setting in settings:
         card = setting.account
@@ -206,7 +207,7 @@ def _card_repayments(
         if not model.pay_from_account_id:
             model = replace(model, pay_from_account_id=default_from)
         # With the provider's last statement and payment due where the card reports them.
-        state = plans.card_state(card, found.card_repayment_dates(card.id))
+        state = plans.card_state(card, setting.owed, found.card_repayment_dates(card.id))
         events.extend(cardmodels.repayment_events(model, state, today, until))
     return _CardRepayments(events, owed_total, frozenset(paid_down))
 

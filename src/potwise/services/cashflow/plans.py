@@ -5,8 +5,10 @@ A planned item's `amount` is signed (negative: money leaves). With `months` it i
 an instalment plan: `abs(amount)` borrowed, repaid monthly from `due_on` at
 `annual_rate` (nominal percent), the schedule derived by
 `domain.instalments.instalment_plan` so the instalments sum to the total
-exactly. One-off items dated before today are past and count nowhere; so do
-instalments already paid.
+exactly. The forecast counts what is still to come: a new one-off item dated
+before today is refused (it would count nowhere), and so is a plan whose every
+instalment is already past; a plan that started before today counts the instalments
+still to come.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from potwise.db.scoping import get_owned, owned
 from potwise.domain import cardmodels, cashevents, instalments
 from potwise.domain.cashevents import CashEvent
 from potwise.domain.payday import PaydayOverride
+from potwise.services import cards as cards_owed
 from potwise.services.cashflow import window
 from potwise.services.errors import InvalidInput, NotFound
 
@@ -79,10 +82,28 @@ def check_planned(db: Session, user_id: str, item: PlannedInput) -> None:
     _spending_account(db, user_id, item.account_id, "account_id")
 
 
+def check_still_to_come(item: PlannedInput, today: date) -> None:
+    """Refuse a new item the forecast would not count: a one-off dated before `today`
+    (today is fine), or a plan whose last instalment is before `today`."""
+    plan = plan_of(item)
+    if plan is None and item.due_on < today:
+        raise InvalidInput(
+            f"The date {item.due_on.isoformat()} is in the past: a planned cost must be "
+            f"today ({today.isoformat()}) or later for the forecast to count it."
+        )
+    if plan is not None and plan.instalments[-1].on < today:
+        raise InvalidInput(
+            f"Every instalment of a plan starting {item.due_on.isoformat()} is in the past: "
+            "give the date of the first payment still to come."
+        )
+
+
 def create_planned(db: Session, user_id: str, item: PlannedInput, *, today: date) -> PlannedItem:
-    """Store a planned item dated within the window around `today` (window.py)."""
+    """Store a planned item dated within the window around `today` (window.py) that the
+    forecast counts (:func:`check_still_to_come`); `today` is the user's local date."""
     check_planned(db, user_id, item)
     window.check_date(item.due_on, today, "The date")
+    check_still_to_come(item, today)
     row = PlannedItem(
         user_id=user_id,
         label=item.label.strip(),
@@ -165,6 +186,10 @@ class CardSetting:
     due_day: int | None
     pay_from_account_id: str | None
     stored: bool
+    #: What the card owes now, as every screen and the card-pot rule count it
+    #: (`services.cards.owed_now`: pending charges the issuer leaves out of the
+    #: balance included, repayments on their way taken off).
+    owed: int = 0
 
 
 def cards(db: Session, user_id: str) -> list[Account]:
@@ -179,8 +204,10 @@ def cards(db: Session, user_id: str) -> list[Account]:
 
 def card_settings(db: Session, user_id: str) -> list[CardSetting]:
     stored = {m.account_id: m for m in db.scalars(owned(CardModel, user_id))}
+    open_cards = cards(db, user_id)
+    owed = cards_owed.owed_now(db, open_cards)
     out = []
-    for card in cards(db, user_id):
+    for card in open_cards:
         m = stored.get(card.id)
         out.append(
             CardSetting(
@@ -191,6 +218,7 @@ def card_settings(db: Session, user_id: str) -> list[CardSetting]:
                 m.due_day if m else None,
                 m.pay_from_account_id if m else None,
                 m is not None,
+                owed.get(card.id, 0),
             )
         )
     return out
@@ -232,13 +260,22 @@ def set_card_model(db: Session, user_id: str, account_id: str, item: CardInput) 
     return next(s for s in card_settings(db, user_id) if s.account.id == card.id)
 
 
-def card_state(card: Account, repayment_dates: Sequence[date] = ()) -> cardmodels.CardState:
-    """What the card owes now, with its provider's last statement and payment due where
-    it reports them (TrueLayer cards; Amex has no payment due): the card models prefer
-    those to the due day found in ``repayment_dates`` (the card's repayments seen)."""
+def card_state(
+    card: Account, owed: int, repayment_dates: Sequence[date] = ()
+) -> cardmodels.CardState:
+    """What the card owes now (``owed``: :attr:`CardSetting.owed`, the one reading), with
+    its provider's last statement and payment due where it reports them (TrueLayer
+    cards; Amex has no payment due): the card models prefer those to the due day found
+    in ``repayment_dates`` (the card's repayments seen).
+
+    Pending charges are in ``owed`` and so in the repayments, and not counted twice:
+    the everyday-spending estimate counts spending from tomorrow on (learnt from
+    settled history), the repayments what was spent up to now. A pay-in-full card pays
+    its last statement (posted before the pending charges) on the next due date and
+    the rest of ``owed``, pending charges included, on the one after."""
     return cardmodels.CardState(
         card_id=card.id,
-        owed=max(-(card.balance or 0), 0),
+        owed=owed,
         statement_balance=None
         if card.statement_balance is None
         else max(-card.statement_balance, 0),

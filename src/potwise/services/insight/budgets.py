@@ -221,7 +221,7 @@ def progress_of(
         created = budget.created_at.astimezone(zone).date()
         candidates = rules.periods_ending(current, rules.ROLLOVER_PERIODS + 1, kind, pay_day, cal)
         periods = [p for p in candidates if p.end > created] or [current]
-    spent = cells.spent_per_window(
+    found = cells.spending_per_window(
         db,
         budget.user_id,
         windows=[Window(p.start, p.end) for p in periods],
@@ -229,8 +229,9 @@ def progress_of(
         currency=budget.currency,
         category=budget.category,
     )
-    carried = rules.carried_over(budget.amount, spent[:-1])
-    return rules.progress(budget.amount, carried, spent[-1], current, today)
+    carried = rules.carried_over(budget.amount, [spent for spent, _ in found[:-1]])
+    spent, payments = found[-1]
+    return rules.progress(budget.amount, carried, spent, current, today, payments=payments)
 
 
 def _view(db: Session, budget: Budget, today: date, zone: tzinfo) -> BudgetView:

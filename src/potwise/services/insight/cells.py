@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select
@@ -52,8 +53,8 @@ def merchant_key_sql() -> ColumnElement[Any]:
 def _bucket(bounds: Sequence[tuple[datetime, datetime]]) -> ColumnElement[int]:
     """The index of the window a row falls in, as SQL.
 
-    Rows are already limited to ``[first start, last end)``. The windows are
-    consecutive, so the bucket is found by bisecting their boundaries: nested
+    Rows are already limited to the windows, which follow each other in time (with
+    or without days between them), so the bucket is found by bisecting their ends: nested
     ``CASE``s make about log2(n) comparisons a row instead of n.
     """
     ends = [end for _, end in bounds]
@@ -116,6 +117,12 @@ def spending_cells(
     )
     if category is not None:
         statement = statement.where(Transaction.category == category)
+    if any(a[1] != b[0] for a, b in pairwise(bounds)):
+        # Windows with days between them (this month so far and the same days of last
+        # month): the days between count in neither.
+        statement = statement.where(
+            or_(*(and_(Transaction.created_at >= s, Transaction.created_at < e) for s, e in bounds))
+        )
     return [_cell(row, slots, account_ids, kinds) for row in db.execute(statement)]
 
 
@@ -163,7 +170,7 @@ def account_kinds(db: Session, user_id: str) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def spent_per_window(
+def spending_per_window(
     db: Session,
     user_id: str,
     *,
@@ -171,9 +178,11 @@ def spent_per_window(
     zone: tzinfo,
     currency: str,
     category: str,
-) -> list[int]:
-    """Net spending (positive = spent) in one category in each window, in one query."""
+) -> list[tuple[int, int]]:
+    """(net spending, positive = spent; payments) in one category in each window, in
+    one query."""
     spent = [0] * len(windows)
+    payments = [0] * len(windows)
     cells = spending_cells(
         db,
         user_id,
@@ -185,4 +194,5 @@ def spent_per_window(
     )
     for cell in cells:
         spent[cell.bucket] -= cell.amount
-    return spent
+        payments[cell.bucket] += cell.count
+    return list(zip(spent, payments, strict=True))

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from potwise import clock
-from potwise.domain.spending import Breakdown, GroupBy, GroupTotal
+from potwise.domain.spending import (
+    Breakdown,
+    GroupBy,
+    GroupTotal,
+    Window,
+    month_key,
+    month_start,
+)
 from potwise.services.insight import budgets, spending
 from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
@@ -38,20 +46,37 @@ class SpendingGroupOut(BaseModel):
     change_percent: int | None
 
 
+class SoFarOut(BaseModel):
+    month: str = Field(description="The running month's group key (`2026-12`).")
+    since: date
+    until: date = Field(description="Exclusive: tomorrow.")
+    previous_since: date
+    previous_until: date = Field(description="Exclusive.")
+
+
 class SpendingOut(BaseModel):
     group_by: GroupBy
     currency: str
     timezone: str
     since: date
     until: date = Field(description="Exclusive: the first day not counted.")
-    previous_since: date | None
-    previous_until: date | None
+    previous_since: date | None = Field(
+        description="The period compared with, like with like: the months before a range "
+        "of whole months; for a range from the 1st of a month (this month so far), the "
+        "same days of the month before (1-6 Dec against 1-6 Nov); else as many days before."
+    )
+    previous_until: date | None = Field(description="Exclusive, like `until`.")
     total: int
     count: int
     totals: SpendingGroupOut
     groups: list[SpendingGroupOut]
     top_merchants: list[SpendingGroupOut] = Field(
         description="The largest merchants (with group_by=merchant)."
+    )
+    month_so_far: SoFarOut | None = Field(
+        default=None,
+        description="By month, when the range holds the month still running: its group "
+        "is compared like with like, with the same days of the month before.",
     )
 
 
@@ -127,7 +152,47 @@ def spending_breakdown(
         currency=currency,
         compare=compare,
     )
-    return _spending_out(result, str(zone))
+    answer = _spending_out(result, str(zone))
+    if group_by is GroupBy.MONTH:
+        _compare_so_far(answer, db, caller.user.id, window, today, zone)
+    return answer
+
+
+def _compare_so_far(
+    answer: SpendingOut, db: Db, user_id: str, window: Window, today: date, zone: ZoneInfo
+) -> None:
+    """The running month's group in `answer`, compared with the same days of the month
+    before instead of the whole of it (six days of December against all of November
+    says nothing)."""
+    start = month_start(today)
+    key = month_key(start)
+    running = next((i for i, g in enumerate(answer.groups) if g.key == key), None)
+    if running is None or not window.start <= start < window.end:
+        return
+    so_far = spending.breakdown(
+        db,
+        user_id,
+        group_by=GroupBy.CATEGORY,
+        window=Window(start, today + timedelta(days=1)),
+        zone=zone,
+        currency=answer.currency,
+        compare=True,
+    )
+    total = so_far.total
+    answer.groups[running] = answer.groups[running].model_copy(
+        update={
+            "previous": total.previous,
+            "change": total.change,
+            "change_percent": total.change_percent,
+        }
+    )
+    answer.month_so_far = SoFarOut(
+        month=key,
+        since=so_far.window.start,
+        until=so_far.window.end,
+        previous_since=so_far.previous_window.start,
+        previous_until=so_far.previous_window.end,
+    )
 
 
 # -- budgets ---------------------------------------------------------------------------
@@ -163,7 +228,11 @@ class ProgressOut(BaseModel):
     available: int = Field(description="`amount` plus `rolled_over`.")
     remaining: int = Field(description="`available` minus `spent` (negative when over).")
     percent: int = Field(description="Whole percent of `available` spent, rounded down.")
-    projected: int = Field(description="Spend at the period's end at the pace so far.")
+    projected: int | None = Field(
+        description="Spend at the period's end at the pace so far; null while it is too "
+        "early to say (less than a quarter of the period gone by, or fewer than 3 "
+        "payments in it)."
+    )
     days_left: int
     status: str = Field(description="`ok`, `warning` (80 % or on pace to overspend), `over`.")
 

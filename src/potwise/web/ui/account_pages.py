@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from potwise.db.models import Account, Pot
-from potwise.services import mirror
+from potwise.services import cards, mirror
 from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.bank_display import (
@@ -41,6 +41,9 @@ class AccountEntry:
     account: Account
     connection_status: str
     pots: list[Pot] = field(default_factory=list)
+    #: A card's owed now (`services.cards.owed_now`, the one reading: pending charges the
+    #: issuer leaves out of the balance included); None for other accounts.
+    owed: int | None = None
 
 
 @dataclass
@@ -60,6 +63,9 @@ def _entries(db: Db, user_id: str) -> dict[str, AccountEntry]:
     for pot in mirror.list_pots(db, user_id):
         if pot.account_id in entries:
             entries[pot.account_id].pots.append(pot)
+    card_rows = [e.account for e in entries.values() if e.account.kind == "credit_card"]
+    for card_id, owed in cards.owed_now(db, card_rows).items():
+        entries[card_id].owed = owed
     return entries
 
 
@@ -92,8 +98,8 @@ def _totals(entries: Iterable[AccountEntry]) -> list[Total]:
             _add(cash, account.currency, account.balance)
         elif account.kind == "savings":
             _add(savings, account.currency, account.balance)
-        elif account.balance < 0:
-            _add(owed, account.currency, -account.balance)
+        elif entry.owed:
+            _add(owed, account.currency, entry.owed)
         elif account.balance > 0:
             _add(card_credit, account.currency, account.balance)
     totals = [

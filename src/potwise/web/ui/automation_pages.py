@@ -79,9 +79,17 @@ def known_payday(db: Db, user_id: str, now: datetime, zone: ZoneInfo) -> date | 
     return None if found.payday_source == "none" else found.next_payday
 
 
-def status_of(rule: Automation, zone: ZoneInfo, paused: str | None) -> RuleStatus:
+def status_of(
+    rule: Automation,
+    zone: ZoneInfo,
+    paused: str | None,
+    figures: tuple[int | None, int | None, str] | None = None,
+) -> RuleStatus:
     """The rule's status; a new rule of a kind that follows no cards says nothing of
-    cards (when it acts is shown beside it)."""
+    cards (when it acts is shown beside it); a new card pot says what its first run
+    will do with `figures` (owed now, in the pot, currency)."""
+    if rule.kind == "card_pot" and figures is not None:
+        return dashboard.card_pot_status(rule, zone, paused, figures)
     status = dashboard.rule_status(rule, zone, paused)
     if status.key == "new" and rule.kind != "card_pot":
         return replace(status, detail=None)
@@ -108,14 +116,16 @@ def _rule_cards(
         moved = [pots[p] for p in configs.pot_ids(rule.kind, rule.config) if p in pots]
         recent = history.runs(db, user_id, rule.id, limit=RUN_SCAN)
         pot = pots.get(str(rule.config.get("pot_id", "")))
+        owed = dashboard.owed_on_cards(db, chosen) if rule.kind == "card_pot" else None
+        in_pot = (pot.balance, pot.currency) if pot else (None, "GBP")
         cards.append(
             RuleCard(
                 rule=rule,
                 kind_name=KIND_NAMES.get(rule.kind, label(rule.kind)),
                 pot=pot,
                 cards=chosen,
-                owed=dashboard.owed_on_cards(db, rule, chosen) if rule.kind == "card_pot" else None,
-                status=status_of(rule, zone, paused),
+                owed=owed,
+                status=status_of(rule, zone, paused, (owed, *in_pot)),
                 last_run=next((run for run, _ in recent if not run.dry_run), None),
                 recent=recent,
                 summary=summary(rule, pots, chosen),
@@ -222,7 +232,7 @@ def rule_history_page(rule_id: str, request: Request, caller: PageCaller, db: Db
     user_id = caller.user.id
     rule = rules.get(db, user_id, rule_id)
     zone = zone_of(request, caller)
-    card = _rule_cards(db, user_id, zone, None, only=rule)[0]
+    card = _rule_cards(db, user_id, zone, pause.pause_reason(db, user_id), only=rule)[0]
     return render(
         request,
         "automation_history.html",
@@ -230,7 +240,7 @@ def rule_history_page(rule_id: str, request: Request, caller: PageCaller, db: Db
         active="automations",
         rule=rule,
         card=card,
-        status=status_of(rule, zone, pause.pause_reason(db, user_id)),
+        status=card.status,
         runs=history.runs(db, user_id, rule_id, limit=HISTORY_LIMIT),
         limit=HISTORY_LIMIT,
         **display_helpers(zone),

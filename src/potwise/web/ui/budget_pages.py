@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise import clock
 from potwise.db.models import Budget
-from potwise.domain.budgets import LAST_WORKING_DAY
+from potwise.domain.budgets import LAST_WORKING_DAY, PROJECT_AFTER_PAYMENTS
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services import unit_of_work
@@ -121,6 +121,7 @@ def _budgets_page(
         status_code=status_code,
         active="budgets",
         items=items,
+        min_payments=PROJECT_AFTER_PAYMENTS,
         form=form or BudgetForm(),
         editing=editing,
         errors=errors or {},

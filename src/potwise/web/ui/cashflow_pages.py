@@ -167,6 +167,7 @@ def planned_create(
     annual_rate: Annotated[str, Form()] = "0",
     back: Annotated[str, Form()] = "",
 ) -> Response:
+    today = clock.now().astimezone(zone_of(request, caller)).date()
     try:
         item = plans.PlannedInput(
             label=label.strip()[:200] or "Planned",
@@ -175,9 +176,10 @@ def planned_create(
             months=int(months) if months.strip() else None,
             annual_rate=annual_rate.strip() or "0",
         )
-        plans.create_planned(db, caller.user.id, item, today=clock.now().date())
+        plans.create_planned(db, caller.user.id, item, today=today)
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "Check the date and months."
+        typed = {"label": label, "amount": amount, "date": on, "months": months}
         return render(
             request,
             "planned.html",
@@ -185,6 +187,7 @@ def planned_create(
             status_code=400,
             active="planned",
             error=message,
+            typed=typed | {"annual_rate": annual_rate},
             **_planned_context(db, caller),
         )
     target = (

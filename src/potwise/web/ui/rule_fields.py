@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Protocol, Self
 
@@ -18,6 +18,7 @@ from fastapi import Request
 from potwise.db.models import Account, Automation, Pot
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
+from potwise.services import cards as card_owed
 from potwise.services import mirror
 from potwise.services.automations import configs
 from potwise.web.security import Db
@@ -60,6 +61,8 @@ async def submitted_form(request: Request) -> Submitted:
 class Choices:
     pots: list[tuple[Pot, str]]  # the pot and the name of the account holding it
     cards: list[Account]
+    #: What each card (by id) owes now, as the rule counts it (`services.cards.owed_now`).
+    owed: dict[str, int] = field(default_factory=dict)
 
     def pot(self, pot_id: str) -> Pot | None:
         return next((pot for pot, _ in self.pots if pot.id == pot_id), None)
@@ -84,7 +87,11 @@ def choices(db: Db, user_id: str) -> Choices:
         for pot in mirror.list_pots(db, user_id)
     ]
     cards = [a for a in accounts.values() if a.kind == "credit_card" and not a.closed]
-    return Choices(pots=pots, cards=sorted(cards, key=lambda a: a.name.lower()))
+    return Choices(
+        pots=pots,
+        cards=sorted(cards, key=lambda a: a.name.lower()),
+        owed=card_owed.owed_now(db, cards),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from potwise.domain.spending import (
     GroupBy,
     Window,
     add_months,
+    days_label,
     month_key,
     month_label,
     month_start,
@@ -59,10 +60,17 @@ class MonthShown:
     zone: ZoneInfo
     currency: str
     start: date
+    #: The first day not shown: the next month's first, or tomorrow for this month.
+    until: date
 
     @property
     def window(self) -> Window:
-        return Window(self.start, add_months(self.start, 1))
+        return Window(self.start, self.until)
+
+    @property
+    def so_far(self) -> bool:
+        """The month is this one, still running: it is shown up to today."""
+        return self.until != add_months(self.start, 1)
 
     @property
     def key(self) -> str:
@@ -133,6 +141,21 @@ def _navigation(month: date, today: date) -> dict[str, Any]:
     }
 
 
+def _comparison(shown: MonthShown, year: Breakdown, categories: Breakdown) -> dict[str, Any]:
+    """The month's total and what it is compared with, like with like: a whole month
+    with the month before, this month so far with the same days of last month (its
+    total then comes from the breakdown over those days, which carries that change)."""
+    if shown.so_far:
+        return {
+            "selected": categories.total,
+            "so_far": categories.total,
+            "compared_with": days_label(categories.previous_window),
+            "shown_days": days_label(categories.window),
+        }
+    before = year.groups[-2].label if len(year.groups) > 1 else "the month before"
+    return {"selected": year.groups[-1], "so_far": None, "compared_with": before}
+
+
 @router.get("/spending", response_class=HTMLResponse)
 def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
@@ -140,7 +163,9 @@ def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     today = clock.now().astimezone(zone).date()
     currency = spending.currencies(db, user_id)[0]
     month = _month_from(request.query_params.get("month"), today)
-    shown = MonthShown(user_id, zone, currency, month)
+    # This month is shown up to today and compared with the same days of last month.
+    until = min(add_months(month, 1), today + timedelta(days=1))
+    shown = MonthShown(user_id, zone, currency, month, until)
     months = months_ending(month, 12)
     year = _breakdown(db, shown, GroupBy.MONTH, Window(months[0].start, months[-1].end))
     categories = _breakdown(db, shown, GroupBy.CATEGORY, shown.window)
@@ -157,7 +182,7 @@ def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
         month_name=month.strftime("%B %Y"),
         **_navigation(month, today),
         year=year,
-        selected=year.groups[-1],
+        **_comparison(shown, year, categories),
         categories=categories,
         merchants=merchants,
         **_charts(shown, year, categories),

@@ -17,7 +17,11 @@ router = APIRouter(tags=["cash flow"])
 class CardModelOut(BaseModel):
     account_id: str
     name: str
-    owed: int
+    owed: int = Field(
+        description="Owed now, as the dashboard and the card-pot rule count it: pending "
+        "charges the issuer leaves out of the balance (American Express) included, "
+        "repayments on their way to the card taken off."
+    )
     currency: str
     mode: str = Field(description="pay_in_full, fixed or minimum.")
     fixed_amount: int | None
@@ -47,7 +51,7 @@ def card_out(s: plans.CardSetting) -> CardModelOut:
     return CardModelOut(
         account_id=s.account.id,
         name=s.account.name,
-        owed=max(-(s.account.balance or 0), 0),
+        owed=s.owed,
         currency=s.account.currency,
         mode=s.mode,
         fixed_amount=s.fixed_amount,

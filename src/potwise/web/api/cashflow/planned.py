@@ -11,7 +11,7 @@ from potwise import clock
 from potwise.db.models import PlannedItem
 from potwise.services.cashflow import plans
 from potwise.web.api.schemas import Page, Pence
-from potwise.web.security import CurrentCaller, Db
+from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
 router = APIRouter(tags=["cash flow"])
 
@@ -86,8 +86,13 @@ def list_planned(caller: CurrentCaller, db: Db) -> Page[PlannedItemOut]:
 @router.post(
     "/analytics/planned-items", response_model=PlannedItemOut, status_code=status.HTTP_201_CREATED
 )
-def create_planned(body: PlannedItemIn, caller: CurrentCaller, db: Db) -> PlannedItemOut:
-    """A one-off planned cost (or income), or with `months` an instalment plan."""
+def create_planned(
+    body: PlannedItemIn, caller: CurrentCaller, db: Db, settings: AppSettings
+) -> PlannedItemOut:
+    """A one-off planned cost (or income), or with `months` an instalment plan. A one-off
+    dated before today (the user's local date) is refused with 400 `invalid_input`: the
+    forecast counts only what is still to come; a plan may have started already, when
+    some of its instalments are still to come."""
     item = plans.create_planned(
         db,
         caller.user.id,
@@ -99,7 +104,7 @@ def create_planned(body: PlannedItemIn, caller: CurrentCaller, db: Db) -> Planne
             annual_rate=body.annual_rate,
             account_id=body.account_id,
         ),
-        today=clock.now().date(),
+        today=clock.now().astimezone(zone_for(caller, settings)).date(),
     )
     return planned_out(item)
 
