@@ -18,6 +18,7 @@ from potwise.web.ui import (
     automation_pages,
     budget_pages,
     cashflow_pages,
+    category_pages,
     connect,
     connection_pages,
     pages,
@@ -40,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     automation_pages.router,
     spending_pages.router,
     budget_pages.router,
+    category_pages.router,
     cashflow_pages.router,
     pages.router,
 )
@@ -63,6 +65,7 @@ FLASH_MESSAGES = flash_registry(
         automation_forms.FLASH_MESSAGES,
         automation_pages.FLASH_MESSAGES,
         budget_pages.FLASH_MESSAGES,
+        category_pages.FLASH_MESSAGES,
         cashflow_pages.FLASH_MESSAGES,
     )
 )
