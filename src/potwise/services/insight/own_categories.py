@@ -71,13 +71,14 @@ def options(db: Session, user_id: str, *, for_budget: bool = False) -> list[tupl
 def listing(db: Session, user_id: str) -> list[CategoryView]:
     """Every built-in category, every own one and any other in use, by name, each with
     how many of the user's transactions carry it."""
-    counts = dict(
-        db.execute(
+    counts: dict[str, int] = {
+        str(category): int(count)
+        for category, count in db.execute(
             select(Transaction.category, func.count())
             .where(Transaction.user_id == user_id, Transaction.category.is_not(None))
             .group_by(Transaction.category)
-        ).tuples()
-    )
+        )
+    }
     rows = {c.key: c for c in own(db, user_id)}
     views = [
         CategoryView(
@@ -87,9 +88,9 @@ def listing(db: Session, user_id: str) -> list[CategoryView]:
             built_in=key in CATEGORIES,
             own=key in rows,
             budgetable=naming.can_budget(key),
-            count=int(counts.get(key, 0)),
+            count=counts.get(key, 0),
         )
-        for key in set(CATEGORIES) | set(rows) | {str(k) for k in counts}
+        for key in set(CATEGORIES) | set(rows) | set(counts)
     ]
     return sorted(views, key=lambda v: (v.name.casefold(), v.key))
 

@@ -32,6 +32,10 @@ class CategoryIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
+class CategoryChanges(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 class MergeIn(BaseModel):
     into: str = Field(
         min_length=1, max_length=64, description="A built-in key or the id of one of your own"
@@ -81,10 +85,12 @@ def create_category(body: CategoryIn, caller: CurrentCaller, db: Db) -> Category
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut)
 def rename_category(
-    category_id: str, body: CategoryIn, caller: CurrentCaller, db: Db
+    category_id: str, body: CategoryChanges, caller: CurrentCaller, db: Db
 ) -> CategoryOut:
     """Rename one of your own categories; its key, and all that carries it, stay.
     Built-in categories keep their names."""
+    if body.name is None:
+        return _own_out(db, caller.user.id, own_categories.get(db, caller.user.id, category_id))
     renamed = own_categories.rename(db, caller.user.id, category_id, body.name)
     return _own_out(db, caller.user.id, renamed)
 
