@@ -169,7 +169,8 @@ def update(db: Session, user_id: str, budget_id: str, changes: BudgetChanges) ->
     budget = get(db, user_id, budget_id)
     if changes.category is not None:
         category = _category(changes.category)
-        own_categories.check_budgetable(db, user_id, category)
+        if category != budget.category:  # a budget made before the checks may stay as it is
+            own_categories.check_budgetable(db, user_id, category)
         _unique(db, user_id, category, budget.id)
         budget.category = category
     if changes.amount is not None:

@@ -151,10 +151,11 @@ def _outcome_flash(saved: str) -> dict[str, Any]:
     return {"flash": message} if message else {}
 
 
-def _category_options(db: Db, user_id: str, rows: list[Transaction]) -> list[tuple[str, str]]:
-    """(key, name) of the user's categories, built in and their own, and of any other
-    a row on this page carries, by name."""
-    listed = own_categories.options(db, user_id)
+def _category_options(
+    listed: list[tuple[str, str]], rows: list[Transaction]
+) -> list[tuple[str, str]]:
+    """(key, name) of the user's categories, built in and their own (`listed`), and of
+    any other a row on this page carries, by name."""
     known = {key for key, _ in listed}
     extra = {t.category for t in rows if t.category and t.category not in known}
     others = [(key, default_name(key)) for key in sorted(extra)]
@@ -182,6 +183,7 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
     cursor = params.get("cursor", "").strip() or None
     names = mirror.account_names(db, user_id)
     category_names = own_categories.names(db, user_id)
+    listed = own_categories.options(db, user_id)
     listing = _listing(db, user_id, form, Choices(names, category_names), zone, cursor)
     kept = {key: value for key, value in form.items() if value}
     changed = row_choices.just_changed(db, user_id, params.get("changed", "").strip())
@@ -192,8 +194,8 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
         caller,
         status_code=400 if listing.error else 200,
         active="transactions",
-        category_options=_category_options(db, user_id, listing.rows),
-        filter_categories=own_categories.options(db, user_id),
+        category_options=_category_options(listed, listing.rows),
+        filter_categories=listed,
         category_label=labeller(category_names),
         summary=listing.summary,
         classification_labels=CLASSIFICATION_LABELS,
