@@ -314,3 +314,20 @@ def test_another_users_categories_are_out_of_reach(
     db.expire_all()
     assert db.get(Category, pets["id"]).name == "Pets"  # type: ignore[union-attr]
     assert _listed(alice)["pets"]["own"]
+
+
+def test_spending_by_category_names_own_categories_as_the_user_does(
+    alice: SignedIn, db: Session
+) -> None:
+    pets = _create(alice, "Pets")
+    row = Household.of(db, alice.user_id).add(NOW, -4_000, merchant="Pets at Home")
+    alice.client.patch(f"/api/v1/transactions/{row.id}", json={"category": "pets"})
+    alice.client.patch(f"/api/v1/categories/{pets['id']}", json={"name": "Animals"})
+    with clock.using(clock.FixedClock(NOW)):
+        answer = alice.client.get(
+            "/api/v1/analytics/spending",
+            params={"group_by": "category", "since": "2026-04-01", "until": "2026-05-01"},
+        )
+    assert answer.status_code == 200, answer.text
+    groups = {g["key"]: g for g in answer.json()["groups"]}
+    assert (groups["pets"]["label"], groups["pets"]["amount"]) == ("Animals", 4_000)

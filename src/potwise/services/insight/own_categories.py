@@ -14,6 +14,7 @@ own if it is new (:func:`ensure`), so it is listed like the rest.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from potwise.db.scoping import get_owned, owned
 from potwise.domain import category_names as naming
 from potwise.domain.categories import CATEGORIES
 from potwise.domain.errors import DomainError
+from potwise.domain.spending import Breakdown
 from potwise.logs import get_logger
 from potwise.services.errors import Conflict, InvalidInput, NotFound
 
@@ -44,6 +46,14 @@ class CategoryView:
     own: bool
     budgetable: bool
     count: int
+
+
+def with_names(db: Session, user_id: str, breakdown: Breakdown) -> Breakdown:
+    """A spending breakdown by category whose groups carry the categories' names, the
+    user's own by the names they gave them (a copy: the one given may be shared)."""
+    shown = names(db, user_id)
+    groups = [dataclasses.replace(g, label=shown.get(g.key, g.label)) for g in breakdown.groups]
+    return dataclasses.replace(breakdown, groups=groups)
 
 
 def own(db: Session, user_id: str) -> list[Category]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from potwise import clock
 from potwise.domain.spending import Breakdown, GroupBy, GroupTotal
-from potwise.services.insight import budgets, spending
+from potwise.services.insight import budgets, own_categories, spending
 from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
@@ -127,6 +127,8 @@ def spending_breakdown(
         currency=currency,
         compare=compare,
     )
+    if group_by is GroupBy.CATEGORY:
+        result = own_categories.with_names(db, caller.user.id, result)
     return _spending_out(result, str(zone))
 
 

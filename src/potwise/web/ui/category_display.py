@@ -3,11 +3,9 @@ gave them (see services/insight/own_categories.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from potwise.domain import category_names
-from potwise.domain.spending import Breakdown
 
 
 def labeller(names: dict[str, str]) -> Callable[[str | None], str]:
@@ -19,10 +17,3 @@ def labeller(names: dict[str, str]) -> Callable[[str | None], str]:
         return names.get(key) or category_names.default_name(key)
 
     return label
-
-
-def named(breakdown: Breakdown, names: dict[str, str]) -> Breakdown:
-    """A category breakdown whose groups carry the categories' names (a copy: the one
-    given may be shared by other requests)."""
-    groups = [dataclasses.replace(g, label=names.get(g.key, g.label)) for g in breakdown.groups]
-    return dataclasses.replace(breakdown, groups=groups)

@@ -29,7 +29,7 @@ from potwise.services.insight import own_categories, spending
 from potwise.web.security import Db, zone_of
 from potwise.web.ui import charts
 from potwise.web.ui.access import PageCaller
-from potwise.web.ui.category_display import labeller, named
+from potwise.web.ui.category_display import labeller
 from potwise.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -151,7 +151,9 @@ def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     months = months_ending(month, 12)
     year = _breakdown(db, shown, GroupBy.MONTH, Window(months[0].start, months[-1].end))
     names = own_categories.names(db, user_id)
-    categories = named(_breakdown(db, shown, GroupBy.CATEGORY, shown.window), names)
+    categories = own_categories.with_names(
+        db, user_id, _breakdown(db, shown, GroupBy.CATEGORY, shown.window)
+    )
     merchants = _breakdown(db, shown, GroupBy.MERCHANT, shown.window)
     mkey = shown.key
     return render(
