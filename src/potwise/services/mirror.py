@@ -7,11 +7,12 @@ import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Pot, Transaction
 from potwise.db.scoping import for_user, get_owned, owned
+from potwise.domain.amount_search import amount_query
 from potwise.services.errors import InvalidInput, NotFound
 
 MAX_PAGE = 500
@@ -91,6 +92,14 @@ class TransactionFilter:
     status: str | None = None
 
 
+def _check_times(filters: TransactionFilter) -> None:
+    for name, value in (("since", filters.since), ("until", filters.until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("Give times with a time zone (e.g. 2026-11-01T00:00:00Z).")
+        if value is not None and not in_range(value):
+            raise InvalidInput(f"{name} {OUT_OF_RANGE}.")
+
+
 def list_transactions(
     db: Session,
     user_id: str,
@@ -102,11 +111,7 @@ def list_transactions(
     """Newest first; returns the page and the cursor of the next one (None at the end)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
-    for name, value in (("since", filters.since), ("until", filters.until)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput("Give times with a time zone (e.g. 2026-11-01T00:00:00Z).")
-        if value is not None and not in_range(value):
-            raise InvalidInput(f"{name} {OUT_OF_RANGE}.")
+    _check_times(filters)
     statement = _filtered(db, user_id, filters)
     if cursor:
         when, row_id = _decode_cursor(cursor)
@@ -144,18 +149,66 @@ def _filtered(db: Session, user_id: str, filters: TransactionFilter) -> Select[T
     if filters.status:
         statement = statement.where(Transaction.status == filters.status)
     if filters.query:
-        # A substring match on the words typed: autoescape (LIKE ... ESCAPE '/') makes
-        # `%` and `_` plain characters rather than wildcards matching everything.
-        words = filters.query.strip().lower()
-        statement = statement.where(
-            or_(
-                func.lower(Transaction.description).contains(words, autoescape=True),
-                func.lower(func.coalesce(Transaction.merchant, "")).contains(
-                    words, autoescape=True
-                ),
-            )
-        )
+        statement = statement.where(_matches(filters.query))
     return statement
+
+
+def _matches(query: str) -> ColumnElement[bool]:
+    """The search: the words typed as a substring of the description or the merchant,
+    or, when they read as an amount ("12.99", "£12.99", "-12.99"), that amount."""
+    # autoescape (LIKE ... ESCAPE '/') makes `%` and `_` plain characters rather than
+    # wildcards matching everything.
+    words = query.strip().lower()
+    found: list[ColumnElement[bool]] = [
+        func.lower(Transaction.description).contains(words, autoescape=True),
+        func.lower(func.coalesce(Transaction.merchant, "")).contains(words, autoescape=True),
+    ]
+    amount = amount_query(query)
+    if amount is not None:
+        found.append(Transaction.amount.in_(amount.amounts()))
+        found.append(Transaction.local_amount.in_(amount.amounts()))
+    return or_(*found)
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """What a filter's transactions in one currency add up to: money in (positive),
+    money out (negative, as transactions are signed) and the two together. Declined
+    transactions are counted but move no money."""
+
+    currency: str
+    count: int
+    money_in: int
+    money_out: int
+
+    @property
+    def net(self) -> int:
+        return self.money_in + self.money_out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every transaction a filter finds (not one page of them): how many, and the
+    totals per currency, the most used first."""
+
+    count: int
+    totals: list[CurrencyTotal]
+
+
+def summarise(db: Session, user_id: str, filters: TransactionFilter) -> Summary:
+    """The count and totals of everything `filters` finds, in one grouped query."""
+    _check_times(filters)
+    found = _filtered(db, user_id, filters).subquery()
+    moved = found.c.status != "declined"
+    money_in = func.sum(case((and_(moved, found.c.amount > 0), found.c.amount), else_=0))
+    money_out = func.sum(case((and_(moved, found.c.amount < 0), found.c.amount), else_=0))
+    rows = db.execute(
+        select(found.c.currency, func.count(), money_in, money_out)
+        .group_by(found.c.currency)
+        .order_by(func.count().desc(), found.c.currency)
+    ).all()
+    totals = [CurrencyTotal(str(c), int(n), int(i or 0), int(o or 0)) for c, n, i, o in rows]
+    return Summary(count=sum(t.count for t in totals), totals=totals)
 
 
 def account_names(db: Session, user_id: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from potwise.db.models import (
     Account,
     Automation,
     Budget,
+    Category,
     CategoryRule,
     Commitment,
     Connection,
@@ -43,9 +44,16 @@ ID_ROUTES = {
     ("PATCH", "/api/v1/transactions/{transaction_id}"): "transaction",
     ("POST", "/api/v1/internal-pairs/{transaction_id}/reject"): "transaction",
     ("DELETE", "/api/v1/categories/rules/{rule_id}"): "category_rule",
+    ("PATCH", "/api/v1/categories/{category_id}"): "category",
+    ("POST", "/api/v1/categories/{category_id}/merge"): "category",
     ("PATCH", "/api/v1/analytics/commitments/{commitment_id}"): "commitment",
     ("DELETE", "/api/v1/analytics/planned-items/{item_id}"): "planned_item",
     ("PUT", "/api/v1/analytics/card-models/{account_id}"): "card",
+}
+# Bodies a route needs to get as far as looking the id up (else {} for PATCH and PUT).
+BODIES = {
+    ("POST", "/api/v1/categories/{category_id}/merge"): {"into": "groceries"},
+    ("PATCH", "/api/v1/categories/{category_id}"): {"name": "Bob's now"},
 }
 # Path parameters that name no user's object (a provider, a webhook's own secret).
 NOT_IDS = {"provider", "secret"}
@@ -70,6 +78,8 @@ PAGE_ROUTES = (
     "/planned/{planned_item}/delete",
     "/planned/cards/{card}",
     "/transactions/{transaction}/category",
+    "/categories/{category}/rename",
+    "/categories/{category}/merge",
 )
 
 
@@ -140,6 +150,8 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         user_id=alice.user_id, category="treats", description_contains="lunch"
     )
     db.add(category_rule)
+    category = Category(user_id=alice.user_id, key="treats", name="Treats", name_folded="treats")
+    db.add(category)
     commitment = Commitment(
         user_id=alice.user_id,
         key="out:netflix:monthly:10",
@@ -164,6 +176,7 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         "budget": budget.id,
         "transaction": transaction.id,
         "category_rule": category_rule.id,
+        "category": category.id,
         "commitment": commitment.id,
         "planned_item": planned.id,
         "card": card.id,
@@ -185,7 +198,7 @@ def test_bob_gets_404_for_every_one_of_alices_ids(
     ids = _alice_objects(alice, db)
     for (method, path), kind in ID_ROUTES.items():
         url = re.sub(r"{\w+}", ids[kind], path)
-        body = {} if method in {"PATCH", "PUT"} else None
+        body = BODIES.get((method, path), {} if method in {"PATCH", "PUT"} else None)
         response = bob.client.request(method, url, json=body)
         assert response.status_code == 404, (method, url, response.text)
         assert response.json()["error"]["code"] == "not_found"
@@ -201,6 +214,8 @@ def test_bob_gets_404_for_every_one_of_alices_ids(
     assert len(alice.client.get("/api/v1/auth/tokens").json()["items"]) == 1
     assert alice.client.get(f"/api/v1/accounts/{ids['account']}").status_code == 200
     assert len(alice.client.get("/api/v1/connections").json()["items"]) == 1
+    listed = alice.client.get("/api/v1/categories").json()["items"]
+    assert [c["name"] for c in listed if c["own"]] == ["Treats"]
 
 
 def test_lists_only_show_the_callers_own_things(
@@ -219,9 +234,12 @@ def test_lists_only_show_the_callers_own_things(
         "/api/v1/sync/runs",
         "/api/v1/automations",
         "/api/v1/budgets",
+        "/api/v1/categories/rules",
     ):
         assert bob.client.get(path).json()["items"] == [], path
         assert alice.client.get(path).json()["items"] != [], path
+    bobs = bob.client.get("/api/v1/categories").json()["items"]
+    assert bobs and not any(c["own"] for c in bobs)
     bob_sessions = bob.client.get("/api/v1/auth/sessions").json()["items"]
     alice_sessions = alice.client.get("/api/v1/auth/sessions").json()["items"]
     assert {s["id"] for s in bob_sessions}.isdisjoint({s["id"] for s in alice_sessions})

@@ -45,6 +45,7 @@ from potwise.db.models.insight import (
     BUDGET_PERIODS,
     Budget,
     BudgetAlert,
+    Category,
     CategoryRule,
     InsightDismissal,
 )
@@ -88,6 +89,7 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     AutomationRun,
     Transfer,
     Notice,
+    Category,
     CategoryRule,
     InsightDismissal,
     Budget,
@@ -122,6 +124,7 @@ __all__ = [
     "BudgetAlert",
     "CardModel",
     "CashflowPreference",
+    "Category",
     "CategoryRule",
     "Commitment",
     "CommitmentAlert",

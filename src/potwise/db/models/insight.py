@@ -1,4 +1,5 @@
-"""Spending insight: category rules, dismissed suggestions, budgets and their alerts."""
+"""Spending insight: the user's own categories, category rules, dismissed suggestions,
+budgets and their alerts."""
 
 from __future__ import annotations
 
@@ -17,6 +18,29 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from potwise.db.models.base import Base, id_column, user_fk, utcnow
+
+
+class Category(Base):
+    """One of the user's own categories: `key` is what transactions, rules and budgets
+    carry (never changes); `name` is what the user sees (renamed freely).
+
+    `name_folded` is the name case-folded: a user cannot have two categories whose
+    names differ only in case, even when two requests race.
+    """
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        UniqueConstraint("user_id", "name_folded"),
+    )
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = user_fk()
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    name_folded: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class CategoryRule(Base):

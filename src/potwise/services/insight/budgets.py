@@ -31,7 +31,7 @@ from potwise.logs import get_logger
 from potwise.services import dashboard, zones
 from potwise.services.errors import Conflict, InvalidInput, NotFound
 from potwise.services.events import EventBus, Submit, after_user_changes
-from potwise.services.insight import cells
+from potwise.services.insight import cells, own_categories
 from potwise.services.notify import notify
 
 log = get_logger(__name__)
@@ -131,7 +131,8 @@ def _unique(db: Session, user_id: str, category: str, budget_id: str | None) -> 
 
 
 def create(db: Session, user_id: str, data: BudgetInput) -> Budget:
-    """A new budget for one of the user's categories (one budget per category)."""
+    """A new budget for one of the user's categories (one budget per category); a
+    category that holds no spending (income, transfers, savings) has none."""
     category = _category(data.category)
     period, pay_day = _period(data.period, data.pay_day)
     budget = Budget(
@@ -144,6 +145,7 @@ def create(db: Session, user_id: str, data: BudgetInput) -> Budget:
         rollover=bool(data.rollover),
         created_at=clock.now(),
     )
+    own_categories.check_budgetable(db, user_id, category)
     _unique(db, user_id, category, None)
     db.add(budget)
     try:
@@ -167,6 +169,8 @@ def update(db: Session, user_id: str, budget_id: str, changes: BudgetChanges) ->
     budget = get(db, user_id, budget_id)
     if changes.category is not None:
         category = _category(changes.category)
+        if category != budget.category:  # a budget made before the checks may stay as it is
+            own_categories.check_budgetable(db, user_id, category)
         _unique(db, user_id, category, budget.id)
         budget.category = category
     if changes.amount is not None:
@@ -282,6 +286,8 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
     """Send the budget alerts due at ``now`` (80 % and 100 %, once per budget and
     period) and commit. Returns the notices sent."""
     sent: list[Notice] = []
+    # The user's own categories are called by the names they gave them.
+    own_names = {c.key: c.name for c in own_categories.own(db, user_id)}
     for item in list_with_progress(db, user_id, now=now, zone=zone):
         budget, state = item.budget, item.progress
         already = set(
@@ -298,7 +304,8 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
         recorded = [t for t in due.record if _record(db, budget, state.period.start, t)]
         if due.announce not in recorded:
             continue
-        message = rules.alert_message(budget.category, budget.currency, due.announce, state)
+        name = own_names.get(budget.category, budget.category)
+        message = rules.alert_message(name, budget.currency, due.announce, state)
         level = "error" if due.announce >= rules.THRESHOLDS[-1] else "warning"
         sent.append(notify(db, user_id, ALERT_KIND, message, level=level))
         log.info(

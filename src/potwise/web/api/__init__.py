@@ -8,6 +8,7 @@ from potwise.web.api import (
     automations,
     backtest,
     cashflow,
+    categories,
     connections,
     exports,
     health,
@@ -26,6 +27,7 @@ router.include_router(connections.router)
 router.include_router(mirror.router)
 router.include_router(backtest.router)  # before /automations/{id}
 router.include_router(automations.router)
+router.include_router(categories.router)
 router.include_router(insight.router)
 router.include_router(analytics.router)
 router.include_router(cashflow.router)

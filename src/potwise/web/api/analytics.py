@@ -23,7 +23,7 @@ from potwise.domain.spending import (
     month_key,
     month_start,
 )
-from potwise.services.insight import budgets, spending
+from potwise.services.insight import budgets, own_categories, spending
 from potwise.web.api.schemas import Page, Pence
 from potwise.web.security import AppSettings, CurrentCaller, Db, zone_for
 
@@ -152,6 +152,8 @@ def spending_breakdown(
         currency=currency,
         compare=compare,
     )
+    if group_by is GroupBy.CATEGORY:
+        result = own_categories.with_names(db, caller.user.id, result)
     answer = _spending_out(result, str(zone))
     if group_by is GroupBy.MONTH:
         _compare_so_far(answer, db, caller.user.id, window, today, zone)

@@ -91,16 +91,6 @@ class SuggestionChoice(BaseModel):
     category: str = Field(min_length=1, max_length=64)
 
 
-class CategoryOut(BaseModel):
-    category: str
-    count: int
-    standard: bool
-
-
-class CategoryList(BaseModel):
-    items: list[CategoryOut]
-
-
 class PairOut(BaseModel):
     kind: str = Field(description="internal_transfer or card_repayment")
     money_out: ClassifiedTransactionOut
@@ -148,13 +138,6 @@ def set_choice(
     out = classified_out(result.transaction)
     suggestion = suggestion_out(result.suggestion) if result.suggestion else None
     return ChoiceOut(**out.model_dump(), suggestion=suggestion)
-
-
-@router.get("/categories", response_model=CategoryList)
-def list_categories(caller: CurrentCaller, db: Db) -> CategoryList:
-    """Every standard category and every category in use, with how many transactions have it."""
-    rows = choices.categories_in_use(db, caller.user.id)
-    return CategoryList(items=[CategoryOut(category=c, count=n, standard=s) for c, n, s in rows])
 
 
 @router.get("/categories/rules", response_model=Page[RuleOut])

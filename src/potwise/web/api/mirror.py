@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 
 from potwise.db.models import Pot, Transaction
 from potwise.services import mirror
@@ -108,32 +108,77 @@ def pots(
     return Page[PotOut](items=[PotOut.model_validate(p, from_attributes=True) for p in items])
 
 
-@router.get("/transactions", response_model=Page[TransactionOut])
-def transactions(
-    caller: CurrentCaller,
-    db: Db,
+def _transaction_filter(
     account_id: Annotated[str | None, Query(max_length=32)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="Words in the description or merchant, or an amount"),
+    ] = None,
     status: Annotated[str | None, Query(pattern="^(pending|settled|declined)$")] = None,
+) -> mirror.TransactionFilter:
+    return mirror.TransactionFilter(
+        account_id=account_id,
+        since=since,
+        until=until,
+        category=category,
+        query=q,
+        status=status,
+    )
+
+
+Filters = Annotated[mirror.TransactionFilter, Depends(_transaction_filter)]
+
+
+class CurrencyTotalOut(BaseModel):
+    currency: str
+    count: int
+    money_in: int = Field(description="Money in, in minor units (positive)")
+    money_out: int = Field(description="Money out, in minor units (negative, as transactions)")
+    net: int = Field(description="money_in + money_out")
+
+
+class TransactionSummaryOut(BaseModel):
+    count: int = Field(description="Every transaction the filters find, not one page")
+    totals: list[CurrencyTotalOut] = Field(
+        description="Per currency, most used first; declined transactions move no money"
+    )
+
+
+@router.get("/transactions", response_model=Page[TransactionOut])
+def transactions(
+    caller: CurrentCaller,
+    db: Db,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=mirror.MAX_PAGE)] = mirror.DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[TransactionOut]:
-    """Newest first, with cursor paging: pass `next_cursor` back as `cursor`."""
+    """Newest first, with cursor paging: pass `next_cursor` back as `cursor`. `q` finds
+    words in the description or merchant, and an amount ("12.99", "£12.99", "-12.99":
+    with a sign, only money out or in)."""
     rows, next_cursor = mirror.list_transactions(
-        db,
-        caller.user.id,
-        mirror.TransactionFilter(
-            account_id=account_id,
-            since=since,
-            until=until,
-            category=category,
-            query=q,
-            status=status,
-        ),
-        limit=limit,
-        cursor=cursor,
+        db, caller.user.id, filters, limit=limit, cursor=cursor
     )
     return Page[TransactionOut](items=[transaction_out(t) for t in rows], next_cursor=next_cursor)
+
+
+@router.get("/transactions/summary", response_model=TransactionSummaryOut)
+def transactions_summary(caller: CurrentCaller, db: Db, filters: Filters) -> TransactionSummaryOut:
+    """How many transactions the same filters as `GET /transactions` find, and what they
+    add up to (money in, money out, net), over every page."""
+    summary = mirror.summarise(db, caller.user.id, filters)
+    return TransactionSummaryOut(
+        count=summary.count,
+        totals=[
+            CurrencyTotalOut(
+                currency=t.currency,
+                count=t.count,
+                money_in=t.money_in,
+                money_out=t.money_out,
+                net=t.net,
+            )
+            for t in summary.totals
+        ],
+    )

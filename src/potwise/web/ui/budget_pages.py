@@ -9,13 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise import clock
 from potwise.db.models import Budget
+from potwise.domain import category_names
 from potwise.domain.budgets import LAST_WORKING_DAY, PROJECT_AFTER_PAYMENTS
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
 from potwise.services import unit_of_work
-from potwise.services.insight import budgets, spending
+from potwise.services.insight import budgets, own_categories
 from potwise.web.security import Caller, Db, zone_of
 from potwise.web.ui.access import PageCaller
+from potwise.web.ui.category_display import labeller
 from potwise.web.ui.render import FlashMessages, FormStr, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,23 +27,6 @@ FLASH_MESSAGES: FlashMessages = {
     "budget_saved": ("success", "Budget saved."),
     "budget_deleted": ("success", "Budget deleted."),
 }
-
-#: Categories offered in the budget form besides those the user's spending has.
-COMMON_CATEGORIES = (
-    "bills",
-    "eating_out",
-    "entertainment",
-    "general",
-    "groceries",
-    "holidays",
-    "personal_care",
-    "shopping",
-    "transport",
-)
-
-
-def _category_label(key: str | None) -> str:
-    return (key or "uncategorised").replace("_", " ").capitalize()
 
 
 @dataclass
@@ -71,6 +56,10 @@ def _read(form: BudgetForm) -> tuple[dict[str, str], budgets.BudgetInput | None]
         errors["category"] = "Choose the category this budget caps."
     elif len(category) > budgets.MAX_CATEGORY_LENGTH:
         errors["category"] = "Keep the category to 64 characters."
+    elif not category_names.can_budget(category):
+        errors["category"] = category_names.not_budgetable_message(
+            category_names.default_name(category)
+        )
     amount: int | None = None
     try:
         amount = Money.parse(form.amount.strip() or "x", "GBP").minor
@@ -94,11 +83,6 @@ def _read(form: BudgetForm) -> tuple[dict[str, str], budgets.BudgetInput | None]
         pay_day=pay_day,
         rollover=form.rollover,
     )
-
-
-def _categories(db: Db, user_id: str) -> list[tuple[str, str]]:
-    seen = set(spending.categories(db, user_id)) | set(COMMON_CATEGORIES)
-    return sorted(((c, _category_label(c)) for c in seen), key=lambda item: item[1].lower())
 
 
 def _budgets_page(
@@ -126,8 +110,8 @@ def _budgets_page(
         editing=editing,
         errors=errors or {},
         error=error,
-        categories=_categories(db, caller.user.id),
-        category_label=_category_label,
+        categories=own_categories.options(db, caller.user.id, for_budget=True),
+        category_label=labeller(own_categories.names(db, caller.user.id)),
         pay_days=[(str(d), str(d)) for d in range(1, 32)]
         + [(LAST_WORKING_DAY, "Last working day")],
         today=clock.now().astimezone(zone).date(),

@@ -18,6 +18,7 @@ from potwise.web.ui import (
     automation_pages,
     budget_pages,
     cashflow_pages,
+    category_pages,
     connect,
     connection_pages,
     export_pages,
@@ -43,6 +44,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     automation_pages.router,
     spending_pages.router,
     budget_pages.router,
+    category_pages.router,
     cashflow_pages.router,
     twofactor_pages.router,
     pages.router,
@@ -67,6 +69,7 @@ FLASH_MESSAGES = flash_registry(
         automation_forms.FLASH_MESSAGES,
         automation_pages.FLASH_MESSAGES,
         budget_pages.FLASH_MESSAGES,
+        category_pages.FLASH_MESSAGES,
         cashflow_pages.FLASH_MESSAGES,
         twofactor_pages.FLASH_MESSAGES,
     )

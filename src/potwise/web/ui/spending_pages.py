@@ -26,10 +26,11 @@ from potwise.domain.spending import (
     month_start,
     months_ending,
 )
-from potwise.services.insight import spending
+from potwise.services.insight import own_categories, spending
 from potwise.web.security import Db, zone_of
 from potwise.web.ui import charts
 from potwise.web.ui.access import PageCaller
+from potwise.web.ui.category_display import labeller
 from potwise.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -156,6 +157,12 @@ def _comparison(shown: MonthShown, year: Breakdown, categories: Breakdown) -> di
     return {"selected": year.groups[-1], "so_far": None, "compared_with": before}
 
 
+def _month_filter(shown: MonthShown, category: str) -> dict[str, str]:
+    """The transactions filter for one category in the month shown."""
+    last_day = shown.window.end - timedelta(days=1)
+    return {"category": category, "since": shown.start.isoformat(), "until": last_day.isoformat()}
+
+
 @router.get("/spending", response_class=HTMLResponse)
 def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     user_id = caller.user.id
@@ -168,7 +175,10 @@ def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
     shown = MonthShown(user_id, zone, currency, month, until)
     months = months_ending(month, 12)
     year = _breakdown(db, shown, GroupBy.MONTH, Window(months[0].start, months[-1].end))
-    categories = _breakdown(db, shown, GroupBy.CATEGORY, shown.window)
+    names = own_categories.names(db, user_id)
+    categories = own_categories.with_names(
+        db, user_id, _breakdown(db, shown, GroupBy.CATEGORY, shown.window)
+    )
     merchants = _breakdown(db, shown, GroupBy.MERCHANT, shown.window)
     mkey = shown.key
     return render(
@@ -188,6 +198,8 @@ def spending_page(request: Request, caller: PageCaller, db: Db) -> Response:
         **_charts(shown, year, categories),
         drill=_drill(db, shown, merchants, request.query_params.get("merchant")),
         zone=zone,
+        category_label=labeller(names),
+        category_url=lambda key: "/transactions?" + urlencode(_month_filter(shown, key)),
         drill_url=lambda key: (
             "/spending?" + urlencode({"month": mkey, "merchant": key}) + "#merchant-detail"
         ),

@@ -14,15 +14,16 @@ from fastapi.datastructures import QueryParams
 from fastapi.responses import HTMLResponse, Response
 
 from potwise.db.models import Transaction
-from potwise.domain import categories as category_names
+from potwise.domain.category_names import default_name
 from potwise.domain.errors import DomainError
 from potwise.services import mirror
 from potwise.services.cashflow import lookups
-from potwise.services.insight import choices, row_choices
+from potwise.services.insight import own_categories, row_choices
 from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.bank_display import formatter, label
 from potwise.web.ui.cashflow_pages import CADENCE_NAMES
+from potwise.web.ui.category_display import labeller
 from potwise.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -77,17 +78,18 @@ def _form(params: QueryParams) -> dict[str, str]:
         "q": params.get("q", "").strip()[:200],
         "account": params.get("account", "").strip(),
         "status": params.get("status", "").strip(),
+        "category": params.get("category", "").strip()[:64],
         "since": params.get("since", "").strip(),
         "until": params.get("until", "").strip(),
     }
 
 
-def _filters(
-    form: dict[str, str], names: dict[str, str], zone: ZoneInfo
-) -> mirror.TransactionFilter:
+def _filters(form: dict[str, str], choices: Choices, zone: ZoneInfo) -> mirror.TransactionFilter:
     """What the filters ask for, or `BadFilter` saying what to correct."""
-    if form["account"] and form["account"] not in names:
+    if form["account"] and form["account"] not in choices.accounts:
         raise BadFilter("Choose one of your accounts.")
+    if form["category"] and form["category"] not in choices.categories:
+        raise BadFilter("Choose a category from the list.")
     if form["status"] not in {value for value, _ in TRANSACTION_STATUS_CHOICES}:
         raise BadFilter("Choose a status from the list.")
     since = _parse_day(form["since"], "\u201cfrom\u201d")
@@ -101,34 +103,47 @@ def _filters(
         until=_midnight(until + timedelta(days=1), zone) if until else None,
         query=form["q"] or None,
         status=form["status"] or None,
+        category=form["category"] or None,
     )
 
 
 @dataclass(frozen=True)
+class Choices:
+    """What the filters choose from: the user's accounts and categories, each key → name."""
+
+    accounts: dict[str, str]
+    categories: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Listing:
-    """One page of transactions, the cursor to the next older page, or why there is none."""
+    """One page of transactions, the cursor to the next older page, or why there is none;
+    with filters, what everything they find adds up to (every page, not this one)."""
 
     rows: list[Transaction]
     next_cursor: str | None = None
     error: str | None = None
+    summary: mirror.Summary | None = None
 
 
 def _listing(
     db: Db,
     user_id: str,
     form: dict[str, str],
-    names: dict[str, str],
+    choices: Choices,
     zone: ZoneInfo,
     cursor: str | None,
 ) -> Listing:
     try:
-        filters = _filters(form, names, zone)
+        filters = _filters(form, choices, zone)
         rows, next_cursor = mirror.list_transactions(
             db, user_id, filters, limit=PAGE_SIZE, cursor=cursor
         )
+        filtered = any(form.values())
+        summary = mirror.summarise(db, user_id, filters) if filtered else None
     except DomainError as exc:
         return Listing(rows=[], error=exc.message)
-    return Listing(rows=rows, next_cursor=next_cursor)
+    return Listing(rows=rows, next_cursor=next_cursor, summary=summary)
 
 
 def _outcome_flash(saved: str) -> dict[str, Any]:
@@ -136,11 +151,15 @@ def _outcome_flash(saved: str) -> dict[str, Any]:
     return {"flash": message} if message else {}
 
 
-def _category_options(db: Db, user_id: str, rows: list[Transaction]) -> list[str]:
-    """The standard categories, the user's rule categories and those on this page."""
-    own = {r.category for r in choices.list_rules(db, user_id)}
-    shown = {t.category for t in rows if t.category}
-    return sorted(set(category_names.CATEGORIES) | own | shown)
+def _category_options(
+    listed: list[tuple[str, str]], rows: list[Transaction]
+) -> list[tuple[str, str]]:
+    """(key, name) of the user's categories, built in and their own (`listed`), and of
+    any other a row on this page carries, by name."""
+    known = {key for key, _ in listed}
+    extra = {t.category for t in rows if t.category and t.category not in known}
+    others = [(key, default_name(key)) for key in sorted(extra)]
+    return sorted(listed + others, key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
 def _addresses(kept: dict[str, str], cursor: str | None, next_cursor: str | None) -> dict[str, Any]:
@@ -163,7 +182,9 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
     form = _form(params)
     cursor = params.get("cursor", "").strip() or None
     names = mirror.account_names(db, user_id)
-    listing = _listing(db, user_id, form, names, zone, cursor)
+    category_names = own_categories.names(db, user_id)
+    listed = own_categories.options(db, user_id)
+    listing = _listing(db, user_id, form, Choices(names, category_names), zone, cursor)
     kept = {key: value for key, value in form.items() if value}
     changed = row_choices.just_changed(db, user_id, params.get("changed", "").strip())
     recurring = lookups.own_commitment(db, user_id, params.get("recurring", "").strip())
@@ -173,7 +194,10 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
         caller,
         status_code=400 if listing.error else 200,
         active="transactions",
-        category_options=_category_options(db, user_id, listing.rows),
+        category_options=_category_options(listed, listing.rows),
+        filter_categories=listed,
+        category_label=labeller(category_names),
+        summary=listing.summary,
         classification_labels=CLASSIFICATION_LABELS,
         changed=changed,
         recurring=recurring,

@@ -7,7 +7,7 @@ challenge is a single-use row. A session records how it passed the second
 factor (null when the user had none).
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 05:38:16.936843
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import potwise.db.types
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,7 @@ from potwise.domain import classify as domain
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput
 from potwise.services.insight import classify as service
+from potwise.services.insight import own_categories
 from potwise.services.insight.choices.effects import spending_moved
 from potwise.services.insight.choices.inputs import (
     check_category,
@@ -42,12 +43,14 @@ class ChoiceResult:
 UNSET: Any = object()
 
 
-def _set_category(t: Transaction, category: str | None) -> set[str]:
-    """The user's category (None: handed back); returns what to decide again."""
+def _set_category(db: Session, user_id: str, t: Transaction, category: str | None) -> set[str]:
+    """The user's category (None: handed back), one of their own made of a new key;
+    returns what to decide again."""
     if category is None:
         t.category_source = None
         return {t.id}
     t.category = check_category(category)
+    own_categories.ensure(db, user_id, t.category)
     t.category_source = categories.SOURCE_USER
     return set()
 
@@ -97,7 +100,7 @@ def set_choice(
         raise InvalidInput("Give a category, a classification, or both.")
     again: set[str] = set()
     if category is not UNSET:
-        again |= _set_category(t, category)
+        again |= _set_category(db, user_id, t, category)
     if classification is not UNSET:
         again |= _set_classification(db, user_id, t, classification)
     db.flush()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, CategoryRule, Transaction, table_of
@@ -19,6 +19,7 @@ from potwise.domain.merchants import merchant_key as normalise_merchant
 from potwise.logs import get_logger
 from potwise.services.errors import InvalidInput, NotFound
 from potwise.services.insight import classify as service
+from potwise.services.insight import own_categories
 from potwise.services.insight.choices.effects import spending_moved
 from potwise.services.insight.choices.inputs import check_category
 
@@ -108,6 +109,7 @@ def create_rule(
     key = _merchant_key(data.merchant_key, exact_key=exact_key)
     contains, equals = _blank(data.description_contains), _blank(data.description_equals)
     _check_conditions(db, user_id, data, key, contains, equals)
+    own_categories.ensure(db, user_id, category)
     rule = CategoryRule(
         user_id=user_id,
         category=category,
@@ -220,15 +222,3 @@ def recategorise(db: Session, user_id: str) -> int:
     for start in range(0, len(changes), 1000):
         db.connection().execute(_SET_CATEGORY, changes[start : start + 1000])
     return len(changes)
-
-
-def categories_in_use(db: Session, user_id: str) -> list[tuple[str, int, bool]]:
-    """(category, transactions, standard?) for every category in use and every standard one."""
-    counts: dict[str, int] = {c: 0 for c in categories.CATEGORIES}
-    for category, count in db.execute(
-        select(Transaction.category, func.count())
-        .where(Transaction.user_id == user_id, Transaction.category.is_not(None))
-        .group_by(Transaction.category)
-    ):
-        counts[str(category)] = int(count)
-    return [(c, n, c in categories.CATEGORIES) for c, n in sorted(counts.items())]
