@@ -15,6 +15,7 @@ from potwise.db.models import (
     USER_OWNED_MODELS,
     Automation,
     Budget,
+    Category,
     CategoryRule,
     Commitment,
     Connection,
@@ -69,6 +70,15 @@ def _own_everything(db: Session, user_id: str, tag: str) -> Books:
         name=f"{tag} sweep",
         config={"keep": 10000, "pot_id": f"pot_{tag}"},
         state={"last_swept_on": "2026-07-01"},
+    )
+    hobby = f"{tag} hobbies"
+    db.add(
+        Category(
+            user_id=user_id,
+            key=hobby.lower().replace(" ", "-"),
+            name=hobby,
+            name_folded=hobby.casefold(),
+        )
     )
     db.add_all([pot, rule])
     db.flush()
@@ -171,7 +181,10 @@ def test_the_file_holds_every_table_of_the_user_in_a_versioned_shape(
     [tx] = data["transactions"]
     assert (tx["amount"], tx["currency"], tx["description"]) == (-1234, "GBP", "Alice SHOP")
     assert datetime.fromisoformat(tx["created_at"]) == datetime(2026, 7, 1, 10, tzinfo=UTC)
-    assert any(c["category"] == "groceries" and c["transactions"] == 1 for c in data["categories"])
+    assert any(
+        c["category"] == "groceries" and c["transactions"] == 1 and c["name"] == "Groceries"
+        for c in data["categories_in_use"]
+    )
     [connection] = data["connections"]
     assert (connection["provider"], connection["display_name"]) == ("monzo", "Monzo")
 

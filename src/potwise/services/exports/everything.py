@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import USER_OWNED_MODELS, Base, User, table_of
 from potwise.db.scoping import for_user
-from potwise.services.insight import choices
+from potwise.services.insight import own_categories
 
 FORMAT = "potwise-export"
 VERSION = 1
@@ -119,12 +119,18 @@ def _head(sessions: sessionmaker[Session], user_id: str, now: datetime) -> dict[
             "exported_at": now,
             "user": {field: getattr(user, field) for field in _USER_FIELDS},
         }
-        tables = {table_of(m).name for m in exported_models()}
-        if "categories" not in tables:
-            head["categories"] = [
-                {"category": name, "transactions": count, "standard": standard}
-                for name, count, standard in choices.categories_in_use(db, user_id)
-            ]
+        # Every category the user sees, built-in ones too, with how many transactions
+        # carry it (their own categories are also the `categories` table below).
+        head["categories_in_use"] = [
+            {
+                "category": view.key,
+                "name": view.name,
+                "transactions": view.count,
+                "standard": view.built_in,
+            }
+            for view in own_categories.listing(db, user_id)
+            if view.count or view.own
+        ]
     return head
 
 
