@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -145,7 +145,7 @@ def send_due(
                 "notifications.delivery",
                 user_id=delivery.user_id,
                 channel_kind=channel.kind,
-                event=delivery.event,
+                notice_event=delivery.event,
                 status=delivery.status,
                 attempts=delivery.attempts,
             )
@@ -159,7 +159,7 @@ def _webhook_sender() -> Send:
         delivery: NotificationDelivery,
         now: datetime,
     ) -> webhook.Outcome:
-        with httpx.Client(follow_redirects=False) as client:
+        with httpx2.Client(follow_redirects=False) as client:
             return webhook.send(
                 client,
                 config,

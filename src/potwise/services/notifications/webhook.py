@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
+import httpx2
 
 from potwise.services.notifications import events
 
@@ -76,7 +76,7 @@ def body_for(
 
 
 def send(
-    client: httpx.Client,
+    client: httpx2.Client,
     config: dict[str, Any],
     *,
     delivery_id: str,
@@ -99,7 +99,7 @@ def send(
         response = client.post(
             str(config["url"]), content=body, headers=headers, timeout=TIMEOUT_SECONDS
         )
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         return Outcome(
             ok=False, retry=True, error=f"could not reach the receiver ({type(exc).__name__})"
         )

@@ -20,6 +20,7 @@ from potwise.web.ui import (
     cashflow_pages,
     connect,
     connection_pages,
+    notification_pages,
     pages,
     spending_pages,
     transaction_forms,
@@ -43,6 +44,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     budget_pages.router,
     cashflow_pages.router,
     twofactor_pages.router,
+    notification_pages.router,
     pages.router,
 )
 
@@ -67,6 +69,7 @@ FLASH_MESSAGES = flash_registry(
         budget_pages.FLASH_MESSAGES,
         cashflow_pages.FLASH_MESSAGES,
         twofactor_pages.FLASH_MESSAGES,
+        notification_pages.FLASH_MESSAGES,
     )
 )
 
