@@ -22,6 +22,7 @@ from potwise.services import housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.context import ConnectionsContext
+from potwise.services.notifications import sender
 from potwise.services.sync import engine, refresh_plan, schedule
 
 log = get_logger(__name__)
@@ -32,6 +33,8 @@ APPROVAL_POLL_SECONDS = 60
 PLAN_CHECK_SECONDS = 60
 SYNC_WORKERS = 8
 AUTOMATION_MINUTES = 5
+#: How often the notification outbox is looked at (deliveries due, digests due).
+NOTIFICATION_SECONDS = 15
 #: The daily look for bills and income that did not arrive (local time).
 COMMITMENT_ALERT_HOUR = 10
 
@@ -97,6 +100,14 @@ def run_commitment_alerts(ctx: ConnectionsContext) -> int:
     return commitment_alerts.check_all(ctx.session_factory, fallback_timezone=ctx.settings.timezone)
 
 
+def send_notifications(ctx: ConnectionsContext) -> int:
+    """Gather the digests that are due, then send every delivery that is due."""
+    now = clock.now()
+    zone = ctx.settings.timezone
+    sender.gather_digests(ctx.session_factory, now, zone)
+    return sender.send_due(ctx.session_factory, ctx.vault, now, fallback_zone=zone)
+
+
 def build_scheduler(
     ctx: ConnectionsContext, *, blocking: bool, tick: float = TICK_SECONDS
 ) -> Scheduler:
@@ -153,6 +164,13 @@ def _add_jobs(
         id="automations",
         first_run=now + timedelta(seconds=30),
         args=cycle,
+    )
+    scheduler.add_job(
+        send_notifications,
+        Every(timedelta(seconds=NOTIFICATION_SECONDS)),
+        id="notifications",
+        first_run=now + timedelta(seconds=3),
+        args=common,
     )
     daily = DailyAt(COMMITMENT_ALERT_HOUR, ZoneInfo(ctx.settings.timezone))
     scheduler.add_job(

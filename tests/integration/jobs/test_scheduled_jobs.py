@@ -126,6 +126,7 @@ def test_the_scheduler_has_every_job_each_on_its_own_timetable(client: TestClien
             "card-refreshes",
             "monzo-approvals",
             "automations",
+            "notifications",
             "commitment-alerts",
         }
         after = {
@@ -139,6 +140,7 @@ def test_the_scheduler_has_every_job_each_on_its_own_timetable(client: TestClien
             "card-refreshes": timedelta(seconds=60),
             "monzo-approvals": timedelta(seconds=60),
             "automations": timedelta(minutes=5),
+            "notifications": timedelta(seconds=15),
             "commitment-alerts": timedelta(days=1),
         }
         # 10:00 in London is 09:00 UTC in June.

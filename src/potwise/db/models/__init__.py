@@ -60,6 +60,12 @@ from potwise.db.models.mirror import (
     StandingOrder,
     Transaction,
 )
+from potwise.db.models.notifications import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationPreference,
+    NotificationSchedule,
+)
 from potwise.db.models.system import Lease, SystemFlag
 from potwise.db.models.users import (
     ApiToken,
@@ -103,6 +109,10 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     RecoveryCode,
     Passkey,
     WebauthnChallenge,
+    NotificationChannel,
+    NotificationPreference,
+    NotificationSchedule,
+    NotificationDelivery,
 )
 
 __all__ = [
@@ -135,6 +145,10 @@ __all__ = [
     "LoginFailure",
     "MirroredRow",
     "Notice",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationPreference",
+    "NotificationSchedule",
     "OAuthClient",
     "OAuthState",
     "Passkey",

@@ -14,6 +14,7 @@ from potwise.web.api import (
     health,
     insight,
     mirror,
+    notifications,
     passkeys,
     twofactor,
 )
@@ -23,6 +24,7 @@ router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(twofactor.router)
 router.include_router(passkeys.router)
+router.include_router(notifications.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
 router.include_router(backtest.router)  # before /automations/{id}

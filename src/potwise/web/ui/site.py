@@ -22,6 +22,7 @@ from potwise.web.ui import (
     connect,
     connection_pages,
     export_pages,
+    notification_pages,
     pages,
     spending_pages,
     transaction_forms,
@@ -47,6 +48,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     category_pages.router,
     cashflow_pages.router,
     twofactor_pages.router,
+    notification_pages.router,
     pages.router,
 )
 
@@ -72,6 +74,7 @@ FLASH_MESSAGES = flash_registry(
         category_pages.FLASH_MESSAGES,
         cashflow_pages.FLASH_MESSAGES,
         twofactor_pages.FLASH_MESSAGES,
+        notification_pages.FLASH_MESSAGES,
     )
 )
 

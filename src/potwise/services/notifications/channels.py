@@ -1,0 +1,155 @@
+"""A user's channels: webhooks (with a signing secret and a body format for the
+common receivers) and e-mail. A channel's settings are stored encrypted."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from potwise import clock
+from potwise.db.models import NotificationChannel
+from potwise.db.scoping import get_owned, owned
+from potwise.logs import get_logger
+from potwise.services.errors import InvalidInput, NotFound
+from potwise.services.vault import Vault
+
+log = get_logger(__name__)
+
+#: Body formats: potwise's own signed JSON (Home Assistant and most receivers take
+#: it), Slack-compatible `{"text"}` (Slack, Mattermost, Rocket.Chat), ntfy's plain
+#: text with a Title header, and Gotify's message JSON.
+WEBHOOK_FORMATS: Final = ("json", "slack", "ntfy", "gotify")
+MAX_CHANNELS = 10
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: str
+    kind: str
+    name: str
+    enabled: bool
+    created_at: datetime
+    target: str  # where it goes, shown without any secret in it
+    format: str | None
+
+
+def _redacted(url: str) -> str:
+    """The URL's scheme and host only: its path or query may hold a token."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}/…"
+
+
+def config_of(vault: Vault, channel: NotificationChannel) -> dict[str, Any]:
+    value = json.loads(vault.decrypt(channel.config_encrypted))
+    return value if isinstance(value, dict) else {}
+
+
+def view(vault: Vault, channel: NotificationChannel) -> ChannelView:
+    config = config_of(vault, channel)
+    target = _redacted(config["url"]) if channel.kind == "webhook" else str(config.get("address"))
+    return ChannelView(
+        id=channel.id,
+        kind=channel.kind,
+        name=channel.name,
+        enabled=channel.enabled,
+        created_at=channel.created_at,
+        target=target,
+        format=config.get("format"),
+    )
+
+
+def listed(db: Session, vault: Vault, user_id: str) -> list[ChannelView]:
+    rows = db.scalars(owned(NotificationChannel, user_id).order_by(NotificationChannel.created_at))
+    return [view(vault, row) for row in rows]
+
+
+def _check_url(url: str) -> str:
+    value = url.strip()
+    parts = urlsplit(value)
+    if len(value) > 2000 or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("Enter the receiver's full address, starting with https:// or http://.")
+    if parts.username or parts.password:
+        raise InvalidInput("Put a receiver's token in its path or query, not before the host.")
+    return value
+
+
+def _name(name: str, fallback: str) -> str:
+    label = " ".join(name.split()) or fallback
+    if len(label) > 100:
+        raise InvalidInput("A channel's name is at most 100 characters.")
+    return label
+
+
+def _room_for_one_more(db: Session, user_id: str) -> None:
+    count = db.scalar(
+        select(func.count())
+        .select_from(NotificationChannel)
+        .where(NotificationChannel.user_id == user_id)
+    )
+    if (count or 0) >= MAX_CHANNELS:
+        raise InvalidInput(f"You have {MAX_CHANNELS} channels already: remove one first.")
+
+
+def add_webhook(
+    db: Session, vault: Vault, user_id: str, *, name: str, url: str, format: str = "json"
+) -> tuple[ChannelView, str]:
+    """A new webhook; returns it and its signing secret (shown this once)."""
+    if format not in WEBHOOK_FORMATS:
+        raise InvalidInput("Choose the receiver's format: json, slack, ntfy or gotify.")
+    checked = _check_url(url)
+    _room_for_one_more(db, user_id)
+    secret = secrets.token_urlsafe(32)
+    channel = NotificationChannel(
+        user_id=user_id,
+        kind="webhook",
+        name=_name(name, urlsplit(checked).hostname or "Webhook"),
+        config_encrypted=vault.encrypt(
+            json.dumps({"url": checked, "format": format, "secret": secret})
+        ),
+        enabled=True,
+        created_at=clock.now(),
+    )
+    db.add(channel)
+    db.commit()
+    log.info("notifications.channel_added", user_id=user_id, kind="webhook", format=format)
+    return view(vault, channel), secret
+
+
+def add_email(db: Session, vault: Vault, user_id: str, *, name: str, address: str) -> ChannelView:
+    """E-mail to `address` (normally the account's own, which is verified)."""
+    from potwise.services.auth import normalise_email
+
+    checked = normalise_email(address)
+    _room_for_one_more(db, user_id)
+    channel = NotificationChannel(
+        user_id=user_id,
+        kind="email",
+        name=_name(name, checked),
+        config_encrypted=vault.encrypt(json.dumps({"address": checked})),
+        enabled=True,
+        created_at=clock.now(),
+    )
+    db.add(channel)
+    db.commit()
+    log.info("notifications.channel_added", user_id=user_id, kind="email")
+    return view(vault, channel)
+
+
+def owned_channel(db: Session, user_id: str, channel_id: str) -> NotificationChannel:
+    channel = get_owned(db, NotificationChannel, channel_id, user_id)
+    if channel is None:
+        raise NotFound("No such channel.")
+    return channel
+
+
+def remove(db: Session, user_id: str, channel_id: str) -> None:
+    db.delete(owned_channel(db, user_id, channel_id))
+    db.commit()
+    log.info("notifications.channel_removed", user_id=user_id, channel_id=channel_id)
