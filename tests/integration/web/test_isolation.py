@@ -16,6 +16,7 @@ from potwise.db.models import (
     CategoryRule,
     Commitment,
     Connection,
+    Passkey,
     PlannedItem,
     Pot,
     SyncRun,
@@ -49,6 +50,9 @@ ID_ROUTES = {
     ("PATCH", "/api/v1/analytics/commitments/{commitment_id}"): "commitment",
     ("DELETE", "/api/v1/analytics/planned-items/{item_id}"): "planned_item",
     ("PUT", "/api/v1/analytics/card-models/{account_id}"): "card",
+    ("DELETE", "/api/v1/auth/passkeys/{passkey_id}"): "passkey",
+    ("DELETE", "/api/v1/notifications/channels/{channel_id}"): "channel",
+    ("POST", "/api/v1/notifications/channels/{channel_id}/test"): "channel",
 }
 # Bodies a route needs to get as far as looking the id up (else {} for PATCH and PUT).
 BODIES = {
@@ -80,6 +84,9 @@ PAGE_ROUTES = (
     "/transactions/{transaction}/category",
     "/categories/{category}/rename",
     "/categories/{category}/merge",
+    "/settings/passkeys/{passkey}/delete",
+    "/settings/notifications/channels/{channel}/test",
+    "/settings/notifications/channels/{channel}/delete",
 )
 
 
@@ -166,7 +173,19 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         user_id=alice.user_id, label="Alice's trip", amount=-5000, due_on=datetime.now(UTC).date()
     )
     db.add(planned)
+    passkey = Passkey(
+        user_id=alice.user_id,
+        credential_id="alice-credential",
+        public_key=b"alice key",
+        sign_count=0,
+        name="Alice's phone",
+    )
+    db.add(passkey)
     db.commit()
+    channel = alice.client.post(
+        "/api/v1/notifications/channels",
+        json={"kind": "webhook", "name": "Alice's hook", "url": "http://127.0.0.1:9/alice"},
+    ).json()["channel"]["id"]
     return {
         "token": token,
         "session": sessions[0]["id"],
@@ -180,6 +199,8 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         "commitment": commitment.id,
         "planned_item": planned.id,
         "card": card.id,
+        "passkey": passkey.id,
+        "channel": channel,
     }
 
 
@@ -214,6 +235,9 @@ def test_bob_gets_404_for_every_one_of_alices_ids(
     assert len(alice.client.get("/api/v1/auth/tokens").json()["items"]) == 1
     assert alice.client.get(f"/api/v1/accounts/{ids['account']}").status_code == 200
     assert len(alice.client.get("/api/v1/connections").json()["items"]) == 1
+    assert len(alice.client.get("/api/v1/auth/passkeys").json()["items"]) == 1
+    assert len(alice.client.get("/api/v1/notifications/channels").json()["items"]) == 1
+    assert alice.client.get("/api/v1/notifications/deliveries").json()["items"] == []
     listed = alice.client.get("/api/v1/categories").json()["items"]
     assert [c["name"] for c in listed if c["own"]] == ["Treats"]
 
