@@ -107,6 +107,8 @@ class BankTransaction:
     local_amount: int | None = None
     local_currency: str | None = None
     decline_reason: str | None = None
+    # A date without a time (TrueLayer's midnight timestamps): shown by its date alone.
+    date_only: bool = False
 
 
 @dataclass(frozen=True)

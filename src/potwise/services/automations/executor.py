@@ -249,7 +249,7 @@ def _settle(ctx: ConnectionsContext, transfer_id: str, outcome: _Outcome) -> Tra
 
 
 def _move_words(db: Session, transfer: Transfer) -> str:
-    """"£12.34 into your Bills pot" / "£5.00 out of a pot", with the rule's name."""
+    """ "£12.34 into your Bills pot" / "£5.00 out of a pot", with the rule's name."""
     pot = db.get(Pot, transfer.pot_id) if transfer.pot_id else None
     where = f"your {pot.name} pot" if pot is not None else "a pot"
     way = "into" if transfer.direction == TransferDirection.DEPOSIT else "out of"

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from potwise import clock
 from potwise.domain.errors import DomainError
 from potwise.domain.money import Money
+from potwise.services import mirror
 from potwise.services.cashflow import commitments, lookups, outlook, plans
 from potwise.services.errors import InvalidInput, NotFound
 from potwise.web.security import Caller, Db, zone_of
@@ -311,6 +312,7 @@ def commitments_page(request: Request, caller: PageCaller, db: Db) -> Response:
         active="commitments",
         groups=groups,
         evidence=evidence,
+        evidence_names=mirror.transaction_names(db, caller.user.id, evidence.values()),
         cadence_names=CADENCE_NAMES,
         zone=zone,
     )

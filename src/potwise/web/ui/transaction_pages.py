@@ -187,6 +187,7 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
         account_names=names,
         statuses=TRANSACTION_STATUS_CHOICES,
         rows=listing.rows,
+        names=mirror.transaction_names(db, user_id, listing.rows),
         **_addresses(kept, cursor, listing.next_cursor),
         when=formatter(zone),
         label=label,
