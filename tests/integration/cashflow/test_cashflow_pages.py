@@ -116,7 +116,7 @@ def test_planned_page_adds_a_plan_with_its_schedule_and_sets_a_card(
     page = alice.client.get("/planned").text
     assert "Laptop" in page and "£333.34" in page and "£333.33" in page
     refused = alice.client.post("/planned", data={"label": "X", "amount": "-5", "date": first})
-    assert refused.status_code == 400 and "positive amount" in refused.text
+    assert refused.status_code == 400 and "Enter the cost as an amount like 12.50" in refused.text
     card = h.accounts["Amex"].id
     saved = alice.client.post(
         f"/planned/cards/{card}",

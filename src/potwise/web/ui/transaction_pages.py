@@ -46,6 +46,14 @@ _SAVED = {
     "category": ("success", "Saved. Your choice stays, whatever the next sync brings."),
     "applied": ("success", "Applied to every transaction of that merchant, past and future."),
     "dismissed": ("info", "Understood: that suggestion will not be offered again."),
+    "category_refused": (
+        "error",
+        "Nothing was changed: choose a category and what it counts as from the lists.",
+    ),
+    "recurring_refused": (
+        "error",
+        "Nothing was marked: choose how often it repeats from the list.",
+    ),
 }
 
 
