@@ -50,3 +50,20 @@ def test_a_move_sent_twice_is_told_once(world: World, db: Session) -> None:
     assert len(done) == before + 2
     assert sum("£7.77" in n["message"] for n in done) == 1
     assert sum("£25.00" in n["message"] for n in done) == 1
+
+
+def test_a_move_monzo_refuses_is_told_once_as_failed(world: World, db: Session) -> None:
+    world.run()
+    transfer = world.leave_intent_open(db, amount=555)
+    transfer.pot_external_id = "pot_0000NotThereAnyMore"  # Monzo answers 404: refused
+    db.commit()
+    executor.reconcile(world.ctx)
+    executor.reconcile(world.ctx)
+    executor.execute(world.ctx, transfer.id)
+    db.expire_all()
+    assert db.get(type(transfer), transfer.id).status == "failed"  # type: ignore[union-attr]
+    [failed] = _notices(world, "transfer_failed")
+    assert failed["level"] == "error"
+    assert failed["message"].startswith("The move of £5.55 into your Credit card pot")
+    assert "did not happen" in failed["message"]
+    assert not [n for n in _notices(world, "transfer_done") if "£5.55" in n["message"]]
