@@ -77,7 +77,12 @@ def test_what_if_redraws_the_forecast_and_can_be_saved(alice: SignedIn, db: Sess
 def test_commitments_page_confirms_and_dismisses(alice: SignedIn, db: Session) -> None:
     _household(db, alice)
     page = alice.client.get("/commitments").text
-    assert "To review" in page and "Netflix" in page and "NETFLIX" not in page and "payments seen" in page
+    assert (
+        "To review" in page
+        and "Netflix" in page
+        and "NETFLIX" not in page
+        and "payments seen" in page
+    )
     items = {
         c["payee"]: c for c in alice.client.get("/api/v1/analytics/commitments").json()["items"]
     }

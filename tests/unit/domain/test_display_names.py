@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from potwise.banks.truelayer.mapping import is_date_only
 from potwise.domain.merchants import (
     bill_name,
     display_name,
@@ -14,6 +13,7 @@ from potwise.domain.merchants import (
     merchant_name,
     pot_move_name,
 )
+from potwise.domain.mirror import is_date_only
 from potwise.domain.providers import provider_name
 
 

@@ -34,7 +34,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from potwise.banks.truelayer import schemas
@@ -46,6 +46,7 @@ from potwise.domain.mirror import (
     DirectDebit,
     StandingOrder,
     TransactionStatus,
+    is_date_only,
 )
 from potwise.domain.money import Money
 from potwise.domain.signs import Direction, from_issuer_view, signed
@@ -196,13 +197,6 @@ def _build_transaction(
         counterparty=raw.meta.counter_party_preferred_name or None,
         date_only=is_date_only(raw.timestamp),
     )
-
-
-def is_date_only(moment: datetime) -> bool:
-    """TrueLayer dates many transactions at midnight (`2025-03-02T00:00:00Z`, reference
-    §3.4: "a date more than a moment"): exactly midnight UTC is a date without a time."""
-    utc = moment.astimezone(UTC)
-    return (utc.hour, utc.minute, utc.second, utc.microsecond) == (0, 0, 0, 0)
 
 
 def map_account_transaction(
