@@ -73,6 +73,17 @@ def test_pot_moves_are_named_by_their_pot(household: Household) -> None:
         way = "Into" if t["amount"] < 0 else "Out of"
         assert t["display_name"] == f"{way} your {pots[t['pot_external_id']]} pot"
         assert t["description"].startswith("pot_")  # the raw field, as Monzo sent it
+    changed = household.client.patch(
+        f"/api/v1/transactions/{moves[0]['id']}", json={"category": "savings"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["display_name"] == moves[0]["display_name"]
+    pairs = household.api("/internal-pairs")["items"]
+    assert all(
+        half["display_name"] and not half["display_name"].startswith("pot_")
+        for p in pairs
+        for half in (p["money_out"], p["money_in"])
+    )
     page = household.page("/transactions")
     assert "pot_0000" not in page
     assert "Into your Credit card pot" in _text(page) or "Into your Bills pot" in _text(page)
