@@ -292,6 +292,7 @@ def _from_row(
         confidence=row.confidence if row.confidence is not None else 1.0,
         evidence=tuple(row.evidence),
         description=row.description or row.payee,
+        typed=row.manual,
     )
 
 

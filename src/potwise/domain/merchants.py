@@ -280,3 +280,75 @@ def merchant_key_for(
         if key is not None:
             return key
     return None
+
+
+# How a brand is written where capitals alone would get it wrong; any other key is
+# shown word by word with a capital (see `merchant_name`).
+_BRAND_NAMES: dict[str, str] = {
+    "sainsburys": "Sainsbury's",
+    "co-op": "Co-op",
+    "m&s": "M&S",
+    "tfl": "Transport for London",
+    "mcdonalds": "McDonald's",
+    "pret": "Pret A Manger",
+    "costa": "Costa Coffee",
+    "bp": "BP",
+    "whsmith": "WHSmith",
+    "nandos": "Nando's",
+    "disney plus": "Disney+",
+    "ikea": "IKEA",
+    "iceland": "Iceland",
+}
+_SMALL_WORDS = frozenset({"and", "of", "the", "for", "at", "in", "on", "a", "to", "&"})
+_VOWELS = frozenset("aeiouy")
+
+
+def _word_name(word: str, first: bool) -> str:
+    if not first and word in _SMALL_WORDS:
+        return word
+    letters = [ch for ch in word if ch.isalpha()]
+    if "&" in word or (letters and len(word) <= 4 and not _VOWELS & set(letters)):
+        return word.upper()  # "nhs", "m&s", "hmrc": initials
+    return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+
+
+@lru_cache(maxsize=65536)
+def merchant_name(key: str | None) -> str:
+    """The one name a merchant goes by on every page and in the API's display fields,
+    from its key (`merchant_key`): "tesco" → "Tesco", "tfl" → "Transport for London",
+    "nationwide building society" → "Nationwide Building Society", "nhs" → "NHS".
+    The same key always gives the same name, whichever bank spelled it."""
+    if not key:
+        return "Unknown merchant"
+    known = _BRAND_NAMES.get(key)
+    if known is not None:
+        return known
+    words = key.split()
+    return " ".join(_word_name(word, index == 0) for index, word in enumerate(words))
+
+
+def display_name(merchant: str | None, counterparty: str | None, description: str | None) -> str:
+    """The name of a transaction's merchant or payee: `merchant_name` of its key."""
+    return merchant_name(merchant_key_for(merchant, counterparty, description))
+
+
+def pot_move_name(pot_name: str | None, amount: int) -> str:
+    """A pot move as the current account sees it: money out of the account went into
+    the pot. "Into your Bills pot", "Out of your Bills pot"; "Into a pot" when the
+    pot is not known (deleted before it was mirrored)."""
+    way = "Into" if amount < 0 else "Out of"
+    return f"{way} your {pot_name} pot" if pot_name else f"{way} a pot"
+
+
+def bill_name(payee: str, description: str, *, typed: bool = False) -> str:
+    """The name of a recurring bill or income: its payee's `merchant_name`, unless its
+    description holds the user's own words (`typed` by them, or a rename), which are kept.
+
+    The bank's words are upper-case ("SPOTIFY P1A2B3C4 LONDON") or spell the payee
+    itself; anything else was written by the user."""
+    text = description.strip()
+    if typed and (text or payee.strip()):
+        return text or payee.strip()
+    if text and text != text.upper() and merchant_key(text) != merchant_key(payee):
+        return text
+    return merchant_name(merchant_key(payee) or merchant_key(text))

@@ -9,7 +9,7 @@ money leaves and positive when it arrives. Times are aware UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 
@@ -107,6 +107,8 @@ class BankTransaction:
     local_amount: int | None = None
     local_currency: str | None = None
     decline_reason: str | None = None
+    # A date without a time (TrueLayer's midnight timestamps): shown by its date alone.
+    date_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,3 +132,11 @@ class DirectDebit:
     last_amount: int | None = None  # negative: money left
     last_date: date | None = None
     status: str | None = None
+
+
+def is_date_only(moment: datetime) -> bool:
+    """Whether a bank's transaction time is a date without a time: TrueLayer dates many
+    transactions at midnight (`2025-03-02T00:00:00Z`, "a date more than a moment"), so
+    exactly midnight UTC is read as the date alone."""
+    utc = moment.astimezone(UTC)
+    return (utc.hour, utc.minute, utc.second, utc.microsecond) == (0, 0, 0, 0)

@@ -40,6 +40,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from potwise.domain.classify import Classification
+from potwise.domain.merchants import merchant_key, merchant_name
 
 __all__ = [
     "CARD_KINDS",
@@ -294,6 +295,8 @@ def _label_for(group_by: GroupBy, key: str, label: str | None) -> str:
         if key == UNCATEGORISED:
             return "Uncategorised"
         return (label or key).replace("_", " ").capitalize()
+    if group_by is GroupBy.MERCHANT and key != UNCATEGORISED:
+        return merchant_name(merchant_key(key))
     return label or key
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Pot, Transaction
 from potwise.db.scoping import for_user, get_owned, owned
+from potwise.domain import merchants
 from potwise.domain.amount_search import amount_query
 from potwise.services.errors import InvalidInput, NotFound
 
@@ -214,3 +216,26 @@ def summarise(db: Session, user_id: str, filters: TransactionFilter) -> Summary:
 def account_names(db: Session, user_id: str) -> dict[str, str]:
     rows = db.execute(for_user(select(Account.id, Account.name), Account, user_id)).all()
     return {account_id: name for account_id, name in rows}
+
+
+def transaction_names(db: Session, user_id: str, rows: Iterable[Transaction]) -> dict[str, str]:
+    """What each transaction is called on the pages and in the API's `display_name`:
+    a pot move names its pot (from the mirrored pots: "Into your Bills pot"), any other
+    its merchant or payee by `merchants.display_name`."""
+    rows = list(rows)
+    wanted = {t.pot_external_id for t in rows if t.pot_external_id}
+    pots: dict[str, str] = {}
+    if wanted:
+        found = db.execute(
+            for_user(select(Pot.external_id, Pot.name), Pot, user_id).where(
+                Pot.external_id.in_(wanted)
+            )
+        ).all()
+        pots = {external_id: name for external_id, name in found}
+    return {t.id: transaction_name(t, pots) for t in rows}
+
+
+def transaction_name(t: Transaction, pots: dict[str, str]) -> str:
+    if t.pot_external_id:
+        return merchants.pot_move_name(pots.get(t.pot_external_id), t.amount)
+    return merchants.display_name(t.merchant, t.counterparty, t.description)

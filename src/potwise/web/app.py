@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from potwise import __version__
 from potwise.bootstrap import bootstrap
 from potwise.db.engine import make_engine, make_session_factory
+from potwise.domain.merchants import bill_name
 from potwise.services.auth import AuthPolicy
 from potwise.services.presence import Presence
 from potwise.settings import Settings
@@ -28,6 +29,7 @@ from potwise.web import api, docs, middleware, openapi, webhooks
 from potwise.web.errors import install_error_handlers
 from potwise.web.limits import BodyLimit
 from potwise.web.ui import site
+from potwise.web.ui.bank_display import day_of
 from potwise.web.ui.formatting import format_money
 
 UI_DIR = Path(__file__).parent / "ui"
@@ -107,6 +109,8 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
     templates.env.filters["money"] = format_money
     templates.env.globals["app_version"] = __version__
+    templates.env.globals["bill_name"] = bill_name
+    templates.env.globals["day_of"] = day_of
     return templates
 
 

@@ -284,9 +284,15 @@ def test_create_converts_pounds_to_exact_pence(alice: SignedIn, db: Session) -> 
 def test_create_with_boxes_unticked_turns_them_off(alice: SignedIn, db: Session) -> None:
     h = _household(db, alice.user_id)
     data = _form(h, override_cooldown_on_spending=None, enabled=None, max_transfer="£0.01")
-    assert alice.client.post("/automations/new", data=data, follow_redirects=False).is_redirect
+    response = alice.client.post("/automations/new", data=data, follow_redirects=False)
+    assert response.is_redirect
     rule = _only_rule(db, alice.user_id)
     assert rule.enabled is False
+    # Created switched off: it is not promised to run after the next sync.
+    page = alice.client.get(response.headers["location"]).text
+    assert "next sync" not in page and "runs after every sync" not in page
+    assert "switched off: it will not run, and moves nothing, until you switch it on" in page
+    assert "It is switched off, and will not run until you switch it on." in page
     assert rule.config["override_cooldown_on_spending"] is False
     assert rule.config["max_transfer"] == 1
 
@@ -533,7 +539,7 @@ def test_history_timeline_lists_runs_and_their_transfers(alice: SignedIn, db: Se
     page = alice.client.get(f"/automations/{rule.id}").text
     assert page.index("Pot matches what is owed") < page.index("new spending of £18.99")
     assert "Moved money" in page and "Nothing to move" in page
-    assert "Card spending" in page and "Scheduled" in page
+    assert "after a new Monzo transaction" in page and "on the clock" in page
     assert "Based on data from" in page
     assert "Into the pot" in page and "£18.99" in page and "Done" in page
     assert f'<span class="dedupe mono">{transfer.dedupe_id}</span>' in page

@@ -57,7 +57,7 @@ def test_bank_holiday_before_payday_shortens_the_period() -> None:
     assert answer.amount == 100000 - 9600
     assert [(line.label, line.amount) for line in answer.breakdown] == [
         ("Monzo current", 100000),
-        ("OCTOPUS ENERGY (23 Dec)", -9600),
+        ("Octopus Energy (23 Dec)", -9600),
     ]
     assert answer.days_to_payday == 4
     assert (answer.per_day, answer.per_day_remainder) == (22600, 0)

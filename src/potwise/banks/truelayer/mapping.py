@@ -46,6 +46,7 @@ from potwise.domain.mirror import (
     DirectDebit,
     StandingOrder,
     TransactionStatus,
+    is_date_only,
 )
 from potwise.domain.money import Money
 from potwise.domain.signs import Direction, from_issuer_view, signed
@@ -194,6 +195,7 @@ def _build_transaction(
         merchant=raw.merchant_name or raw.meta.provider_merchant_name or None,
         provider_category=_provider_category(raw),
         counterparty=raw.meta.counter_party_preferred_name or None,
+        date_only=is_date_only(raw.timestamp),
     )
 
 

@@ -68,6 +68,9 @@ class AutomationRun(Base):
     decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Set when live balances were unavailable and synced values were used instead.
     data_as_of: Mapped[datetime | None]
+    # What a Monzo transaction that woke the run was (`triggers.CAUSES`): "pot_deposit",
+    # "pot_withdrawal", "money_in", "card_purchase"; None for other triggers.
+    cause: Mapped[str | None] = mapped_column(String(32))
 
 
 class Transfer(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
-from sqlalchemy.sql.expression import text
+from sqlalchemy.sql.expression import false, text
 
 from potwise.db.models.base import Base, id_column, user_fk, utcnow
 
@@ -180,6 +180,9 @@ class Transaction(MirroredRow, Base):
     counterparty: Mapped[str | None] = mapped_column(String(200))
     pot_external_id: Mapped[str | None] = mapped_column(String(128))
     decline_reason: Mapped[str | None] = mapped_column(String(64))
+    # The bank gave a date, not a moment (TrueLayer's midnight `timestamp`): shown
+    # by its date alone, `created_at` being that day's midnight UTC.
+    date_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from potwise.domain.calendar import DEFAULT_CALENDAR, UKCalendar
 from potwise.domain.cashevents import CashEvent, EventKind
+from potwise.domain.merchants import bill_name
 from potwise.domain.recurring import DetectedCommitment, commitment_dates
 
 __all__ = ["CardCover", "card_cover_events", "commitment_events"]
@@ -25,7 +26,7 @@ def commitment_events(
     out: list[CashEvent] = []
     for c in commitments:
         kind = EventKind.INCOME if c.amount > 0 else EventKind.COMMITMENT
-        label = c.description or c.payee
+        label = bill_name(c.payee, c.description, typed=c.typed)
         out.extend(
             CashEvent(on, c.amount, label, kind, c.account_id, c.key, c.currency)
             for on in commitment_dates(c, today, until, calendar, overdue=True)

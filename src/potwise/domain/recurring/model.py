@@ -94,6 +94,8 @@ class DetectedCommitment:
     missed: tuple[date, ...] = ()
     mandate_id: str | None = None
     description: str = ""
+    #: Added by the user (its payee and description are their own words).
+    typed: bool = False
 
     @property
     def cadence(self) -> Cadence:

@@ -218,6 +218,10 @@ def _settle(ctx: ConnectionsContext, transfer_id: str, outcome: _Outcome) -> Tra
     status, error = outcome.status, outcome.error
     with ctx.session_factory() as db:
         transfer = _intent(db, transfer_id)
+        if transfer.status not in OPEN_STATUSES:
+            # Settled meanwhile by another send of the same intent (a reconcile side by
+            # side with a run): its outcome and its notice are already recorded.
+            return transfer
         transfer.error = error
         if status == TransferStatus.UNKNOWN and transfer.attempts == MAX_ATTEMPTS:
             _tell_unconfirmed(db, transfer)
@@ -227,6 +231,7 @@ def _settle(ctx: ConnectionsContext, transfer_id: str, outcome: _Outcome) -> Tra
         if status == TransferStatus.CONFIRMED:
             _apply_to_mirror(db, transfer, outcome.pot_balance)
             _keep_rule_state(db, transfer)
+            _tell_done(db, transfer)
         if status == TransferStatus.FAILED:
             _tell_failed(db, transfer, error)
         db.commit()
@@ -243,14 +248,29 @@ def _settle(ctx: ConnectionsContext, transfer_id: str, outcome: _Outcome) -> Tra
         return transfer
 
 
+def _move_words(db: Session, transfer: Transfer) -> str:
+    """ "£12.34 into your Bills pot" / "£5.00 out of a pot", with the rule's name."""
+    pot = db.get(Pot, transfer.pot_id) if transfer.pot_id else None
+    where = f"your {pot.name} pot" if pot is not None else "a pot"
+    way = "into" if transfer.direction == TransferDirection.DEPOSIT else "out of"
+    rule = db.get(Automation, transfer.automation_id) if transfer.automation_id else None
+    by = f" (rule \u201c{rule.name}\u201d)" if rule is not None else ""
+    return f"{Money(transfer.amount, transfer.currency)} {way} {where}{by}"
+
+
+def _tell_done(db: Session, transfer: Transfer) -> None:
+    reason = f": {transfer.reason}" if transfer.reason else "."
+    notify(db, transfer.user_id, "transfer_done", f"Moved {_move_words(db, transfer)}{reason}")
+
+
 def _tell_unconfirmed(db: Session, transfer: Transfer) -> None:
     notify(
         db,
         transfer.user_id,
         "transfer_unconfirmed",
-        f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} could "
-        "not be confirmed after several tries. Check the pot in the Monzo app; potwise "
-        "will keep checking and never moves it twice.",
+        f"The move of {_move_words(db, transfer)} could not be confirmed after several "
+        "tries. Check the pot in the Monzo app; potwise will keep checking and never "
+        "moves it twice.",
         level="warning",
     )
 
@@ -260,7 +280,7 @@ def _tell_failed(db: Session, transfer: Transfer, error: str | None) -> None:
         db,
         transfer.user_id,
         "transfer_failed",
-        f"A {transfer.direction} of {Money(transfer.amount, transfer.currency)} failed: {error}",
+        f"The move of {_move_words(db, transfer)} did not happen: {error}",
         level="error",
     )
 

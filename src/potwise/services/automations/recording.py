@@ -40,6 +40,8 @@ class RunRequest:
     dry_run: bool = False
     # The user's address when they asked in person (banks allow more calls then).
     psu_ip: str | None = None
+    # What a Monzo transaction that set it off was (`triggers.cause_of`), if one did.
+    cause: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ def new_run(
         user_id=rule.user_id,
         automation_id=rule.id,
         trigger=request.trigger,
+        cause=request.cause,
         dry_run=request.dry_run,
         started_at=started_at,
         finished_at=finished_at,

@@ -72,9 +72,13 @@ def run_rule(
     trigger: str,
     dry_run: bool = False,
     psu_ip: str | None = None,
+    cause: str | None = None,
 ) -> RunOutcome:
-    """Evaluate one rule now; with `dry_run` nothing moves and no rule state changes."""
-    request = RunRequest(automation_id, trigger=trigger, dry_run=dry_run, psu_ip=psu_ip)
+    """Evaluate one rule now; with `dry_run` nothing moves and no rule state changes.
+    `cause` says what a Monzo transaction that set it off was (kept with the run)."""
+    request = RunRequest(
+        automation_id, trigger=trigger, dry_run=dry_run, psu_ip=psu_ip, cause=cause
+    )
     if dry_run:
         return _preview(ctx, request)
     lease = RunLease()

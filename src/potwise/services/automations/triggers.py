@@ -30,9 +30,11 @@ log = get_logger(__name__)
 OWN_MOVE_WITHIN = timedelta(minutes=10)
 
 
-def _run_quietly(ctx: ConnectionsContext, rule_id: str, trigger: str) -> None:
+def _run_quietly(
+    ctx: ConnectionsContext, rule_id: str, trigger: str, cause: str | None = None
+) -> None:
     try:
-        runner.run_rule(ctx, rule_id, trigger=trigger)
+        runner.run_rule(ctx, rule_id, trigger=trigger, cause=cause)
     except Exception:
         log.exception("automation.run_crashed", automation_id=rule_id, trigger=trigger)
 
@@ -43,21 +45,23 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
     is not queued again: that run reads the news when it starts."""
     waiting = Waiting()
 
-    def run(rule_ids: list[str], trigger: str) -> None:
+    def run(rule_ids: list[str], trigger: str, cause: str | None) -> None:
         # The rules of one current account, one after another in the stated order
         # (`runner.in_turn`): each reads what the one before it moved, and none
         # waits for another's lease.
         for rule_id in rule_ids:
             waiting.started(rule_id)
-            _run_quietly(ctx, rule_id, trigger)
+            _run_quietly(ctx, rule_id, trigger, cause)
 
     def on_event(event: Event) -> None:
+        cause: str | None = None
         if isinstance(event, SyncFinished):
             trigger, connection_ids = "sync", event.connection_ids
         elif isinstance(event, TransactionsChanged):
             if own_pot_moves(ctx, event):
                 return  # the rules' own moves coming back: nothing new to decide on
             trigger, connection_ids = "webhook", (event.connection_id,)
+            cause = cause_of(ctx, event)
         else:
             return
         touched = runner.rules_touching(ctx, connection_ids=connection_ids)
@@ -66,9 +70,31 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
         # A rule touching several of the connections runs once.
         claimed = [rule_id for rule_id in touched if waiting.claim(rule_id)]
         for group in runner.in_turn(ctx, claimed) if claimed else []:
-            submit(functools.partial(run, group, trigger))
+            submit(functools.partial(run, group, trigger, cause))
 
     ctx.events.subscribe(on_event)
+
+
+#: What a Monzo transaction that wakes a rule may be, as runs keep it (`cause`).
+CAUSES = ("pot_deposit", "pot_withdrawal", "money_in", "card_purchase", "payment_out")
+
+
+def cause_of(ctx: ConnectionsContext, event: TransactionsChanged) -> str | None:
+    """What the webhook's news was, for the run's history: a pot move of the user's
+    own (into or out of a pot), money in, a card purchase or another payment out; the
+    first that fits when one delivery brings several."""
+    with ctx.session_factory() as db:
+        rows = db.scalars(
+            select(Transaction).where(Transaction.id.in_(event.transaction_ids))
+        ).all()
+    for row in rows:
+        if row.pot_external_id is not None:
+            return "pot_deposit" if row.amount < 0 else "pot_withdrawal"
+    if any(row.amount > 0 for row in rows):
+        return "money_in"
+    if any(row.amount < 0 and row.merchant for row in rows):
+        return "card_purchase"
+    return "payment_out" if rows else None
 
 
 def _concerned(

@@ -83,29 +83,9 @@ def _payments_by_payee(facts: Iterable[TxnFact]) -> dict[tuple[str, str], list[T
     return out
 
 
-def _labels(db: Session, user_id: str, views: list[CommitmentView]) -> dict[str, str]:
-    """What to call each commitment: the name the user gave it, else the merchant of
-    its latest payment (bank descriptions are for machines), else its description."""
-    latest = {v.id: v.evidence[-1] for v in views if v.evidence}
-    merchants: dict[str, tuple[str | None, str | None]] = {}
-    if latest:
-        rows = db.execute(
-            for_user(
-                select(Transaction.id, Transaction.merchant, Transaction.description),
-                Transaction,
-                user_id,
-            ).where(Transaction.id.in_(set(latest.values())))
-        )
-        merchants = {tid: (merchant, description) for tid, merchant, description in rows}
-    out = {}
-    for v in views:
-        merchant, description = merchants.get(latest.get(v.id, ""), (None, None))
-        renamed = v.description and v.description != (description or "")[:200]
-        if v.manual or renamed or not merchant:
-            out[v.id] = v.description or v.payee
-        else:
-            out[v.id] = merchant
-    return out
+def _labels(views: list[CommitmentView]) -> dict[str, str]:
+    """What to call each commitment: its one display name (`CommitmentView.name`)."""
+    return {v.id: v.name for v in views}
 
 
 def _pending(db: Session, user_id: str, now: datetime, zone: tzinfo) -> list[TxnFact]:
@@ -169,7 +149,7 @@ def check_alerts(db: Session, user_id: str, *, now: datetime, zone: tzinfo) -> l
     )
     known = _stored_since(db, user_id)
     sent_before = _sent_before(db, user_id)
-    labels = _labels(db, user_id, views)
+    labels = _labels(views)
     by_payee = _payments_by_payee((*found.facts, *_pending(db, user_id, now, zone)))
     sent: list[Notice] = []
     for view in views:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from potwise.db.models import Account, Commitment, Transaction, new_id
 from potwise.db.scoping import get_owned
 from potwise.domain.commitments import CommitmentStatus, StoredCommitment, align, model_of
-from potwise.domain.merchants import merchant_key_for
+from potwise.domain.merchants import bill_name, merchant_key_for
 from potwise.domain.recurring import DetectedCommitment, settle_paid
 from potwise.domain.schedules import Cadence
 from potwise.services.cashflow import alignment, plans, window
@@ -62,6 +62,11 @@ class CommitmentView:
     evidence: tuple[str, ...]
     account_id: str | None
     model: DetectedCommitment
+
+    @property
+    def name(self) -> str:
+        """What the pages and the API's display fields call it (`bill_name`)."""
+        return bill_name(self.payee, self.description, typed=self.manual)
 
     @property
     def counted(self) -> bool:

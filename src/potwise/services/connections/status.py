@@ -11,6 +11,7 @@ from potwise import clock
 from potwise.banks.errors import AuthExpired, BankError, ConsentExpired, RateLimited
 from potwise.db.models import Account, Connection
 from potwise.db.scoping import get_owned, owned
+from potwise.domain.providers import provider_name
 from potwise.logs import get_logger
 from potwise.services.context import ConnectionsContext
 from potwise.services.errors import NotFound
@@ -154,7 +155,9 @@ def view(connection: Connection, accounts: int, now: datetime) -> ConnectionView
         id=connection.id,
         provider=connection.provider,
         provider_id=connection.provider_id,
-        display_name=connection.display_name,
+        display_name=provider_name(
+            connection.provider, connection.provider_id, connection.display_name
+        ),
         status=connection.status,
         status_reason=connection.status_reason,
         consent_expires_at=connection.consent_expires_at,

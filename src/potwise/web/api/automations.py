@@ -93,6 +93,9 @@ class RunOut(BaseModel):
     id: str
     automation_id: str
     trigger: str
+    #: For a `webhook` run, what the Monzo transaction was: pot_deposit, pot_withdrawal,
+    #: money_in, card_purchase or payment_out.
+    cause: str | None = None
     dry_run: bool
     started_at: datetime
     finished_at: datetime | None
@@ -131,6 +134,7 @@ def run_out(run: AutomationRun, transfers: list[Transfer]) -> RunOut:
         id=run.id,
         automation_id=run.automation_id,
         trigger=run.trigger,
+        cause=run.cause,
         dry_run=run.dry_run,
         started_at=run.started_at,
         finished_at=run.finished_at,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from potwise.db.models import CategoryRule, Transaction
 from potwise.domain import classify as domain
+from potwise.services import mirror
 from potwise.services.insight import choices
 from potwise.web.api.mirror import TransactionOut
 from potwise.web.api.schemas import Page, Pence
@@ -101,8 +102,11 @@ class Unpaired(BaseModel):
     transactions: list[ClassifiedTransactionOut]
 
 
-def classified_out(t: Transaction) -> ClassifiedTransactionOut:
-    return ClassifiedTransactionOut.model_validate(t, from_attributes=True)
+def classified_out(t: Transaction, names: dict[str, str]) -> ClassifiedTransactionOut:
+    """The transaction with its `display_name` (`names`: `mirror.transaction_names`)."""
+    out = ClassifiedTransactionOut.model_validate(t, from_attributes=True)
+    out.display_name = names.get(t.id)
+    return out
 
 
 def suggestion_out(s: domain.Suggestion) -> SuggestionOut:
@@ -135,7 +139,8 @@ def set_choice(
         classification=body.classification if "classification" in given else choices.UNSET,
         fallback_timezone=settings.timezone,
     )
-    out = classified_out(result.transaction)
+    names = mirror.transaction_names(db, caller.user.id, [result.transaction])
+    out = classified_out(result.transaction, names)
     suggestion = suggestion_out(result.suggestion) if result.suggestion else None
     return ChoiceOut(**out.model_dump(), suggestion=suggestion)
 
@@ -209,9 +214,16 @@ def list_pairs(
 ) -> Page[PairOut]:
     """Matched movements between your own accounts and card repayments, newest first."""
     pairs = choices.list_pairs(db, caller.user.id, limit=limit, until=until)
+    names = mirror.transaction_names(
+        db, caller.user.id, [t for p in pairs for t in (p.out, p.into)]
+    )
     return Page[PairOut](
         items=[
-            PairOut(kind=p.kind, money_out=classified_out(p.out), money_in=classified_out(p.into))
+            PairOut(
+                kind=p.kind,
+                money_out=classified_out(p.out, names),
+                money_in=classified_out(p.into, names),
+            )
             for p in pairs
         ]
     )
@@ -225,4 +237,5 @@ def reject_pair(
     a, b = choices.reject_pair(
         db, caller.user.id, transaction_id, fallback_timezone=settings.timezone
     )
-    return Unpaired(transactions=[classified_out(a), classified_out(b)])
+    names = mirror.transaction_names(db, caller.user.id, [a, b])
+    return Unpaired(transactions=[classified_out(a, names), classified_out(b, names)])

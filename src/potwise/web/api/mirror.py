@@ -61,6 +61,11 @@ class TransactionOut(BaseModel):
     classification: str | None
     counterparty: str | None
     pot_external_id: str | None
+    #: What the pages call it: the pot of a pot move, else the merchant's one name
+    #: (`merchant`, `description` and `counterparty` stay as the bank sent them).
+    display_name: str | None = None
+    #: The bank gave a date without a time (`created_at` is then that day's midnight UTC).
+    date_only: bool = False
 
 
 def _account_out(row: mirror.AccountRow) -> AccountOut:
@@ -82,8 +87,10 @@ def _account_out(row: mirror.AccountRow) -> AccountOut:
     )
 
 
-def transaction_out(t: Transaction) -> TransactionOut:
-    return TransactionOut.model_validate(t, from_attributes=True)
+def transaction_out(t: Transaction, display_name: str | None = None) -> TransactionOut:
+    out = TransactionOut.model_validate(t, from_attributes=True)
+    out.display_name = display_name
+    return out
 
 
 @router.get("/accounts", response_model=Page[AccountOut])
@@ -161,7 +168,10 @@ def transactions(
     rows, next_cursor = mirror.list_transactions(
         db, caller.user.id, filters, limit=limit, cursor=cursor
     )
-    return Page[TransactionOut](items=[transaction_out(t) for t in rows], next_cursor=next_cursor)
+    names = mirror.transaction_names(db, caller.user.id, rows)
+    return Page[TransactionOut](
+        items=[transaction_out(t, names[t.id]) for t in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/transactions/summary", response_model=TransactionSummaryOut)

@@ -14,11 +14,10 @@ from potwise.services import cards, mirror
 from potwise.web.security import Db, zone_of
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.bank_display import (
-    BANK_NAMES,
-    PROVIDER_NAMES,
     STATUS_LABELS,
     formatter,
     label,
+    provider_name,
 )
 from potwise.web.ui.render import render
 
@@ -127,6 +126,5 @@ def accounts_page(request: Request, caller: PageCaller, db: Db) -> Response:
         when=formatter(zone_of(request, caller)),
         label=label,
         status_labels=STATUS_LABELS,
-        provider_names=PROVIDER_NAMES,
-        bank_names=BANK_NAMES,
+        provider_name=provider_name,
     )

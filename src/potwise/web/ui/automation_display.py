@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 
 from potwise import clock
+from potwise.db.models import AutomationRun
 from potwise.services.connections import ConnectionsContext
 
 KIND_NAMES = {
@@ -63,14 +64,30 @@ TRANSFER_LABELS = {
     "unknown": "Checking with Monzo",
 }
 DIRECTION_LABELS = {"deposit": "Into the pot", "withdraw": "Out of the pot"}
+#: What set a run off, in words that follow "Last run ... ·".
 TRIGGER_LABELS = {
-    "manual": "Run now",
-    "preview": "Preview",
-    "sync": "After a sync",
-    "webhook": "Card spending",
-    "schedule": "Scheduled",
-    "cli": "Command line",
+    "manual": "when you pressed Run now",
+    "preview": "when you asked for a preview",
+    "sync": "after a sync of your accounts",
+    "webhook": "after a new Monzo transaction",
+    "schedule": "on the clock",
+    "cli": "from the command line",
 }
+#: Which Monzo transaction set a "webhook" run off (`triggers.CAUSES`).
+CAUSE_LABELS = {
+    "pot_deposit": "after your pot deposit",
+    "pot_withdrawal": "after money came out of your pot",
+    "money_in": "after money came in",
+    "card_purchase": "after a card purchase",
+    "payment_out": "after a payment left your account",
+}
+
+
+def why_run(run: AutomationRun) -> str:
+    """What set `run` off, in words: "after a card purchase", "on the clock"..."""
+    if run.cause and run.cause in CAUSE_LABELS:
+        return CAUSE_LABELS[run.cause]
+    return TRIGGER_LABELS.get(run.trigger, label(run.trigger).lower())
 
 
 def context_of(request: Request) -> ConnectionsContext:
@@ -107,4 +124,5 @@ def display_helpers(zone: ZoneInfo) -> dict[str, Any]:
         "transfer_labels": TRANSFER_LABELS,
         "direction_labels": DIRECTION_LABELS,
         "trigger_labels": TRIGGER_LABELS,
+        "why_run": why_run,
     }

@@ -59,6 +59,10 @@ FLASH_MESSAGES: FlashMessages = {
         "Rule created. It tops up your current account when it falls below the floor.",
     ),
     "goal_created": ("success", "Goal created. Its progress shows on your dashboard."),
+    "created_off": (
+        "info",
+        "Created, but switched off: it will not run, and moves nothing, until you switch it on.",
+    ),
     "rule_saved": ("success", "Rule saved."),
     "rule_deleted": ("success", "Rule deleted. Money already moved stays where it is."),
     "rule_on": ("success", "Rule switched on."),
@@ -153,6 +157,8 @@ def create_rule(request: Request, caller: PageCaller, db: Db, data: Form) -> Res
     if isinstance(saved, Response):
         return saved
     code = "rule_created" if form.KIND == CardPotForm.KIND else f"{form.KIND}_created"
+    if not saved.enabled:
+        code = "created_off"
     return RedirectResponse(f"/automations?flash={code}#rule-{saved.id}", 303)
 
 

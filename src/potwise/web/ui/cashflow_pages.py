@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise import clock
 from potwise.domain.errors import DomainError
-from potwise.domain.money import Money
+from potwise.domain.instalments import MAX_MONTHS
+from potwise.services import mirror
 from potwise.services.cashflow import commitments, lookups, outlook, plans
 from potwise.services.errors import InvalidInput, NotFound
 from potwise.web.security import Caller, Db, zone_of
+from potwise.web.ui import form_words
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.forecast_chart import line_chart
 from potwise.web.ui.render import FlashMessages, FormStr, render
@@ -32,6 +34,7 @@ FLASH_MESSAGES: FlashMessages = {
     "commitment_confirmed": ("success", "Confirmed: it counts in safe to spend."),
     "commitment_dismissed": ("success", "Dismissed: it no longer counts anywhere."),
     "commitment_restored": ("success", "Back to detected."),
+    "commitment_refused": ("error", "Nothing changed: use Confirm, Dismiss or Restore."),
 }
 
 HORIZONS = (30, 90, 180, 366)
@@ -58,10 +61,7 @@ def _now() -> datetime:
 
 def _pounds(text: str) -> int:
     """A positive amount typed in pounds, in pence."""
-    minor = Money.parse(text.strip() or "x", "GBP").minor
-    if minor <= 0:
-        raise InvalidInput("Write a positive amount in pounds, like 250 or 99.50.")
-    return minor
+    return form_words.read_pounds(text, "the cost")
 
 
 # --- /forecast -----------------------------------------------------------------------
@@ -155,6 +155,22 @@ def planned_page(request: Request, caller: PageCaller, db: Db) -> Response:
     return render(request, "planned.html", caller, active="planned", **_planned_context(db, caller))
 
 
+def _planned_refused(
+    request: Request, caller: Caller, db: Db, exc: DomainError | ValueError, **typed: Any
+) -> Response:
+    """The planned page again, saying what to correct, with what was typed still there."""
+    return render(
+        request,
+        "planned.html",
+        caller,
+        status_code=400,
+        active="planned",
+        error=form_words.say(exc),
+        **typed,
+        **_planned_context(db, caller),
+    )
+
+
 @router.post("/planned", response_class=HTMLResponse)
 def planned_create(
     request: Request,
@@ -171,25 +187,17 @@ def planned_create(
     try:
         item = plans.PlannedInput(
             label=label.strip()[:200] or "Planned",
-            amount=-_pounds(amount),
-            due_on=date.fromisoformat(on.strip()),
-            months=int(months) if months.strip() else None,
+            amount=-form_words.read_pounds(amount, "the cost"),
+            due_on=form_words.read_day(on, "the day it is due"),
+            months=form_words.read_whole(months, 1, MAX_MONTHS, form_words.MONTHS_REFUSED),
             annual_rate=annual_rate.strip() or "0",
         )
         plans.create_planned(db, caller.user.id, item, today=today)
     except (DomainError, ValueError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else "Check the date and months."
-        typed = {"label": label, "amount": amount, "date": on, "months": months}
-        return render(
-            request,
-            "planned.html",
-            caller,
-            status_code=400,
-            active="planned",
-            error=message,
-            typed=typed | {"annual_rate": annual_rate},
-            **_planned_context(db, caller),
+        typed = form_words.PlannedTyped(
+            label[:200], amount[:40], on[:10], months[:5], annual_rate[:20]
         )
+        return _planned_refused(request, caller, db, exc, planned=typed)
     target = (
         "/forecast?flash=planned_saved" if back == "forecast" else "/planned?flash=planned_saved"
     )
@@ -221,26 +229,31 @@ def card_save(
             account_id,
             plans.CardInput(
                 mode=mode,
-                fixed_amount=_pounds(fixed_amount) if mode == "fixed" else None,
+                fixed_amount=form_words.read_pounds(fixed_amount, "the fixed amount")
+                if mode == "fixed"
+                else None,
                 annual_rate=annual_rate.strip() or "0",
-                due_day=int(due_day) if due_day.strip() else None,
+                due_day=form_words.read_whole(
+                    due_day, 1, 31, "The due day is a day of the month, from 1 to 31."
+                ),
                 pay_from_account_id=pay_from or None,
             ),
         )
     except NotFound:
         raise
     except (DomainError, ValueError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else "The due day is a number 1-31."
-        return render(
-            request,
-            "planned.html",
-            caller,
-            status_code=400,
-            active="planned",
-            error=message,
-            **_planned_context(db, caller),
+        card = form_words.CardTyped(
+            account_id, mode, fixed_amount[:40], due_day[:5], annual_rate[:20]
         )
+        return _planned_refused(request, caller, db, exc, card_typed=card, pay_from=pay_from)
     return RedirectResponse("/planned?flash=card_saved#cards", status_code=303)
+
+
+def _match_days(text: str, current: int) -> int:
+    days = form_words.read_whole(
+        text, 0, plans.MAX_MATCH_WORKING_DAYS, form_words.MATCH_DAYS_REFUSED
+    )
+    return current if days is None else days
 
 
 @router.post("/planned/settings", response_class=HTMLResponse)
@@ -263,8 +276,13 @@ def cashflow_settings_save(
     asides = [a for i, a in enumerate(current.set_asides) if str(i) not in removed]
     try:
         if aside_label.strip() or aside_amount.strip():
-            asides.append((aside_label.strip()[:100], _pounds(aside_amount)))
-        day = None if payday in ("", "last") else int(payday)
+            amount = form_words.read_pounds(aside_amount, "the amount set aside")
+            asides.append((aside_label.strip()[:100], amount))
+        day = (
+            None
+            if payday in ("", "last")
+            else form_words.read_whole(payday, 1, 31, form_words.PAYDAY_REFUSED)
+        )
         plans.set_preferences(
             db,
             caller.user.id,
@@ -273,23 +291,20 @@ def cashflow_settings_save(
                 payday == "last",
                 tuple(pot_ids or ()),
                 tuple(asides),
-                int(match_working_days)
-                if match_working_days.strip()
-                else current.match_working_days,
+                _match_days(match_working_days, current.match_working_days),
                 match_amount_percent.strip() or current.match_amount_percent,
             ),
         )
     except (DomainError, ValueError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else "Choose a payday from the list."
-        return render(
-            request,
-            "planned.html",
-            caller,
-            status_code=400,
-            active="planned",
-            error=message,
-            **_planned_context(db, caller),
+        typed = form_words.SettingsTyped(
+            payday[:5],
+            tuple(pot_ids or ()),
+            aside_label[:100],
+            aside_amount[:40],
+            match_working_days[:5],
+            match_amount_percent[:20],
         )
+        return _planned_refused(request, caller, db, exc, settings_typed=typed)
     return RedirectResponse("/planned?flash=cashflow_settings_saved#settings", status_code=303)
 
 
@@ -314,6 +329,7 @@ def commitments_page(request: Request, caller: PageCaller, db: Db) -> Response:
         active="commitments",
         groups=groups,
         evidence=evidence,
+        evidence_names=mirror.transaction_names(db, caller.user.id, evidence.values()),
         cadence_names=CADENCE_NAMES,
         zone=zone,
     )
@@ -328,14 +344,17 @@ def commitment_status(
     status: Annotated[str, Form()] = "",
 ) -> Response:
     zone = zone_of(request, caller)
-    commitments.update(
-        db,
-        caller.user.id,
-        commitment_id,
-        commitments.CommitmentEdit(status=status),
-        now=_now(),
-        zone=zone,
-    )
+    try:
+        commitments.update(
+            db,
+            caller.user.id,
+            commitment_id,
+            commitments.CommitmentEdit(status=status),
+            now=_now(),
+            zone=zone,
+        )
+    except InvalidInput:
+        return RedirectResponse("/commitments?flash=commitment_refused", status_code=303)
     flash = {
         "confirmed": "commitment_confirmed",
         "dismissed": "commitment_dismissed",

@@ -49,13 +49,19 @@ class ClientInfo:
     source: str | None
 
 
+def _bank_name(view: ConnectionView) -> str | None:
+    """The bank behind an Open Banking connection, unless the heading names it already."""
+    name = BANK_NAMES.get(view.provider_id or "")
+    return name if name != view.display_name else None
+
+
 def _card(
     view: ConnectionView, latest: SyncRun | None, budget: dict[str, Any] | None
 ) -> ConnectionCard:
     return ConnectionCard(
         view=view,
         provider_name=PROVIDER_NAMES.get(view.provider, view.provider),
-        bank_name=BANK_NAMES.get(view.provider_id or ""),
+        bank_name=_bank_name(view),
         status_label=STATUS_LABELS.get(view.status, label(view.status)),
         latest_run=latest,
         run_label=RUN_LABELS.get(latest.status, label(latest.status)) if latest else "",

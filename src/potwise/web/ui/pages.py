@@ -220,7 +220,9 @@ def settings_create_token(
     try:
         token, raw = auth.create_api_token(db, caller.user.id, name=name)
     except DomainError as exc:
-        return settings_page_response(request, caller, db, 400, token_error=exc.message)
+        return settings_page_response(
+            request, caller, db, 400, token_error=exc.message, token_name=name[:100]
+        )
     # Rendered, not redirected: the only time the token is ever shown.
     return settings_page_response(request, caller, db, new_token=raw, new_token_name=token.name)
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from potwise import clock
+from potwise.domain.merchants import merchant_name
 from potwise.domain.spending import (
     Breakdown,
     GroupBy,
@@ -114,7 +115,10 @@ def _drill(
     merchant_key = merchant_key[:200]
     return {
         "key": merchant_key,
-        "label": next((g.label for g in merchants.groups if g.key == merchant_key), merchant_key),
+        "label": next(
+            (g.label for g in merchants.groups if g.key == merchant_key),
+            merchant_name(merchant_key),
+        ),
         "rows": spending.merchant_transactions(
             db,
             shown.user_id,

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from potwise import clock
 from potwise.services.cashflow import commitments
+from potwise.services.errors import InvalidInput
 from potwise.services.insight import choices, row_choices
 from potwise.web.security import AppSettings, Db, zone_of
 from potwise.web.ui.access import PageCaller
@@ -40,14 +41,19 @@ def recategorise(
     back: FormValue = "/transactions",
 ) -> Response:
     """The per-row form: a category and a classification, each the user's own or automatic."""
-    row_choices.choose(
-        db,
-        caller.user.id,
-        transaction_id,
-        category=category,
-        classification=classification,
-        fallback_timezone=settings.timezone,
-    )
+    try:
+        row_choices.choose(
+            db,
+            caller.user.id,
+            transaction_id,
+            category=category,
+            classification=classification,
+            fallback_timezone=settings.timezone,
+        )
+    except InvalidInput:
+        # Only a form changed by hand gets here (both fields are lists): say so in words.
+        target = _back_to(back, saved="category_refused")
+        return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
     target = _back_to(back, saved="category", changed=transaction_id)
     return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
 
@@ -90,13 +96,17 @@ def mark_recurring(
 ) -> Response:
     """Mark a transaction as recurring: a confirmed commitment like it, from its date on
     (only the user's own transactions; another's is not found)."""
-    view = commitments.from_transaction(
-        db,
-        caller.user.id,
-        transaction_id,
-        cadence,
-        now=clock.now(),
-        zone=zone_of(request, caller),
-    )
+    try:
+        view = commitments.from_transaction(
+            db,
+            caller.user.id,
+            transaction_id,
+            cadence,
+            now=clock.now(),
+            zone=zone_of(request, caller),
+        )
+    except InvalidInput:
+        target = _back_to(back, saved="recurring_refused")
+        return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)
     target = _back_to(back, recurring=view.id)
     return RedirectResponse(f"{target}#tx-{transaction_id}", status_code=303)

@@ -47,6 +47,14 @@ _SAVED = {
     "category": ("success", "Saved. Your choice stays, whatever the next sync brings."),
     "applied": ("success", "Applied to every transaction of that merchant, past and future."),
     "dismissed": ("info", "Understood: that suggestion will not be offered again."),
+    "category_refused": (
+        "error",
+        "Nothing was changed: choose a category and what it counts as from the lists.",
+    ),
+    "recurring_refused": (
+        "error",
+        "Nothing was marked: choose how often it repeats from the list.",
+    ),
 }
 
 
@@ -211,6 +219,7 @@ def transactions_page(request: Request, caller: PageCaller, db: Db) -> Response:
         account_names=names,
         statuses=TRANSACTION_STATUS_CHOICES,
         rows=listing.rows,
+        names=mirror.transaction_names(db, user_id, listing.rows),
         **_addresses(kept, cursor, listing.next_cursor),
         when=formatter(zone),
         label=label,

@@ -28,6 +28,7 @@ _TRANSACTION_UPDATES = (
     "counterparty",
     "pot_external_id",
     "decline_reason",
+    "date_only",
     "updated_at",
 )
 
@@ -62,6 +63,7 @@ def upsert_transactions(
             "counterparty": t.counterparty,
             "pot_external_id": t.pot_external_id,
             "decline_reason": t.decline_reason,
+            "date_only": t.date_only,
             "first_seen_at": now,
             "updated_at": now,
         }

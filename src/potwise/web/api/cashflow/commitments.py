@@ -32,6 +32,9 @@ class CommitmentOut(BaseModel):
     id: str
     payee: str
     description: str
+    display_name: str = Field(
+        description="Its one name on every page (`payee` and `description` stay raw)."
+    )
     amount: int = Field(description="Positive; `direction` says which way it moves.")
     currency: str
     cadence: str
@@ -52,6 +55,7 @@ def commitment_out(v: commitments.CommitmentView) -> CommitmentOut:
         id=v.id,
         payee=v.payee,
         description=v.description,
+        display_name=v.name,
         amount=v.amount,
         currency=v.currency,
         cadence=v.cadence,
