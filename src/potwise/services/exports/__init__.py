@@ -2,7 +2,7 @@
 everything they own as JSON. Each is checked before it starts (the account is theirs,
 the period sound) and then streamed a batch at a time."""
 
-from potwise.services.exports.csv_file import COLUMNS, csv_chunks, merchant_name
+from potwise.services.exports.csv_file import COLUMNS, csv_chunks
 from potwise.services.exports.everything import (
     EXCLUDED_TABLES,
     FORMAT,
@@ -29,7 +29,6 @@ __all__ = [
     "everything_filename",
     "exported_models",
     "is_secret_column",
-    "merchant_name",
     "ofx_account_id",
     "ofx_chunks",
     "parse_period",

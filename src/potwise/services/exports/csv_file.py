@@ -2,7 +2,8 @@
 
 Amounts are given twice: as a signed decimal in pounds (`-12.34`) and as signed
 integer pence (`-1234`); money leaving is negative (DESIGN.md). Dates and times are
-ISO 8601 in the user's time zone. Every text cell that a spreadsheet would run as a
+ISO 8601 in the user's time zone (no time for a bank that gave only a date). The
+`merchant` column is the one name the pages show. Every text cell that a spreadsheet would run as a
 formula starts with an apostrophe (`domain/export_cells.py`). Every status is
 included (pending, settled, declined), named in the `status` column: add up the
 settled rows for what has left the account.
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Transaction
 from potwise.domain.export_cells import major_units, safe_cell
+from potwise.services import mirror
 from potwise.services.exports.selection import Selection, all_transactions
 
 COLUMNS = (
@@ -42,11 +44,6 @@ COLUMNS = (
 )
 
 
-def merchant_name(t: Transaction) -> str:
-    """The clean name people see for a transaction, as the transactions page shows it."""
-    return t.merchant or t.description or ""
-
-
 def _foreign(t: Transaction) -> tuple[str, str]:
     """The amount in the currency spent (abroad), and that currency; blank otherwise."""
     if t.local_currency is None or t.local_amount is None:
@@ -54,13 +51,14 @@ def _foreign(t: Transaction) -> tuple[str, str]:
     return major_units(t.local_amount, t.local_currency), t.local_currency
 
 
-def _row(t: Transaction, account_names: dict[str, str], zone: ZoneInfo) -> list[str]:
+def _row(t: Transaction, account_names: dict[str, str], shown: str, zone: ZoneInfo) -> list[str]:
     local = t.created_at.astimezone(zone)
     return [
         local.date().isoformat(),
-        local.isoformat(timespec="seconds"),
+        # A bank that gave only a date gets no invented time.
+        "" if t.date_only else local.isoformat(timespec="seconds"),
         account_names.get(t.account_id, ""),
-        merchant_name(t),
+        shown,
         t.description or "",
         major_units(t.amount, t.currency),
         str(t.amount),
@@ -89,4 +87,7 @@ def csv_chunks(sessions: sessionmaker[Session], selection: Selection) -> Iterato
     zone = selection.period.zone
     yield _lines([list(COLUMNS)])
     for batch in all_transactions(sessions, selection):
-        yield _lines([_row(t, names, zone) for t in batch])
+        # The name each row goes by on the pages (a pot move names its pot).
+        with sessions() as db:
+            shown = mirror.transaction_names(db, selection.user_id, batch)
+        yield _lines([_row(t, names, shown[t.id], zone) for t in batch])

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Transaction
 from potwise.domain.export_cells import major_decimal
-from potwise.services.exports.csv_file import merchant_name
+from potwise.services import mirror
 from potwise.services.exports.selection import (
     ExportAccount,
     Selection,
@@ -138,7 +138,7 @@ def _skeleton(
     return banks + cards, str(make_header(version=OFX_VERSION)) + body
 
 
-def _entry(t: Transaction) -> str:
+def _entry(t: Transaction, shown: str) -> str:
     """One transaction as an OFX `STMTTRN`."""
     amount: Decimal = major_decimal(t.amount, t.currency)
     entry = STMTTRN(
@@ -147,7 +147,7 @@ def _entry(t: Transaction) -> str:
         dtuser=t.created_at,
         trnamt=amount,
         fitid=t.external_id,
-        name=_text(merchant_name(t), 32),
+        name=_text(shown, 32),
         memo=_text(t.description, 255),
     )
     return ET.tostring(entry.to_etree(), encoding="unicode")
@@ -177,5 +177,8 @@ def ofx_chunks(
         for batch in transaction_batches(
             sessions, selection, [account.id], statuses=EXPORTED_STATUSES
         ):
-            yield "".join(_entry(t) for t in batch)
+            # The name each row goes by on the pages (a pot move names its pot).
+            with sessions() as db:
+                shown = mirror.transaction_names(db, selection.user_id, batch)
+            yield "".join(_entry(t, shown[t.id]) for t in batch)
         yield _LIST_END + rest
