@@ -29,7 +29,7 @@ from potwise.settings import Settings
 from potwise.web import api, middleware, webhooks
 from potwise.web.errors import install_error_handlers
 from potwise.web.limits import BodyLimit
-from potwise.web.ui import site
+from potwise.web.ui import navigation, site
 from potwise.web.ui.formatting import format_money
 
 UI_DIR = Path(__file__).parent / "ui"
@@ -109,6 +109,8 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
     templates.env.filters["money"] = format_money
     templates.env.globals["app_version"] = __version__
+    templates.env.globals["nav_sections"] = navigation.SECTIONS
+    templates.env.globals["section_of"] = navigation.section_of
     return templates
 
 
