@@ -77,17 +77,19 @@ AXE_RUNS = {("phone", "light"), ("laptop", "dark")}
 #: The innermost elements that reach past the right edge of the screen (outside any box
 #: that scrolls or clips them), as selectors.
 PAST_THE_EDGE = """(edge) => {
+  const page = [document.documentElement, document.body];
   const clipped = (e) => {
     for (let a = e.parentElement; a; a = a.parentElement) {
-      if (getComputedStyle(a).overflowX !== "visible") return a !== document.documentElement && a !== document.body;
+      if (getComputedStyle(a).overflowX !== "visible") return !page.includes(a);
     }
     return false;
   };
   const past = [...document.querySelectorAll("body *")].filter(
     (e) => e.getBoundingClientRect().right > edge + 1 && !clipped(e));
   const innermost = past.filter((e) => !past.some((o) => o !== e && e.contains(o)));
-  return innermost.slice(0, 5).map((e) => e.tagName.toLowerCase() +
-    (typeof e.className === "string" && e.className ? "." + e.className.trim().replace(/ +/g, ".") : ""));
+  const name = (e) => typeof e.className === "string" && e.className
+    ? "." + e.className.trim().replace(/ +/g, ".") : "";
+  return innermost.slice(0, 5).map((e) => e.tagName.toLowerCase() + name(e));
 }"""
 
 
