@@ -1,7 +1,7 @@
 """Every page of a signed-in user with a year of data, on a phone and on a laptop, light
-and dark: nothing wider than the screen, a screenshot of each, and no moderate, serious or
-critical accessibility finding from axe-core (bundled with axe-playwright-python; nothing is
-fetched from the network).
+and dark: nothing wider than the screen, chart words drawn at a readable size, a screenshot
+of each, and no moderate, serious or critical accessibility finding from axe-core (bundled
+with axe-playwright-python; nothing is fetched from the network).
 
 One browser and one seeded user serve every combination, so the whole run stays short.
 """
@@ -90,6 +90,18 @@ PAST_THE_EDGE = """(edge) => {
   const name = (e) => typeof e.className === "string" && e.className
     ? "." + e.className.trim().replace(/ +/g, ".") : "";
   return innermost.slice(0, 5).map((e) => e.tagName.toLowerCase() + name(e));
+}"""
+
+
+#: The smallest size, in screen pixels, a chart's words may be drawn at.
+READABLE_PX = 10
+#: The size on screen of the smallest word in any chart: its font size times the scale
+#: its SVG is drawn at; null when the page has no chart text.
+SMALLEST_CHART_TEXT = """() => {
+  const sizes = [...document.querySelectorAll("main svg text")]
+    .filter((t) => t.getBBox().width > 0 && t.getScreenCTM())
+    .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  return sizes.length ? Math.min(...sizes) : null;
 }"""
 
 
@@ -274,6 +286,9 @@ def test_every_page_fits_the_screen_and_passes_axe(
                     f"{path}: the page is {wide}px wide on a {viewport['width']}px screen, "
                     f"past its edge: {page.evaluate(PAST_THE_EDGE, viewport['width'])}"
                 )
+            smallest = page.evaluate(SMALLEST_CHART_TEXT)
+            if smallest is not None and smallest < READABLE_PX:
+                problems.append(f"{path}: chart text drawn {smallest:.1f}px high")
             if (width, scheme) in AXE_RUNS:
                 problems += [f"{path}: {finding}" for finding in _findings(axe, page)]
     finally:
