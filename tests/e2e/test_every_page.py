@@ -296,3 +296,54 @@ def test_every_page_fits_the_screen_and_passes_axe(
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+#: Figures under their labels, radios beside their words, filters wide enough for their
+#: choice: each returns the offending elements' descriptions.
+MISPLACED = {
+    "/spending": """() => [...document.querySelectorAll(".totals-list > div")]
+        .filter((d) => Math.abs(d.querySelector("dd").getBoundingClientRect().left
+                                - d.querySelector("dt").getBoundingClientRect().left) > 2)
+        .map((d) => "figure off its label: " + d.querySelector("dt").textContent)""",
+    "/budgets": """() => [...document.querySelectorAll(".budget-form .choice")]
+        .filter((c) => {
+          const box = c.querySelector("input").getBoundingClientRect();
+          const words = c.querySelector(".choice-name").getBoundingClientRect();
+          return words.left - box.right > 16 || words.top - box.top > 12;
+        })
+        .map((c) => "choice away from its words: " + c.textContent.trim())""",
+    "/transactions": """() => {
+        const ink = document.createElement("canvas").getContext("2d");
+        return [...document.querySelectorAll(".filters select")].filter((s) => {
+          const style = getComputedStyle(s);
+          ink.font = style.font;
+          const words = ink.measureText(s.options[s.selectedIndex].text).width;
+          return words + parseFloat(style.paddingLeft) + 16 > s.clientWidth;
+        }).map((s) => "choice cut off: " + s.options[s.selectedIndex].text);
+    }""",
+}
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_figures_choices_and_filters_sit_where_they_belong(
+    width: str, seeded: Seeded, browser: Browser, live_server: LiveServer
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=WIDTHS[width],
+        locale="en-GB",
+        storage_state=seeded.state,  # type: ignore[arg-type]
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        for path, script in MISPLACED.items():
+            page.goto(path)
+            found = page.evaluate(script)
+            assert isinstance(found, list)
+            problems += [f"{path}: {p}" for p in found]
+            assert page.locator(".totals-list, .budget-form, .filters").count() > 0, path
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
