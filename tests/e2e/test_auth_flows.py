@@ -22,7 +22,7 @@ def test_registering_through_the_form_lands_on_the_dashboard(page: Page) -> None
     expect(page.get_by_role("heading", name="Nothing connected yet")).to_be_visible()
     expect(page.locator(".site-header")).to_contain_text(account.email)
     expect(
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")
     ).to_have_attribute("aria-current", "page")
 
 

@@ -155,7 +155,7 @@ def _every_automation_page_in(
         page.locator("#theme-toggle").click()
         expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Automations")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Rules")).to_have_attribute("aria-current", "page")
     rule = page.locator(f"#rule-{rule_id}")
     expect(rule.get_by_text("Cooling down until")).to_be_visible()
     expect(rule.get_by_role("switch", name="Amex bill switched on")).to_have_attribute(

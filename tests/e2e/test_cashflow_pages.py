@@ -40,7 +40,8 @@ def test_what_if_moves_the_low_point_and_saving_keeps_it(
     panel.get_by_text("How this is worked out").click()
     expect(panel.get_by_role("row", name="Current")).to_be_visible()
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Forecast").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Plan").click()
+    page.get_by_role("navigation", name="Plan pages").get_by_role("link", name="Forecast").click()
     low = page.locator("#low-point")
     before = low.inner_text()
     page.get_by_label("What", exact=True).fill("New laptop")
@@ -55,5 +56,5 @@ def test_what_if_moves_the_low_point_and_saving_keeps_it(
     page.get_by_role("button", name="Save as a planned cost").click()
     expect(page.get_by_role("status")).to_contain_text("Planned item saved")
     expect(low).to_have_text(moved)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Planned").click()
+    page.get_by_role("navigation", name="Plan pages").get_by_role("link", name="Planned").click()
     expect(page.get_by_role("heading", name="New laptop")).to_be_visible()

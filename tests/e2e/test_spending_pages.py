@@ -112,7 +112,7 @@ def test_spending_charts_and_a_budget_with_its_progress_bar(
         login: Login = register(page)
         _seed_spending(live_server.database_url, login.email)
 
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Spending").click()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Plan").click()
         page.wait_for_url("**/spending")
         expect(page.get_by_role("heading", name="Spending", level=1)).to_be_visible()
         year = page.get_by_role("group", name="Spending per month")
@@ -140,7 +140,9 @@ def test_spending_charts_and_a_budget_with_its_progress_bar(
         )
 
         # A budget through the form, and its progress bar.
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Budgets").click()
+        page.get_by_role("navigation", name="Plan pages").get_by_role(
+            "link", name="Budgets"
+        ).click()
         page.wait_for_url("**/budgets")
         expect(page.get_by_text("No budgets yet")).to_be_visible()
         page.get_by_label("Category").select_option("eating_out")

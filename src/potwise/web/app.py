@@ -28,7 +28,7 @@ from potwise.settings import Settings
 from potwise.web import api, docs, middleware, openapi, webhooks
 from potwise.web.errors import install_error_handlers
 from potwise.web.limits import BodyLimit
-from potwise.web.ui import site
+from potwise.web.ui import navigation, site
 from potwise.web.ui.bank_display import day_of
 from potwise.web.ui.formatting import format_money
 
@@ -111,6 +111,8 @@ def _templates() -> Jinja2Templates:
     templates.env.globals["app_version"] = __version__
     templates.env.globals["bill_name"] = bill_name
     templates.env.globals["day_of"] = day_of
+    templates.env.globals["nav_sections"] = navigation.SECTIONS
+    templates.env.globals["section_of"] = navigation.section_of
     return templates
 
 

@@ -255,7 +255,7 @@ def transfers_page(request: Request, caller: PageCaller, db: Db) -> Response:
         request,
         "transfers.html",
         caller,
-        active="automations",
+        active="transfers",
         transfers=history.transfers(db, user_id, limit=TRANSFERS_LIMIT),
         limit=TRANSFERS_LIMIT,
         rule_names={r.id: r.name for r in rules.list_rules(db, user_id)},

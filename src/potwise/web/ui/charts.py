@@ -69,16 +69,18 @@ def _nice_ceiling(value: int) -> int:
     return 10 * magnitude
 
 
-def _short(minor: int, currency: str) -> str:
-    """Axis labels in whole units, thousands as k: `£0`, `£250`, `£1.5k`."""
+def axis_money(minor: int, currency: str) -> str:
+    """Axis labels in whole units, thousands as k: `£0`, `£250`, `£1.5k`, `-£2k`; short
+    enough to stay legible where a chart is drawn small."""
     symbol = currency_symbol(currency) or ""
     suffix = "" if symbol else f" {currency}"
-    whole = minor // 10 ** minor_exponent(currency)
+    sign = "-" if minor < 0 else ""
+    whole = abs(minor) // 10 ** minor_exponent(currency)
     if whole >= 1000:
         thousands, rest = divmod(whole, 1000)
         decimal = f".{rest // 100}" if rest // 100 else ""
-        return f"{symbol}{thousands}{decimal}k{suffix}"
-    return f"{symbol}{whole}{suffix}"
+        return f"{sign}{symbol}{thousands}{decimal}k{suffix}"
+    return f"{sign}{symbol}{whole}{suffix}"
 
 
 def column_chart(
@@ -115,7 +117,7 @@ def column_chart(
     ticks = [
         Tick(
             y=round(top + plot_height - plot_height * k / 4, 1),
-            text=_short(top_value * k // 4, currency),
+            text=axis_money(top_value * k // 4, currency),
         )
         for k in range(5)
     ]

@@ -12,6 +12,7 @@ from datetime import date
 
 from potwise.domain.cashflow import Forecast
 from potwise.domain.money import Money
+from potwise.web.ui.charts import axis_money
 
 WIDTH = 760
 HEIGHT = 300
@@ -92,7 +93,7 @@ def line_chart(result: Forecast) -> LineChart:
     line = " ".join(f"{x(i)},{y(d.balance)}" for i, d in enumerate(days))
     upper = [f"{x(i)},{y(d.high)}" for i, d in enumerate(days)]
     lower = [f"{x(i)},{y(d.low)}" for i, d in reversed(list(enumerate(days)))]
-    ticks = [Guide(y(v), _fmt(v)) for v in range(floor, ceiling + 1, step)]
+    ticks = [Guide(y(v), axis_money(v, "GBP")) for v in range(floor, ceiling + 1, step)]
     label_every = max(len(days) // 6, 1)
     x_labels = [
         (x(i), f"{d.date.day} {d.date:%b}") for i, d in enumerate(days) if i % label_every == 0

@@ -35,6 +35,23 @@
     }
   }
 
+  // On a narrow screen the section's pages scroll sideways: show the current one.
+  var current = document.querySelector(".sub-nav [aria-current='page']");
+  if (current) {
+    var row = current.closest("ul");
+    if (row && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
+    }
+  }
+
+  // A chart too wide for the screen scrolls in its box: start at the chosen month.
+  document.querySelectorAll(".chart-scroll").forEach(function (box) {
+    var chosen = box.querySelector(".is-selected");
+    if (!chosen || box.scrollWidth <= box.clientWidth) return;
+    var at = chosen.getBoundingClientRect().left - box.getBoundingClientRect().left;
+    box.scrollLeft = Math.max(0, at - box.clientWidth / 2);
+  });
+
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       var field = document.querySelector(button.getAttribute("data-copy"));
