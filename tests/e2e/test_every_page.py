@@ -55,7 +55,9 @@ PAGES: tuple[str, ...] = (
     "/forecast",
     "/commitments",
     "/planned",
+    "/categories",
     "/settings",
+    "/settings/notifications",
 )
 
 WIDTHS = {

@@ -24,7 +24,9 @@ ADDRESSES = {
     "/forecast",
     "/commitments",
     "/planned",
+    "/categories",
     "/settings",
+    "/settings/notifications",
 }
 
 
@@ -73,7 +75,9 @@ def test_five_sections_hold_every_page_once_at_its_public_address() -> None:
         ("/forecast", "/spending", "true"),
         ("/commitments", "/spending", "true"),
         ("/planned", "/spending", "true"),
-        ("/settings", "/settings", "page"),
+        ("/categories", "/spending", "true"),
+        ("/settings", "/settings", "true"),
+        ("/settings/notifications", "/settings", "true"),
     ],
 )
 def test_each_page_marks_its_section_and_itself(

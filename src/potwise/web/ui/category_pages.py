@@ -42,7 +42,7 @@ def _page(
         "categories.html",
         caller,
         status_code=status_code,
-        active="budgets",
+        active="categories",
         own=[c for c in listed if c.own],
         built_in=[c for c in listed if not c.own],
         targets=[(c.id, c.name) for c in listed if c.own or c.built_in],

@@ -59,9 +59,17 @@ SECTIONS: tuple[Section, ...] = (
             NavPage("forecast", "Forecast", "/forecast"),
             NavPage("commitments", "Bills", "/commitments"),
             NavPage("planned", "Planned", "/planned"),
+            NavPage("categories", "Categories", "/categories"),
         ),
     ),
-    Section("settings", "Settings", (NavPage("settings", "Settings", "/settings"),)),
+    Section(
+        "settings",
+        "Settings",
+        (
+            NavPage("settings", "Settings", "/settings"),
+            NavPage("notifications", "Notifications", "/settings/notifications"),
+        ),
+    ),
 )
 
 

@@ -37,7 +37,7 @@ def _page(
         "notifications.html",
         caller,
         status_code=status_code,
-        active="settings",
+        active="notifications",
         channels=listed,
         formats=channels.WEBHOOK_FORMATS,
         choices=preferences.choices(db, caller.user.id),
