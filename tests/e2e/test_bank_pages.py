@@ -298,8 +298,9 @@ def test_accounts_transactions_and_connections_with_data(
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("tbody tr")).to_have_count(3)
     expect(page.get_by_label("Search")).to_have_value("netflix")
-    page.get_by_label("From", exact=True).fill("2001-01-01")
-    page.get_by_label("To", exact=True).fill("2000-01-01")
+    filters = page.get_by_role("search", name="Filter transactions")
+    filters.get_by_label("From", exact=True).fill("2001-01-01")
+    filters.get_by_label("To", exact=True).fill("2000-01-01")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("alert")).to_contain_text("is after")
 
