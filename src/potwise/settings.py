@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = "INFO"
 
+    # Outgoing mail. Unset host: no e-mail at all (links are then an operator's, by the CLI).
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    # A CA bundle to trust for the SMTP server's certificate (a private relay).
+    smtp_ca_file: Path | None = None
+
     @field_validator(
         "public_url", "monzo_auth_url", "monzo_api_url", "truelayer_auth_url", "truelayer_api_url"
     )
@@ -130,6 +140,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("smtp_host", "smtp_username", "smtp_from")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @property
     def is_production(self) -> bool:

@@ -48,6 +48,13 @@ from potwise.db.models.insight import (
     CategoryRule,
     InsightDismissal,
 )
+from potwise.db.models.mail import (
+    LINK_PURPOSES,
+    OUTBOX_STATUSES,
+    AccountLink,
+    KnownBrowser,
+    OutboxMessage,
+)
 from potwise.db.models.mirror import (
     ACCOUNT_KINDS,
     TRANSACTION_STATUSES,
@@ -88,6 +95,7 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     CardModel,
     CashflowPreference,
     CommitmentAlert,
+    KnownBrowser,
 )
 
 __all__ = [
@@ -95,11 +103,14 @@ __all__ = [
     "BUDGET_PERIODS",
     "CARD_REPAYMENT_MODES",
     "COMMITMENT_STATUSES",
+    "LINK_PURPOSES",
     "NAMING_CONVENTION",
+    "OUTBOX_STATUSES",
     "PROVIDERS",
     "TRANSACTION_STATUSES",
     "USER_OWNED_MODELS",
     "Account",
+    "AccountLink",
     "ApiToken",
     "Automation",
     "AutomationRun",
@@ -115,12 +126,14 @@ __all__ = [
     "Connection",
     "DirectDebit",
     "InsightDismissal",
+    "KnownBrowser",
     "Lease",
     "LoginFailure",
     "MirroredRow",
     "Notice",
     "OAuthClient",
     "OAuthState",
+    "OutboxMessage",
     "PlannedItem",
     "Pot",
     "StandingOrder",
