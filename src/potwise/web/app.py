@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from potwise import __version__
 from potwise.bootstrap import bootstrap
 from potwise.db.engine import make_engine, make_session_factory
+from potwise.services.account_mail import mailer_for
 from potwise.services.auth import AuthPolicy
 from potwise.services.presence import Presence
 from potwise.settings import Settings
@@ -87,6 +88,7 @@ def _build_state(
     """What every request shares: settings, the engine and its sessions, the sign-in
     policy, the bank context (clients, vault, events) and the background pool."""
     app.state.settings = settings
+    app.state.mailer = mailer_for(settings)
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.auth_policy = AuthPolicy(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from potwise import clock
 from potwise.db.models import User
 from potwise.services import auth, zones
+from potwise.services.account_mail import Mailer
 from potwise.services.errors import Unauthenticated
 from potwise.settings import Settings
 
@@ -48,7 +49,13 @@ def get_policy(request: Request) -> auth.AuthPolicy:
     return policy
 
 
+def get_mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
 Db = Annotated[Session, Depends(get_db)]
+AppMailer = Annotated[Mailer, Depends(get_mailer)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Policy = Annotated[auth.AuthPolicy, Depends(get_policy)]
 

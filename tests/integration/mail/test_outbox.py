@@ -79,7 +79,8 @@ def test_optional_mail_carries_one_click_unsubscribe(
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_nothing_is_queued_when_mail_is_off(settings: Settings, db: Session) -> None:
+def test_nothing_is_queued_when_mail_is_off(tmp_path: Path, database_url: str, db: Session) -> None:
+    settings = make_settings(tmp_path, database_url)
     user = _user(db)
     assert not account_mail.security_notice(
         db, account_mail.mailer_for(settings), user, "new_token"

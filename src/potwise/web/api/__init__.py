@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from potwise.web.api import (
+    account_mail,
     analytics,
     auth,
     automations,
@@ -17,6 +18,7 @@ from potwise.web.api import (
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
 router.include_router(auth.router)
+router.include_router(account_mail.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
 router.include_router(backtest.router)  # before /automations/{id}

@@ -1,0 +1,53 @@
+"""`/api/v1/auth`: what goes by e-mail: verification, password reset, a new address."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, Field
+
+from potwise.services import password_reset
+from potwise.web.security import AppMailer, Db, client_address
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+    message: str
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+
+
+class ResetConfirm(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+    new_password: str = Field(min_length=1, max_length=4096)
+
+
+RESET_SENT = (
+    "If an account has that address, a link to choose a new password is on its way. "
+    "It works once, for 30 minutes."
+)
+
+
+@router.post("/password-reset", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def request_password_reset(
+    body: ResetRequest, request: Request, db: Db, mailer: AppMailer
+) -> Accepted:
+    """Send a reset link; the answer is the same whether or not the address has an account."""
+    password_reset.request_reset(
+        db, mailer, email=body.email, client_address=client_address(request)
+    )
+    return Accepted(message=RESET_SENT)
+
+
+@router.post("/password-reset/confirm", response_model=Accepted)
+def confirm_password_reset(body: ResetConfirm, db: Db, mailer: AppMailer) -> Accepted:
+    """Set a new password through a reset link: every session is signed out and every
+    personal API token revoked."""
+    password_reset.confirm_reset(db, mailer, token=body.token, new_password=body.new_password)
+    return Accepted(
+        status="done",
+        message="Your password was changed. Every session was signed out; sign in again.",
+    )
