@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # "now" in the product follows, the scheduler's included (demos and tests).
     clock_url: str | None = None
 
+    # Who may register: open | closed | invite. Unset: `registration_open` decides.
+    registration: Literal["open", "closed", "invite"] | None = None
     # None: open in development; in production open only until the first user exists.
     registration_open: bool | None = None
     session_days: int = Field(default=30, ge=1, le=365)

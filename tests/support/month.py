@@ -30,6 +30,7 @@ from potwise.sandbox.app import create_sandbox_app
 from potwise.services import cards as card_figures
 from potwise.web.app import create_app
 from tests.integration.conftest import GOOD_PASSWORD
+from tests.support.accounts import verify_address
 from tests.support.harness import FAST_RETRY, Sandbox, connect, product_settings
 from tests.support.loopback import loopback_socket, serve, url_of
 
@@ -310,6 +311,7 @@ def month(
         url = stack.enter_context(serve(app, sock))
         browser = stack.enter_context(httpx2.Client(base_url=url, timeout=60))
         found = _connect_all(browser, bank)
+        verify_address(app.state.session_factory, "month@example.com")
         scheduler = build_scheduler(app.state.connections, blocking=False, tick=0.01)
         scheduler.start()
         stack.callback(scheduler.shutdown)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import User
@@ -115,3 +116,19 @@ def security_notice(
         detail=detail,
         optional=optional,
     )
+
+
+def set_notices(db: Session, user_id: str, *, on: bool) -> None:
+    """The user's choice about optional mail (sign-in notices)."""
+    db.execute(update(User).where(User.id == user_id).values(mail_notices=on))
+    db.commit()
+
+
+def unsubscribe(db: Session, mailer: Mailer, token: str) -> bool:
+    """Turn optional mail off for the user an unsubscribe token names; False when the
+    token is not ours."""
+    user_id = account_links.unsubscribe_user(mailer.secret_key, token)
+    if user_id is None:
+        return False
+    set_notices(db, user_id, on=False)
+    return True

@@ -60,3 +60,17 @@ class TooManyAttempts(DomainError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class EmailUnverified(DomainError):
+    """The user has not confirmed their e-mail address yet: rules that move money wait."""
+
+    code = "email_unverified"
+    status_code = 403
+
+
+class MailUnavailable(DomainError):
+    """This server sends no e-mail (no SMTP host is configured)."""
+
+    code = "mail_unavailable"
+    status_code = 409

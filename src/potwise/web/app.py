@@ -56,6 +56,7 @@ def create_app(
     )
     _build_state(app, settings, engine, bank_transport, background)
     app.state.templates = _templates()
+    app.state.templates.env.globals["mail_enabled"] = settings.mail_enabled
     install_error_handlers(app)
     # Innermost of the wrappers, so a refused body is still logged with its 413.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -94,6 +95,7 @@ def _build_state(
     app.state.auth_policy = AuthPolicy(
         secret_key=settings.require_secret_key(),
         registration_open=settings.registration_open,
+        registration=settings.registration,
         production=settings.is_production,
         session_days=settings.session_days,
     )

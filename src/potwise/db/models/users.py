@@ -27,6 +27,11 @@ class User(Base):
     # Mail that is not needed to use the account (sign-in notices); off by the
     # List-Unsubscribe link or in Settings.
     mail_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     # The user's own switch: no automation of theirs moves money while it is on.
     automations_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
-from potwise.services import password_reset
-from potwise.web.security import AppMailer, Db, client_address
+from potwise.services import password_reset, verification
+from potwise.web.api.schemas import Accepted, UserEnvelope, UserOut
+from potwise.web.security import AppMailer, CurrentCaller, Db, client_address
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-class Accepted(BaseModel):
-    status: str = "accepted"
-    message: str
+class TokenBody(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class EmailChange(BaseModel):
+    new_email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=4096)
 
 
 class ResetRequest(BaseModel):
@@ -51,3 +56,34 @@ def confirm_password_reset(body: ResetConfirm, db: Db, mailer: AppMailer) -> Acc
         status="done",
         message="Your password was changed. Every session was signed out; sign in again.",
     )
+
+
+@router.post("/verify", response_model=UserEnvelope)
+def verify_email(body: TokenBody, db: Db, mailer: AppMailer) -> UserEnvelope:
+    """Confirm an address with the token of the link we sent."""
+    user = verification.verify(db, mailer, body.token)
+    return UserEnvelope(user=UserOut.model_validate(user, from_attributes=True))
+
+
+@router.post("/verify/resend", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def resend_verification(caller: CurrentCaller, db: Db, mailer: AppMailer) -> Accepted:
+    """Send a new confirmation link to the signed-in user's address (one a minute)."""
+    verification.resend(db, mailer, caller.user)
+    return Accepted(message=f"A new link is on its way to {caller.user.email}.")
+
+
+@router.post("/email", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def change_email(body: EmailChange, caller: CurrentCaller, db: Db, mailer: AppMailer) -> Accepted:
+    """Ask to change the address: it takes effect once the link sent to it is used."""
+    address = verification.request_email_change(
+        db, mailer, caller.user, new_email=body.new_email, password=body.password
+    )
+    return Accepted(
+        message=f"Open the link we sent to {address} to confirm it; until then nothing changes."
+    )
+
+
+@router.post("/email/confirm", response_model=UserEnvelope)
+def confirm_email_change(body: TokenBody, db: Db, mailer: AppMailer) -> UserEnvelope:
+    user = verification.confirm_email_change(db, mailer, body.token)
+    return UserEnvelope(user=UserOut.model_validate(user, from_attributes=True))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from potwise.services import auth
+from potwise.services import auth, registration
 from potwise.web.api.schemas import (
-    Credentials,
+    Accepted,
     LoginRequest,
     Page,
     PasswordChange,
+    RegisterRequest,
     Revoked,
     SessionOut,
     TokenCreate,
@@ -20,6 +21,7 @@ from potwise.web.api.schemas import (
     UserOut,
 )
 from potwise.web.security import (
+    AppMailer,
     AppSettings,
     CurrentCaller,
     Db,
@@ -36,10 +38,14 @@ def _user_out(user: object) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
-@router.post("/register", response_model=UserEnvelope, status_code=status.HTTP_201_CREATED)
-def register(body: Credentials, db: Db, policy: Policy) -> UserEnvelope:
-    user = auth.register(db, policy, email=body.email, password=body.password)
-    return UserEnvelope(user=_user_out(user))
+@router.post("/register", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def register(body: RegisterRequest, db: Db, policy: Policy, mailer: AppMailer) -> Accepted:
+    """Create an account (with a link to confirm the address). The answer is the same
+    for an address that already has one: its owner is told by e-mail instead."""
+    registration.register(
+        db, policy, mailer, email=body.email, password=body.password, invite=body.invite
+    )
+    return Accepted(message=registration.ACCEPTED)
 
 
 @router.post("/login", response_model=UserEnvelope)
