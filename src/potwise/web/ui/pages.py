@@ -33,7 +33,6 @@ router = APIRouter(include_in_schema=False)
 
 FLASH_MESSAGES: FlashMessages = {
     "signed_out": ("info", "You have signed out."),
-    "welcome": ("success", "Your account is ready. Welcome to potwise."),
     "password_changed": ("success", "Password changed. Your other sessions were signed out."),
     "sessions_revoked": ("success", "All your other sessions were signed out."),
     "token_revoked": ("success", "The API token was revoked."),
