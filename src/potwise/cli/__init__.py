@@ -8,7 +8,7 @@ does first. Commands import what they need inside, so `potwise --help` stays qui
 from __future__ import annotations
 
 from potwise.banks.errors import BankError
-from potwise.cli import automations, db, insight, keys, servers, sync, user
+from potwise.cli import automations, db, insight, keys, servers, sync, user, user_mail
 from potwise.cli.app import Failure, app, err
 from potwise.clock import ClockError
 from potwise.demo import DemoError
@@ -22,6 +22,7 @@ app.add_typer(insight.insight_app, name="insight")
 app.add_typer(db.db_app, name="db")
 app.add_typer(user.user_app, name="user")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(user_mail.mail_app, name="mail")
 
 
 def main() -> None:
