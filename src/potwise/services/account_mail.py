@@ -132,3 +132,9 @@ def unsubscribe(db: Session, mailer: Mailer, token: str) -> bool:
         return False
     set_notices(db, user_id, on=False)
     return True
+
+
+def token_created(db: Session, mailer: Mailer, user: User, name: str) -> None:
+    """Tell the user a personal API token was made (a credential of its own)."""
+    if security_notice(db, mailer, user, "new_token", detail=f"Token name: {name}."):
+        db.commit()

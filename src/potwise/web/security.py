@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from potwise import clock
 from potwise.db.models import User
-from potwise.services import auth, zones
+from potwise.services import auth, browsers, zones
 from potwise.services.account_mail import Mailer
 from potwise.services.errors import Unauthenticated
 from potwise.settings import Settings
@@ -125,15 +125,29 @@ def open_session(
     settings: Settings,
     user: User,
 ) -> None:
-    """Start a browser session for `user` and put its cookie on `response`."""
-    _, raw = auth.create_session(
-        db,
-        policy,
-        user,
-        user_agent=request.headers.get("user-agent"),
-        ip_address=client_address(request),
-    )
+    """Start a browser session for `user` and put its cookie on `response`; a browser
+    new to the user is remembered and the user told by e-mail."""
+    user_agent, address = request.headers.get("user-agent"), client_address(request)
+    _, raw = auth.create_session(db, policy, user, user_agent=user_agent, ip_address=address)
     set_session_cookie(response, settings, raw)
+    browser = browsers.recognise(
+        db,
+        request.app.state.mailer,
+        user,
+        request.cookies.get(browsers.BROWSER_COOKIE),
+        user_agent=user_agent,
+        ip_address=address,
+    )
+    if browser is not None:
+        response.set_cookie(
+            browsers.BROWSER_COOKIE,
+            browser,
+            max_age=browsers.COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
 
 
 def set_session_cookie(response: Response, settings: Settings, raw_token: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from potwise.services import auth, registration
+from potwise.services import account_mail, auth, registration
 from potwise.web.api.schemas import (
     Accepted,
     LoginRequest,
@@ -127,8 +127,11 @@ def revoke_session(session_id: str, caller: CurrentCaller, db: Db) -> Response:
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenCreate, caller: CurrentCaller, db: Db) -> TokenCreated:
+def create_token(
+    body: TokenCreate, caller: CurrentCaller, db: Db, mailer: AppMailer
+) -> TokenCreated:
     token, raw = auth.create_api_token(db, caller.user.id, name=body.name)
+    account_mail.token_created(db, mailer, caller.user, token.name)
     return TokenCreated(
         id=token.id,
         name=token.name,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.domain.errors import DomainError
-from potwise.services import auth, dashboard, registration
+from potwise.services import account_mail, auth, dashboard, registration
 from potwise.services.account_mail import Mailer
 from potwise.services.cashflow import outlook as cashflow
 from potwise.services.errors import TooManyAttempts
@@ -272,12 +272,13 @@ def settings_revoke_others(caller: PageCaller, db: Db) -> Response:
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
 def settings_create_token(
-    request: Request, caller: PageCaller, db: Db, name: FormStr = ""
+    request: Request, caller: PageCaller, db: Db, mailer: AppMailer, name: FormStr = ""
 ) -> Response:
     try:
         token, raw = auth.create_api_token(db, caller.user.id, name=name)
     except DomainError as exc:
         return _settings_page(request, caller, db, 400, token_error=exc.message)
+    account_mail.token_created(db, mailer, caller.user, token.name)
     # Rendered, not redirected: the only time the token is ever shown.
     return _settings_page(request, caller, db, new_token=raw, new_token_name=token.name)
 
