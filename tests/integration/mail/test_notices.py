@@ -87,4 +87,4 @@ def test_a_new_bank_connection_is_told(
     message = smtp.inbox.to(EMAIL)[-1]  # after the link to confirm the address
     assert message["Subject"] == "Security notice for your potwise account"
     assert "A bank was connected to your account." in text_of(message)
-    assert "American Express" in text_of(message)
+    assert "Bank: AMEX." in text_of(message)  # the provider's own name for itself
