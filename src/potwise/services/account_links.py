@@ -16,7 +16,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from potwise.db.models import AccountLink
@@ -28,6 +28,9 @@ LIFETIMES = {
     "email_change": timedelta(hours=24),
     "invite": timedelta(days=7),
 }
+
+#: An expired link is kept this long, so its page can still say "expired".
+KEEP_EXPIRED = timedelta(days=1)
 
 
 class LinkInvalid(DomainError):
@@ -133,6 +136,12 @@ def newest(db: Session, user_id: str, purpose: str) -> AccountLink | None:
         .order_by(AccountLink.created_at.desc())
         .limit(1)
     ).first()
+
+
+def forget_old(db: Session, now: datetime) -> int:
+    """Delete links that expired more than a day ago (used or not); returns how many."""
+    result = db.execute(delete(AccountLink).where(AccountLink.expires_at < now - KEEP_EXPIRED))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- one-click unsubscribe (no row: it only ever turns notices off) ------------

@@ -158,3 +158,45 @@ def test_the_background_sender_delivers_within_seconds_and_logs_no_secret(
             sender.stop()
     assert "mail.sent" in out.getvalue()
     assert PASSWORD not in out.getvalue()
+
+
+def test_housekeeping_forgets_old_mail_and_expired_links(
+    tmp_path: Path, database_url: str, db: Session
+) -> None:
+    from potwise.db.models import AccountLink
+    from potwise.services import account_links
+    from potwise.services.housekeeping import purge_expired
+
+    settings = make_settings(tmp_path, database_url)
+    user = _user(db)
+    long_ago = clock.wall() - timedelta(days=31)
+    for status, created in (
+        ("sent", long_ago),
+        ("failed", long_ago),
+        ("queued", long_ago),
+        ("sent", clock.wall()),
+    ):
+        db.add(
+            OutboxMessage(
+                user_id=user.id,
+                kind="k",
+                to_address=user.email,
+                subject="s",
+                text_body="",
+                html_body="",
+                message_id="<m@x>",
+                essential=True,
+                status=status,
+                attempts=1,
+                next_attempt_at=created,
+                created_at=created,
+            )
+        )
+    key = settings.require_secret_key()
+    account_links.issue(db, key, "reset", user_id=user.id, email=user.email, now=long_ago)
+    account_links.issue(db, key, "reset", user_id=user.id, email=user.email, now=clock.wall())
+    db.commit()
+    counts = purge_expired(db, clock.now())
+    assert (counts["mail"], counts["account_links"]) == (2, 1)
+    assert {m.status for m in db.scalars(select(OutboxMessage))} == {"queued", "sent"}
+    assert len(db.scalars(select(AccountLink)).all()) == 1

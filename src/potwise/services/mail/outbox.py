@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -26,6 +26,8 @@ FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(hours=1)
 CLAIM_FOR = timedelta(minutes=2)
 BATCH = 20
+#: Sent and failed messages stay listed (`potwise mail outbox`) this long.
+KEEP_DONE = timedelta(days=30)
 
 
 def enqueue(
@@ -137,3 +139,14 @@ def recent(db: Session, *, status: str | None = None, limit: int = 50) -> list[O
     if status is not None:
         statement = statement.where(OutboxMessage.status == status)
     return list(db.scalars(statement))
+
+
+def forget_old(db: Session, now: datetime) -> int:
+    """Delete sent and failed messages older than KEEP_DONE; returns how many."""
+    result = db.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_(("sent", "failed")),
+            OutboxMessage.created_at < now - KEEP_DONE,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
