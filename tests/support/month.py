@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx2
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Account, AutomationRun, Transaction
 from potwise.jobs.scheduler import build_scheduler
@@ -310,8 +310,7 @@ def month(
         app.state.connections.gateway.retry = FAST_RETRY
         url = stack.enter_context(serve(app, sock))
         browser = stack.enter_context(httpx2.Client(base_url=url, timeout=60))
-        found = _connect_all(browser, bank)
-        verify_address(app.state.session_factory, "month@example.com")
+        found = _connect_all(browser, bank, app.state.session_factory)
         scheduler = build_scheduler(app.state.connections, blocking=False, tick=0.01)
         scheduler.start()
         stack.callback(scheduler.shutdown)
@@ -326,10 +325,11 @@ def month(
         yield found
 
 
-def _connect_all(browser: httpx2.Client, bank: Sandbox) -> Month:
+def _connect_all(browser: httpx2.Client, bank: Sandbox, sessions: sessionmaker[Session]) -> Month:
     account = {"email": "month@example.com", "password": GOOD_PASSWORD}
     browser.post("/api/v1/auth/register", json=account)
     assert browser.post("/api/v1/auth/login", json=account).status_code == 200
+    verify_address(sessions, account["email"])
     assert connect(browser, bank, "monzo").status_code == 303
     bank.approve_monzo()
     [monzo] = browser.get("/api/v1/connections").json()["items"]
