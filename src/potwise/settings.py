@@ -87,12 +87,24 @@ class Settings(BaseSettings):
     # "now" in the product follows, the scheduler's included (demos and tests).
     clock_url: str | None = None
 
+    # Who may register: open | closed | invite. Unset: `registration_open` decides.
+    registration: Literal["open", "closed", "invite"] | None = None
     # None: open in development; in production open only until the first user exists.
     registration_open: bool | None = None
     session_days: int = Field(default=30, ge=1, le=365)
     # The largest request body accepted, in bytes; more is refused with 413 unread.
     max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = "INFO"
+
+    # Outgoing mail. Unset host: no e-mail at all (links are then an operator's, by the CLI).
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    # A CA bundle to trust for the SMTP server's certificate (a private relay).
+    smtp_ca_file: Path | None = None
 
     @field_validator(
         "public_url", "monzo_auth_url", "monzo_api_url", "truelayer_auth_url", "truelayer_api_url"
@@ -130,6 +142,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("smtp_host", "smtp_username", "smtp_from")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @property
     def is_production(self) -> bool:

@@ -12,10 +12,12 @@ When it is missing the tests are skipped, unless POTWISE_REQUIRE_BROWSER=1
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx2
@@ -31,9 +33,11 @@ from playwright.sync_api import (
 
 from potwise.db import migrate
 from potwise.db.engine import make_engine
+from potwise.jobs.mail_sender import MailSender
 from potwise.settings import load_settings
 from potwise.web.app import create_app
 from tests.support.loopback import loopback_socket, serve, url_of
+from tests.support.smtp import Inbox, SmtpServer, link_in, smtp_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -76,10 +80,21 @@ def chromium_path() -> Path:
     pytest.skip(reason)
 
 
+#: The e2e server's mailbox: every message the app sent (a loopback SMTP server).
+MAIL: dict[str, Inbox] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app, served by uvicorn from a background thread."""
+    """The real app, served by uvicorn from a background thread, sending its mail
+    (the worker's sender beside it) to an SMTP server on loopback."""
     tmp = tmp_path_factory.mktemp("e2e")
+    with smtp_server(tmp) as smtp:
+        MAIL["inbox"] = smtp.inbox
+        yield from _live_server(tmp, smtp)
+
+
+def _live_server(tmp: Path, smtp: SmtpServer) -> Iterator[LiveServer]:
     sock = loopback_socket()
     url = url_of(sock)
     settings = load_settings(
@@ -90,15 +105,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         public_url=url,
         registration_open=True,
         log_level="WARNING",
+        **smtp.settings(),
     )
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     app = create_app(settings, engine=engine)
+    sender = MailSender(app.state.connections, interval=0.1)
+    sender.start()
     try:
         with serve(app, sock, start_timeout=20, lifespan="auto") as served:
             _wait_until_healthy(served)
             yield LiveServer(served, settings.database_url)
     finally:
+        sender.stop()
         engine.dispose()
 
 
@@ -158,15 +177,33 @@ def new_email() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}@example.com"
 
 
+def mail_to(address: str, count: int = 1, timeout: float = 10.0) -> EmailMessage:
+    """The `count`-th message the app sent to `address`, once it has arrived."""
+    inbox = MAIL["inbox"]
+    deadline = time.monotonic() + timeout
+    while len(inbox.to(address)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    mine = inbox.to(address)
+    assert len(mine) >= count, f"{len(mine)} of {count} messages to {address} arrived"
+    return mine[count - 1]
+
+
 def register(page: Page, email: str | None = None, password: str = PASSWORD) -> Account:
-    """Create an account through the registration form; ends on the dashboard."""
+    """Create an account through the registration form, confirm the address with the
+    link the e-mail brings, and sign in; ends on the dashboard."""
     account = Account(email or new_email(), password)
     page.goto("/register")
     page.get_by_label("E-mail address").fill(account.email)
     page.get_by_label("Password", exact=True).fill(account.password)
     page.get_by_label("Repeat the password").fill(account.password)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/?flash=welcome")
+    page.get_by_text("a message with a link to confirm it is on its way").wait_for()
+    page.goto(link_in(mail_to(account.email)))
+    page.get_by_role("button", name="Confirm my address").click()
+    page.get_by_text("your address is confirmed").wait_for()
+    page.goto("/login")
+    sign_in(page, account)
+    page.wait_for_url(re.compile(r"/$"))
     return account
 
 

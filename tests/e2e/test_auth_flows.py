@@ -8,17 +8,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Account, register, sign_in, sign_out
+from tests.e2e.conftest import Account, mail_to, register, sign_in, sign_out
+from tests.support.smtp import link_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_registering_through_the_form_lands_on_the_dashboard(page: Page) -> None:
+def test_registering_confirming_by_e_mail_and_signing_in_lands_on_the_dashboard(
+    page: Page,
+) -> None:
     account = register(page)
 
     expect(page).to_have_title(re.compile(r"^Dashboard"))
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+    expect(page.locator(".verify-banner")).to_have_count(0)  # the address is confirmed
     expect(page.get_by_role("heading", name="Nothing connected yet")).to_be_visible()
     expect(page.locator(".site-header")).to_contain_text(account.email)
     expect(
@@ -73,3 +76,31 @@ def test_an_unauthenticated_visit_to_settings_returns_there_after_sign_in(
     expect(page).to_have_url(re.compile(r"/settings$"))
     expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
     expect(page.get_by_text(f"Signed in as {account.email}.")).to_be_visible()
+
+
+def test_forgot_password_by_e_mail_then_sign_in_with_the_new_one(
+    page: Page, account: Account
+) -> None:
+    sign_out(page)
+    page.get_by_role("link", name="Forgot password?").click()
+    page.get_by_label("E-mail address").fill(account.email)
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("If an account has that address")
+
+    # The second message to this address (the first confirmed it).
+    link = link_in(mail_to(account.email, 2))
+    page.goto(link)
+    new = Account(account.email, "a brand new long passphrase")
+    page.get_by_label("New password", exact=True).fill(new.password)
+    page.get_by_label("Repeat the new password").fill(new.password)
+    page.get_by_role("button", name="Set the new password").click()
+    expect(page).to_have_url(re.compile(r"/login\?flash=password_reset$"))
+    expect(page.get_by_role("status")).to_contain_text("Your password was changed")
+
+    sign_in(page, new)
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    page.goto(link)  # the link worked once
+    expect(page.get_by_role("alert")).to_have_text(
+        "This link has already been used. Ask for a new one."
+    )

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from potwise.settings import Settings
 from potwise.web.app import create_app
+from tests.support.accounts import verify_address
 
 GOOD_PASSWORD = "correct horse battery staple"
 
@@ -37,14 +38,19 @@ class SignedIn:
     password: str
 
 
-def sign_up(app: FastAPI, email: str, password: str = GOOD_PASSWORD) -> SignedIn:
-    """Register through the API and sign in with a client of its own."""
+def sign_up(
+    app: FastAPI, email: str, password: str = GOOD_PASSWORD, *, verified: bool = True
+) -> SignedIn:
+    """Register through the API and sign in with a client of its own; the address is
+    confirmed as the operator would (`potwise user verify`) unless `verified` is False."""
     client = TestClient(app)
     registered = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-    assert registered.status_code == 201, registered.text
+    assert registered.status_code == 202, registered.text
     login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
-    return SignedIn(client, registered.json()["user"]["id"], email, password)
+    if verified:
+        verify_address(app.state.session_factory, email)
+    return SignedIn(client, login.json()["user"]["id"], email, password)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from potwise.settings import Settings
 from potwise.web.app import create_app
 from tests.conftest import make_settings
 from tests.integration.conftest import GOOD_PASSWORD
+from tests.support.accounts import verify_address
 from tests.support.loopback import loopback_socket, serve, url_of
 
 PUBLIC_URL = "http://127.0.0.1:8000"
@@ -112,6 +113,7 @@ def signed_in(app: FastAPI, email: str = "owner@example.com") -> TestClient:
     client.post("/api/v1/auth/register", json={"email": email, "password": GOOD_PASSWORD})
     login = client.post("/api/v1/auth/login", json={"email": email, "password": GOOD_PASSWORD})
     assert login.status_code == 200, login.text
+    verify_address(app.state.session_factory, email)
     return client
 
 
@@ -187,6 +189,7 @@ def served_product(
         account = {"email": email, "password": GOOD_PASSWORD}
         browser.post("/api/v1/auth/register", json=account)
         assert browser.post("/api/v1/auth/login", json=account).status_code == 200
+        verify_address(app.state.session_factory, email)
         yield app, browser
 
 

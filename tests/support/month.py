@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx2
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from potwise.db.models import Account, AutomationRun, Transaction
 from potwise.jobs.scheduler import build_scheduler
@@ -30,6 +30,7 @@ from potwise.sandbox.app import create_sandbox_app
 from potwise.services import cards as card_figures
 from potwise.web.app import create_app
 from tests.integration.conftest import GOOD_PASSWORD
+from tests.support.accounts import verify_address
 from tests.support.harness import FAST_RETRY, Sandbox, connect, product_settings
 from tests.support.loopback import loopback_socket, serve, url_of
 
@@ -309,7 +310,7 @@ def month(
         app.state.connections.gateway.retry = FAST_RETRY
         url = stack.enter_context(serve(app, sock))
         browser = stack.enter_context(httpx2.Client(base_url=url, timeout=60))
-        found = _connect_all(browser, bank)
+        found = _connect_all(browser, bank, app.state.session_factory)
         scheduler = build_scheduler(app.state.connections, blocking=False, tick=0.01)
         scheduler.start()
         stack.callback(scheduler.shutdown)
@@ -324,10 +325,11 @@ def month(
         yield found
 
 
-def _connect_all(browser: httpx2.Client, bank: Sandbox) -> Month:
+def _connect_all(browser: httpx2.Client, bank: Sandbox, sessions: sessionmaker[Session]) -> Month:
     account = {"email": "month@example.com", "password": GOOD_PASSWORD}
     browser.post("/api/v1/auth/register", json=account)
     assert browser.post("/api/v1/auth/login", json=account).status_code == 200
+    verify_address(sessions, account["email"])
     assert connect(browser, bank, "monzo").status_code == 303
     bank.approve_monzo()
     [monzo] = browser.get("/api/v1/connections").json()["items"]

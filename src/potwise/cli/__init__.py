@@ -10,7 +10,7 @@ bank clients and the sandbox are imported inside the commands that use them
 
 from __future__ import annotations
 
-from potwise.cli import automations, db, insight, keys, servers, sync, user
+from potwise.cli import automations, db, insight, keys, servers, sync, user, user_mail
 from potwise.cli.app import Failure, app, err
 
 __all__ = ["Failure", "app", "main", "servers", "sync"]
@@ -20,6 +20,7 @@ app.add_typer(insight.insight_app, name="insight")
 app.add_typer(db.db_app, name="db")
 app.add_typer(user.user_app, name="user")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(user_mail.mail_app, name="mail")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from potwise import clock
 from potwise.banks.errors import BankError
 from potwise.jobs.fanout import Fanout
+from potwise.jobs.mail_sender import MailSender
 from potwise.jobs.timing import TICK_SECONDS, DailyAt, Every, Scheduler
 from potwise.logs import get_logger
 from potwise.services import housekeeping, onboarding
@@ -120,6 +121,10 @@ def build_scheduler(
     if fanout is not None:
         scheduler.on_shutdown(fanout.close)
     _add_jobs(scheduler, ctx, fanout, clock.now())
+    # The outbox is sent on real time, beside the jobs (see jobs/mail_sender.py).
+    mail = MailSender(ctx)
+    scheduler.on_start(mail.start)
+    scheduler.on_shutdown(mail.stop)
     log.info("scheduler.configured", jobs=[job.id for job in scheduler.get_jobs()])
     return scheduler
 

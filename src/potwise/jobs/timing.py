@@ -96,6 +96,7 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._on_shutdown: list[Callable[[], object]] = []
+        self._on_start: list[Callable[[], object]] = []
 
     def add_job(
         self,
@@ -119,6 +120,10 @@ class Scheduler:
     def get_jobs(self) -> list[Job]:
         with self._lock:
             return list(self._jobs.values())
+
+    def on_start(self, action: Callable[[], object]) -> None:
+        """Run `action` when the scheduler starts (e.g. start a real-time loop beside it)."""
+        self._on_start.append(action)
 
     def on_shutdown(self, action: Callable[[], object]) -> None:
         """Run `action` once the scheduler shuts down (e.g. close a process pool)."""
@@ -147,6 +152,8 @@ class Scheduler:
 
     def start(self) -> None:
         """Tick until shut down: here when blocking, on a thread otherwise."""
+        for action in self._on_start:
+            action()
         if self.blocking:
             try:
                 self._loop()

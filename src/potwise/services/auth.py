@@ -24,7 +24,6 @@ from potwise.services.errors import (
     InvalidCredentials,
     InvalidInput,
     NotFound,
-    RegistrationClosed,
     TooManyAttempts,
 )
 
@@ -60,6 +59,8 @@ class AuthPolicy:
     registration_open: bool | None
     production: bool
     session_days: int
+    # POTWISE_REGISTRATION: open | closed | invite (None: `registration_open` decides).
+    registration: str | None = None
 
 
 # --- users -----------------------------------------------------------------
@@ -68,6 +69,8 @@ class AuthPolicy:
 def registration_is_open(db: Session, policy: AuthPolicy) -> bool:
     """Open when the setting says so; by default open in development, and in
     production only until the first user exists."""
+    if policy.registration is not None:
+        return policy.registration == "open"
     if policy.registration_open is not None:
         return policy.registration_open
     if not policy.production:
@@ -75,8 +78,11 @@ def registration_is_open(db: Session, policy: AuthPolicy) -> bool:
     return db.scalar(select(func.count()).select_from(User)) == 0
 
 
-def create_user(db: Session, *, email: str, password: str, now: Clock = clock.now) -> User:
-    """Create a user (no registration check: used by the CLI and by `register`)."""
+def create_user(
+    db: Session, *, email: str, password: str, now: Clock = clock.now, verified: bool = True
+) -> User:
+    """Create a user (no registration check: used by the CLI, the demo and registration,
+    which alone creates users whose address is still to be confirmed)."""
     address = normalise_email(email)
     passwords.check_policy(password, email=address)
     if db.scalar(select(User.id).where(User.email == address)) is not None:
@@ -86,6 +92,7 @@ def create_user(db: Session, *, email: str, password: str, now: Clock = clock.no
         password_hash=passwords.hash_password(password),
         created_at=now(),
         password_changed_at=now(),
+        email_verified_at=now() if verified else None,
     )
     db.add(user)
     try:
@@ -95,14 +102,6 @@ def create_user(db: Session, *, email: str, password: str, now: Clock = clock.no
         raise Conflict("An account with that e-mail address already exists.") from exc
     log.info("user.created", user_id=user.id)
     return user
-
-
-def register(
-    db: Session, policy: AuthPolicy, *, email: str, password: str, now: Clock = clock.now
-) -> User:
-    if not registration_is_open(db, policy):
-        raise RegistrationClosed("Registration is closed on this server.")
-    return create_user(db, email=email, password=password, now=now)
 
 
 def change_password(

@@ -81,3 +81,17 @@ class PasskeysUnavailable(DomainError):
 
     code = "passkeys_unavailable"
     status_code = 409
+
+
+class EmailUnverified(DomainError):
+    """The user has not confirmed their e-mail address yet: rules that move money wait."""
+
+    code = "email_unverified"
+    status_code = 403
+
+
+class MailUnavailable(DomainError):
+    """This server sends no e-mail (no SMTP host is configured)."""
+
+    code = "mail_unavailable"
+    status_code = 409

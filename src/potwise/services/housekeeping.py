@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
+from potwise import clock
 from potwise.db.models import LoginFailure, UserSession
 from potwise.logs import get_logger
+from potwise.services import account_links
+from potwise.services.mail import outbox
 from potwise.services.sync import allowance
 
 log = get_logger(__name__)
@@ -31,11 +34,16 @@ def purge_expired(db: Session, now: datetime) -> dict[str, int]:
         delete(LoginFailure).where(LoginFailure.at < now - LOGIN_FAILURE_RETENTION)
     )
     unattended_calls = allowance.forget_old(db, now)
+    # Mail and its links live in real time (see services/mail/outbox.py).
+    links = account_links.forget_old(db, clock.wall())
+    mail = outbox.forget_old(db, clock.wall())
     db.commit()
     counts = {
         "sessions": int(sessions.rowcount or 0),  # type: ignore[attr-defined]
         "login_failures": int(failures.rowcount or 0),  # type: ignore[attr-defined]
         "unattended_calls": unattended_calls,
+        "account_links": links,
+        "mail": mail,
     }
     log.info("housekeeping.purged", **counts)
     return counts

@@ -22,6 +22,7 @@ from potwise import __version__
 from potwise.bootstrap import bootstrap
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.domain.merchants import bill_name
+from potwise.services.account_mail import mailer_for
 from potwise.services.auth import AuthPolicy
 from potwise.services.presence import Presence
 from potwise.settings import Settings
@@ -55,6 +56,7 @@ def create_app(
     )
     _build_state(app, settings, engine, bank_transport, background)
     app.state.templates = _templates()
+    app.state.templates.env.globals["mail_enabled"] = settings.mail_enabled
     install_error_handlers(app)
     # Innermost of the wrappers, so a refused body is still logged with its 413.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -87,11 +89,13 @@ def _build_state(
     """What every request shares: settings, the engine and its sessions, the sign-in
     policy, the bank context (clients, vault, events) and the background pool."""
     app.state.settings = settings
+    app.state.mailer = mailer_for(settings)
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.auth_policy = AuthPolicy(
         secret_key=settings.require_secret_key(),
         registration_open=settings.registration_open,
+        registration=settings.registration,
         production=settings.is_production,
         session_days=settings.session_days,
     )

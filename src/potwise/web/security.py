@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from potwise import clock
 from potwise.db.models import User
-from potwise.services import auth, zones
+from potwise.services import auth, browsers, zones
+from potwise.services.account_mail import Mailer
 from potwise.services.errors import SessionRequired, Unauthenticated
 from potwise.services.vault import Vault
 from potwise.settings import Settings
@@ -57,8 +58,14 @@ def get_policy(request: Request) -> auth.AuthPolicy:
     return policy
 
 
+def get_mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
 Db = Annotated[Session, Depends(get_db)]
 Sessions = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+AppMailer = Annotated[Mailer, Depends(get_mailer)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Policy = Annotated[auth.AuthPolicy, Depends(get_policy)]
 
@@ -174,16 +181,36 @@ def open_session(
     *,
     second_factor: str | None = None,
 ) -> None:
-    """Start a browser session for `user` and put its cookie on `response`."""
+    """Start a browser session for `user` and put its cookie on `response`; a browser
+    new to the user is remembered and the user told by e-mail."""
+    user_agent, address = request.headers.get("user-agent"), client_address(request)
     _, raw = auth.create_session(
         db,
         policy,
         user,
-        user_agent=request.headers.get("user-agent"),
-        ip_address=client_address(request),
+        user_agent=user_agent,
+        ip_address=address,
         second_factor=second_factor,
     )
     set_session_cookie(response, settings, raw)
+    browser = browsers.recognise(
+        db,
+        request.app.state.mailer,
+        user,
+        request.cookies.get(browsers.BROWSER_COOKIE),
+        user_agent=user_agent,
+        ip_address=address,
+    )
+    if browser is not None:
+        response.set_cookie(
+            browsers.BROWSER_COOKIE,
+            browser,
+            max_age=browsers.COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
 
 
 def set_session_cookie(response: Response, settings: Settings, raw_token: str) -> None:

@@ -35,7 +35,13 @@ def test_purge_keeps_live_sessions_and_drops_old_ones(db: Session) -> None:
 
     counts = purge_expired(db, now)
 
-    assert counts == {"sessions": 1, "login_failures": 1, "unattended_calls": 0}
+    assert counts == {
+        "sessions": 1,
+        "login_failures": 1,
+        "unattended_calls": 0,
+        "account_links": 0,
+        "mail": 0,
+    }
     remaining = set(db.scalars(select(UserSession.token_hash)))
     assert remaining == {"a" * 64, "c" * 64}
     assert db.scalar(select(func.count()).select_from(LoginFailure)) == 1

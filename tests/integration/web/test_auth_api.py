@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -23,8 +23,8 @@ def test_register_login_and_me_return_the_user(client: TestClient) -> None:
     created = client.post(
         "/api/v1/auth/register", json={"email": " Carol@Example.com ", "password": GOOD_PASSWORD}
     )
-    assert created.status_code == 201
-    assert created.json()["user"]["email"] == "carol@example.com"
+    assert created.status_code == 202
+    assert created.json()["status"] == "accepted"
     assert "password" not in created.text
 
     login = client.post(
@@ -40,6 +40,7 @@ def test_register_login_and_me_return_the_user(client: TestClient) -> None:
     me = client.get("/api/v1/auth/me")
     assert me.status_code == 200
     assert me.json()["user"]["email"] == "carol@example.com"
+    assert me.json()["user"]["email_verified"] is False
 
 
 def test_session_cookie_is_secure_when_public_url_is_https(
@@ -89,12 +90,25 @@ def test_weak_and_common_passwords_are_refused(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "weak_password"
 
 
-def test_duplicate_email_is_a_conflict(client: TestClient, alice: SignedIn) -> None:
-    response = client.post(
+def test_a_known_address_gets_the_same_answer_as_a_new_one(
+    client: TestClient, alice: SignedIn, db: Session
+) -> None:
+    known = client.post(
         "/api/v1/auth/register", json={"email": "ALICE@example.com", "password": GOOD_PASSWORD}
     )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "conflict"
+    new = client.post(
+        "/api/v1/auth/register", json={"email": "dave@example.com", "password": GOOD_PASSWORD}
+    )
+    assert known.status_code == new.status_code == 202
+    assert known.json() == new.json()
+    # Alice's account is untouched: her own password still signs her in.
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": alice.email, "password": alice.password}
+        ).status_code
+        == 200
+    )
+    assert db.scalar(select(func.count()).select_from(User)) == 2
 
 
 def test_bad_payload_is_422_validation_error(client: TestClient) -> None:
@@ -130,7 +144,7 @@ def test_production_closes_registration_after_the_first_user(
     first = client.post(
         "/api/v1/auth/register", json={"email": "owner@example.com", "password": GOOD_PASSWORD}
     )
-    assert first.status_code == 201
+    assert first.status_code == 202
     second = client.post(
         "/api/v1/auth/register", json={"email": "guest@example.com", "password": GOOD_PASSWORD}
     )

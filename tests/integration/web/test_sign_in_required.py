@@ -15,9 +15,21 @@ from potwise.web import ui
 from potwise.web.ui import site
 from potwise.web.ui.site import FLASH_MESSAGES, ROUTERS, flash_registry
 
-# Pages anyone may open: signing in (with its code step) and up, signing out, and the
-# bank's way back (which explains itself to a signed-out browser instead of redirecting).
-PUBLIC = {"/login", "/login/code", "/register", "/logout", "/connections/{provider}/callback"}
+# Pages anyone may open: signing in and up, signing out, the bank's way back
+# (which explains itself to a signed-out browser instead of redirecting), and the
+# pages links in e-mail lead to (the link's token is the credential).
+PUBLIC = {
+    "/login",
+    "/login/code",
+    "/register",
+    "/logout",
+    "/connections/{provider}/callback",
+    "/forgot-password",
+    "/reset-password",
+    "/verify",
+    "/settings/email/confirm",
+    "/mail/unsubscribe",
+}
 
 
 def _page_routes() -> list[tuple[str, str]]:

@@ -49,6 +49,13 @@ from potwise.db.models.insight import (
     CategoryRule,
     InsightDismissal,
 )
+from potwise.db.models.mail import (
+    LINK_PURPOSES,
+    OUTBOX_STATUSES,
+    AccountLink,
+    KnownBrowser,
+    OutboxMessage,
+)
 from potwise.db.models.mirror import (
     ACCOUNT_KINDS,
     TRANSACTION_STATUSES,
@@ -113,6 +120,7 @@ USER_OWNED_MODELS: tuple[type[Base], ...] = (
     NotificationPreference,
     NotificationSchedule,
     NotificationDelivery,
+    KnownBrowser,
 )
 
 __all__ = [
@@ -120,11 +128,14 @@ __all__ = [
     "BUDGET_PERIODS",
     "CARD_REPAYMENT_MODES",
     "COMMITMENT_STATUSES",
+    "LINK_PURPOSES",
     "NAMING_CONVENTION",
+    "OUTBOX_STATUSES",
     "PROVIDERS",
     "TRANSACTION_STATUSES",
     "USER_OWNED_MODELS",
     "Account",
+    "AccountLink",
     "ApiToken",
     "Automation",
     "AutomationRun",
@@ -141,6 +152,7 @@ __all__ = [
     "Connection",
     "DirectDebit",
     "InsightDismissal",
+    "KnownBrowser",
     "Lease",
     "LoginFailure",
     "MirroredRow",
@@ -151,6 +163,7 @@ __all__ = [
     "NotificationSchedule",
     "OAuthClient",
     "OAuthState",
+    "OutboxMessage",
     "Passkey",
     "PlannedItem",
     "Pot",

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 
 from potwise.db.models.base import Base, id_column, user_fk, utcnow
 
@@ -30,6 +30,17 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the user proved they read mail at `email` (None: not yet; rules that move
+    # money wait for it).
+    email_verified_at: Mapped[datetime | None]
+    # Mail that is not needed to use the account (sign-in notices); off by the
+    # List-Unsubscribe link or in Settings.
+    mail_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     # The user's own switch: no automation of theirs moves money while it is on.
     automations_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -13,6 +13,7 @@ from potwise.db.scoping import get_owned, owned
 from potwise.domain.mirror import AccountKind
 from potwise.domain.transfers import RuleStatus
 from potwise.logs import get_logger
+from potwise.services import verification
 from potwise.services.automations import configs, conflicts
 from potwise.services.errors import InvalidInput, NotFound
 
@@ -109,6 +110,8 @@ def _name(value: str) -> str:
 
 
 def create(db: Session, user_id: str, data: RuleInput) -> Automation:
+    """Every kind of rule moves money: an address still to confirm may not make one."""
+    verification.require_verified(db, user_id)
     config = validate(db, user_id, data.kind, data.config, None)
     rule = Automation(
         user_id=user_id, kind=data.kind, name=_name(data.name), enabled=data.enabled, config=config
@@ -141,6 +144,8 @@ def update(
 ) -> Automation:
     """Change a rule. A changed pot or card list starts it afresh (its state is reset)."""
     rule = get(db, user_id, rule_id)
+    if enabled and not rule.enabled:
+        verification.require_verified(db, user_id)
     if name is not None:
         rule.name = _name(name)
     if config is not None:

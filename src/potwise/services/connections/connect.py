@@ -15,11 +15,11 @@ from potwise import clock
 from potwise.banks import pkce
 from potwise.banks.errors import AwaitingApproval
 from potwise.banks.tokens import TokenSet
-from potwise.db.models import Connection
+from potwise.db.models import Connection, User
 from potwise.db.scoping import get_owned, owned
 from potwise.domain.errors import DomainError
 from potwise.logs import get_logger
-from potwise.services import oauth_state
+from potwise.services import account_mail, oauth_state
 from potwise.services.connections.credentials import credentials_for
 from potwise.services.connections.status import (
     STATUS_ACTIVE,
@@ -149,6 +149,7 @@ def _store_monzo(
         if connection is None:
             connection = Connection(user_id=user_id, provider="monzo", display_name="Monzo")
             db.add(connection)
+            _tell_user(db, ctx, user_id, "Monzo")
         connection.external_user_id = tokens.provider_user_id or connection.external_user_id
         apply_tokens(connection, ctx.vault, tokens)
         # Until the user approves in the Monzo app the token can read nothing.
@@ -165,6 +166,19 @@ def _store_monzo(
         if stored is None:
             raise NotFound("The connection was removed while connecting.")
         return stored
+
+
+def _tell_user(db: Session, ctx: ConnectionsContext, user_id: str, bank: str) -> None:
+    """A new bank connection is worth an e-mail (in the same unit of work)."""
+    user = db.get(User, user_id)
+    if user is not None:
+        account_mail.security_notice(
+            db,
+            account_mail.mailer_for(ctx.settings),
+            user,
+            "new_connection",
+            detail=f"Bank: {bank}.",
+        )
 
 
 def check_monzo_approval(ctx: ConnectionsContext, connection_id: str) -> bool:
@@ -203,11 +217,14 @@ def _store_truelayer(
         connection = None
         if reconnect_id is not None:
             connection = get_owned(db, Connection, reconnect_id, user_id)
+        new = connection is None
         if connection is None:
             connection = Connection(user_id=user_id, provider="truelayer", display_name="")
             db.add(connection)
         connection.provider_id = me.provider_id
         connection.display_name = me.provider_name or me.provider_id or "Open Banking"
+        if new:
+            _tell_user(db, ctx, user_id, connection.display_name)
         connection.consent_expires_at = me.consent_expires_at
         connection.external_user_id = me.credentials_id
         apply_tokens(connection, ctx.vault, tokens)

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from potwise.web.api import (
+    account_mail,
     analytics,
     auth,
     automations,
@@ -25,6 +26,7 @@ router.include_router(auth.router)
 router.include_router(twofactor.router)
 router.include_router(passkeys.router)
 router.include_router(notifications.router)
+router.include_router(account_mail.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)
 router.include_router(backtest.router)  # before /automations/{id}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from potwise.services import auth
+from potwise.services import account_mail, auth, registration
 from potwise.services.errors import SecondFactorRequired
 from potwise.services.twofactor import factor
 from potwise.web.api.schemas import (
-    Credentials,
+    Accepted,
     LoginRequest,
     Page,
     PasswordChange,
+    RegisterRequest,
     Revoked,
     SessionOut,
     TokenCreate,
@@ -22,6 +23,7 @@ from potwise.web.api.schemas import (
     UserOut,
 )
 from potwise.web.security import (
+    AppMailer,
     AppSettings,
     AppVault,
     CurrentCaller,
@@ -39,10 +41,14 @@ def _user_out(user: object) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
-@router.post("/register", response_model=UserEnvelope, status_code=status.HTTP_201_CREATED)
-def register(body: Credentials, db: Db, policy: Policy) -> UserEnvelope:
-    user = auth.register(db, policy, email=body.email, password=body.password)
-    return UserEnvelope(user=_user_out(user))
+@router.post("/register", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def register(body: RegisterRequest, db: Db, policy: Policy, mailer: AppMailer) -> Accepted:
+    """Create an account (with a link to confirm the address). The answer is the same
+    for an address that already has one: its owner is told by e-mail instead."""
+    registration.register(
+        db, policy, mailer, email=body.email, password=body.password, invite=body.invite
+    )
+    return Accepted(message=registration.ACCEPTED)
 
 
 @router.post(
@@ -138,8 +144,11 @@ def revoke_session(session_id: str, caller: CurrentCaller, db: Db) -> Response:
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenCreate, caller: CurrentCaller, db: Db) -> TokenCreated:
+def create_token(
+    body: TokenCreate, caller: CurrentCaller, db: Db, mailer: AppMailer
+) -> TokenCreated:
     token, raw = auth.create_api_token(db, caller.user.id, name=body.name)
+    account_mail.token_created(db, mailer, caller.user, token.name)
     return TokenCreated(
         id=token.id,
         name=token.name,

@@ -25,6 +25,17 @@ class Credentials(BaseModel):
     password: str = Field(min_length=1, max_length=4096)
 
 
+class RegisterRequest(Credentials):
+    invite: str | None = Field(default=None, max_length=512)
+
+
+class Accepted(BaseModel):
+    """An answer that says what will happen, and nothing of what was there."""
+
+    status: str = "accepted"
+    message: str
+
+
 class LoginRequest(Credentials):
     totp: str | None = Field(default=None, max_length=16)
 
@@ -33,6 +44,7 @@ class UserOut(BaseModel):
     id: str
     email: str
     created_at: datetime
+    email_verified: bool
 
 
 class UserEnvelope(BaseModel):

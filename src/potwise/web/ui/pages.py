@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise.domain.errors import DomainError
-from potwise.services import auth, dashboard
+from potwise.services import account_mail, auth, dashboard, registration
+from potwise.services.account_mail import Mailer
 from potwise.services.cashflow import outlook as cashflow
 from potwise.services.errors import TooManyAttempts
 from potwise.services.twofactor import factor
 from potwise.web.security import (
+    AppMailer,
     AppSettings,
     Db,
     MaybeCaller,
@@ -31,7 +35,6 @@ router = APIRouter(include_in_schema=False)
 
 FLASH_MESSAGES: FlashMessages = {
     "signed_out": ("info", "You have signed out."),
-    "welcome": ("success", "Your account is ready. Welcome to potwise."),
     "password_changed": ("success", "Password changed. Your other sessions were signed out."),
     "sessions_revoked": ("success", "All your other sessions were signed out."),
     "token_revoked": ("success", "The API token was revoked."),
@@ -114,17 +117,44 @@ def login_submit(
     return response
 
 
-@router.get("/register", response_class=HTMLResponse)
-def register_page(request: Request, caller: MaybeCaller, db: Db, policy: Policy) -> Response:
-    if caller is not None:
-        return RedirectResponse("/", status_code=303)
+def _register_page(
+    request: Request,
+    db: Db,
+    policy: Policy,
+    mailer: Mailer,
+    invite: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """The sign-up form; with invitations only, shown for a usable invitation."""
+    mode = registration.mode(db, policy)
+    problem = None
+    if mode == "invite" and not context.get("accepted"):
+        try:
+            registration.check_invite(db, mailer, invite)
+        except DomainError as exc:
+            problem = exc.message if invite else None
+    context.setdefault("email", "")
     return render(
         request,
         "register.html",
         None,
-        registration_open=auth.registration_is_open(db, policy),
-        email="",
+        status_code=status_code,
+        registration_open=mode == "open" or (mode == "invite" and invite and problem is None),
+        invite_only=mode == "invite",
+        invite=invite,
+        invite_problem=problem,
+        **context,
     )
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(
+    request: Request, caller: MaybeCaller, db: Db, policy: Policy, mailer: AppMailer
+) -> Response:
+    if caller is not None:
+        return RedirectResponse("/", status_code=303)
+    return _register_page(request, db, policy, mailer, request.query_params.get("invite", ""))
 
 
 @router.post("/register", response_class=HTMLResponse)
@@ -132,31 +162,37 @@ def register_submit(
     request: Request,
     db: Db,
     policy: Policy,
-    settings: AppSettings,
+    mailer: AppMailer,
     email: FormStr = "",
     password: FormStr = "",
     password_confirm: FormStr = "",
+    invite: FormStr = "",
 ) -> Response:
-    def again(message: str, status: int = 400) -> Response:
-        return render(
+    """Same answer for a new and a known address: the account, if new, waits for its
+    owner to sign in (and to confirm the address before rules move money)."""
+    if password != password_confirm:
+        return _register_page(
             request,
-            "register.html",
-            None,
-            status_code=status,
-            error=message,
-            registration_open=auth.registration_is_open(db, policy),
+            db,
+            policy,
+            mailer,
+            invite,
+            400,
+            error="The two passwords do not match.",
             email=email,
         )
-
-    if password != password_confirm:
-        return again("The two passwords do not match.")
     try:
-        user = auth.register(db, policy, email=email, password=password)
+        registration.register(
+            db, policy, mailer, email=email, password=password, invite=invite or None
+        )
     except DomainError as exc:
-        return again(exc.message, 403 if exc.code == "registration_closed" else 400)
-    response = RedirectResponse("/?flash=welcome", status_code=303)
-    open_session(request, response, db, policy, settings, user)
-    return response
+        status = 403 if exc.code == "registration_closed" else 400
+        return _register_page(
+            request, db, policy, mailer, invite, status, error=exc.message, email=email
+        )
+    return _register_page(
+        request, db, policy, mailer, "", accepted=registration.ACCEPTED, email=email
+    )
 
 
 @router.post("/logout")
@@ -215,7 +251,7 @@ def settings_revoke_others(caller: PageCaller, db: Db) -> Response:
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
 def settings_create_token(
-    request: Request, caller: PageCaller, db: Db, name: FormStr = ""
+    request: Request, caller: PageCaller, db: Db, mailer: AppMailer, name: FormStr = ""
 ) -> Response:
     try:
         token, raw = auth.create_api_token(db, caller.user.id, name=name)
@@ -223,6 +259,7 @@ def settings_create_token(
         return settings_page_response(
             request, caller, db, 400, token_error=exc.message, token_name=name[:100]
         )
+    account_mail.token_created(db, mailer, caller.user, token.name)
     # Rendered, not redirected: the only time the token is ever shown.
     return settings_page_response(request, caller, db, new_token=raw, new_token_name=token.name)
 

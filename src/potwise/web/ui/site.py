@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 
 from potwise.web.ui import (
+    account_mail_pages,
     account_pages,
     automation_backtest,
     automation_forms,
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cashflow_pages.router,
     twofactor_pages.router,
     notification_pages.router,
+    account_mail_pages.router,
     pages.router,
 )
 
@@ -67,6 +69,7 @@ def flash_registry(declared: Iterable[FlashMessages]) -> dict[str, Flash]:
 FLASH_MESSAGES = flash_registry(
     (
         pages.FLASH_MESSAGES,
+        account_mail_pages.FLASH_MESSAGES,
         connect.FLASH_MESSAGES,
         automation_forms.FLASH_MESSAGES,
         automation_pages.FLASH_MESSAGES,
