@@ -50,7 +50,7 @@ def user_reset_2fa(
 
     from potwise.db.engine import make_engine, make_session_factory
     from potwise.db.models import User
-    from potwise.services import auth
+    from potwise.services import account_mail, auth
     from potwise.services.errors import NotFound
     from potwise.services.twofactor import factor
 
@@ -64,6 +64,8 @@ def user_reset_2fa(
             if user is None:
                 raise NotFound(f"No user with the address {address}.")
             was_on = factor.operator_reset(db, user.id)
+            if was_on:
+                account_mail.tell(db, account_mail.mailer_for(settings), user, "two_factor_reset")
     finally:
         engine.dispose()
     if was_on:

@@ -19,11 +19,11 @@ from potwise.jobs.fanout import Fanout
 from potwise.jobs.mail_sender import MailSender
 from potwise.jobs.timing import TICK_SECONDS, DailyAt, Every, Scheduler
 from potwise.logs import get_logger
-from potwise.services import housekeeping, onboarding
+from potwise.services import account_mail, housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.context import ConnectionsContext
-from potwise.services.notifications import sender
+from potwise.services.notifications import email_channel, sender
 from potwise.services.sync import engine, refresh_plan, schedule
 
 log = get_logger(__name__)
@@ -106,7 +106,14 @@ def send_notifications(ctx: ConnectionsContext) -> int:
     now = clock.now()
     zone = ctx.settings.timezone
     sender.gather_digests(ctx.session_factory, now, zone)
-    return sender.send_due(ctx.session_factory, ctx.vault, now, fallback_zone=zone)
+    email = email_channel.sender_for(account_mail.mailer_for(ctx.settings))
+    return sender.send_due(
+        ctx.session_factory,
+        ctx.vault,
+        now,
+        fallback_zone=zone,
+        senders=sender.default_senders(email),
+    )
 
 
 def build_scheduler(

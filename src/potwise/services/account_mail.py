@@ -138,3 +138,10 @@ def token_created(db: Session, mailer: Mailer, user: User, name: str) -> None:
     """Tell the user a personal API token was made (a credential of its own)."""
     if security_notice(db, mailer, user, "new_token", detail=f"Token name: {name}."):
         db.commit()
+
+
+def tell(db: Session, mailer: Mailer, user: User, kind: str, *, detail: str | None = None) -> None:
+    """A security notice for a change already committed (two-factor, passkeys, the
+    password), queued and committed on its own."""
+    if security_notice(db, mailer, user, kind, detail=detail):
+        db.commit()

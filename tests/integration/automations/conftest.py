@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -20,9 +21,17 @@ from tests.support.harness import (
 
 
 @pytest.fixture
-def world(tmp_path: Path, database_url: str, engine: Engine) -> Iterator[World]:
+def world_settings() -> dict[str, Any]:
+    """Settings a test module adds to the world's product (e.g. a mail server's)."""
+    return {}
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, database_url: str, engine: Engine, world_settings: dict[str, Any]
+) -> Iterator[World]:
     with running_sandbox() as sandbox:
-        client = signed_in(product(tmp_path, database_url, engine, sandbox))
+        client = signed_in(product(tmp_path, database_url, engine, sandbox, **world_settings))
         assert connect(client, sandbox, "monzo").status_code == 303
         sandbox.approve_monzo()
         monzo = client.get("/api/v1/connections").json()["items"][0]

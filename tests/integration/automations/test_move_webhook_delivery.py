@@ -1,6 +1,7 @@
 """A real money move, through the runner against the sandbox, reaches the user's
-webhook once, signed: the receiver on loopback checks the signature over the raw
-body, and a receiver that fails shows the failure in the delivery log."""
+webhook once, signed, and their inbox once: the receiver on loopback checks the
+signature over the raw body, a loopback SMTP server takes the e-mail, and a
+receiver that fails shows the failure in the delivery log."""
 
 from __future__ import annotations
 
@@ -8,13 +9,28 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from potwise import clock
-from potwise.services.notifications import sender
+from potwise.services import account_mail
+from potwise.services.notifications import email_channel, sender
 from tests.integration.automations.world import World
 from tests.support.receiver import Receiver, webhook_receiver
+from tests.support.smtp import SmtpServer, smtp_server
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    with smtp_server(tmp_path, "starttls", login=True) as server:
+        yield server
+
+
+@pytest.fixture
+def world_settings(smtp: SmtpServer) -> dict[str, Any]:
+    return smtp.settings()
 
 
 @pytest.fixture
@@ -33,14 +49,28 @@ def _hook(world: World, receiver: Receiver) -> str:
 
 
 def _send(world: World) -> int:
+    email = email_channel.sender_for(account_mail.mailer_for(world.ctx.settings))
     return sender.send_due(
-        world.ctx.session_factory, world.ctx.vault, clock.now(), fallback_zone="Europe/London"
+        world.ctx.session_factory,
+        world.ctx.vault,
+        clock.now(),
+        fallback_zone="Europe/London",
+        senders=sender.default_senders(email),
     )
 
 
-def test_a_money_move_is_one_signed_webhook_delivery(world: World, receiver: Receiver) -> None:
+def test_a_money_move_is_one_signed_webhook_delivery_and_one_e_mail(
+    world: World, receiver: Receiver, smtp: SmtpServer
+) -> None:
     world.run()
     secret = _hook(world, receiver)
+    email = world.client.post(
+        "/api/v1/notifications/channels", json={"kind": "email", "name": "Me"}
+    )
+    assert email.status_code == 201, email.text
+    world.client.put(
+        "/api/v1/notifications/preferences", json={"modes": {"money_moved": {"email": "now"}}}
+    )
     world.spend_on_amex(2500)
     run = world.run()
     assert run["status"] == "moved", run["explanation"]
@@ -55,6 +85,14 @@ def test_a_money_move_is_one_signed_webhook_delivery(world: World, receiver: Rec
     assert body["event"] == "money_moved"
     assert body["message"].startswith("Moved £25.00")
     assert "into your Credit card pot" in body["message"]
+    notices = [m for m in smtp.inbox.messages if "money moved" in str(m["Subject"])]
+    assert len(notices) == 1
+    [mail] = notices
+    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Moved £25.00" in text
+    assert "/settings/notifications" in str(mail["List-Unsubscribe"])
+    logged = world.client.get("/api/v1/notifications/deliveries").json()["items"]
+    assert sorted(d["status"] for d in logged) == ["sent", "sent"]
 
 
 def test_a_failing_receiver_never_holds_up_a_move_and_the_failure_is_shown(

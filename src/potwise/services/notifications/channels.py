@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from potwise import clock
-from potwise.db.models import NotificationChannel
+from potwise.db.models import NotificationChannel, User
 from potwise.db.scoping import get_owned, owned
 from potwise.logs import get_logger
-from potwise.services.errors import InvalidInput, NotFound
+from potwise.services.errors import EmailUnverified, InvalidInput, MailUnavailable, NotFound
 from potwise.services.vault import Vault
 
 log = get_logger(__name__)
@@ -122,23 +122,25 @@ def add_webhook(
     return view(vault, channel), secret
 
 
-def add_email(db: Session, vault: Vault, user_id: str, *, name: str, address: str) -> ChannelView:
-    """E-mail to `address` (normally the account's own, which is verified)."""
-    from potwise.services.auth import normalise_email
-
-    checked = normalise_email(address)
-    _room_for_one_more(db, user_id)
+def add_email(db: Session, vault: Vault, user: User, *, name: str, sends_mail: bool) -> ChannelView:
+    """E-mail to the account's own address, once it is confirmed (never to another
+    address: potwise sends no mail to people who did not ask for it)."""
+    if not sends_mail:
+        raise MailUnavailable("This server sends no e-mail: ask its operator to set up SMTP.")
+    if not user.email_verified:
+        raise EmailUnverified("Confirm your e-mail address first: the link is in your inbox.")
+    _room_for_one_more(db, user.id)
     channel = NotificationChannel(
-        user_id=user_id,
+        user_id=user.id,
         kind="email",
-        name=_name(name, checked),
-        config_encrypted=vault.encrypt(json.dumps({"address": checked})),
+        name=_name(name, "E-mail"),
+        config_encrypted=vault.encrypt(json.dumps({"address": user.email})),
         enabled=True,
         created_at=clock.now(),
     )
     db.add(channel)
     db.commit()
-    log.info("notifications.channel_added", user_id=user_id, kind="email")
+    log.info("notifications.channel_added", user_id=user.id, kind="email")
     return view(vault, channel)
 
 

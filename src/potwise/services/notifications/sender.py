@@ -172,8 +172,12 @@ def _webhook_sender() -> Send:
     return send
 
 
-def default_senders() -> dict[str, Send]:
-    return {"webhook": _webhook_sender()}
+def default_senders(email: Send | None = None) -> dict[str, Send]:
+    """The senders by kind of channel: webhooks always, e-mail when the server sends it."""
+    senders = {"webhook": _webhook_sender()}
+    if email is not None:
+        senders["email"] = email
+    return senders
 
 
 def gather_digests(

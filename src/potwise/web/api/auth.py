@@ -100,8 +100,11 @@ def me(caller: CurrentCaller) -> UserEnvelope:
 
 
 @router.post("/password", response_model=Revoked)
-def change_password(body: PasswordChange, caller: CurrentCaller, db: Db) -> Revoked:
-    """Change the password; every other session is signed out."""
+def change_password(
+    body: PasswordChange, caller: CurrentCaller, db: Db, mailer: AppMailer
+) -> Revoked:
+    """Change the password; every other session is signed out, and the user is told
+    by e-mail."""
     revoked = auth.change_password(
         db,
         caller.user,
@@ -109,6 +112,7 @@ def change_password(body: PasswordChange, caller: CurrentCaller, db: Db) -> Revo
         new_password=body.new_password,
         keep_session_id=caller.session_id,
     )
+    account_mail.tell(db, mailer, caller.user, "password_changed")
     return Revoked(revoked=revoked)
 
 

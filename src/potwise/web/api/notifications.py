@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from potwise import clock
 from potwise.services.notifications import channels, events, outbox, preferences
 from potwise.web.api.schemas import Page
-from potwise.web.security import AppVault, CurrentCaller, Db
+from potwise.web.security import AppMailer, AppVault, CurrentCaller, Db
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -66,6 +66,16 @@ class WebhookIn(BaseModel):
     name: str = Field(default="", max_length=100)
     url: str = Field(min_length=1, max_length=2000)
     format: Literal["json", "slack", "ntfy", "gotify"] = "json"
+
+
+class EmailIn(BaseModel):
+    """E-mail to the account's own, confirmed address."""
+
+    kind: Literal["email"]
+    name: str = Field(default="", max_length=100)
+
+
+ChannelIn = Annotated[WebhookIn | EmailIn, Field(discriminator="kind")]
 
 
 class ChannelCreated(BaseModel):
@@ -141,7 +151,13 @@ def list_channels(caller: CurrentCaller, db: Db, vault: AppVault) -> Page[Channe
 
 
 @router.post("/channels", response_model=ChannelCreated, status_code=status.HTTP_201_CREATED)
-def add_channel(body: WebhookIn, caller: CurrentCaller, db: Db, vault: AppVault) -> ChannelCreated:
+def add_channel(
+    body: ChannelIn, caller: CurrentCaller, db: Db, vault: AppVault, mailer: AppMailer
+) -> ChannelCreated:
+    """A webhook (its signing secret is answered this once) or e-mail to your address."""
+    if isinstance(body, EmailIn):
+        made = channels.add_email(db, vault, caller.user, name=body.name, sends_mail=mailer.enabled)
+        return ChannelCreated(channel=_channel_out(made))
     view, secret = channels.add_webhook(
         db, vault, caller.user.id, name=body.name, url=body.url, format=body.format
     )

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from potwise import clock
+from potwise.services import account_mail
 from potwise.services.errors import InvalidCredentials, PasskeysUnavailable
 from potwise.services.twofactor import passkeys, pending
 from potwise.settings import Settings
 from potwise.web.api.schemas import Page, UserEnvelope, UserOut
 from potwise.web.security import (
+    AppMailer,
     AppSettings,
     CurrentCaller,
     Db,
@@ -83,11 +85,16 @@ def register_options(caller: SessionCaller, db: Db, settings: AppSettings) -> Re
 
 @router.post("/register", response_model=PasskeyOut, status_code=status.HTTP_201_CREATED)
 def register(
-    body: PasskeyRegistration, caller: SessionCaller, db: Db, settings: AppSettings
+    body: PasskeyRegistration,
+    caller: SessionCaller,
+    db: Db,
+    settings: AppSettings,
+    mailer: AppMailer,
 ) -> PasskeyOut:
     added = passkeys.register(
         db, _rp(settings), caller.user, name=body.name, credential=body.credential
     )
+    account_mail.tell(db, mailer, caller.user, "passkey_added", detail=f"Passkey: {added.name}.")
     return PasskeyOut.model_validate(added, from_attributes=True)
 
 
@@ -124,6 +131,7 @@ def login(
 
 
 @router.delete("/{passkey_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove(passkey_id: str, caller: SessionCaller, db: Db) -> Response:
+def remove(passkey_id: str, caller: SessionCaller, db: Db, mailer: AppMailer) -> Response:
     passkeys.remove(db, caller.user.id, passkey_id)
+    account_mail.tell(db, mailer, caller.user, "passkey_removed")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

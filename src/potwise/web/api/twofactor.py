@@ -9,8 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
+from potwise.services import account_mail
 from potwise.services.twofactor import factor
-from potwise.web.security import AppVault, CurrentCaller, Db, SessionCaller
+from potwise.web.security import AppMailer, AppVault, CurrentCaller, Db, SessionCaller
 
 router = APIRouter(prefix="/auth/totp", tags=["auth"])
 
@@ -74,6 +75,9 @@ def replace_recovery_codes(
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-def turn_off(body: TotpOff, caller: SessionCaller, db: Db, vault: AppVault) -> Response:
+def turn_off(
+    body: TotpOff, caller: SessionCaller, db: Db, vault: AppVault, mailer: AppMailer
+) -> Response:
     factor.turn_off(db, vault, caller.user, password=body.password, code=body.code)
+    account_mail.tell(db, mailer, caller.user, "totp_disabled")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

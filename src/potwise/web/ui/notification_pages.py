@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from potwise import clock
 from potwise.domain.errors import DomainError
 from potwise.services.notifications import channels, events, outbox, preferences
-from potwise.web.security import AppVault, Caller, Db
+from potwise.web.security import AppMailer, AppVault, Caller, Db
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import FlashMessages, FormStr, render
 
@@ -24,6 +24,10 @@ FLASH_MESSAGES: FlashMessages = {
         "A test message is on its way; the delivery log below shows how it went.",
     ),
     "preferences_saved": ("success", "Your notification choices were saved."),
+    "email_channel_added": (
+        "success",
+        "E-mail added: notices now reach your address as your choices below say.",
+    ),
 }
 
 
@@ -46,6 +50,8 @@ def _page(
         modes=events.MODES,
         deliveries=outbox.recent(db, caller.user.id, limit=30),
         channel_names=names,
+        has_email=any(c.kind == "email" for c in listed),
+        sends_mail=request.app.state.mailer.enabled,
         **extra,
     )
 
@@ -74,6 +80,17 @@ def add_webhook(
         return _page(request, caller, db, vault, 400, channel_error=exc.message, typed=typed)
     # Rendered, not redirected: the only time the signing secret is shown.
     return _page(request, caller, db, vault, new_channel=view, new_secret=secret)
+
+
+@router.post("/settings/notifications/email", response_class=HTMLResponse)
+def add_email(
+    request: Request, caller: PageCaller, db: Db, vault: AppVault, mailer: AppMailer
+) -> Response:
+    try:
+        channels.add_email(db, vault, caller.user, name="E-mail", sends_mail=mailer.enabled)
+    except DomainError as exc:
+        return _page(request, caller, db, vault, exc.status_code, email_error=exc.message)
+    return RedirectResponse("/settings/notifications?flash=email_channel_added", status_code=303)
 
 
 @router.post("/settings/notifications/channels/{channel_id}/test")

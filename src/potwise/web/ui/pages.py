@@ -214,6 +214,7 @@ def settings_password(
     request: Request,
     caller: PageCaller,
     db: Db,
+    mailer: AppMailer,
     current_password: FormStr = "",
     new_password: FormStr = "",
     new_password_confirm: FormStr = "",
@@ -237,6 +238,7 @@ def settings_password(
         )
     except DomainError as exc:
         return settings_page_response(request, caller, db, 400, password_error=exc.message)
+    account_mail.tell(db, mailer, caller.user, "password_changed")
     if revoke_tokens == "1":
         auth.revoke_all_api_tokens(db, caller.user.id)
         return RedirectResponse("/settings?flash=password_changed_tokens", status_code=303)

@@ -17,9 +17,11 @@ from markupsafe import Markup
 from potwise import clock
 from potwise.db.models import User
 from potwise.domain.errors import DomainError
+from potwise.services import account_mail
 from potwise.services.errors import TooManyAttempts
 from potwise.services.twofactor import factor, passkeys, pending
 from potwise.web.security import (
+    AppMailer,
     AppSettings,
     AppVault,
     Caller,
@@ -117,7 +119,12 @@ def enrol(request: Request, caller: BrowserCaller, db: Db, vault: AppVault) -> R
 
 @router.post("/settings/2fa/confirm", response_class=HTMLResponse)
 def confirm(
-    request: Request, caller: BrowserCaller, db: Db, vault: AppVault, code: FormStr = ""
+    request: Request,
+    caller: BrowserCaller,
+    db: Db,
+    vault: AppVault,
+    mailer: AppMailer,
+    code: FormStr = "",
 ) -> Response:
     try:
         recovery = factor.confirm_enrolment(db, vault, caller.user, code)
@@ -129,6 +136,7 @@ def confirm(
         return _settings(
             request, caller, db, 429 if isinstance(exc, TooManyAttempts) else 400, **extra
         )
+    account_mail.tell(db, mailer, caller.user, "totp_enabled")
     # Rendered, not redirected: the only time the recovery codes are ever shown.
     return _settings(request, caller, db, recovery_codes=recovery)
 
@@ -150,6 +158,7 @@ def turn_off(
     caller: BrowserCaller,
     db: Db,
     vault: AppVault,
+    mailer: AppMailer,
     password: FormStr = "",
     code: FormStr = "",
 ) -> Response:
@@ -157,10 +166,12 @@ def turn_off(
         factor.turn_off(db, vault, caller.user, password=password, code=code)
     except DomainError as exc:
         return _settings(request, caller, db, exc.status_code, twofactor_error=exc.message)
+    account_mail.tell(db, mailer, caller.user, "totp_disabled")
     return RedirectResponse("/settings?flash=second_factor_off", status_code=303)
 
 
 @router.post("/settings/passkeys/{passkey_id}/delete")
-def remove_passkey(passkey_id: str, caller: BrowserCaller, db: Db) -> Response:
+def remove_passkey(passkey_id: str, caller: BrowserCaller, db: Db, mailer: AppMailer) -> Response:
     passkeys.remove(db, caller.user.id, passkey_id)
+    account_mail.tell(db, mailer, caller.user, "passkey_removed")
     return RedirectResponse("/settings?flash=passkey_removed", status_code=303)
