@@ -82,6 +82,8 @@ def chromium_path() -> Path:
 
 #: The e2e server's mailbox: every message the app sent (a loopback SMTP server).
 MAIL: dict[str, Inbox] = {}
+#: The session's SMTP server, for a second app (another address) to send through.
+SMTP: dict[str, SmtpServer] = {}
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +93,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     tmp = tmp_path_factory.mktemp("e2e")
     with smtp_server(tmp) as smtp:
         MAIL["inbox"] = smtp.inbox
+        SMTP["server"] = smtp
         yield from _live_server(tmp, smtp)
 
 

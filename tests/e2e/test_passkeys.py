@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pyotp
@@ -19,16 +20,31 @@ from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expec
 
 from potwise.db import migrate
 from potwise.db.engine import make_engine
+from potwise.jobs.mail_sender import MailSender
 from potwise.settings import load_settings
 from potwise.web.app import create_app
-from tests.e2e.conftest import DESKTOP, TIMEOUT_MS, register, sign_in, sign_out
+from tests.e2e.conftest import (
+    DESKTOP,
+    SMTP,
+    TIMEOUT_MS,
+    Account,
+    LiveServer,
+    register,
+    sign_in,
+    sign_out,
+)
 from tests.support.loopback import loopback_socket, serve
+from tests.support.smtp import link_in, text_of
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def localhost_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def localhost_url(
+    tmp_path_factory: pytest.TempPathFactory, live_server: LiveServer
+) -> Iterator[str]:
+    """The app at http://localhost:PORT, sending its mail through the session's SMTP
+    server (so `register` reads its confirmation link from the same inbox)."""
     tmp = tmp_path_factory.mktemp("passkeys")
     sock = loopback_socket()
     url = f"http://localhost:{sock.getsockname()[1]}"
@@ -40,13 +56,18 @@ def localhost_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         public_url=url,
         registration_open=True,
         log_level="WARNING",
+        **SMTP["server"].settings(),
     )
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
+    app = create_app(settings, engine=engine)
+    sender = MailSender(app.state.connections, interval=0.1)
+    sender.start()
     try:
-        with serve(create_app(settings, engine=engine), sock, start_timeout=20, lifespan="auto"):
+        with serve(app, sock, start_timeout=20, lifespan="auto"):
             yield url
     finally:
+        sender.stop()
         engine.dispose()
 
 
@@ -186,3 +207,89 @@ def test_another_user_s_passkey_cannot_answer_someone_s_second_step(local_page: 
     other.goto("/api/v1/auth/me")
     assert "unauthenticated" in other.content()
     assert bob.email and cdp_other
+
+
+def _turn_on_two_factor(page: Page) -> tuple[pyotp.TOTP, list[str]]:
+    page.goto("/settings")
+    page.get_by_role("button", name="Set up two-factor authentication").click()
+    totp = pyotp.TOTP(page.locator("#totp-secret").inner_text().strip())
+    page.get_by_label("Code from your app").fill(totp.at(time.time()))
+    page.get_by_role("button", name="Turn on").click()
+    return totp, page.get_by_role("list", name="Recovery codes").locator("li").all_inner_texts()
+
+
+def _sign_in_with(page: Page, account: Account, code: str) -> None:
+    """Password, then the code step; the caller checks where it ends."""
+    page.goto("/login")
+    sign_in(page, account)
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def _reset_password(page: Page, address: str, new_password: str) -> None:
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot password?").click()
+    page.get_by_label("E-mail address").fill(address)
+    page.get_by_role("button", name="Send me a link").click()
+    page.goto(link_in(_reset_mail(address)))
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Repeat the new password").fill(new_password)
+    page.get_by_role("button", name="Set the new password").click()
+    page.wait_for_url(re.compile(r"/login\?flash=password_reset$"))
+
+
+def test_the_whole_journey_of_an_account(
+    local_page: Page, browser: Browser, localhost_url: str
+) -> None:
+    """Register and confirm by the e-mailed link, turn on two-factor, sign in with a
+    code, then with a recovery code once (a second use refused), add a passkey and
+    sign in with it alone, then reset the password by e-mail: every session, this
+    browser's and another's, is signed out."""
+    home = re.compile(r"/$")
+    _authenticator(local_page)
+    account = register(local_page)  # confirms the address through its e-mail
+    totp, codes = _turn_on_two_factor(local_page)
+
+    sign_out(local_page)
+    _sign_in_with(local_page, account, totp.at(time.time() + 30))  # the next step's code
+    local_page.wait_for_url(home)
+    sign_out(local_page)
+    _sign_in_with(local_page, account, codes[0])
+    local_page.wait_for_url(home)
+    sign_out(local_page)
+    _sign_in_with(local_page, account, codes[0])
+    expect(local_page.get_by_role("alert")).to_contain_text("already used")
+    _sign_in_with(local_page, account, codes[1])
+    local_page.wait_for_url(home)
+
+    _add_passkey(local_page, "Laptop")
+    sign_out(local_page)
+    local_page.get_by_role("button", name="Sign in with a passkey").click()
+    local_page.wait_for_url(home)
+
+    # A second browser signed in too, with the password and a recovery code.
+    elsewhere = browser.new_context(base_url=localhost_url, viewport=DESKTOP, locale="en-GB")
+    other = elsewhere.new_page()
+    _sign_in_with(other, account, codes[2])
+    other.wait_for_url(home)
+
+    sign_out(local_page)
+    new = Account(account.email, "an entirely new passphrase")
+    _reset_password(local_page, account.email, new.password)
+    other.goto("/settings")
+    expect(other).to_have_url(re.compile(r"/login"))  # that session was signed out too
+    elsewhere.close()
+    _sign_in_with(local_page, new, codes[3])
+    local_page.wait_for_url(home)
+
+
+def _reset_mail(address: str) -> EmailMessage:
+    """The reset message to `address`, once it has arrived (other mail came before it:
+    the confirmation and the security notices)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in SMTP["server"].inbox.to(address):
+            if "/reset-password?" in text_of(message):
+                return message
+        time.sleep(0.05)
+    raise AssertionError(f"no reset message to {address}")
