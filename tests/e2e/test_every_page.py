@@ -58,6 +58,7 @@ PAGES: tuple[str, ...] = (
     "/categories",
     "/settings",
     "/settings/notifications",
+    "/notices",
 )
 
 WIDTHS = {

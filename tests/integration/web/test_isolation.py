@@ -22,6 +22,7 @@ from potwise.db.models import (
     SyncRun,
     Transaction,
 )
+from potwise.services.notify import notify
 from tests.integration.conftest import SignedIn
 
 # Every API route that takes an object id, and which of Alice's objects to aim it at.
@@ -53,6 +54,7 @@ ID_ROUTES = {
     ("DELETE", "/api/v1/auth/passkeys/{passkey_id}"): "passkey",
     ("DELETE", "/api/v1/notifications/channels/{channel_id}"): "channel",
     ("POST", "/api/v1/notifications/channels/{channel_id}/test"): "channel",
+    ("POST", "/api/v1/notices/{notice_id}/read"): "notice",
 }
 # Bodies a route needs to get as far as looking the id up (else {} for PATCH and PUT).
 BODIES = {
@@ -87,6 +89,7 @@ PAGE_ROUTES = (
     "/settings/passkeys/{passkey}/delete",
     "/settings/notifications/channels/{channel}/test",
     "/settings/notifications/channels/{channel}/delete",
+    "/notices/{notice}/read",
 )
 
 
@@ -186,7 +189,10 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
         "/api/v1/notifications/channels",
         json={"kind": "webhook", "name": "Alice's hook", "url": "http://127.0.0.1:9/alice"},
     ).json()["channel"]["id"]
+    notice = notify(db, alice.user_id, "transfer_done", "Moved £1.00 into Alice's pot.")
+    db.commit()
     return {
+        "notice": notice.id,
         "token": token,
         "session": sessions[0]["id"],
         "connection": connection.id,
@@ -237,7 +243,9 @@ def test_bob_gets_404_for_every_one_of_alices_ids(
     assert len(alice.client.get("/api/v1/connections").json()["items"]) == 1
     assert len(alice.client.get("/api/v1/auth/passkeys").json()["items"]) == 1
     assert len(alice.client.get("/api/v1/notifications/channels").json()["items"]) == 1
-    assert alice.client.get("/api/v1/notifications/deliveries").json()["items"] == []
+    deliveries = alice.client.get("/api/v1/notifications/deliveries").json()["items"]
+    assert all(d["event"] != "test" for d in deliveries)  # Bob's "send a test" did nothing
+    assert alice.client.get("/api/v1/notices").json()["items"][0]["read_at"] is None
     listed = alice.client.get("/api/v1/categories").json()["items"]
     assert [c["name"] for c in listed if c["own"]] == ["Treats"]
 

@@ -15,6 +15,7 @@ from potwise.web.api import (
     health,
     insight,
     mirror,
+    notices,
     notifications,
     passkeys,
     twofactor,
@@ -26,6 +27,7 @@ router.include_router(auth.router)
 router.include_router(twofactor.router)
 router.include_router(passkeys.router)
 router.include_router(notifications.router)
+router.include_router(notices.router)
 router.include_router(account_mail.router)
 router.include_router(connections.router)
 router.include_router(mirror.router)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from potwise.db.models import Automation, AutomationRun, Transfer
-from potwise.services import notify
 from potwise.services.automations import configs, history, pause, rules, runner
 from potwise.web.api.connections import Ctx
 from potwise.web.api.schemas import Page
@@ -110,15 +109,6 @@ class RunOut(BaseModel):
 class PauseState(BaseModel):
     paused: bool
     server_paused: bool = False
-
-
-class NoticeOut(BaseModel):
-    id: str
-    kind: str
-    level: str
-    message: str
-    created_at: datetime
-    read_at: datetime | None
 
 
 def automation_out(rule: Automation) -> AutomationOut:
@@ -249,14 +239,6 @@ def transfers(
     """Every money move, newest first, with its rule, reason, dedupe_id and status."""
     items = history.transfers(db, caller.user.id, automation_id=automation_id, limit=limit)
     return Page[TransferOut](items=[transfer_out(t) for t in items])
-
-
-@router.get("/notices", response_model=Page[NoticeOut])
-def notices(
-    caller: CurrentCaller, db: Db, limit: Annotated[int, Query(ge=1, le=200)] = 50
-) -> Page[NoticeOut]:
-    items = notify.recent(db, caller.user.id, limit=limit)
-    return Page[NoticeOut](items=[NoticeOut.model_validate(n, from_attributes=True) for n in items])
 
 
 def _attended(request: Request, via: str) -> str | None:

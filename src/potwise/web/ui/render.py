@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
+from potwise.services import notify
 from potwise.web.security import Caller
 
 #: A flash message: its kind ("info", "success", "error") and its words.
@@ -38,6 +39,11 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     context.setdefault("error", None)
+    if caller is not None:
+        # The header's count of unread notices, on every page.
+        context.setdefault(
+            "unread_notices", notify.unread_for(request.app.state.session_factory, caller.user.id)
+        )
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request,
         template,

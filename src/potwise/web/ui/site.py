@@ -23,6 +23,7 @@ from potwise.web.ui import (
     connect,
     connection_pages,
     export_pages,
+    notice_pages,
     notification_pages,
     pages,
     spending_pages,
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     category_pages.router,
     cashflow_pages.router,
     twofactor_pages.router,
+    notice_pages.router,
     notification_pages.router,
     account_mail_pages.router,
     pages.router,
@@ -77,6 +79,7 @@ FLASH_MESSAGES = flash_registry(
         category_pages.FLASH_MESSAGES,
         cashflow_pages.FLASH_MESSAGES,
         twofactor_pages.FLASH_MESSAGES,
+        notice_pages.FLASH_MESSAGES,
         notification_pages.FLASH_MESSAGES,
     )
 )
