@@ -103,7 +103,7 @@ def test_keyboard_focus_is_visible_on_links_and_buttons(
     """The header in tab order: the five sections, the actions, then the pages of the
     current section (on a page that has them)."""
     page.goto(path)
-    expected = [
+    expected: list[tuple[str, str | re.Pattern[str]]] = [
         ("link", "Skip to content"),
         ("link", "potwise home"),
         ("link", "Home"),
@@ -112,6 +112,7 @@ def test_keyboard_focus_is_visible_on_links_and_buttons(
         ("link", "Plan"),
         ("link", "Settings"),
         ("button", "Switch to dark theme"),
+        ("link", re.compile(r"^Notices")),  # "Notices, 2 unread" once there are some
         ("button", "Sign out"),
         *[("link", name) for name in section_pages],
     ]

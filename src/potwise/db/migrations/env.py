@@ -24,6 +24,14 @@ def _engine() -> Engine:
 
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's ALTERs copy a table, drop the old one and rename the copy.
+            # With foreign keys enforced, dropping `users` would cascade-delete
+            # every row that belongs to a user. The pragma only takes effect
+            # outside a transaction, so it is set before the migrations begin.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -33,6 +41,12 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migrations left rows without their parent: {broken[:5]}")
 
 
 run_migrations_online()
