@@ -36,6 +36,19 @@ def world(
         sandbox.approve_monzo()
         monzo = client.get("/api/v1/connections").json()["items"][0]
         assert client.post(f"/api/v1/connections/{monzo['id']}/approval").json()["approved"]
+        # The household tops the pot up by hand each Monday; on a day with no Amex
+        # spending since (a Monday, say), the pot would already hold what is owed. One
+        # charge the pot does not cover yet, there before the card is first read, makes
+        # every test start from the same kind of day.
+        amex_card = sandbox.household()["truelayer"]["ob-amex"][0]["id"]
+        sandbox.add_transaction(
+            bank="ob-amex",
+            account=amex_card,
+            amount=2345,
+            kind="purchase",
+            description="SPENT SINCE MONDAY",
+            pending=True,
+        )
         assert connect(client, sandbox, "truelayer", sandbox_provider="ob-amex").status_code == 303
         amex = next(
             c
@@ -61,15 +74,4 @@ def world(
             },
         )
         assert created.status_code == 201, created.text
-        # The household tops the pot up by hand each Monday; on a day with no Amex
-        # spending since, the pot would already hold what is owed. One charge the pot
-        # does not cover yet makes every test start from the same kind of day.
-        sandbox.add_transaction(
-            bank="ob-amex",
-            account=card["external_id"],
-            amount=2345,
-            kind="purchase",
-            description="SPENT SINCE MONDAY",
-            pending=True,
-        )
         yield World(client, sandbox, created.json()["id"], pot, card, monzo["id"])
