@@ -1,0 +1,22 @@
+"""Leaving: a user's account and everything it owns erased, banks told first."""
+
+from potwise.services.leaving.erase import erase, owned_tables
+from potwise.services.leaving.leave import (
+    BankOutcome,
+    Leaving,
+    Plan,
+    confirm,
+    leave,
+    plan,
+)
+
+__all__ = [
+    "BankOutcome",
+    "Leaving",
+    "Plan",
+    "confirm",
+    "erase",
+    "leave",
+    "owned_tables",
+    "plan",
+]
