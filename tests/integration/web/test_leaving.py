@@ -4,16 +4,20 @@ in every table, and leaves a second user's rows as they were."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, Engine, String, Text, select
 from sqlalchemy.orm import Session
 
-from potwise.db.models import Base, Transfer
+from potwise import clock
+from potwise.db.models import Base, OutboxMessage, Transfer
+from potwise.jobs.mail_sender import MailSender
 from tests.integration.conftest import GOOD_PASSWORD
 from tests.support.harness import (
     Sandbox,
@@ -23,6 +27,7 @@ from tests.support.harness import (
     signed_in,
     wait_for_run,
 )
+from tests.support.smtp import smtp_server, text_of
 
 
 @pytest.fixture
@@ -215,3 +220,54 @@ def test_a_bank_that_cannot_be_reached_does_not_stop_the_erasure(
     assert bank["revoked"] is False and "revoke access" in bank["message"]
     db.expire_all()
     assert mentions(db, email, ids) == {}
+
+
+def test_with_two_factor_on_a_right_code_is_needed_too(app: FastAPI, db: Session) -> None:
+    fixed = clock.FixedClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    with clock.using(fixed):
+        alice = signed_in(app, "alice@example.com")
+        secret = alice.post("/api/v1/auth/totp/enrol").json()["secret"]
+        code = pyotp.TOTP(secret).at(fixed.now())
+        assert alice.post("/api/v1/auth/totp/confirm", json={"code": code}).status_code == 200
+        fixed.advance(timedelta(seconds=30))
+        email, ids = _identity(alice)
+        before = mentions(db, email, ids)
+        right = pyotp.TOTP(secret).at(fixed.now())
+        wrong = "000000" if right != "000000" else "111111"
+        for body in ({}, {"totp": wrong}):
+            refused = _leave(alice, **body)
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["error"]["code"] == "confirmation_refused"
+        # A wrong code counts towards the second factor's throttle, as at sign-in;
+        # nothing else changed.
+        db.expire_all()
+        after = mentions(db, email, ids)
+        assert after.pop("login_failures") == 1
+        assert after == before
+        assert _leave(alice, totp=right).status_code == 200
+    db.expire_all()
+    assert mentions(db, email, ids) == {}
+
+
+def test_the_goodbye_mail_outlives_the_user_and_names_the_bank_to_revoke_by_hand(
+    tmp_path: Path, database_url: str, engine: Engine, sandbox: Sandbox, db: Session
+) -> None:
+    with smtp_server(tmp_path) as smtp:
+        app = product(tmp_path, database_url, engine, sandbox, **smtp.settings())
+        alice = signed_in(app, "alice@example.com")
+        _connect_amex(alice, sandbox)
+        email, ids = _identity(alice)
+        sandbox.fault(path="/truelayer/auth/api/delete", kind="error_5xx", count=100)
+        answer = _leave(alice)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["goodbye_mail"] is True
+        db.expire_all()
+        # The goodbye mail is the one row that still holds the address, and it has no owner.
+        assert mentions(db, email, ids) == {"mail_outbox": 1}
+        [goodbye] = db.scalars(select(OutboxMessage).where(OutboxMessage.to_address == email))
+        assert goodbye.user_id is None and goodbye.kind == "account_deleted"
+        MailSender(app.state.connections).run_once()
+        [mail] = smtp.inbox.to(email)
+        assert mail["Subject"] == "Your potwise account was deleted"
+        assert "- American Express" in text_of(mail)
+        assert "revoke potwise's access" in text_of(mail)
