@@ -8,6 +8,7 @@ from potwise.services.leaving.leave import (
     confirm,
     leave,
     plan,
+    user_id_for,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "leave",
     "owned_tables",
     "plan",
+    "user_id_for",
 ]

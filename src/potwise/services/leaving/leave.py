@@ -32,7 +32,7 @@ from potwise.db.models import Account, Connection, Transfer, User
 from potwise.domain.providers import provider_name
 from potwise.domain.transfers import OPEN_TRANSFER_STATUSES
 from potwise.logs import get_logger
-from potwise.services import account_mail, leases, passwords
+from potwise.services import account_mail, auth, leases, passwords
 from potwise.services.automations import executor, pause
 from potwise.services.connections.disconnect import disconnect
 from potwise.services.context import ConnectionsContext
@@ -83,6 +83,16 @@ class Plan:
 
     email: str
     banks: list[str]
+
+
+def user_id_for(ctx: ConnectionsContext, email: str) -> str:
+    """The id of the user with this address (an operator names users by address)."""
+    address = auth.normalise_email(email)
+    with ctx.session_factory() as db:
+        found = db.scalar(select(User.id).where(User.email == address))
+    if found is None:
+        raise NotFound(f"No user with the address {address}.")
+    return found
 
 
 def plan(ctx: ConnectionsContext, user_id: str) -> Plan:
