@@ -3,6 +3,7 @@ in every table, and leaves a second user's rows as they were."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -271,3 +272,47 @@ def test_the_goodbye_mail_outlives_the_user_and_names_the_bank_to_revoke_by_hand
         assert mail["Subject"] == "Your potwise account was deleted"
         assert "- American Express" in text_of(mail)
         assert "revoke potwise's access" in text_of(mail)
+
+
+def _page_text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_settings_page_deletes_the_account_once_the_address_is_typed(
+    app: FastAPI, sandbox: Sandbox, db: Session
+) -> None:
+    alice = signed_in(app, "alice@example.com")
+    _connect_amex(alice, sandbox)
+    email, ids = _identity(alice)
+    page = _page_text(alice.get("/settings").text)
+    assert "Delete account" in page
+    assert "asks TrueLayer to delete its connection to American Express" in page
+    before = mentions(db, email, ids)
+
+    mistyped = alice.post(
+        "/settings/delete",
+        data={"confirm_email": "alice@example.org", "password": GOOD_PASSWORD},
+    )
+    assert mistyped.status_code == 400
+    assert "Type your e-mail address exactly as shown" in mistyped.text
+    wrong = alice.post(
+        "/settings/delete", data={"confirm_email": email, "password": "not my password"}
+    )
+    assert wrong.status_code == 403
+    assert "Your password is not correct. Nothing was changed." in _page_text(wrong.text)
+    db.expire_all()
+    assert mentions(db, email, ids) == before
+
+    sandbox.fault(path="/truelayer/auth/api/delete", kind="error_5xx", count=100)
+    done = alice.post(
+        "/settings/delete", data={"confirm_email": " Alice@Example.com ", "password": GOOD_PASSWORD}
+    )
+    assert done.status_code == 200, done.text
+    text = _page_text(done.text)
+    assert "Your account was deleted" in text
+    assert "American Express : could not be reached" in text
+    assert "revoke potwise's access by hand" in text
+    db.expire_all()
+    assert mentions(db, email, ids) == {}
+    gone = alice.get("/settings", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/login")

@@ -3,8 +3,10 @@
 from potwise.services.leaving.erase import erase, owned_tables
 from potwise.services.leaving.leave import (
     BankOutcome,
+    BankPlan,
     Leaving,
     Plan,
+    banks,
     confirm,
     leave,
     plan,
@@ -13,8 +15,10 @@ from potwise.services.leaving.leave import (
 
 __all__ = [
     "BankOutcome",
+    "BankPlan",
     "Leaving",
     "Plan",
+    "banks",
     "confirm",
     "erase",
     "leave",

@@ -85,6 +85,15 @@ class Plan:
     banks: list[str]
 
 
+@dataclass(frozen=True)
+class BankPlan:
+    """A connection leaving will disconnect: the bank's name and its API (`monzo`:
+    webhooks deleted and a logout; `truelayer`: the connection deleted)."""
+
+    name: str
+    provider: str
+
+
 def user_id_for(ctx: ConnectionsContext, email: str) -> str:
     """The id of the user with this address (an operator names users by address)."""
     address = auth.normalise_email(email)
@@ -101,16 +110,17 @@ def plan(ctx: ConnectionsContext, user_id: str) -> Plan:
         user = db.get(User, user_id)
         if user is None:
             raise NotFound("No such user.")
-        return Plan(email=user.email, banks=_bank_names(db, user_id))
+        return Plan(email=user.email, banks=[b.name for b in banks(db, user_id)])
 
 
-def _bank_names(db: Session, user_id: str) -> list[str]:
+def banks(db: Session, user_id: str) -> list[BankPlan]:
+    """The user's connections as leaving will tell them, oldest first."""
     rows = db.execute(
         select(Connection.provider, Connection.provider_id, Connection.display_name)
         .where(Connection.user_id == user_id)
         .order_by(Connection.created_at)
     )
-    return [provider_name(p, pid, name) for p, pid, name in rows]
+    return [BankPlan(provider_name(p, pid, name), p) for p, pid, name in rows]
 
 
 def confirm(db: Session, vault: Vault, user: User, *, password: str, totp: str | None) -> None:
