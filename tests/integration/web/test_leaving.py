@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from potwise import clock
 from potwise.db.models import Base, OutboxMessage, Transfer
 from potwise.jobs.mail_sender import MailSender
+from potwise.services.leaving import owned_tables
 from tests.integration.conftest import GOOD_PASSWORD
 from tests.support.harness import (
     Sandbox,
@@ -316,3 +317,12 @@ def test_the_settings_page_deletes_the_account_once_the_address_is_typed(
     assert mentions(db, email, ids) == {}
     gone = alice.get("/settings", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
+
+
+def test_every_table_is_either_erasable_by_owner_or_instance_wide() -> None:
+    """A new table with no `user_id` and no key to an owned row would outlive its
+    user: it must be named here as instance-wide (and `erase.py` taught about it)."""
+    instance_wide = {"leases", "login_failures", "system_flags"}
+    erasable = {t.name for t in owned_tables()}
+    assert erasable | instance_wide == set(Base.metadata.tables)
+    assert not erasable & instance_wide
