@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from potwise import clock
 from potwise.db.models import Base, OutboxMessage, Transfer
 from potwise.jobs.mail_sender import MailSender
+from potwise.services import leases
 from potwise.services.leaving import owned_tables
 from tests.integration.conftest import GOOD_PASSWORD
 from tests.support.harness import (
@@ -326,3 +327,23 @@ def test_every_table_is_either_erasable_by_owner_or_instance_wide() -> None:
     erasable = {t.name for t in owned_tables()}
     assert erasable | instance_wide == set(Base.metadata.tables)
     assert not erasable & instance_wide
+
+
+def test_a_sync_or_run_in_progress_answers_409_until_it_is_done(
+    app: FastAPI, sandbox: Sandbox, db: Session
+) -> None:
+    alice = signed_in(app, "alice@example.com")
+    amex = _connect_amex(alice, sandbox)
+    email, ids = _identity(alice)
+    key = f"sync:{amex['id']}"
+    assert leases.try_acquire(db, key, "another-worker", timedelta(minutes=5))
+    busy = _leave(alice)
+    assert busy.status_code == 409, busy.text
+    assert busy.json()["error"]["code"] == "move_in_flight"
+    assert busy.headers["Retry-After"] == "30"
+    db.expire_all()
+    assert "connections" in mentions(db, email, ids)
+    leases.release(db, key, "another-worker")
+    assert _leave(alice).status_code == 200
+    db.expire_all()
+    assert mentions(db, email, ids) == {}

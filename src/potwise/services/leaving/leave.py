@@ -176,15 +176,20 @@ def leave(ctx: ConnectionsContext, mailer: account_mail.Mailer, user_id: str) ->
         _give_back(ctx, keys, owner)
         raise
     reference = secrets.token_hex(8)
-    with ctx.session_factory() as db:
-        last = erase(db, user_id, email, [*accounts, *(c.id for c in connections)])
-        # What the disconnects took with them counts too.
-        erased = {t: max(held.get(t, 0), last.get(t, 0)) for t in sorted({*held, *last})}
-        by_hand = [b.name for b in banks if not b.revoked]
-        goodbye = account_mail.send(
-            db, mailer, "account_deleted", to=email, user_id=None, by_hand=by_hand
-        )
-        db.commit()
+    by_hand = [b.name for b in banks if not b.revoked]
+    try:
+        with ctx.session_factory() as db:
+            # The leases go with the rows (they are keyed by the user's ids).
+            last = erase(db, user_id, email, [*accounts, *(c.id for c in connections)])
+            goodbye = account_mail.send(
+                db, mailer, "account_deleted", to=email, user_id=None, by_hand=by_hand
+            )
+            db.commit()
+    except BaseException:
+        _give_back(ctx, keys, owner)
+        raise
+    # What the disconnects took with them counts too.
+    erased = {t: max(held.get(t, 0), last.get(t, 0)) for t in sorted({*held, *last})}
     log.info(
         "user.deleted",
         reference=reference,
