@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     truelayer_unattended_calls_by_provider: str = ""
 
     sync_interval_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Operational history (sync runs, automation runs, delivered notices, delivery
+    # logs, the unattended-call ledger) older than this is deleted by housekeeping;
+    # the user's own data stays until they delete it.
+    retention_days: int = Field(default=400, ge=1, le=100 * 366)
     # Processes a scheduled sync or automation cycle is spread over (1: the
     # scheduler's own process). Syncing is CPU work in Python; past one core's
     # worth, more threads only queue, more processes do not. A process's threads

@@ -10,10 +10,20 @@ bank clients and the sandbox are imported inside the commands that use them
 
 from __future__ import annotations
 
-from potwise.cli import automations, db, insight, keys, servers, sync, user, user_mail
+from potwise.cli import (
+    automations,
+    db,
+    insight,
+    keys,
+    servers,
+    sync,
+    user,
+    user_delete,
+    user_mail,
+)
 from potwise.cli.app import Failure, app, err
 
-__all__ = ["Failure", "app", "main", "servers", "sync"]
+__all__ = ["Failure", "app", "main", "servers", "sync", "user_delete"]
 
 app.add_typer(automations.automations_app, name="automations")
 app.add_typer(insight.insight_app, name="insight")

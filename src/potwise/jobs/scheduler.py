@@ -42,7 +42,7 @@ COMMITMENT_ALERT_HOUR = 10
 
 def run_housekeeping(ctx: ConnectionsContext) -> None:
     with ctx.session_factory() as db:
-        housekeeping.purge_expired(db, clock.now())
+        housekeeping.purge_expired(db, clock.now(), retention_days=ctx.settings.retention_days)
 
 
 def run_sync_cycle(ctx: ConnectionsContext, fanout: Fanout | None = None) -> int:

@@ -95,3 +95,27 @@ class MailUnavailable(DomainError):
 
     code = "mail_unavailable"
     status_code = 409
+
+
+class ConfirmationRefused(DomainError):
+    """A change this grave needs the password (and the second factor when it is on),
+    and what was given did not match."""
+
+    code = "confirmation_refused"
+    status_code = 403
+
+
+class MoveInFlight(DomainError):
+    """Money may be moving for this user (a rule's run, a move not yet confirmed):
+    try again in `retry_after` seconds."""
+
+    code = "move_in_flight"
+    status_code = 409
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

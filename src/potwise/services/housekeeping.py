@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from potwise import clock
 from potwise.db.models import LoginFailure, UserSession
 from potwise.logs import get_logger
-from potwise.services import account_links
+from potwise.services import account_links, retention
 from potwise.services.mail import outbox
 from potwise.services.sync import allowance
 
@@ -21,9 +21,12 @@ SESSION_RETENTION = timedelta(days=30)
 LOGIN_FAILURE_RETENTION = timedelta(days=1)
 
 
-def purge_expired(db: Session, now: datetime) -> dict[str, int]:
+def purge_expired(
+    db: Session, now: datetime, *, retention_days: int | None = None
+) -> dict[str, int]:
     """Delete long-dead sessions, stale login failures and unattended calls no
-    allowance window counts any more; returns the counts."""
+    allowance window counts any more, and with `retention_days` the operational
+    history older than that (`services/retention.py`, in batches); returns the counts."""
     cutoff = now - SESSION_RETENTION
     sessions = db.execute(
         delete(UserSession).where(
@@ -46,4 +49,8 @@ def purge_expired(db: Session, now: datetime) -> dict[str, int]:
         "mail": mail,
     }
     log.info("housekeeping.purged", **counts)
+    if retention_days is not None:
+        history = retention.purge_history(db, now, retention_days)
+        counts["unattended_calls"] += history.pop("unattended_calls")
+        counts.update(history)
     return counts

@@ -10,10 +10,12 @@ from pathlib import Path
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from potwise import clock
 from potwise.db import migrate
 from potwise.db.engine import make_engine
+from potwise.db.models import ApiToken, KnownBrowser, User, UserSession
 from potwise.web.app import create_app
 from tests.conftest import make_settings
 from tests.support.loopback import free_port
@@ -156,3 +158,30 @@ def test_user_reset_2fa_turns_off_a_lost_phone_s_second_factor(tmp_path: Path) -
     unknown = _run(tmp_path, "user", "reset-2fa", "nobody@example.com")
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "potwise: No user with the address nobody@example.com."
+
+
+def test_user_delete_asks_then_erases_the_user_and_everything_they_own(tmp_path: Path) -> None:
+    args = ("user", "create", "gone@example.com", "--password-stdin")
+    assert _run(tmp_path, *args, stdin="a long cli passphrase\n").returncode == 0
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    client = TestClient(create_app(make_settings(tmp_path, url), engine=engine))
+    credentials = {"email": "gone@example.com", "password": "a long cli passphrase"}
+    assert client.post("/api/v1/auth/login", json=credentials).status_code == 200
+    assert client.post("/api/v1/auth/tokens", json={"name": "script"}).status_code == 201
+
+    kept = _run(tmp_path, "user", "delete", "gone@example.com", stdin="n\n")
+    assert kept.returncode == 1
+    assert "banks told (none)" in kept.stdout
+    assert client.get("/api/v1/auth/me").status_code == 200
+
+    deleted = _run(tmp_path, "user", "delete", "Gone@Example.com", "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    assert "deleted gone@example.com" in deleted.stdout
+    assert client.get("/api/v1/auth/me").status_code == 401
+    with engine.connect() as connection:
+        for model in (User, UserSession, ApiToken, KnownBrowser):
+            assert connection.scalar(select(func.count()).select_from(model)) == 0
+    unknown = _run(tmp_path, "user", "delete", "gone@example.com", "--yes")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "potwise: No user with the address gone@example.com."

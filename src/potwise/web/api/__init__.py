@@ -14,6 +14,7 @@ from potwise.web.api import (
     exports,
     health,
     insight,
+    leaving,
     mirror,
     notices,
     notifications,
@@ -24,6 +25,7 @@ from potwise.web.api import (
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
 router.include_router(auth.router)
+router.include_router(leaving.router)
 router.include_router(twofactor.router)
 router.include_router(passkeys.router)
 router.include_router(notifications.router)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from potwise.services import auth
+from potwise.services import auth, leaving
 from potwise.services.twofactor import factor, passkeys
 from potwise.web.security import Caller, Db, get_settings
 from potwise.web.ui.render import render
@@ -39,5 +39,6 @@ def settings_page_response(
         passkeys=passkeys.listed(db, caller.user.id),
         passkeys_available=passkeys_available(request),
         current_session_id=caller.session_id,
+        leaving_banks=leaving.banks(db, caller.user.id),
         **context,
     )
