@@ -1,0 +1,340 @@
+"""The Monzo app's feed as a channel: a notice becomes an item in the user's own
+Monzo app (`POST /feed`), posted through their Monzo connection.
+
+Monzo's feed items have no dedupe key, so an item is posted **at most once**:
+
+- a failure after the request was written out (a timeout, a dropped connection, a
+  5xx answer, a garbled answer) may have reached Monzo and shown: it is logged and
+  the delivery is `failed` with that reason, never sent again;
+- a refusal before anything could show (the connection could not be made, a 429,
+  a 401 whose token is then refreshed, approval pending in the app) is tried again
+  by the worker's usual backoff;
+- any other refusal (a 4xx) is final.
+
+No spam: at most one item per rule run (the notice's `run_id`) and a daily cap per
+user (default 10, set per channel), counted over the user's own day from the
+deliveries table; what is held back goes into the digest (or, with the digest off,
+stays in the app with the reason in the delivery log). Digests and the user's own
+tests are outside the cap: a digest is at most one a day and gathers the rest.
+
+A bank needing the user is never sent here (`events.carries`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from potwise import clock
+from potwise.banks.errors import (
+    AuthExpired,
+    AwaitingApproval,
+    BankError,
+    ConsentExpired,
+    RateLimited,
+    RequestRejected,
+)
+from potwise.db.models import Account, Connection, NotificationChannel, NotificationDelivery
+from potwise.domain.mirror import AccountKind
+from potwise.logs import get_logger
+from potwise.services import connections, zones
+from potwise.services.context import ConnectionsContext
+from potwise.services.errors import Conflict, InvalidInput
+from potwise.services.notifications import channels, events, outbox, preferences, webhook
+from potwise.services.notifications.sender import Send
+from potwise.services.vault import Vault
+
+log = get_logger(__name__)
+
+KIND: Final = "monzo_feed"
+DEFAULT_DAILY_CAP: Final = 10
+MAX_DAILY_CAP: Final = 50
+#: Seconds to wait for Monzo's answer; a feed item is never urgent enough to hang on.
+TIMEOUT_SECONDS = 10.0
+#: The item's icon, served by potwise itself (a static file, public like the CSS).
+ICON_PATH: Final = "/static/monzo-feed.png"
+BODY_LIMIT: Final = 400
+#: Where tapping an item takes the user, by event.
+PAGES: Final = {
+    "money_moved": "/transfers",
+    "move_failed": "/transfers",
+    "rule_waiting": "/automations",
+    "rule_paused": "/automations",
+    "budget_crossed": "/budgets",
+    "bill_alert": "/commitments",
+    "consent_expiring": "/connections",
+    events.DIGEST: "/notices",
+    events.TEST: "/settings/notifications",
+}
+_USABLE: Final = (connections.STATUS_ACTIVE, connections.STATUS_RETRYING)
+_NO_MONZO: Final = (
+    "Connect Monzo first: this channel puts notices in your Monzo app, so it needs "
+    "an active Monzo connection."
+)
+
+
+# -- adding the channel ---------------------------------------------------------------
+
+
+def _monzo_account(db: Session, user_id: str) -> tuple[Connection, Account] | None:
+    """The user's usable Monzo connection and the open account whose feed gets items
+    (the personal current account, else a joint one)."""
+    found = db.execute(
+        select(Connection, Account)
+        .join(Account, Account.connection_id == Connection.id)
+        .where(
+            Connection.user_id == user_id,
+            Connection.provider == "monzo",
+            Connection.status.in_(_USABLE),
+            Account.closed.is_(False),
+            Account.kind.in_([AccountKind.CURRENT.value, AccountKind.JOINT.value]),
+        )
+        .order_by(Account.kind, Account.created_at)
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def unavailable_reason(db: Session, user_id: str) -> str | None:
+    """Why the user cannot add the feed channel now, or None when they can."""
+    if _has_feed(db, user_id):
+        return "Notices already go to your Monzo app."
+    return _NO_MONZO if _monzo_account(db, user_id) is None else None
+
+
+def _has_feed(db: Session, user_id: str) -> bool:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(NotificationChannel)
+            .where(NotificationChannel.user_id == user_id, NotificationChannel.kind == KIND)
+        )
+        or 0
+    ) > 0
+
+
+def add(
+    db: Session,
+    vault: Vault,
+    user_id: str,
+    *,
+    name: str = "",
+    daily_cap: int = DEFAULT_DAILY_CAP,
+) -> channels.ChannelView:
+    """The Monzo app's feed as a channel: refused without an active Monzo connection,
+    and one per user."""
+    if not 1 <= daily_cap <= MAX_DAILY_CAP:
+        raise InvalidInput(f"The daily limit is between 1 and {MAX_DAILY_CAP} items.")
+    if _has_feed(db, user_id):
+        raise Conflict("Notices already go to your Monzo app.")
+    found = _monzo_account(db, user_id)
+    if found is None:
+        raise Conflict(_NO_MONZO)
+    connection, account = found
+    channels.room_for_one_more(db, user_id)
+    config = {
+        "connection_id": connection.id,
+        "account_id": account.external_id,
+        "address": f"Your Monzo app ({account.name})",
+        "daily_cap": daily_cap,
+    }
+    channel = NotificationChannel(
+        user_id=user_id,
+        kind=KIND,
+        name=channels.clean_name(name, "Monzo app"),
+        config_encrypted=vault.encrypt(json.dumps(config)),
+        enabled=True,
+        created_at=clock.now(),
+    )
+    db.add(channel)
+    db.commit()
+    log.info("notifications.channel_added", user_id=user_id, kind=KIND)
+    return channels.view(vault, channel)
+
+
+# -- what one item says -------------------------------------------------------------------
+
+
+def item_for(delivery: NotificationDelivery, public_url: str) -> dict[str, str]:
+    """The feed item's title, body, icon and the potwise page it opens."""
+    payload = delivery.payload or {}
+    body = webhook.text_of(delivery.event, payload)
+    if len(body) > BODY_LIMIT:
+        body = body[: BODY_LIMIT - 1].rstrip() + "…"
+    base = public_url.rstrip("/")
+    return {
+        "title": webhook.title_of(delivery.event),
+        "body": body,
+        "url": base + PAGES.get(delivery.event, "/notices"),
+        "image_url": base + ICON_PATH,
+    }
+
+
+# -- the limits ---------------------------------------------------------------------------
+
+#: Rows that count as posted: sent, being sent, or failed after a try (an ambiguous
+#: failure may have shown).
+_POSTED = or_(
+    NotificationDelivery.status.in_([outbox.SENT, outbox.SENDING]),
+    and_(NotificationDelivery.status == outbox.FAILED, NotificationDelivery.attempts > 0),
+)
+
+
+def _day_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    local = now.astimezone(zone).date()
+    start = datetime.combine(local, time(0), tzinfo=zone)
+    end = datetime.combine(local + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def posted_today(db: Session, user_id: str, now: datetime, zone: ZoneInfo) -> int:
+    """Items posted (or tried) to the user's Monzo feed on their day, digests and
+    tests aside."""
+    start, end = _day_bounds(now, zone)
+    when = func.coalesce(NotificationDelivery.sent_at, NotificationDelivery.due_at)
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(NotificationDelivery)
+            .join(NotificationChannel, NotificationChannel.id == NotificationDelivery.channel_id)
+            .where(
+                NotificationChannel.user_id == user_id,
+                NotificationChannel.kind == KIND,
+                NotificationDelivery.event.not_in([events.DIGEST, events.TEST]),
+                _POSTED,
+                when >= start,
+                when < end,
+            )
+        )
+        or 0
+    )
+
+
+def _run_posted(db: Session, delivery: NotificationDelivery) -> bool:
+    """Whether an item of the same rule run already went to this channel."""
+    run_id = (delivery.payload or {}).get("run_id")
+    if not run_id:
+        return False
+    others = db.scalars(
+        select(NotificationDelivery.payload).where(
+            NotificationDelivery.channel_id == delivery.channel_id,
+            NotificationDelivery.id != delivery.id,
+            NotificationDelivery.created_at >= delivery.created_at - timedelta(days=1),
+            _POSTED,
+        )
+    )
+    return any((payload or {}).get("run_id") == run_id for payload in others)
+
+
+def _held(db: Session, delivery: NotificationDelivery, why: str) -> webhook.Outcome:
+    if preferences.schedule_of(db, delivery.user_id).digest == "off":
+        return webhook.Outcome(
+            ok=False, retry=False, error=f"Not sent to the Monzo app: {why} (it is in the app)."
+        )
+    return webhook.Outcome(ok=False, retry=False, digest=True, error=f"In the digest: {why}.")
+
+
+def limit_reached(
+    db: Session, delivery: NotificationDelivery, cap: int, now: datetime, zone: ZoneInfo
+) -> webhook.Outcome | None:
+    """The outcome for an item held back by a limit, or None when it may go."""
+    if delivery.event in (events.DIGEST, events.TEST):
+        return None
+    if _run_posted(db, delivery):
+        return _held(db, delivery, "one item per rule run")
+    if posted_today(db, delivery.user_id, now, zone) >= cap:
+        return _held(db, delivery, f"{cap} items reached your Monzo app today")
+    return None
+
+
+# -- posting ------------------------------------------------------------------------------
+
+
+def post_once(
+    ctx: ConnectionsContext, connection_id: str, account_id: str, item: dict[str, str]
+) -> webhook.Outcome:
+    """Post one item, never twice: see the module's docstring for what is retried."""
+    rejected: str | None = None
+    for _ in range(2):
+        try:
+            token = connections.valid_access_token(ctx, connection_id, rejected_token=rejected)
+        except ConsentExpired as exc:
+            return webhook.Outcome(
+                ok=False, retry=False, error=f"Monzo needs re-connecting: {exc.message}"
+            )
+        except BankError as exc:
+            return webhook.Outcome(ok=False, retry=True, error=f"No Monzo token: {exc.message}")
+        outcome = _post(ctx, token, account_id, item)
+        if outcome is not None:
+            return outcome
+        rejected = token  # refused, so nothing showed: refresh once and post again
+    return webhook.Outcome(ok=False, retry=True, error="Monzo refused the access token twice.")
+
+
+def _post(
+    ctx: ConnectionsContext, token: str, account_id: str, item: dict[str, str]
+) -> webhook.Outcome | None:
+    """One request; None when Monzo refused the token (nothing showed)."""
+    sent: list[bool] = []
+    try:
+        ctx.gateway.monzo(token).create_feed_item(
+            account_id, **item, on_sent=lambda: sent.append(True), timeout=TIMEOUT_SECONDS
+        )
+    except AuthExpired:
+        return None
+    except (RateLimited, AwaitingApproval) as exc:
+        return webhook.Outcome(ok=False, retry=True, error=f"Monzo said wait: {exc.message}")
+    except RequestRejected as exc:
+        return webhook.Outcome(ok=False, retry=False, error=f"Monzo refused: {exc.message}")
+    except BankError as exc:
+        return _unanswered(exc, sent=bool(sent))
+    return webhook.Outcome(ok=True, retry=False)
+
+
+def _unanswered(exc: BankError, *, sent: bool) -> webhook.Outcome:
+    if not sent:
+        return webhook.Outcome(
+            ok=False, retry=True, error=f"Monzo could not be reached: {exc.message}"
+        )
+    log.warning("notifications.monzo_feed_unconfirmed", error=exc.code)
+    return webhook.Outcome(
+        ok=False,
+        retry=False,
+        error=(
+            f"No clear answer from Monzo after the item was sent ({exc.message}): "
+            "not sent again, so it never shows twice; it may be in your Monzo app."
+        ),
+    )
+
+
+def sender_for(ctx: ConnectionsContext) -> Send:
+    """The worker's sender for the Monzo feed channel, over the context's bank gateway."""
+
+    def send(
+        channel: NotificationChannel,
+        config: dict[str, Any],
+        delivery: NotificationDelivery,
+        now: datetime,
+    ) -> webhook.Outcome:
+        with ctx.session_factory() as db:
+            connection = db.get(Connection, str(config.get("connection_id")))
+            if connection is None or connection.user_id != channel.user_id:
+                return webhook.Outcome(
+                    ok=False,
+                    retry=False,
+                    error="The Monzo connection is gone: connect Monzo, then add this "
+                    "channel again.",
+                )
+            zone = zones.user_zone(db, channel.user_id, ctx.settings.timezone)
+            cap = int(config.get("daily_cap", DEFAULT_DAILY_CAP))
+            held = limit_reached(db, delivery, cap, now, zone)
+        if held is not None:
+            return held
+        item = item_for(delivery, ctx.settings.public_url)
+        return post_once(ctx, connection.id, str(config["account_id"]), item)
+
+    return send
