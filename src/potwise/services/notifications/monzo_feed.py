@@ -176,10 +176,11 @@ def item_for(delivery: NotificationDelivery, public_url: str) -> dict[str, str]:
 
 # -- the limits ---------------------------------------------------------------------------
 
-#: Rows that count as posted: sent, being sent, or failed after a try (an ambiguous
-#: failure may have shown).
+#: Rows that count as posted: sent, or failed after a try (an ambiguous failure may
+#: have shown). Rows being sent are left out: a worker claims a batch at once, and
+#: its own claimed rows are not posted yet.
 _POSTED = or_(
-    NotificationDelivery.status.in_([outbox.SENT, outbox.SENDING]),
+    NotificationDelivery.status == outbox.SENT,
     and_(NotificationDelivery.status == outbox.FAILED, NotificationDelivery.attempts > 0),
 )
 
