@@ -59,6 +59,7 @@ TIMEOUT_SECONDS = 10.0
 #: The item's icon, served by potwise itself (a static file, public like the CSS).
 ICON_PATH: Final = "/static/monzo-feed.png"
 BODY_LIMIT: Final = 400
+SENTENCE_LIMIT: Final = 200
 #: Where tapping an item takes the user, by event.
 PAGES: Final = {
     "money_moved": "/transfers",
@@ -159,12 +160,42 @@ def add(
 # -- what one item says -------------------------------------------------------------------
 
 
+def short(text: str, limit: int) -> str:
+    """The first sentence of `text`, cut at a clause or word before `limit`: a feed
+    item is read at a glance, and tapping it opens the whole story."""
+    first, dot, _ = text.partition(". ")
+    text = first + "." if dot else text
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    at = max(cut.rfind("; "), cut.rfind(" "))
+    return (cut[:at] if at > 0 else cut).rstrip(" ;,:") + "…"
+
+
+def _digest_body(payload: dict[str, Any]) -> str:
+    lines = [f"• {short(str(item.get('message', '')), 90)}" for item in payload.get("notices", [])]
+    shown: list[str] = []
+    used = 0
+    for n, line in enumerate(lines):
+        if used + len(line) > BODY_LIMIT - 20:  # room kept for the line saying so
+            shown.append(f"• and {len(lines) - n} more")
+            break
+        shown.append(line)
+        used += len(line) + 1
+    return "\n".join(shown) or "Nothing new."
+
+
+def body_of(delivery: NotificationDelivery) -> str:
+    """What the item says: the notice's first sentence, or the digest's lines."""
+    payload = delivery.payload or {}
+    if delivery.event == events.DIGEST:
+        return _digest_body(payload)
+    return short(webhook.text_of(delivery.event, payload), SENTENCE_LIMIT)
+
+
 def item_for(delivery: NotificationDelivery, public_url: str) -> dict[str, str]:
     """The feed item's title, body, icon and the potwise page it opens."""
-    payload = delivery.payload or {}
-    body = webhook.text_of(delivery.event, payload)
-    if len(body) > BODY_LIMIT:
-        body = body[: BODY_LIMIT - 1].rstrip() + "…"
+    body = body_of(delivery)
     base = public_url.rstrip("/")
     return {
         "title": webhook.title_of(delivery.event),
