@@ -11,11 +11,12 @@ Monzo's feed items have no dedupe key, so an item is posted **at most once**:
   by the worker's usual backoff;
 - any other refusal (a 4xx) is final.
 
-No spam: at most one item per rule run (the notice's `run_id`) and a daily cap per
-user (default 10, set per channel), counted over the user's own day from the
-deliveries table; what is held back goes into the digest (or, with the digest off,
-stays in the app with the reason in the delivery log). Digests and the user's own
-tests are outside the cap: a digest is at most one a day and gathers the rest.
+No spam (`feed_limits`): at most one item per rule run (the notice's `run_id`) and
+a daily cap per user (default 10, set per channel), counted over the user's own day
+from the deliveries table; what is held back goes into the digest (or, with the
+digest off, stays in the app with the reason in the delivery log). Digests and the
+user's own tests are outside the cap: a digest is at most one a day and gathers the
+rest.
 
 A bank needing the user is never sent here (`events.carries`).
 """
@@ -23,11 +24,10 @@ A bank needing the user is never sent here (`events.carries`).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from potwise import clock
@@ -45,7 +45,7 @@ from potwise.logs import get_logger
 from potwise.services import connections, zones
 from potwise.services.context import ConnectionsContext
 from potwise.services.errors import Conflict, InvalidInput
-from potwise.services.notifications import channels, events, outbox, preferences, webhook
+from potwise.services.notifications import channels, events, feed_limits, webhook
 from potwise.services.notifications.sender import Send
 from potwise.services.vault import Vault
 
@@ -205,84 +205,6 @@ def item_for(delivery: NotificationDelivery, public_url: str) -> dict[str, str]:
     }
 
 
-# -- the limits ---------------------------------------------------------------------------
-
-#: Rows that count as posted: sent, or failed after a try (an ambiguous failure may
-#: have shown). Rows being sent are left out: a worker claims a batch at once, and
-#: its own claimed rows are not posted yet.
-_POSTED = or_(
-    NotificationDelivery.status == outbox.SENT,
-    and_(NotificationDelivery.status == outbox.FAILED, NotificationDelivery.attempts > 0),
-)
-
-
-def _day_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    local = now.astimezone(zone).date()
-    start = datetime.combine(local, time(0), tzinfo=zone)
-    end = datetime.combine(local + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def posted_today(db: Session, user_id: str, now: datetime, zone: ZoneInfo) -> int:
-    """Items posted (or tried) to the user's Monzo feed on their day, digests and
-    tests aside."""
-    start, end = _day_bounds(now, zone)
-    when = func.coalesce(NotificationDelivery.sent_at, NotificationDelivery.due_at)
-    return int(
-        db.scalar(
-            select(func.count())
-            .select_from(NotificationDelivery)
-            .join(NotificationChannel, NotificationChannel.id == NotificationDelivery.channel_id)
-            .where(
-                NotificationChannel.user_id == user_id,
-                NotificationChannel.kind == KIND,
-                NotificationDelivery.event.not_in([events.DIGEST, events.TEST]),
-                _POSTED,
-                when >= start,
-                when < end,
-            )
-        )
-        or 0
-    )
-
-
-def _run_posted(db: Session, delivery: NotificationDelivery) -> bool:
-    """Whether an item of the same rule run already went to this channel."""
-    run_id = (delivery.payload or {}).get("run_id")
-    if not run_id:
-        return False
-    others = db.scalars(
-        select(NotificationDelivery.payload).where(
-            NotificationDelivery.channel_id == delivery.channel_id,
-            NotificationDelivery.id != delivery.id,
-            NotificationDelivery.created_at >= delivery.created_at - timedelta(days=1),
-            _POSTED,
-        )
-    )
-    return any((payload or {}).get("run_id") == run_id for payload in others)
-
-
-def _held(db: Session, delivery: NotificationDelivery, why: str) -> webhook.Outcome:
-    if preferences.schedule_of(db, delivery.user_id).digest == "off":
-        return webhook.Outcome(
-            ok=False, retry=False, error=f"Not sent to the Monzo app: {why} (it is in the app)."
-        )
-    return webhook.Outcome(ok=False, retry=False, digest=True, error=f"In the digest: {why}.")
-
-
-def limit_reached(
-    db: Session, delivery: NotificationDelivery, cap: int, now: datetime, zone: ZoneInfo
-) -> webhook.Outcome | None:
-    """The outcome for an item held back by a limit, or None when it may go."""
-    if delivery.event in (events.DIGEST, events.TEST):
-        return None
-    if _run_posted(db, delivery):
-        return _held(db, delivery, "one item per rule run")
-    if posted_today(db, delivery.user_id, now, zone) >= cap:
-        return _held(db, delivery, f"{cap} items reached your Monzo app today")
-    return None
-
-
 # -- posting ------------------------------------------------------------------------------
 
 
@@ -363,7 +285,7 @@ def sender_for(ctx: ConnectionsContext) -> Send:
                 )
             zone = zones.user_zone(db, channel.user_id, ctx.settings.timezone)
             cap = int(config.get("daily_cap", DEFAULT_DAILY_CAP))
-            held = limit_reached(db, delivery, cap, now, zone)
+            held = feed_limits.limit_reached(db, KIND, delivery, cap, now, zone)
         if held is not None:
             return held
         item = item_for(delivery, ctx.settings.public_url)
