@@ -5,7 +5,11 @@ drawn from its own seeded stream, or both (each draw that fires uses up one
 of the count). Kinds: latency, rate_limit (429 + Retry-After), error_5xx,
 timeout (hold the request, then 504), malformed (truncated JSON body),
 drop_after_apply (the handler runs, e.g. a pot move is applied, then the
-connection is cut mid-response), expire_token (the presented token expires).
+connection is cut mid-response), timeout_after_apply (the handler runs, then
+its answer is held for `ms`, 30 s unless said: a client with a shorter timeout
+gives up on a request that was applied, as it may against the real API when
+Monzo is slow, e.g. a feed item that shows although the client saw a timeout),
+expire_token (the presented token expires).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ KINDS = (
     "timeout",
     "malformed",
     "drop_after_apply",
+    "timeout_after_apply",
     "expire_token",
 )
 
@@ -93,7 +98,7 @@ class FaultBook:
         status = int(spec.get("status", 503 if kind == "error_5xx" else 429))
         if kind == "error_5xx" and status not in (500, 502, 503, 504):
             raise FaultSpecError("status for error_5xx must be 500, 502, 503 or 504")
-        default_ms = {"latency": 500, "timeout": 30000}.get(kind, 0)
+        default_ms = {"latency": 500, "timeout": 30000, "timeout_after_apply": 30000}.get(kind, 0)
         fault_id = f"fault_{next(self._ids)}"
         fault = Fault(
             id=fault_id,
@@ -208,11 +213,25 @@ class FaultMiddleware:
             # Hold the request longer than any sensible client timeout, then give up.
             await asyncio.sleep(fault.ms / 1000)
             await _send_simple(send, 504, _error_body(path, kind, 504))
+        elif kind == "timeout_after_apply":
+            await self._late(scope, receive, send, fault.ms)
         elif kind == "expire_token":
             self._expire(scope)
             await self.app(scope, receive, send)
         else:
             await self._mangle(scope, receive, send, drop=kind == "drop_after_apply")
+
+    async def _late(self, scope: Scope, receive: Receive, send: Send, ms: int) -> None:
+        """Apply the request, then hold its answer: the client has timed out by then."""
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        await asyncio.sleep(ms / 1000)
+        for message in held:
+            await send(message)
 
     def _expire(self, scope: Scope) -> None:
         for name, value in scope["headers"]:

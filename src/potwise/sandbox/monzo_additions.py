@@ -52,6 +52,7 @@ class MonzoAdditions:
                 "title": form["params[title]"],
                 "body": form.get("params[body]", ""),
                 "url": form.get("url", ""),
+                "image_url": form["params[image_url]"],
             }
         )
         return json_response({})

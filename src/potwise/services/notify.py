@@ -21,8 +21,17 @@ from potwise.services.notifications import outbox
 log = get_logger(__name__)
 
 
-def notify(db: Session, user_id: str, kind: str, message: str, *, level: str = "info") -> Notice:
-    """Record a notice for the user (committed by the caller's unit of work)."""
+def notify(
+    db: Session,
+    user_id: str,
+    kind: str,
+    message: str,
+    *,
+    level: str = "info",
+    run_id: str | None = None,
+) -> Notice:
+    """Record a notice for the user (committed by the caller's unit of work);
+    `run_id` names the rule run it came from, when it did."""
     notice = Notice(
         id=new_id(),
         user_id=user_id,
@@ -32,7 +41,7 @@ def notify(db: Session, user_id: str, kind: str, message: str, *, level: str = "
         created_at=clock.now(),
     )
     db.add(notice)
-    outbox.enqueue(db, notice)
+    outbox.enqueue(db, notice, run_id=run_id)
     log.info("notify.sent", user_id=user_id, kind=kind, level=level)
     return notice
 

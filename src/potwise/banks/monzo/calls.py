@@ -60,11 +60,13 @@ class MonzoCalls:
         params: Params | None = None,
         data: Mapping[str, str] | None = None,
         on_sent: Callable[[], None] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """One request, answered with its JSON object or a translated error.
 
         `on_sent` is called once the request is on its way (written to the
         connection, before the answer is awaited), where the transport reports it.
+        `timeout` (seconds) replaces the client's own for this request.
         """
         if self._stats is not None:
             self._stats.record_call()
@@ -76,6 +78,7 @@ class MonzoCalls:
                 data=data,
                 headers=self._headers,
                 extensions=None if on_sent is None else {"trace": _when_sent(on_sent)},
+                timeout=httpx2.USE_CLIENT_DEFAULT if timeout is None else timeout,
             )
         except httpx2.HTTPError as exc:
             raise transport_error(exc, provider=PROVIDER) from None

@@ -306,9 +306,12 @@ class MonzoClient(MonzoCalls):
         background_color: str | None = None,
         title_color: str | None = None,
         body_color: str | None = None,
+        on_sent: Callable[[], None] | None = None,
+        timeout: float | None = None,
     ) -> None:
         """Post a `basic` item to the user's Monzo app feed. Not retried (it
-        would show twice)."""
+        would show twice): `on_sent` is called once the request is written out,
+        so the caller knows whether a failure may have reached Monzo."""
         form = {"account_id": account_id, "type": "basic", "params[title]": title}
         form["params[image_url]"] = image_url
         optional = {
@@ -319,4 +322,4 @@ class MonzoClient(MonzoCalls):
             "params[body_color]": body_color,
         }
         form.update({key: value for key, value in optional.items() if value is not None})
-        self._send("POST", "/feed", data=form)
+        self._send("POST", "/feed", data=form, on_sent=on_sent, timeout=timeout)

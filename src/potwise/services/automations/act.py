@@ -98,7 +98,7 @@ def store(
     rule.last_run_at = moment
     if decision.notify:
         kind = f"automation.{decision.reason.value}"
-        notify(db, rule.user_id, kind, decision.notify, level="warning")
+        notify(db, rule.user_id, kind, decision.notify, level="warning", run_id=run.id)
     if transfer is None:
         recording.commit(db, rule.id, lease)
         _log_ran(request, ev, run.status, None)

@@ -110,7 +110,14 @@ def store(
     rule.status, rule.status_reason = _STATUS[decision.phase], decision.status_reason
     rule.last_run_at = moment
     if decision.notify:
-        notify(db, rule.user_id, f"automation.{decision.reason}", decision.notify, level="warning")
+        notify(
+            db,
+            rule.user_id,
+            f"automation.{decision.reason}",
+            decision.notify,
+            level="warning",
+            run_id=run.id,
+        )
     if not transfers:
         recording.commit(db, rule.id, lease)
         _log_ran(request, decision, run.status)

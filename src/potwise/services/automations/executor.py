@@ -260,7 +260,13 @@ def _move_words(db: Session, transfer: Transfer) -> str:
 
 def _tell_done(db: Session, transfer: Transfer) -> None:
     reason = f": {transfer.reason}" if transfer.reason else "."
-    notify(db, transfer.user_id, "transfer_done", f"Moved {_move_words(db, transfer)}{reason}")
+    notify(
+        db,
+        transfer.user_id,
+        "transfer_done",
+        f"Moved {_move_words(db, transfer)}{reason}",
+        run_id=transfer.run_id,
+    )
 
 
 def _tell_unconfirmed(db: Session, transfer: Transfer) -> None:
@@ -272,6 +278,7 @@ def _tell_unconfirmed(db: Session, transfer: Transfer) -> None:
         "tries. Check the pot in the Monzo app; potwise will keep checking and never "
         "moves it twice.",
         level="warning",
+        run_id=transfer.run_id,
     )
 
 
@@ -282,6 +289,7 @@ def _tell_failed(db: Session, transfer: Transfer, error: str | None) -> None:
         "transfer_failed",
         f"The move of {_move_words(db, transfer)} did not happen: {error}",
         level="error",
+        run_id=transfer.run_id,
     )
 
 

@@ -1,5 +1,6 @@
 """A user's channels: webhooks (with a signing secret and a body format for the
-common receivers) and e-mail. A channel's settings are stored encrypted."""
+common receivers) and e-mail; the Monzo app's feed is added by `monzo_feed`. A
+channel's settings are stored encrypted."""
 
 from __future__ import annotations
 
@@ -95,6 +96,16 @@ def _room_for_one_more(db: Session, user_id: str) -> None:
     )
     if (count or 0) >= MAX_CHANNELS:
         raise InvalidInput(f"You have {MAX_CHANNELS} channels already: remove one first.")
+
+
+def room_for_one_more(db: Session, user_id: str) -> None:
+    """InvalidInput when the user has as many channels as one may have."""
+    _room_for_one_more(db, user_id)
+
+
+def clean_name(name: str, fallback: str) -> str:
+    """A channel's name with its spaces tidied, `fallback` when empty; checked."""
+    return _name(name, fallback)
 
 
 def add_webhook(

@@ -15,7 +15,7 @@ Priority = Literal["high", "normal"]
 Mode = Literal["now", "digest", "off"]
 
 MODES: Final = ("now", "digest", "off")
-CHANNEL_KINDS: Final = ("email", "webhook")
+CHANNEL_KINDS: Final = ("email", "webhook", "monzo_feed")
 DIGESTS: Final = ("daily", "weekly", "off")
 
 
@@ -66,11 +66,31 @@ def event_for_notice(kind: str) -> str | None:
     return None
 
 
+#: Events a kind of channel cannot carry: a bank needing the user (Monzo's own
+#: connection among them) cannot be told through the Monzo app's feed, which
+#: needs that very connection; the user's other channels and the app carry it.
+NOT_CARRIED: Final = {"monzo_feed": frozenset({"connection_attention"})}
+#: What the Monzo app's feed hears at once; the rest waits for the digest.
+_FEED_AT_ONCE: Final = frozenset(
+    {"money_moved", "move_failed", "rule_waiting", "rule_paused", "budget_crossed", "bill_alert"}
+)
+
+
+def carries(channel_kind: str, event: str) -> bool:
+    """Whether a kind of channel can carry an event at all."""
+    return event not in NOT_CARRIED.get(channel_kind, frozenset())
+
+
 def default_mode(event: str, channel_kind: str) -> Mode:
     """A webhook was set up to hear everything; e-mail carries what is urgent at
-    once and gathers the rest in the digest."""
+    once and gathers the rest in the digest; the Monzo app's feed shows money
+    moves, rules, budgets and bills at once."""
+    if not carries(channel_kind, event):
+        return "off"
     if channel_kind == "webhook":
         return "now"
+    if channel_kind == "monzo_feed":
+        return "now" if event in _FEED_AT_ONCE else "digest"
     return "now" if BY_KEY[event].priority == "high" else "digest"
 
 

@@ -33,8 +33,11 @@ def notice_payload(notice: Notice) -> dict[str, Any]:
     }
 
 
-def enqueue(db: Session, notice: Notice) -> int:
-    """Deliveries for `notice` (added to the session, not committed); how many."""
+def enqueue(db: Session, notice: Notice, *, run_id: str | None = None) -> int:
+    """Deliveries for `notice` (added to the session, not committed); how many.
+
+    `run_id` names the rule run the notice came from (a channel that shows one item
+    per run, such as the Monzo app's feed, reads it from the payload)."""
     event = events.event_for_notice(notice.kind)
     if event is None:
         return 0
@@ -61,7 +64,7 @@ def enqueue(db: Session, notice: Notice) -> int:
                 channel_id=channel.id,
                 notice_id=notice.id,
                 event=event,
-                payload=notice_payload(notice),
+                payload=notice_payload(notice) | ({"run_id": run_id} if run_id else {}),
                 status=status,
                 attempts=0,
                 due_at=notice.created_at,

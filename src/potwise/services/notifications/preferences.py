@@ -40,6 +40,8 @@ def choices(db: Session, user_id: str) -> Choices:
     modes = {
         event.key: {
             kind: stored.get((event.key, kind), events.default_mode(event.key, kind))
+            if events.carries(kind, event.key)
+            else "off"
             for kind in events.CHANNEL_KINDS
         }
         for event in events.EVENTS
@@ -55,6 +57,8 @@ def choices(db: Session, user_id: str) -> Choices:
 
 
 def mode_for(db: Session, user_id: str, event: str, channel_kind: str) -> str:
+    if not events.carries(channel_kind, event):
+        return "off"
     stored = db.scalars(
         select(NotificationPreference.mode).where(
             NotificationPreference.user_id == user_id,
@@ -75,6 +79,11 @@ def _checked_modes(modes: dict[str, dict[str, str]]) -> dict[tuple[str, str], st
                 raise InvalidInput(f"There is no kind of channel called {kind!r}.")
             if mode not in events.MODES:
                 raise InvalidInput("Choose now, digest or off for each event.")
+            if mode != "off" and not events.carries(kind, event):
+                raise InvalidInput(
+                    "A bank needing you cannot be told through the Monzo app: "
+                    "your other channels and the app tell you."
+                )
             checked[(event, kind)] = mode
     return checked
 

@@ -72,8 +72,12 @@ def _claim(db: Session, now: datetime) -> list[str]:
 
 
 def _record(delivery: NotificationDelivery, outcome: webhook.Outcome, now: datetime) -> None:
-    delivery.attempts += 1
     delivery.claimed_until = None
+    if outcome.digest:
+        delivery.status = outbox.DIGEST
+        delivery.last_error = outcome.error
+        return
+    delivery.attempts += 1
     if outcome.ok:
         delivery.status = outbox.SENT
         delivery.sent_at = now

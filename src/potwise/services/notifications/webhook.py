@@ -28,6 +28,8 @@ class Outcome:
     ok: bool
     retry: bool  # worth trying again later (network, 5xx, 408, 429)
     error: str | None = None
+    #: Not sent, gathered into the next digest instead (a channel's own limit).
+    digest: bool = False
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -1,7 +1,8 @@
 """`/api/v1/notifications`: where notices go beyond the app, and how.
 
-Channels are webhooks (signed; in potwise's JSON or a receiver's own format) and,
-where the server sends e-mail, the account's address. Preferences say, for each
+Channels are webhooks (signed; in potwise's JSON or a receiver's own format),
+where the server sends e-mail the account's address, and, with an active Monzo
+connection, the user's own Monzo app feed. Preferences say, for each
 event and kind of channel, `now`, `digest` or `off`; quiet hours hold what is not
 urgent; the delivery log shows every attempt's outcome.
 """
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from potwise import clock
-from potwise.services.notifications import channels, events, outbox, preferences
+from potwise.services.notifications import channels, events, monzo_feed, outbox, preferences
 from potwise.web.api.schemas import Page
 from potwise.web.security import AppMailer, AppVault, CurrentCaller, Db
 
@@ -75,7 +76,20 @@ class EmailIn(BaseModel):
     name: str = Field(default="", max_length=100)
 
 
-ChannelIn = Annotated[WebhookIn | EmailIn, Field(discriminator="kind")]
+class MonzoFeedIn(BaseModel):
+    """Items in your own Monzo app's feed, through your active Monzo connection."""
+
+    kind: Literal["monzo_feed"]
+    name: str = Field(default="", max_length=100)
+    daily_cap: int = Field(
+        default=monzo_feed.DEFAULT_DAILY_CAP,
+        ge=1,
+        le=monzo_feed.MAX_DAILY_CAP,
+        description="Items a day at most (your time zone's day); the rest go in the digest.",
+    )
+
+
+ChannelIn = Annotated[WebhookIn | EmailIn | MonzoFeedIn, Field(discriminator="kind")]
 
 
 class ChannelCreated(BaseModel):
@@ -154,7 +168,11 @@ def list_channels(caller: CurrentCaller, db: Db, vault: AppVault) -> Page[Channe
 def add_channel(
     body: ChannelIn, caller: CurrentCaller, db: Db, vault: AppVault, mailer: AppMailer
 ) -> ChannelCreated:
-    """A webhook (its signing secret is answered this once) or e-mail to your address."""
+    """A webhook (its signing secret is answered this once), e-mail to your address, or
+    your Monzo app's feed (409 without an active Monzo connection)."""
+    if isinstance(body, MonzoFeedIn):
+        feed = monzo_feed.add(db, vault, caller.user.id, name=body.name, daily_cap=body.daily_cap)
+        return ChannelCreated(channel=_channel_out(feed))
     if isinstance(body, EmailIn):
         made = channels.add_email(db, vault, caller.user, name=body.name, sends_mail=mailer.enabled)
         return ChannelCreated(channel=_channel_out(made))

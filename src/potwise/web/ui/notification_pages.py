@@ -1,4 +1,4 @@
-"""`/settings/notifications`: channels (webhooks, e-mail), what each event sends
+"""`/settings/notifications`: channels (webhooks, e-mail, the Monzo app), what each event sends
 where, quiet hours and the digest, and the delivery log."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise import clock
 from potwise.domain.errors import DomainError
-from potwise.services.notifications import channels, events, outbox, preferences
+from potwise.services.notifications import channels, events, monzo_feed, outbox, preferences
 from potwise.web.security import AppMailer, AppVault, Caller, Db
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import FlashMessages, FormStr, render
@@ -27,6 +27,10 @@ FLASH_MESSAGES: FlashMessages = {
     "email_channel_added": (
         "success",
         "E-mail added: notices now reach your address as your choices below say.",
+    ),
+    "monzo_feed_added": (
+        "success",
+        "Your Monzo app added: notices now show in its feed as your choices below say.",
     ),
 }
 
@@ -52,6 +56,10 @@ def _page(
         channel_names=names,
         has_email=any(c.kind == "email" for c in listed),
         sends_mail=request.app.state.mailer.enabled,
+        feed_unavailable=monzo_feed.unavailable_reason(db, caller.user.id),
+        feed_cap=monzo_feed.DEFAULT_DAILY_CAP,
+        feed_max_cap=monzo_feed.MAX_DAILY_CAP,
+        carries=events.carries,
         **extra,
     )
 
@@ -91,6 +99,23 @@ def add_email(
     except DomainError as exc:
         return _page(request, caller, db, vault, exc.status_code, email_error=exc.message)
     return RedirectResponse("/settings/notifications?flash=email_channel_added", status_code=303)
+
+
+@router.post("/settings/notifications/monzo-feed", response_class=HTMLResponse)
+def add_monzo_feed(
+    request: Request,
+    caller: PageCaller,
+    db: Db,
+    vault: AppVault,
+    daily_cap: FormStr = "",
+) -> Response:
+    cap_text = daily_cap.strip()
+    cap = int(cap_text) if cap_text.isdigit() else monzo_feed.DEFAULT_DAILY_CAP
+    try:
+        monzo_feed.add(db, vault, caller.user.id, name="Monzo app", daily_cap=cap)
+    except DomainError as exc:
+        return _page(request, caller, db, vault, exc.status_code, feed_error=exc.message)
+    return RedirectResponse("/settings/notifications?flash=monzo_feed_added", status_code=303)
 
 
 @router.post("/settings/notifications/channels/{channel_id}/test")
