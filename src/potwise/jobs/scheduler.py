@@ -23,7 +23,7 @@ from potwise.services import account_mail, housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.context import ConnectionsContext
-from potwise.services.notifications import email_channel, sender
+from potwise.services.notifications import destinations, email_channel, sender, webpush
 from potwise.services.sync import engine, refresh_plan, schedule
 
 log = get_logger(__name__)
@@ -107,12 +107,15 @@ def send_notifications(ctx: ConnectionsContext) -> int:
     zone = ctx.settings.timezone
     sender.gather_digests(ctx.session_factory, now, zone)
     email = email_channel.sender_for(account_mail.mailer_for(ctx.settings))
+    guard = destinations.destinations_for(ctx.settings)
     return sender.send_due(
         ctx.session_factory,
         ctx.vault,
         now,
         fallback_zone=zone,
-        senders=sender.default_senders(email),
+        senders=sender.default_senders(
+            email, destinations=guard, webpush=webpush.sender_for(ctx.settings, guard)
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from potwise.db.models import NotificationChannel, User
 from potwise.db.scoping import get_owned, owned
 from potwise.logs import get_logger
 from potwise.services.errors import EmailUnverified, InvalidInput, MailUnavailable, NotFound
+from potwise.services.notifications.destinations import Destinations
 from potwise.services.vault import Vault
 
 log = get_logger(__name__)
@@ -53,7 +54,12 @@ def config_of(vault: Vault, channel: NotificationChannel) -> dict[str, Any]:
 
 def view(vault: Vault, channel: NotificationChannel) -> ChannelView:
     config = config_of(vault, channel)
-    target = _redacted(config["url"]) if channel.kind == "webhook" else str(config.get("address"))
+    if channel.kind == "webhook":
+        target = _redacted(config["url"])
+    elif "endpoint" in config:  # a device's push subscription: its push service
+        target = _redacted(config["endpoint"])
+    else:
+        target = str(config.get("address"))
     return ChannelView(
         id=channel.id,
         kind=channel.kind,
@@ -68,16 +74,6 @@ def view(vault: Vault, channel: NotificationChannel) -> ChannelView:
 def listed(db: Session, vault: Vault, user_id: str) -> list[ChannelView]:
     rows = db.scalars(owned(NotificationChannel, user_id).order_by(NotificationChannel.created_at))
     return [view(vault, row) for row in rows]
-
-
-def _check_url(url: str) -> str:
-    value = url.strip()
-    parts = urlsplit(value)
-    if len(value) > 2000 or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("Enter the receiver's full address, starting with https:// or http://.")
-    if parts.username or parts.password:
-        raise InvalidInput("Put a receiver's token in its path or query, not before the host.")
-    return value
 
 
 def _name(name: str, fallback: str) -> str:
@@ -98,12 +94,21 @@ def _room_for_one_more(db: Session, user_id: str) -> None:
 
 
 def add_webhook(
-    db: Session, vault: Vault, user_id: str, *, name: str, url: str, format: str = "json"
+    db: Session,
+    vault: Vault,
+    user_id: str,
+    *,
+    name: str,
+    url: str,
+    format: str = "json",
+    destinations: Destinations | None = None,
 ) -> tuple[ChannelView, str]:
-    """A new webhook; returns it and its signing secret (shown this once)."""
+    """A new webhook; returns it and its signing secret (shown this once). The URL
+    must be one `destinations` allows (by default: public https addresses only)."""
     if format not in WEBHOOK_FORMATS:
         raise InvalidInput("Choose the receiver's format: json, slack, ntfy or gotify.")
-    checked = _check_url(url)
+    guard = destinations or Destinations(allow_private=False)
+    checked = guard.check_url(url, what="receiver's address")
     _room_for_one_more(db, user_id)
     secret = secrets.token_urlsafe(32)
     channel = NotificationChannel(

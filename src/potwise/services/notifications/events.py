@@ -15,7 +15,7 @@ Priority = Literal["high", "normal"]
 Mode = Literal["now", "digest", "off"]
 
 MODES: Final = ("now", "digest", "off")
-CHANNEL_KINDS: Final = ("email", "webhook")
+CHANNEL_KINDS: Final = ("email", "webhook", "webpush")
 DIGESTS: Final = ("daily", "weekly", "off")
 
 
@@ -67,9 +67,9 @@ def event_for_notice(kind: str) -> str | None:
 
 
 def default_mode(event: str, channel_kind: str) -> Mode:
-    """A webhook was set up to hear everything; e-mail carries what is urgent at
-    once and gathers the rest in the digest."""
-    if channel_kind == "webhook":
+    """A webhook or a device's push was set up to hear everything; e-mail carries
+    what is urgent at once and gathers the rest in the digest."""
+    if channel_kind in ("webhook", "webpush"):
         return "now"
     return "now" if BY_KEY[event].priority == "high" else "digest"
 
