@@ -26,7 +26,9 @@ from potwise.db.models import NotificationChannel
 from potwise.services.notifications import sender, webpush
 from potwise.services.notifications.destinations import destinations_for
 from potwise.services.notify import notify
-from tests.integration.conftest import SignedIn
+from potwise.settings import Settings
+from potwise.web.app import create_app
+from tests.integration.conftest import SignedIn, sign_up
 from tests.support.receiver import Received, Receiver, webhook_receiver
 
 
@@ -237,3 +239,22 @@ def test_vapid_signature_check_fails_for_another_key() -> None:
     header = str(token["Authorization"]).replace(token["Authorization"].split("k=")[1], other_key)
     with pytest.raises(InvalidSignature):
         vapid_claims(header, other_key)
+
+
+def test_without_a_vapid_key_push_is_off_and_says_so(settings: Settings, engine: Engine) -> None:
+    app = create_app(settings.model_copy(update={"vapid_private_key": None}), engine=engine)
+    user = sign_up(app, "alice@example.com")
+    answer = user.client.get("/api/v1/notifications/webpush/key")
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "push_unavailable"
+    added = user.client.post(
+        "/api/v1/notifications/channels",
+        json={
+            "kind": "webpush",
+            "subscription": Browser().subscription("https://push.example.org/x"),
+        },
+    )
+    assert added.status_code == 409
+    page = user.client.get("/settings/notifications").text
+    assert "This server does not send push notifications" in page
+    assert "Notify this device" not in page
