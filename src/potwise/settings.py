@@ -1,12 +1,13 @@
 """Settings: built once by the entry point (`load_settings`) and passed down.
 
 Every name is `POTWISE_<NAME>` in the environment (or `.env`). In development
-SECRET_KEY and ENCRYPTION_KEYS are generated once and kept under the data
+SECRET_KEY, ENCRYPTION_KEYS and VAPID_PRIVATE_KEY are generated once and kept under the data
 directory with mode 0600; in production they must be given and strong.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -110,6 +113,15 @@ class Settings(BaseSettings):
     # A CA bundle to trust for the SMTP server's certificate (a private relay).
     smtp_ca_file: Path | None = None
 
+    # Web Push: the VAPID key (base64url of the raw P-256 private key, or DER) signs
+    # every push; generated under the data directory in development. The subject is a
+    # `mailto:` or `https:` address the push services may contact.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str | None = None
+    # Webhook and push addresses at loopback, private or link-local addresses: refused
+    # unless registration is closed or this is true (a household's own LAN).
+    notify_allow_private: bool = False
+
     @field_validator(
         "public_url", "monzo_auth_url", "monzo_api_url", "truelayer_auth_url", "truelayer_api_url"
     )
@@ -147,7 +159,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("smtp_host", "smtp_username", "smtp_from")
+    @field_validator("smtp_host", "smtp_username", "smtp_from", "vapid_subject")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -155,6 +167,11 @@ class Settings(BaseSettings):
     @property
     def mail_enabled(self) -> bool:
         return self.smtp_host is not None
+
+    @property
+    def push_enabled(self) -> bool:
+        """Web Push is on when there is a VAPID key (always, in development)."""
+        return self.vapid_private_key is not None
 
     @property
     def is_production(self) -> bool:
@@ -215,6 +232,49 @@ def _check_encryption_keys(keys: list[str]) -> None:
             raise SettingsError("POTWISE_ENCRYPTION_KEYS contains a placeholder key")
 
 
+def new_vapid_key() -> str:
+    """A new VAPID private key: the raw P-256 scalar, base64url without padding."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    raw = key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def vapid_key_problem(value: str) -> str | None:
+    """Why a VAPID private key cannot be used, or None."""
+    text = "".join(value.split())
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        if len(data) == 32:
+            ec.derive_private_key(int.from_bytes(data, "big"), ec.SECP256R1())
+            return None
+        key = serialization.load_der_private_key(data, password=None)
+    except (ValueError, TypeError):
+        return "is not a P-256 private key (base64url of 32 raw bytes, or DER)"
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        return "is not a P-256 private key"
+    return None
+
+
+def _check_vapid(settings: Settings) -> None:
+    """With push on in production, the key must be a P-256 key and the subject a
+    contact address the push services accept."""
+    if settings.vapid_private_key is None:
+        if settings.is_production and settings.vapid_subject:
+            raise SettingsError(
+                "POTWISE_VAPID_PRIVATE_KEY is required when push is on "
+                "(POTWISE_VAPID_SUBJECT is set)"
+            )
+        return
+    problem = vapid_key_problem(settings.vapid_private_key.get_secret_value())
+    if problem:
+        raise SettingsError(f"POTWISE_VAPID_PRIVATE_KEY {problem}")
+    subject = settings.vapid_subject or ""
+    if settings.is_production and not subject.startswith(("mailto:", "https://")):
+        raise SettingsError(
+            "POTWISE_VAPID_SUBJECT must be a mailto: or https:// address when push is on"
+        )
+
+
 def _read_or_create(path: Path, make: str) -> str:
     """Read a generated development secret, creating it (mode 0600) the first time."""
     if path.exists():
@@ -235,8 +295,15 @@ def finalise(settings: Settings) -> Settings:
     if settings.is_production:
         _check_secret_key(settings.secret_key.get_secret_value() if settings.secret_key else None)
         _check_encryption_keys(settings.fernet_keys() if settings.encryption_keys else [])
+        _check_vapid(settings)
         return settings
     updates: dict[str, SecretStr] = {}
+    if settings.vapid_private_key is None:
+        updates["vapid_private_key"] = SecretStr(
+            _read_or_create(settings.data_dir / "vapid_private_key", new_vapid_key())
+        )
+    else:
+        _check_vapid(settings)
     if settings.secret_key is None:
         updates["secret_key"] = SecretStr(
             _read_or_create(settings.data_dir / "secret_key", secrets.token_urlsafe(48))

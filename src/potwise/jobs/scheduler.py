@@ -23,7 +23,7 @@ from potwise.services import account_mail, housekeeping, onboarding
 from potwise.services.automations import triggers
 from potwise.services.cashflow import alerts as commitment_alerts
 from potwise.services.context import ConnectionsContext
-from potwise.services.notifications import email_channel, monzo_feed, sender
+from potwise.services.notifications import destinations, email_channel, monzo_feed, sender, webpush
 from potwise.services.sync import engine, refresh_plan, schedule
 
 log = get_logger(__name__)
@@ -107,7 +107,10 @@ def send_notifications(ctx: ConnectionsContext) -> int:
     zone = ctx.settings.timezone
     sender.gather_digests(ctx.session_factory, now, zone)
     email = email_channel.sender_for(account_mail.mailer_for(ctx.settings))
-    senders = sender.default_senders(email)
+    guard = destinations.destinations_for(ctx.settings)
+    senders = sender.default_senders(
+        email, destinations=guard, webpush=webpush.sender_for(ctx.settings, guard)
+    )
     senders[monzo_feed.KIND] = monzo_feed.sender_for(ctx)
     return sender.send_due(
         ctx.session_factory,

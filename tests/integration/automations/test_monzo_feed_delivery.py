@@ -14,9 +14,15 @@ from sqlalchemy import select
 from potwise import clock
 from potwise.db.models import User
 from potwise.services import notify
-from potwise.services.notifications import monzo_feed, sender
+from potwise.services.notifications import destinations, monzo_feed, sender
 from tests.integration.automations.world import World
 from tests.support.receiver import Receiver, webhook_receiver
+
+
+@pytest.fixture
+def world_settings() -> dict[str, Any]:
+    """The user's other channel in these tests is a webhook on loopback."""
+    return {"notify_allow_private": True}
 
 
 def _feed(world: World) -> list[dict[str, Any]]:
@@ -30,7 +36,7 @@ def _add_feed(world: World, **extra: Any) -> dict[str, Any]:
 
 
 def _send(world: World, at: Any = None) -> int:
-    senders = sender.default_senders()
+    senders = sender.default_senders(destinations=destinations.destinations_for(world.ctx.settings))
     senders[monzo_feed.KIND] = monzo_feed.sender_for(world.ctx)
     return sender.send_due(
         world.ctx.session_factory,

@@ -20,6 +20,7 @@ from potwise import clock
 from potwise.db.engine import make_session_factory
 from potwise.db.models import NotificationChannel, NotificationDelivery
 from potwise.services.notifications import sender
+from potwise.services.notifications.destinations import destinations_for
 from potwise.services.notify import notify
 from tests.integration.conftest import SignedIn
 from tests.support.receiver import Receiver, webhook_receiver
@@ -61,7 +62,11 @@ def _notice(engine: Engine, user_id: str, kind: str, message: str, level: str = 
 def _send(engine: Engine, client: TestClient, now: datetime) -> int:
     ctx = client.app.state.connections  # type: ignore[attr-defined]
     return sender.send_due(
-        make_session_factory(engine), ctx.vault, now, fallback_zone="Europe/London"
+        make_session_factory(engine),
+        ctx.vault,
+        now,
+        fallback_zone="Europe/London",
+        senders=sender.default_senders(destinations=destinations_for(ctx.settings)),
     )
 
 

@@ -187,7 +187,7 @@ def _alice_objects(alice: SignedIn, db: Session) -> dict[str, str]:
     db.commit()
     channel = alice.client.post(
         "/api/v1/notifications/channels",
-        json={"kind": "webhook", "name": "Alice's hook", "url": "http://127.0.0.1:9/alice"},
+        json={"kind": "webhook", "name": "Alice's hook", "url": "https://hooks.example.org/alice"},
     ).json()["channel"]["id"]
     notice = notify(db, alice.user_id, "transfer_done", "Moved £1.00 into Alice's pot.")
     db.commit()

@@ -17,8 +17,12 @@ from potwise.web.ui.site import FLASH_MESSAGES, ROUTERS, flash_registry
 
 # Pages anyone may open: signing in and up, signing out, the bank's way back
 # (which explains itself to a signed-out browser instead of redirecting), and the
-# pages links in e-mail lead to (the link's token is the credential).
+# pages links in e-mail lead to (the link's token is the credential), and what makes
+# the app installable (a browser fetches the manifest and the service worker without
+# the session; neither holds anything of a user's).
 PUBLIC = {
+    "/manifest.webmanifest",
+    "/sw.js",
     "/login",
     "/login/code",
     "/register",

@@ -19,6 +19,7 @@ from potwise.db.models import NotificationChannel, User
 from potwise.db.scoping import get_owned, owned
 from potwise.logs import get_logger
 from potwise.services.errors import EmailUnverified, InvalidInput, MailUnavailable, NotFound
+from potwise.services.notifications.destinations import Destinations
 from potwise.services.vault import Vault
 
 log = get_logger(__name__)
@@ -54,7 +55,12 @@ def config_of(vault: Vault, channel: NotificationChannel) -> dict[str, Any]:
 
 def view(vault: Vault, channel: NotificationChannel) -> ChannelView:
     config = config_of(vault, channel)
-    target = _redacted(config["url"]) if channel.kind == "webhook" else str(config.get("address"))
+    if channel.kind == "webhook":
+        target = _redacted(config["url"])
+    elif "endpoint" in config:  # a device's push subscription: its push service
+        target = _redacted(config["endpoint"])
+    else:
+        target = str(config.get("address"))
     return ChannelView(
         id=channel.id,
         kind=channel.kind,
@@ -71,24 +77,16 @@ def listed(db: Session, vault: Vault, user_id: str) -> list[ChannelView]:
     return [view(vault, row) for row in rows]
 
 
-def _check_url(url: str) -> str:
-    value = url.strip()
-    parts = urlsplit(value)
-    if len(value) > 2000 or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("Enter the receiver's full address, starting with https:// or http://.")
-    if parts.username or parts.password:
-        raise InvalidInput("Put a receiver's token in its path or query, not before the host.")
-    return value
-
-
-def _name(name: str, fallback: str) -> str:
+def clean_name(name: str, fallback: str) -> str:
+    """A channel's name with its spaces tidied, `fallback` when empty; checked."""
     label = " ".join(name.split()) or fallback
     if len(label) > 100:
         raise InvalidInput("A channel's name is at most 100 characters.")
     return label
 
 
-def _room_for_one_more(db: Session, user_id: str) -> None:
+def room_for_one_more(db: Session, user_id: str) -> None:
+    """InvalidInput when the user has as many channels as one may have."""
     count = db.scalar(
         select(func.count())
         .select_from(NotificationChannel)
@@ -98,29 +96,28 @@ def _room_for_one_more(db: Session, user_id: str) -> None:
         raise InvalidInput(f"You have {MAX_CHANNELS} channels already: remove one first.")
 
 
-def room_for_one_more(db: Session, user_id: str) -> None:
-    """InvalidInput when the user has as many channels as one may have."""
-    _room_for_one_more(db, user_id)
-
-
-def clean_name(name: str, fallback: str) -> str:
-    """A channel's name with its spaces tidied, `fallback` when empty; checked."""
-    return _name(name, fallback)
-
-
 def add_webhook(
-    db: Session, vault: Vault, user_id: str, *, name: str, url: str, format: str = "json"
+    db: Session,
+    vault: Vault,
+    user_id: str,
+    *,
+    name: str,
+    url: str,
+    format: str = "json",
+    destinations: Destinations | None = None,
 ) -> tuple[ChannelView, str]:
-    """A new webhook; returns it and its signing secret (shown this once)."""
+    """A new webhook; returns it and its signing secret (shown this once). The URL
+    must be one `destinations` allows (by default: public https addresses only)."""
     if format not in WEBHOOK_FORMATS:
         raise InvalidInput("Choose the receiver's format: json, slack, ntfy or gotify.")
-    checked = _check_url(url)
-    _room_for_one_more(db, user_id)
+    guard = destinations or Destinations(allow_private=False)
+    checked = guard.check_url(url, what="receiver's address")
+    room_for_one_more(db, user_id)
     secret = secrets.token_urlsafe(32)
     channel = NotificationChannel(
         user_id=user_id,
         kind="webhook",
-        name=_name(name, urlsplit(checked).hostname or "Webhook"),
+        name=clean_name(name, urlsplit(checked).hostname or "Webhook"),
         config_encrypted=vault.encrypt(
             json.dumps({"url": checked, "format": format, "secret": secret})
         ),
@@ -140,11 +137,11 @@ def add_email(db: Session, vault: Vault, user: User, *, name: str, sends_mail: b
         raise MailUnavailable("This server sends no e-mail: ask its operator to set up SMTP.")
     if not user.email_verified:
         raise EmailUnverified("Confirm your e-mail address first: the link is in your inbox.")
-    _room_for_one_more(db, user.id)
+    room_for_one_more(db, user.id)
     channel = NotificationChannel(
         user_id=user.id,
         kind="email",
-        name=_name(name, "E-mail"),
+        name=clean_name(name, "E-mail"),
         config_encrypted=vault.encrypt(json.dumps({"address": user.email})),
         enabled=True,
         created_at=clock.now(),

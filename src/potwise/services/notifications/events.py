@@ -15,7 +15,7 @@ Priority = Literal["high", "normal"]
 Mode = Literal["now", "digest", "off"]
 
 MODES: Final = ("now", "digest", "off")
-CHANNEL_KINDS: Final = ("email", "webhook", "monzo_feed")
+CHANNEL_KINDS: Final = ("email", "webhook", "webpush", "monzo_feed")
 DIGESTS: Final = ("daily", "weekly", "off")
 
 
@@ -82,12 +82,12 @@ def carries(channel_kind: str, event: str) -> bool:
 
 
 def default_mode(event: str, channel_kind: str) -> Mode:
-    """A webhook was set up to hear everything; e-mail carries what is urgent at
-    once and gathers the rest in the digest; the Monzo app's feed shows money
-    moves, rules, budgets and bills at once."""
+    """A webhook or a device's push was set up to hear everything; e-mail carries
+    what is urgent at once and gathers the rest in the digest; the Monzo app's feed
+    shows money moves, rules, budgets and bills at once."""
     if not carries(channel_kind, event):
         return "off"
-    if channel_kind == "webhook":
+    if channel_kind in ("webhook", "webpush"):
         return "now"
     if channel_kind == "monzo_feed":
         return "now" if event in _FEED_AT_ONCE else "digest"

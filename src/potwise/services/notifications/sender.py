@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx2
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +23,7 @@ from potwise.db.models import NotificationChannel, NotificationDelivery, Notific
 from potwise.logs import get_logger
 from potwise.services import zones
 from potwise.services.notifications import channels, events, outbox, webhook
+from potwise.services.notifications.destinations import Destinations
 from potwise.services.vault import Vault
 
 log = get_logger(__name__)
@@ -144,6 +144,8 @@ def send_due(
             else:
                 outcome = send(channel, channels.config_of(vault, channel), delivery, now)
             _record(delivery, outcome, now)
+            if outcome.gone:
+                _forget(db, channel)
             db.commit()
             log.info(
                 "notifications.delivery",
@@ -156,14 +158,25 @@ def send_due(
     return len(claimed)
 
 
-def _webhook_sender() -> Send:
+def _forget(db: Session, channel: NotificationChannel) -> None:
+    """The destination is gone for good (a browser dropped its push subscription)."""
+    db.delete(channel)
+    log.info(
+        "notifications.channel_gone",
+        user_id=channel.user_id,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+    )
+
+
+def _webhook_sender(guard: Destinations) -> Send:
     def send(
         channel: NotificationChannel,
         config: dict[str, Any],
         delivery: NotificationDelivery,
         now: datetime,
     ) -> webhook.Outcome:
-        with httpx2.Client(follow_redirects=False) as client:
+        with guard.client() as client:
             return webhook.send(
                 client,
                 config,
@@ -176,11 +189,20 @@ def _webhook_sender() -> Send:
     return send
 
 
-def default_senders(email: Send | None = None) -> dict[str, Send]:
-    """The senders by kind of channel: webhooks always, e-mail when the server sends it."""
-    senders = {"webhook": _webhook_sender()}
+def default_senders(
+    email: Send | None = None,
+    *,
+    destinations: Destinations | None = None,
+    webpush: Send | None = None,
+) -> dict[str, Send]:
+    """The senders by kind of channel: webhooks always (to the addresses
+    `destinations` allows; by default public https ones only), e-mail when the server
+    sends it, Web Push when it has a VAPID key."""
+    senders = {"webhook": _webhook_sender(destinations or Destinations(allow_private=False))}
     if email is not None:
         senders["email"] = email
+    if webpush is not None:
+        senders["webpush"] = webpush
     return senders
 
 

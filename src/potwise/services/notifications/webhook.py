@@ -18,6 +18,7 @@ from typing import Any
 import httpx2
 
 from potwise.services.notifications import events
+from potwise.services.notifications.destinations import DestinationRefused
 
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "potwise-notifications"
@@ -30,6 +31,30 @@ class Outcome:
     error: str | None = None
     #: Not sent, gathered into the next digest instead (a channel's own limit).
     digest: bool = False
+    # The receiver says this destination is gone for good (a push subscription's
+    # 404 or 410): the channel is removed.
+    gone: bool = False
+
+
+def refused(exc: DestinationRefused) -> Outcome:
+    """A destination this server does not send to: said plainly, not retried."""
+    return Outcome(ok=False, retry=False, error=str(exc))
+
+
+def answered(status: int, who: str = "receiver") -> Outcome:
+    """The outcome of an HTTP answer: 2xx sent; a redirect is not followed (it could
+    lead anywhere); 5xx, 408 and 429 are worth another try."""
+    if 200 <= status < 300:
+        return Outcome(ok=True, retry=False)
+    if 300 <= status < 400:
+        return Outcome(
+            ok=False,
+            retry=False,
+            error=f"the {who} answered {status}, a redirect: potwise does not follow "
+            "redirects, give the final address",
+        )
+    retry = status >= 500 or status in (408, 429)
+    return Outcome(ok=False, retry=retry, error=f"the {who} answered {status}")
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -101,11 +126,10 @@ def send(
         response = client.post(
             str(config["url"]), content=body, headers=headers, timeout=TIMEOUT_SECONDS
         )
+    except DestinationRefused as exc:
+        return refused(exc)
     except httpx2.HTTPError as exc:
         return Outcome(
             ok=False, retry=True, error=f"could not reach the receiver ({type(exc).__name__})"
         )
-    if 200 <= response.status_code < 300:
-        return Outcome(ok=True, retry=False)
-    retry = response.status_code >= 500 or response.status_code in (408, 429)
-    return Outcome(ok=False, retry=retry, error=f"the receiver answered {response.status_code}")
+    return answered(response.status_code)

@@ -1,10 +1,12 @@
 """`/api/v1/notifications`: where notices go beyond the app, and how.
 
-Channels are webhooks (signed; in potwise's JSON or a receiver's own format),
-where the server sends e-mail the account's address, and, with an active Monzo
-connection, the user's own Monzo app feed. Preferences say, for each
-event and kind of channel, `now`, `digest` or `off`; quiet hours hold what is not
-urgent; the delivery log shows every attempt's outcome.
+Channels are webhooks (signed; in potwise's JSON or a receiver's own format), a
+browser's Web Push subscription, where the server sends e-mail the account's
+address, and, with an active Monzo connection, the user's own Monzo app feed.
+Webhook and push addresses must be public https ones on an instance others can sign
+up to (`POTWISE_NOTIFY_ALLOW_PRIVATE` lets a household use its LAN). Preferences
+say, for each event and kind of channel, `now`, `digest` or `off`; quiet hours hold
+what is not urgent; the delivery log shows every attempt's outcome.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from potwise import clock
-from potwise.services.notifications import channels, events, monzo_feed, outbox, preferences
+from potwise.services.notifications import (
+    channels,
+    destinations,
+    events,
+    monzo_feed,
+    outbox,
+    preferences,
+    webpush,
+)
 from potwise.web.api.schemas import Page
-from potwise.web.security import AppMailer, AppVault, CurrentCaller, Db
+from potwise.web.security import AppMailer, AppSettings, AppVault, CurrentCaller, Db
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -89,7 +99,35 @@ class MonzoFeedIn(BaseModel):
     )
 
 
-ChannelIn = Annotated[WebhookIn | EmailIn | MonzoFeedIn, Field(discriminator="kind")]
+class PushKeys(BaseModel):
+    p256dh: str = Field(min_length=1, max_length=200)
+    auth: str = Field(min_length=1, max_length=100)
+
+
+class PushSubscription(BaseModel):
+    """What the browser's `PushSubscription.toJSON()` gives."""
+
+    endpoint: str = Field(min_length=1, max_length=2000)
+    keys: PushKeys
+
+
+class WebPushIn(BaseModel):
+    """This browser's push subscription. A lock screen is public: pushes carry no
+    amounts unless `show_amounts` is true."""
+
+    kind: Literal["webpush"]
+    name: str = Field(default="", max_length=100)
+    subscription: PushSubscription
+    show_amounts: bool = False
+
+
+class PushKey(BaseModel):
+    public_key: str = Field(
+        description="The VAPID application server key: the uncompressed P-256 point, base64url."
+    )
+
+
+ChannelIn = Annotated[WebhookIn | EmailIn | WebPushIn | MonzoFeedIn, Field(discriminator="kind")]
 
 
 class ChannelCreated(BaseModel):
@@ -166,20 +204,53 @@ def list_channels(caller: CurrentCaller, db: Db, vault: AppVault) -> Page[Channe
 
 @router.post("/channels", response_model=ChannelCreated, status_code=status.HTTP_201_CREATED)
 def add_channel(
-    body: ChannelIn, caller: CurrentCaller, db: Db, vault: AppVault, mailer: AppMailer
+    body: ChannelIn,
+    caller: CurrentCaller,
+    db: Db,
+    vault: AppVault,
+    mailer: AppMailer,
+    settings: AppSettings,
 ) -> ChannelCreated:
-    """A webhook (its signing secret is answered this once), e-mail to your address, or
-    your Monzo app's feed (409 without an active Monzo connection)."""
+    """A webhook (its signing secret is answered this once), e-mail to your address,
+    this browser's push subscription, or your Monzo app's feed (409 without an active
+    Monzo connection)."""
     if isinstance(body, MonzoFeedIn):
         feed = monzo_feed.add(db, vault, caller.user.id, name=body.name, daily_cap=body.daily_cap)
         return ChannelCreated(channel=_channel_out(feed))
     if isinstance(body, EmailIn):
         made = channels.add_email(db, vault, caller.user, name=body.name, sends_mail=mailer.enabled)
         return ChannelCreated(channel=_channel_out(made))
+    guard = destinations.destinations_for(settings)
+    if isinstance(body, WebPushIn):
+        webpush.application_server_key(settings)  # refused when push is off
+        device = webpush.add_device(
+            db,
+            vault,
+            caller.user.id,
+            endpoint=body.subscription.endpoint,
+            p256dh=body.subscription.keys.p256dh,
+            auth=body.subscription.keys.auth,
+            name=body.name,
+            show_amounts=body.show_amounts,
+            destinations=guard,
+        )
+        return ChannelCreated(channel=_channel_out(device))
     view, secret = channels.add_webhook(
-        db, vault, caller.user.id, name=body.name, url=body.url, format=body.format
+        db,
+        vault,
+        caller.user.id,
+        name=body.name,
+        url=body.url,
+        format=body.format,
+        destinations=guard,
     )
     return ChannelCreated(channel=_channel_out(view), secret=secret)
+
+
+@router.get("/webpush/key", response_model=PushKey)
+def push_key(caller: CurrentCaller, settings: AppSettings) -> PushKey:
+    """The key a browser subscribes to push with (409 when the server has no VAPID key)."""
+    return PushKey(public_key=webpush.application_server_key(settings))
 
 
 @router.delete("/channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

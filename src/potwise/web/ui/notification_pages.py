@@ -1,5 +1,5 @@
-"""`/settings/notifications`: channels (webhooks, e-mail, the Monzo app), what each event sends
-where, quiet hours and the digest, and the delivery log."""
+"""`/settings/notifications`: channels (webhooks, e-mail, this device's push, the Monzo
+app), what each event sends where, quiet hours and the digest, and the delivery log."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from potwise import clock
 from potwise.domain.errors import DomainError
-from potwise.services.notifications import channels, events, monzo_feed, outbox, preferences
-from potwise.web.security import AppMailer, AppVault, Caller, Db
+from potwise.services.notifications import (
+    channels,
+    destinations,
+    events,
+    monzo_feed,
+    outbox,
+    preferences,
+)
+from potwise.web.security import AppMailer, AppSettings, AppVault, Caller, Db
 from potwise.web.ui.access import PageCaller
 from potwise.web.ui.render import FlashMessages, FormStr, render
 
@@ -24,6 +31,10 @@ FLASH_MESSAGES: FlashMessages = {
         "A test message is on its way; the delivery log below shows how it went.",
     ),
     "preferences_saved": ("success", "Your notification choices were saved."),
+    "push_added": (
+        "success",
+        "This device now takes notifications: send it a test from its row in Channels.",
+    ),
     "email_channel_added": (
         "success",
         "E-mail added: notices now reach your address as your choices below say.",
@@ -60,6 +71,8 @@ def _page(
         feed_cap=monzo_feed.DEFAULT_DAILY_CAP,
         feed_max_cap=monzo_feed.MAX_DAILY_CAP,
         carries=events.carries,
+        push_enabled=request.app.state.settings.push_enabled,
+        allow_private=destinations.destinations_for(request.app.state.settings).allow_private,
         **extra,
     )
 
@@ -75,13 +88,20 @@ def add_webhook(
     caller: PageCaller,
     db: Db,
     vault: AppVault,
+    settings: AppSettings,
     name: FormStr = "",
     url: FormStr = "",
     format: FormStr = "json",
 ) -> Response:
     try:
         view, secret = channels.add_webhook(
-            db, vault, caller.user.id, name=name, url=url, format=format
+            db,
+            vault,
+            caller.user.id,
+            name=name,
+            url=url,
+            format=format,
+            destinations=destinations.destinations_for(settings),
         )
     except DomainError as exc:
         typed = {"name": name, "url": url, "format": format}

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from potwise.web.ui import (
     account_mail_pages,
     account_pages,
+    app_shell,
     automation_backtest,
     automation_forms,
     automation_pages,
@@ -37,6 +38,7 @@ from potwise.web.ui.render import Flash, FlashMessages
 # Order matters where two routes could match one address: a fixed path such as
 # `/automations/new` is tried before `/automations/{rule_id}`.
 ROUTERS: tuple[APIRouter, ...] = (
+    app_shell.router,
     connect.router,
     connection_pages.router,
     account_pages.router,

@@ -2,6 +2,14 @@
 (function () {
   "use strict";
 
+  // The service worker (/sw.js) makes potwise installable, shows pushed notices and
+  // the offline page; it never keeps figures.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {
+      // Without it the site works as before; nothing to tell the user.
+    });
+  }
+
   var root = document.documentElement;
   var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
 
