@@ -1,0 +1,35 @@
+"""Whether a `potwise ...` command line written in a deployment file exists in the CLI."""
+
+from __future__ import annotations
+
+import click
+import typer
+
+import potwise.cli
+
+# Options another branch adds; until it lands here, a deployment file may name them.
+PENDING_OPTIONS = {("serve", "--no-scheduler")}
+
+
+def check(argv: list[str]) -> list[str]:
+    """Problems with `argv` (["potwise", "serve", "--host", ...]): unknown commands or options."""
+    assert argv[0] == "potwise", f"not a potwise command: {argv}"
+    command: click.Command = typer.main.get_command(potwise.cli.app)
+    path: list[str] = []
+    words = argv[1:]
+    while isinstance(command, click.Group) and words and not words[0].startswith("-"):
+        found = command.get_command(click.Context(command), words[0])
+        if found is None:
+            return [f"unknown command {' '.join([*path, words[0]])!r}"]
+        path.append(words.pop(0))
+        command = found
+    if isinstance(command, click.Group):
+        return [f"{' '.join(path)!r} needs a subcommand"]
+    known = {name for param in command.params for name in param.opts}
+    return [
+        f"unknown option {word!r} of {' '.join(path)!r}"
+        for word in words
+        if word.startswith("--")
+        and word.split("=")[0] not in known
+        and (" ".join(path), word) not in PENDING_OPTIONS
+    ]
