@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer
 
 import potwise.cli
@@ -14,16 +15,17 @@ PENDING_OPTIONS = {("serve", "--no-scheduler")}
 def check(argv: list[str]) -> list[str]:
     """Problems with `argv` (["potwise", "serve", "--host", ...]): unknown commands or options."""
     assert argv[0] == "potwise", f"not a potwise command: {argv}"
-    command: click.Command = typer.main.get_command(potwise.cli.app)
+    # Typer's commands and groups (groups have `commands`, by name).
+    command: Any = typer.main.get_command(potwise.cli.app)
     path: list[str] = []
     words = argv[1:]
-    while isinstance(command, click.Group) and words and not words[0].startswith("-"):
-        found = command.get_command(click.Context(command), words[0])
+    while hasattr(command, "commands") and words and not words[0].startswith("-"):
+        found = command.commands.get(words[0])
         if found is None:
             return [f"unknown command {' '.join([*path, words[0]])!r}"]
         path.append(words.pop(0))
         command = found
-    if isinstance(command, click.Group):
+    if hasattr(command, "commands"):
         return [f"{' '.join(path)!r} needs a subcommand"]
     known = {name for param in command.params for name in param.opts}
     return [
