@@ -42,20 +42,20 @@ ARG POTWISE_UID=10001
 ARG POTWISE_GID=10001
 RUN groupadd --system --gid "${POTWISE_GID}" potwise \
     && useradd --system --uid "${POTWISE_UID}" --gid potwise --no-create-home \
-        --home-dir /app --shell /usr/sbin/nologin potwise \
+        --home-dir /data --shell /usr/sbin/nologin potwise \
     && mkdir -p /data \
     && chown potwise:potwise /data
 
-WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 
-# The data directory holds the default SQLite database (and, in development only,
-# generated keys); point POTWISE_DATABASE_URL at PostgreSQL for anything shared.
+# /data is the data directory and the working directory: the default SQLite database
+# (./.potwise/potwise.db) lands in the volume. POTWISE_DATABASE_URL is deliberately not
+# set here, so a deployment's POTWISE_DATABASE_URL_FILE (PostgreSQL) is never shadowed.
 ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    POTWISE_DATA_DIR=/data \
-    POTWISE_DATABASE_URL=sqlite:////data/potwise.db
+    POTWISE_DATA_DIR=/data
+WORKDIR /data
 VOLUME /data
 
 # Numeric, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.

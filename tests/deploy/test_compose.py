@@ -14,7 +14,7 @@ import yaml
 
 from potwise.settings import load_settings
 from tests.deploy import commands
-from tests.deploy.dockerfile import ROOT
+from tests.deploy.dockerfile import ROOT, stages
 
 COMPOSE = ROOT / "compose.yaml"
 ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
@@ -81,6 +81,17 @@ def test_secrets_are_docker_secrets_read_through_file_settings(compose: dict[str
             assert set(declared[secret]) == {"file"}, secret
             assert declared[secret]["file"].startswith("./deploy/secrets/")
     assert "deploy/secrets/" in (ROOT / ".gitignore").read_text("utf-8").splitlines()
+
+
+def test_the_image_sets_no_setting_a_deployment_gives_as_a_file(
+    compose: dict[str, Any],
+) -> None:
+    """An image-level POTWISE_DATABASE_URL would compete with POTWISE_DATABASE_URL_FILE."""
+    image_env = stages()[-1].env
+    for service in compose["services"].values():
+        for key in service.get("environment") or {}:
+            if key.endswith("_FILE"):
+                assert key.removesuffix("_FILE") not in image_env, key
 
 
 def test_the_env_example_holds_no_secret() -> None:
