@@ -31,9 +31,8 @@ def _scrape(world: World) -> tuple[str, dict[str, list[Sample]]]:
 
 
 def _value(samples: dict[str, list[Sample]], name: str, **labels: str) -> float:
-    return sum(
-        s.value for s in samples.get(name, []) if all(s.labels.get(k) == v for k, v in labels.items())
-    )
+    found = samples.get(name, [])
+    return sum(s.value for s in found if all(s.labels.get(k) == v for k, v in labels.items()))
 
 
 def test_a_scrape_shows_the_sync_the_move_and_the_requests(world: World) -> None:
@@ -54,7 +53,8 @@ def test_a_scrape_shows_the_sync_the_move_and_the_requests(world: World) -> None
         assert _value(samples, "potwise_sync_runs", provider=provider) >= 1
         assert _value(samples, "potwise_sync_bank_calls", provider=provider) >= 1
         assert _value(samples, "potwise_bank_requests_total", provider=provider, status="200") >= 1
-        assert _value(samples, "potwise_bank_request_duration_seconds_count", provider=provider) >= 1
+        latency = "potwise_bank_request_duration_seconds_count"
+        assert _value(samples, latency, provider=provider) >= 1
     assert _value(samples, "potwise_sync_run_seconds") > 0
     assert _value(samples, "potwise_rule_runs", kind="card_pot", status="moved") == 1
     assert _value(samples, "potwise_transfers", status="confirmed") == 1
