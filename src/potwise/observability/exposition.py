@@ -37,6 +37,15 @@ def _gauge(name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
 
 def stored_families(figures: StoredFigures) -> list[Metric]:
     """The database's figures as metric families; every label value is a bounded name."""
+    return [
+        *_sync_families(figures),
+        *_rule_families(figures),
+        *_money_families(figures),
+        *_allowance_families(figures),
+    ]
+
+
+def _sync_families(figures: StoredFigures) -> list[Metric]:
     sync_runs = _gauge(
         "potwise_sync_runs", "Sync runs on record, by provider and outcome.", ["provider", "status"]
     )
@@ -55,6 +64,10 @@ def stored_families(figures: StoredFigures) -> list[Metric]:
     )
     for provider, calls in sorted(figures.sync_api_calls.items()):
         sync_calls.add_metric([provider], calls)
+    return [sync_runs, sync_seconds, sync_calls]
+
+
+def _rule_families(figures: StoredFigures) -> list[Metric]:
     rule_runs = _gauge(
         "potwise_rule_runs",
         "Rule runs on record (dry runs excluded), by rule kind and outcome.",
@@ -68,6 +81,11 @@ def stored_families(figures: StoredFigures) -> list[Metric]:
     for count in figures.rule_runs:
         rule_runs.add_metric(list(count.labels), count.runs)
         rule_seconds.add_metric(list(count.labels), count.seconds)
+    return [rule_runs, rule_seconds]
+
+
+def _money_families(figures: StoredFigures) -> list[Metric]:
+    """Transfers, the reconciliation backlog, and the notification outbox."""
     transfers = _gauge("potwise_transfers", "Pot transfers on record, by status.", ["status"])
     for status, number in sorted(figures.transfers.items()):
         transfers.add_metric([status], number)
@@ -88,18 +106,7 @@ def stored_families(figures: StoredFigures) -> list[Metric]:
     )
     for status, number in sorted(figures.outbox.items()):
         outbox.add_metric([status], number)
-    return [
-        sync_runs,
-        sync_seconds,
-        sync_calls,
-        rule_runs,
-        rule_seconds,
-        transfers,
-        backlog,
-        oldest,
-        outbox,
-        *_allowance_families(figures),
-    ]
+    return [transfers, backlog, oldest, outbox]
 
 
 def _allowance_families(figures: StoredFigures) -> list[Metric]:

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 
 # No `_created` series beside each counter and histogram: Prometheus finds restarts by
 # itself, and they would double what every scrape carries.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
