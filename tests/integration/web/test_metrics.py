@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from potwise.settings import Settings
 from potwise.web.app import create_app
+from tests.conftest import make_settings
 
 TOKEN = "scrape-" + "t" * 40
 DASHBOARD = Path(__file__).parents[3] / "deploy" / "grafana" / "potwise-dashboard.json"
@@ -90,3 +91,11 @@ def test_the_dashboard_queries_only_metrics_that_are_exposed(
     assert queried <= exposed, queried - exposed
     # And every family the scrape carries has a panel.
     assert exposed <= queried, exposed - queried
+
+
+def test_a_blank_token_leaves_metrics_off(
+    tmp_path: Path, database_url: str, engine: Engine
+) -> None:
+    blank = make_settings(tmp_path, database_url, metrics_token="  ")
+    assert blank.metrics_token is None
+    assert TestClient(create_app(blank, engine=engine)).get("/metrics").status_code == 404
