@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # unless registration is closed or this is true (a household's own LAN).
     notify_allow_private: bool = False
 
+    # Unset: `/metrics` answers 404. Set: Prometheus scrapes it with this bearer token.
+    metrics_token: SecretStr | None = None
+
     @field_validator(
         "public_url", "monzo_auth_url", "monzo_api_url", "truelayer_auth_url", "truelayer_api_url"
     )
@@ -163,6 +166,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _blank_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @property
     def mail_enabled(self) -> bool:

@@ -24,6 +24,7 @@ from potwise.banks.errors import (
     RateLimited,
     UnattendedLimitReached,
 )
+from potwise.observability import process
 
 T = TypeVar("T")
 
@@ -92,7 +93,9 @@ def parse_json(response: httpx2.Response, *, provider: str) -> Any:
 
 
 def transport_error(exc: httpx2.HTTPError, *, provider: str) -> ProviderUnavailable:
-    """Translate a transport failure (timeout, refused, reset) into ProviderUnavailable."""
+    """Translate a transport failure (timeout, refused, reset) into ProviderUnavailable,
+    counting it as a bank request that got no answer (`banks/metering.py`)."""
+    process.count_unanswered(provider)
     kind = "timed out" if isinstance(exc, httpx2.TimeoutException) else "could not be reached"
     return ProviderUnavailable(f"{provider} {kind} ({type(exc).__name__})", provider=provider)
 

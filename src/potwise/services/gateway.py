@@ -12,6 +12,7 @@ import httpx2
 
 from potwise import __version__
 from potwise.banks.http import DEFAULT_RETRY, CallStats, RetryPolicy
+from potwise.banks.metering import BankMeter
 from potwise.banks.monzo.client import MonzoClient
 from potwise.banks.monzo.oauth import MonzoOAuth
 from potwise.banks.truelayer.client import TrueLayerClient
@@ -44,12 +45,21 @@ class BankGateway:
     ) -> None:
         self.settings = settings
         self.retry = retry
+        meter = BankMeter(
+            [
+                (settings.monzo_auth_url, "monzo"),
+                (settings.monzo_api_url, "monzo"),
+                (settings.truelayer_auth_url, "truelayer"),
+                (settings.truelayer_api_url, "truelayer"),
+            ]
+        )
         self.http = httpx2.Client(
             timeout=httpx2.Timeout(timeout, connect=5.0),
             transport=transport,
             follow_redirects=False,
             headers={"User-Agent": f"potwise/{__version__}"},
             limits=httpx2.Limits(max_connections=64, max_keepalive_connections=32),
+            event_hooks={"request": [meter.on_request], "response": [meter.on_response]},
         )
 
     def redirect_uri(self, provider: str) -> str:

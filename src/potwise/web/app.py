@@ -26,7 +26,7 @@ from potwise.services.account_mail import mailer_for
 from potwise.services.auth import AuthPolicy
 from potwise.services.presence import Presence
 from potwise.settings import Settings
-from potwise.web import api, docs, middleware, openapi, webhooks
+from potwise.web import api, docs, metrics, middleware, openapi, webhooks
 from potwise.web.errors import install_error_handlers
 from potwise.web.limits import BodyLimit
 from potwise.web.ui import navigation, site
@@ -61,7 +61,7 @@ def create_app(
     # Innermost of the wrappers, so a refused body is still logged with its 413.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     middleware.install(app, settings)
-    _install_routes(app)
+    _install_routes(app, settings)
     return app
 
 
@@ -120,12 +120,15 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
-def _install_routes(app: FastAPI) -> None:
-    """The API docs, static files, the JSON API, webhooks, then the pages; the OpenAPI
-    document describes the routes' security and error bodies (`web/openapi.py`)."""
+def _install_routes(app: FastAPI, settings: Settings) -> None:
+    """The API docs, static files, the JSON API, webhooks, `/metrics` when its token is
+    set, then the pages; the OpenAPI document describes the routes' security and error
+    bodies (`web/openapi.py`)."""
     docs.install(app)
     app.mount("/static", StaticFiles(directory=str(UI_DIR / "static")), name="static")
     app.include_router(api.router)
     app.include_router(webhooks.router)
+    if settings.metrics_token is not None:
+        app.include_router(metrics.router)
     site.install(app)
     openapi.install(app)

@@ -1,5 +1,6 @@
 """What wraps every request: its id (bound to every log line), the cross-site check on
-unsafe methods, the security headers, and one `request.finished` log line."""
+unsafe methods, the security headers, one `request.finished` log line and its latency
+in `potwise_http_request_duration_seconds` (by route template, like the log line)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from potwise.logs import get_logger
+from potwise.observability import process
 from potwise.settings import Settings
 from potwise.web.docs import DOCS_CSP, DOCS_URL
 from potwise.web.errors import error_body
@@ -90,22 +92,29 @@ def install(app: FastAPI, settings: Settings) -> None:
             except Exception:
                 # The error escaped every handler: the server answers 500 and logs the
                 # error itself; the request still gets its one line.
+                seconds = time.perf_counter() - started
+                route = route_template(request)
+                process.observe_http(route, request.method, 500, seconds)
                 log.error(
                     "request.finished",
                     method=request.method,
-                    path=route_template(request),
+                    path=route,
                     status=500,
-                    ms=round((time.perf_counter() - started) * 1000, 1),
+                    ms=round(seconds * 1000, 1),
                 )
                 raise
             response.headers["X-Request-ID"] = request_id
             _security_headers(response, request.url.path, csp, https=https)
+            seconds = time.perf_counter() - started
+            route = route_template(request)
+            # By the route's template, like the log line: the path can hold a secret.
+            process.observe_http(route, request.method, response.status_code, seconds)
             log.info(
                 "request.finished",
                 method=request.method,
-                path=route_template(request),
+                path=route,
                 status=response.status_code,
-                ms=round((time.perf_counter() - started) * 1000, 1),
+                ms=round(seconds * 1000, 1),
             )
             return response
         finally:
