@@ -42,7 +42,7 @@ def main() -> None:
         reason = _expected_failure(exc)
         if reason is None:
             raise
-        err.print(f"potwise: {reason}", markup=False, highlight=False)
+        err.print(f"potwise: {reason}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 
