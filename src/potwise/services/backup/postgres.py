@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from potwise.services.backup.errors import BackupError
 
@@ -28,7 +28,15 @@ def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
     environment = dict(os.environ)
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    # `URL.set` leaves a field alone when given None: build the password-less URI anew.
+    plain = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return plain.render_as_string(hide_password=False), environment
 
 
