@@ -61,7 +61,10 @@ def restore(
     if show_keys:
         # No settings needed: production refuses to start without the keys this prints.
         for name, value in read_keys(file).values().items():
-            console.print(f"{SETTING_NAMES[name]}={value}", markup=False, highlight=False)
+            # Never wrapped: a key cut in two is no key.
+            console.print(
+                f"{SETTING_NAMES[name]}={value}", markup=False, highlight=False, soft_wrap=True
+            )
         return
     settings = startup.load()
     done = restore_backup(settings, file)

@@ -4,8 +4,10 @@ round trip is in tests/integration/cli/test_backup_restore.py)."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import subprocess
 import tarfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,9 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, inspect, select
+from typer.testing import CliRunner
 
+from potwise.cli import app
 from potwise.db import migrate
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.db.models import User
@@ -212,3 +216,41 @@ def test_the_password_reaches_pg_dump_in_its_environment_only(
     assert not [arg for arg in call["args"] if "hunter2" in arg]
     assert "--dbname=postgresql://app@db:5432/potwise" in call["args"]
     assert call["env"]["PGPASSWORD"] == "hunter2-long"
+
+
+def test_an_older_backup_is_migrated_to_head_after_its_restore(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine, "0018")
+    engine.dispose()
+    old = make_settings(tmp_path / "old", url)
+    taken = take_backup(old, tmp_path / "old.tar.gz", now=NOW)
+    assert taken.manifest.alembic_revision == "0018"
+    target = _target(tmp_path, **_same_keys(old))
+    assert restore_backup(target, taken.path).revision == migrate.head_revision()
+
+
+def test_a_backup_taken_during_a_write_holds_what_was_committed(
+    tmp_path: Path, source: Settings
+) -> None:
+    path = source.database_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM users")  # not committed while the backup is taken
+        taken = take_backup(source, tmp_path / "during.tar.gz", now=NOW)
+        writer.rollback()
+    target = _target(tmp_path, **_same_keys(source))
+    restore_backup(target, taken.path)
+    assert _users(target.database_url) == 1
+
+
+def test_show_keys_prints_the_backups_keys_and_restores_nothing(
+    tmp_path: Path, source: Settings, backup_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POTWISE_DATABASE_URL", f"sqlite:///{tmp_path / 'untouched.db'}")
+    shown = CliRunner().invoke(app, ["restore", str(backup_file), "--show-keys"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert f"POTWISE_SECRET_KEY={source.require_secret_key()}" in lines
+    assert f"POTWISE_ENCRYPTION_KEYS={','.join(source.fernet_keys())}" in lines
+    assert not (tmp_path / "untouched.db").exists()
