@@ -146,3 +146,65 @@ def test_a_restored_instance_signs_the_user_in_and_syncs_with_the_backed_up_toke
         assert (data_dir / "encryption_keys").read_text() == keys_before
     source.dispose()
     target.dispose()
+
+
+def test_in_production_keys_that_differ_stop_the_restore_until_the_shown_ones_are_set(
+    tmp_path: Path,
+) -> None:
+    source_url = f"sqlite:///{tmp_path / 'source.db'}"
+    engine = make_engine(source_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    created = subprocess.run(  # the password on standard input, as an operator would
+        [sys.executable, "-m", "potwise.cli", "user", "create", EMAIL, "--password-stdin"],
+        input=GOOD_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("POTWISE_")},
+            "POTWISE_DATABASE_URL": source_url,
+            "POTWISE_DATA_DIR": str(tmp_path / "dev"),
+        },
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    taken = _cli(tmp_path, source_url, tmp_path / "dev", "backup")  # development's own keys
+    assert taken.returncode == 0, taken.stderr
+    (backup_file,) = tmp_path.glob("potwise-backup-*.tar.gz")
+    assert stat.S_IMODE(backup_file.stat().st_mode) == 0o600
+    kept = {name: (tmp_path / "dev" / name).read_text().strip() for name in ("secret_key",)}
+
+    target_url = f"sqlite:///{tmp_path / 'production.db'}"
+    prod = tmp_path / "prod"
+    other = {
+        "env": "production",
+        "secret_key": "prod-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "encryption_keys": Fernet.generate_key().decode(),
+    }
+    refused = _cli(tmp_path, target_url, prod, "restore", str(backup_file), **other)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert "POTWISE_SECRET_KEY, POTWISE_ENCRYPTION_KEYS, POTWISE_VAPID_PRIVATE_KEY" in (
+        refused.stderr
+    )
+    assert kept["secret_key"] not in refused.stdout + refused.stderr
+
+    # --show-keys needs no settings at all, and prints each key as a setting.
+    shown = _cli(tmp_path, target_url, prod, "restore", str(backup_file), "--show-keys")
+    assert shown.returncode == 0, shown.stderr
+    given = dict(line.split("=", 1) for line in shown.stdout.splitlines())
+    assert given["POTWISE_SECRET_KEY"] == kept["secret_key"]
+    settings = {name.removeprefix("POTWISE_").lower(): value for name, value in given.items()}
+    settings |= {"env": "production", "vapid_subject": "mailto:ops@example.org"}
+    restored = _cli(tmp_path, target_url, prod, "restore", str(backup_file), **settings)
+    assert restored.returncode == 0, restored.stderr
+    assert "the environment's keys match the backup's" in restored.stdout
+    assert not (prod / "secret_key").exists()
+    for value in given.values():
+        assert value not in restored.stdout + restored.stderr
+    engine = make_engine(target_url)
+    with make_session_factory(engine)() as db:
+        assert db.scalar(select(User.email)) == EMAIL
+    engine.dispose()
