@@ -254,3 +254,24 @@ def test_show_keys_prints_the_backups_keys_and_restores_nothing(
     assert f"POTWISE_SECRET_KEY={source.require_secret_key()}" in lines
     assert f"POTWISE_ENCRYPTION_KEYS={','.join(source.fernet_keys())}" in lines
     assert not (tmp_path / "untouched.db").exists()
+
+
+def test_a_file_that_is_no_backup_is_refused_in_one_line(tmp_path: Path, source: Settings) -> None:
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"\x1f\x8b not really gzip")
+    target = _target(tmp_path, **_same_keys(source))
+    with pytest.raises(BackupError, match="is not a potwise backup, or it is damaged"):
+        restore_backup(target, junk)
+    backup = take_backup(source, tmp_path / "b.tar.gz", now=NOW).path
+    _rewrite(backup, {archive.MANIFEST: b"{not json"})
+    with pytest.raises(BackupError, match="its manifest is not JSON"):
+        restore_backup(target, backup)
+
+
+def test_an_unreachable_postgresql_database_is_one_line(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, "postgresql+psycopg://app:hunter2-long@127.0.0.1:1/none")
+    with pytest.raises(BackupError) as failed:
+        take_backup(settings, tmp_path / "x.tar.gz", now=NOW)
+    assert failed.value.message.startswith("cannot reach the database: ")
+    assert "\n" not in failed.value.message
+    assert "hunter2" not in failed.value.message

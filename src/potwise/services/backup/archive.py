@@ -113,7 +113,11 @@ def read(source: Path, into: Path) -> Manifest:
         raise BackupError(f"{source} is not a potwise backup, or it is damaged ({exc})") from exc
     if MANIFEST not in hashes:
         raise BackupError(f"{source} is not a potwise backup (no manifest)")
-    manifest = _manifest(source, json.loads((into / MANIFEST).read_text(encoding="utf-8")))
+    try:
+        data = json.loads((into / MANIFEST).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise BackupError(f"{source} is not a potwise backup (its manifest is not JSON)") from exc
+    manifest = _manifest(source, data)
     _check(source, manifest, hashes)
     return manifest
 
@@ -143,8 +147,8 @@ def _manifest(source: Path, data: Any) -> Manifest:
         manifest = Manifest(**data)
     except TypeError as exc:
         raise BackupError(f"{source} has a manifest this potwise cannot read") from exc
-    if manifest.database not in DATABASE_MEMBERS:
-        raise BackupError(f"{source} holds a {manifest.database!r} database, which is unknown")
+    if not isinstance(manifest.checksums, dict) or manifest.database not in DATABASE_MEMBERS:
+        raise BackupError(f"{source} has a manifest this potwise cannot read")
     return manifest
 
 

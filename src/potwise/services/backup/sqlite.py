@@ -29,14 +29,17 @@ def dump(database_url: str, into: Path) -> str:
     source = database_path(database_url)
     if not source.is_file():
         raise BackupError(f"there is no database at {source}")
-    with (
-        closing(sqlite3.connect(source, timeout=_BUSY_SECONDS)) as live,
-        closing(sqlite3.connect(into)) as copy,
-    ):
-        live.backup(copy)
-        # One self-contained file: no write-ahead log beside it.
-        copy.execute("PRAGMA journal_mode=DELETE")
-        revision = _revision(copy)
+    try:
+        with (
+            closing(sqlite3.connect(source, timeout=_BUSY_SECONDS)) as live,
+            closing(sqlite3.connect(into)) as copy,
+        ):
+            live.backup(copy)
+            # One self-contained file: no write-ahead log beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
+            revision = _revision(copy)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot copy the database at {source}: {exc}") from exc
     if revision is None:
         raise BackupError(
             f"{source} has no potwise schema (no migration applied); nothing to back up"
@@ -56,8 +59,11 @@ def load(database_url: str, copy: Path) -> None:
     """Replace the (empty) database's content with the copy, page by page."""
     target = database_path(database_url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        closing(sqlite3.connect(copy)) as source,
-        closing(sqlite3.connect(target, timeout=_BUSY_SECONDS)) as live,
-    ):
-        source.backup(live)
+    try:
+        with (
+            closing(sqlite3.connect(copy)) as source,
+            closing(sqlite3.connect(target, timeout=_BUSY_SECONDS)) as live,
+        ):
+            source.backup(live)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot write the database at {target}: {exc}") from exc

@@ -9,13 +9,15 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from potwise.db import migrate
 from potwise.db.engine import make_engine
 from potwise.logs import get_logger
 from potwise.services.backup import archive, postgres, sqlite
 from potwise.services.backup.errors import BackupError
 from potwise.services.backup.keyring import KeyMaterial
-from potwise.services.backup.target import database_kind
+from potwise.services.backup.target import database_kind, unreachable
 from potwise.settings import Settings
 
 log = get_logger(__name__)
@@ -75,6 +77,8 @@ def _dump(kind: str, database_url: str, into: Path) -> str:
     engine = make_engine(database_url)
     try:
         revision = migrate.current_revision(engine)
+    except OperationalError as exc:
+        raise unreachable(exc) from exc
     finally:
         engine.dispose()
     if revision is None:

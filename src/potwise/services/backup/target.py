@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, MetaData, inspect, select, table
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from potwise.services.backup.errors import BackupError
 
@@ -20,8 +21,21 @@ def database_kind(database_url: str) -> str:
     return kind
 
 
+def unreachable(exc: OperationalError) -> BackupError:
+    """The driver's first line (it names the host, never the password)."""
+    lines = str(exc.orig or exc).strip().splitlines()
+    return BackupError(f"cannot reach the database: {lines[0] if lines else 'no reason given'}")
+
+
 def tables_with_rows(engine: Engine) -> list[str]:
     """The tables (Alembic's aside) that hold at least one row."""
+    try:
+        return _tables_with_rows(engine)
+    except OperationalError as exc:
+        raise unreachable(exc) from exc
+
+
+def _tables_with_rows(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         names = inspect(connection).get_table_names()
         return [
