@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from potwise.domain.calendar import DEFAULT_TIMEZONE
@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     # Unset: `/metrics` answers 404. Set: Prometheus scrapes it with this bearer token.
     metrics_token: SecretStr | None = None
 
+    # The secrets `finalise` read from (or generated under) the data directory, by
+    # field name; the others were given (environment, `.env`). A backup's restore
+    # writes the former back and checks the latter.
+    _kept_in_data_dir: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
     @field_validator(
         "public_url", "monzo_auth_url", "monzo_api_url", "truelayer_auth_url", "truelayer_api_url"
     )
@@ -171,6 +176,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @property
+    def secrets_in_data_dir(self) -> frozenset[str]:
+        """Which of SECRET_KEY, ENCRYPTION_KEYS, VAPID_PRIVATE_KEY live under the data
+        directory (`secret_file`), by field name; empty in production."""
+        return self._kept_in_data_dir
 
     @property
     def mail_enabled(self) -> bool:
@@ -283,6 +294,11 @@ def _check_vapid(settings: Settings) -> None:
         )
 
 
+def secret_file(data_dir: Path, name: str) -> Path:
+    """Where a development secret (a field name: `secret_key`, ...) is kept."""
+    return data_dir / name
+
+
 def _read_or_create(path: Path, make: str) -> str:
     """Read a generated development secret, creating it (mode 0600) the first time."""
     if path.exists():
@@ -308,21 +324,25 @@ def finalise(settings: Settings) -> Settings:
     updates: dict[str, SecretStr] = {}
     if settings.vapid_private_key is None:
         updates["vapid_private_key"] = SecretStr(
-            _read_or_create(settings.data_dir / "vapid_private_key", new_vapid_key())
+            _read_or_create(secret_file(settings.data_dir, "vapid_private_key"), new_vapid_key())
         )
     else:
         _check_vapid(settings)
     if settings.secret_key is None:
         updates["secret_key"] = SecretStr(
-            _read_or_create(settings.data_dir / "secret_key", secrets.token_urlsafe(48))
+            _read_or_create(secret_file(settings.data_dir, "secret_key"), secrets.token_urlsafe(48))
         )
     if settings.encryption_keys is None:
         updates["encryption_keys"] = SecretStr(
-            _read_or_create(settings.data_dir / "encryption_keys", Fernet.generate_key().decode())
+            _read_or_create(
+                secret_file(settings.data_dir, "encryption_keys"), Fernet.generate_key().decode()
+            )
         )
     else:
         _check_encryption_keys(settings.fernet_keys())
-    return settings.model_copy(update=updates) if updates else settings
+    finalised = settings.model_copy(update=updates) if updates else settings
+    finalised._kept_in_data_dir = frozenset(updates)
+    return finalised
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,17 +1,18 @@
 """The `potwise` command line. Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage.
 
 One module per command group: `servers` (serve, worker, demo, sandbox), `sync`,
-`automations`, `insight`, `db`, `user`, `keys`; `startup` is what each command
-does first. Start-up stays quick: this package and the command modules import only
-Typer and Rich's console at the top; the settings, the database, the web app, the
-bank clients and the sandbox are imported inside the commands that use them
-(tests/unit/cli/test_startup_imports.py checks `potwise --help` loads none of them).
+`automations`, `insight`, `db`, `user`, `keys`, `backup` (backup, restore); `startup`
+is what each command does first. Start-up stays quick: this package and the command
+modules import only Typer and Rich's console at the top; the settings, the database,
+the web app, the bank clients and the sandbox are imported inside the commands that
+use them (tests/unit/cli/test_startup_imports.py checks `potwise --help` loads none of them).
 """
 
 from __future__ import annotations
 
 from potwise.cli import (
     automations,
+    backup,
     db,
     insight,
     keys,
@@ -23,7 +24,7 @@ from potwise.cli import (
 )
 from potwise.cli.app import Failure, app, err
 
-__all__ = ["Failure", "app", "main", "servers", "sync", "user_delete"]
+__all__ = ["Failure", "app", "backup", "main", "servers", "sync", "user_delete"]
 
 app.add_typer(automations.automations_app, name="automations")
 app.add_typer(insight.insight_app, name="insight")
@@ -41,7 +42,7 @@ def main() -> None:
         reason = _expected_failure(exc)
         if reason is None:
             raise
-        err.print(f"potwise: {reason}", markup=False, highlight=False)
+        err.print(f"potwise: {reason}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 

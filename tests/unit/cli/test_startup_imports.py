@@ -62,7 +62,15 @@ def _run(*args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, object
 
 
 @pytest.mark.parametrize(
-    "args", [("--help",), ("--version",), ("sync", "--help"), ("automations", "--help")]
+    "args",
+    [
+        ("--help",),
+        ("--version",),
+        ("sync", "--help"),
+        ("automations", "--help"),
+        ("backup", "--help"),
+        ("restore", "--help"),
+    ],
 )
 def test_help_and_version_import_none_of_the_heavy_modules(args: tuple[str, ...]) -> None:
     _result, report = _run(*args)
@@ -98,7 +106,8 @@ def test_help_is_plain_and_lists_every_command() -> None:
     assert report["code"] == 0
     assert "<bool>" not in result.stdout
     assert "--version" in result.stdout
-    for command in ("serve", "worker", "demo", "sandbox", "sync", "automations", "db", "user"):
+    commands = ("serve", "worker", "demo", "sandbox", "sync", "automations", "db", "user")
+    for command in (*commands, "backup", "restore"):
         assert f"\n  {command} " in result.stdout
     # No command's one-line help is cut short.
     commands = result.stdout.split("Commands:", 1)[1]
