@@ -1,13 +1,15 @@
 """Settings: built once by the entry point (`load_settings`) and passed down.
 
-Every name is `POTWISE_<NAME>` in the environment (or `.env`). In development
-SECRET_KEY, ENCRYPTION_KEYS and VAPID_PRIVATE_KEY are generated once and kept under the data
+Every name is `POTWISE_<NAME>` in the environment (or `.env`), or `POTWISE_<NAME>_FILE`
+naming a file that holds the value (container secrets). In development SECRET_KEY,
+ENCRYPTION_KEYS and VAPID_PRIVATE_KEY are generated once and kept under the data
 directory with mode 0600; in production they must be given and strong.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -18,9 +20,10 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from potwise.domain.calendar import DEFAULT_TIMEZONE
+from potwise.settings_files import ValueFiles
 
 DEFAULT_DATA_DIR = Path(".potwise")
 MIN_SECRET_KEY_LENGTH = 32
@@ -54,6 +57,25 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # An X_FILE in the environment outranks an X in `.env`, as an X there would.
+        return (
+            init_settings,
+            ValueFiles(settings_cls, env_settings),
+            env_settings,
+            ValueFiles(settings_cls, dotenv_settings),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = DEFAULT_DATA_DIR
@@ -102,6 +124,9 @@ class Settings(BaseSettings):
     # The largest request body accepted, in bytes; more is refused with 413 unread.
     max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = "INFO"
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses
+    # or networks, comma-separated, or "*" (any; only when nothing else can reach us).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     # Outgoing mail. Unset host: no e-mail at all (links are then an operator's, by the CLI).
     smtp_host: str | None = None
@@ -137,6 +162,18 @@ class Settings(BaseSettings):
             if not sep or not name.strip() or not number.strip().isdigit():
                 raise ValueError(f"expected provider=calls pairs, got {item!r}")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                if item != "*":
+                    ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return ",".join(items)
 
     @field_validator("clock_url")
     @classmethod
