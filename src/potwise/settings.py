@@ -312,19 +312,34 @@ def _check_vapid(settings: Settings) -> None:
         )
 
 
+def _read_secret(path: Path) -> str:
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
+
+
 def _read_or_create(path: Path, make: str) -> str:
-    """Read a generated development secret, creating it (mode 0600) the first time."""
-    if path.exists():
-        value = path.read_text(encoding="utf-8").strip()
-        if value:
-            return value
+    """Read a generated development secret, creating it (mode 0600) the first time.
+
+    Processes starting together (`serve --no-scheduler` beside a `worker`) must all
+    end up with one key: each writes its candidate to a file of its own, and only the
+    first link to the real name wins; the others read the winner's."""
+    value = _read_secret(path)
+    if value:
+        return value
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)  # the folder also holds the database
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(make + "\n")
-    os.chmod(path, 0o600)
-    return make
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(make + "\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            if not _read_secret(path):  # an empty file an older version left behind
+                os.replace(candidate, path)
+    finally:
+        candidate.unlink(missing_ok=True)
+    return _read_secret(path)
 
 
 def finalise(settings: Settings) -> Settings:

@@ -1,4 +1,5 @@
 """Processes starting together migrate once: the others wait, then find the head.
+(And on a fresh data folder they share one generated development key.)
 
 Three real `potwise db upgrade` processes are started at the same moment on a fresh
 database, on SQLite (a file lock beside the database) and PostgreSQL (an advisory
@@ -181,3 +182,45 @@ def test_the_postgresql_lock_is_held_for_the_block_and_given_back() -> None:
     finally:
         engine.dispose()
         other.dispose()
+
+
+# Each process imports first, then all read or create the keys at one agreed moment.
+_STARTER = """
+import sys, time
+from potwise.settings import load_settings
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+settings = load_settings(_env_file=None, data_dir=sys.argv[1])
+print(settings.require_secret_key(), settings.fernet_keys()[0])
+"""
+
+
+def test_processes_starting_together_share_one_generated_key(tmp_path: Path) -> None:
+    import time
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("POTWISE_")}
+    moment = str(time.time() + 3)
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", _STARTER, str(tmp_path / "data"), moment],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        for _ in range(6)
+    ]
+    try:
+        answers = [process.communicate(timeout=60) for process in started]
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+    assert all(process.returncode == 0 for process in started), answers
+    assert len({out for out, _ in answers}) == 1
+    # Only the keys are left in the folder: every candidate file was removed.
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "encryption_keys",
+        "secret_key",
+        "vapid_private_key",
+    ]

@@ -115,5 +115,5 @@ def test_forwarded_allow_ips_defaults_to_loopback_and_refuses_a_name(
     monkeypatch.setenv("POTWISE_FORWARDED_ALLOW_IPS", " 10.0.0.0/8 , ::1 ")
     assert _load(tmp_path).forwarded_allow_ips == "10.0.0.0/8,::1"
     monkeypatch.setenv("POTWISE_FORWARDED_ALLOW_IPS", "10.0.0.1,proxy.internal")
-    with pytest.raises(SettingsError, match="proxy.internal"):
+    with pytest.raises(SettingsError, match=r"proxy\.internal"):
         _load(tmp_path)
