@@ -1,13 +1,15 @@
 """Settings: built once by the entry point (`load_settings`) and passed down.
 
-Every name is `POTWISE_<NAME>` in the environment (or `.env`). In development
-SECRET_KEY, ENCRYPTION_KEYS and VAPID_PRIVATE_KEY are generated once and kept under the data
+Every name is `POTWISE_<NAME>` in the environment (or `.env`), or `POTWISE_<NAME>_FILE`
+naming a file that holds the value (container secrets). In development SECRET_KEY,
+ENCRYPTION_KEYS and VAPID_PRIVATE_KEY are generated once and kept under the data
 directory with mode 0600; in production they must be given and strong.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -18,9 +20,10 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import Field, PrivateAttr, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from potwise.domain.calendar import DEFAULT_TIMEZONE
+from potwise.settings_files import ValueFiles
 
 DEFAULT_DATA_DIR = Path(".potwise")
 MIN_SECRET_KEY_LENGTH = 32
@@ -54,6 +57,25 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # An X_FILE in the environment outranks an X in `.env`, as an X there would.
+        return (
+            init_settings,
+            ValueFiles(settings_cls, env_settings),
+            env_settings,
+            ValueFiles(settings_cls, dotenv_settings),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = DEFAULT_DATA_DIR
@@ -102,6 +124,9 @@ class Settings(BaseSettings):
     # The largest request body accepted, in bytes; more is refused with 413 unread.
     max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = "INFO"
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses
+    # or networks, comma-separated, or "*" (any; only when nothing else can reach us).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     # Outgoing mail. Unset host: no e-mail at all (links are then an operator's, by the CLI).
     smtp_host: str | None = None
@@ -145,6 +170,18 @@ class Settings(BaseSettings):
             if not sep or not name.strip() or not number.strip().isdigit():
                 raise ValueError(f"expected provider=calls pairs, got {item!r}")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                if item != "*":
+                    ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return ",".join(items)
 
     @field_validator("clock_url")
     @classmethod
@@ -299,19 +336,34 @@ def secret_file(data_dir: Path, name: str) -> Path:
     return data_dir / name
 
 
+def _read_secret(path: Path) -> str:
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
+
+
 def _read_or_create(path: Path, make: str) -> str:
-    """Read a generated development secret, creating it (mode 0600) the first time."""
-    if path.exists():
-        value = path.read_text(encoding="utf-8").strip()
-        if value:
-            return value
+    """Read a generated development secret, creating it (mode 0600) the first time.
+
+    Processes starting together (`serve --no-scheduler` beside a `worker`) must all
+    end up with one key: each writes its candidate to a file of its own, and only the
+    first link to the real name wins; the others read the winner's."""
+    value = _read_secret(path)
+    if value:
+        return value
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)  # the folder also holds the database
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(make + "\n")
-    os.chmod(path, 0o600)
-    return make
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(make + "\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            if not _read_secret(path):  # an empty file an older version left behind
+                os.replace(candidate, path)
+    finally:
+        candidate.unlink(missing_ok=True)
+    return _read_secret(path)
 
 
 def finalise(settings: Settings) -> Settings:

@@ -8,9 +8,6 @@ import typer
 
 import potwise.cli
 
-# Options another branch adds; until it lands here, a deployment file may name them.
-PENDING_OPTIONS = {("serve", "--no-scheduler")}
-
 
 def check(argv: list[str]) -> list[str]:
     """Problems with `argv` (["potwise", "serve", "--host", ...]): unknown commands or options."""
@@ -27,11 +24,10 @@ def check(argv: list[str]) -> list[str]:
         command = found
     if hasattr(command, "commands"):
         return [f"{' '.join(path)!r} needs a subcommand"]
-    known = {name for param in command.params for name in param.opts}
+    # a flag pair (`--scheduler/--no-scheduler`) keeps its second name apart
+    known = {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
     return [
         f"unknown option {word!r} of {' '.join(path)!r}"
         for word in words
-        if word.startswith("--")
-        and word.split("=")[0] not in known
-        and (" ".join(path), word) not in PENDING_OPTIONS
+        if word.startswith("--") and word.split("=")[0] not in known
     ]

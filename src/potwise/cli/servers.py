@@ -22,7 +22,7 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     from potwise.jobs.scheduler import build_scheduler
     from potwise.services.automations import executor
     from potwise.web.app import create_app
-    from potwise.web.serving import UVICORN_OPTIONS
+    from potwise.web.serving import uvicorn_options
 
     web = create_app(settings)
     # Money moves left open by a crash or a lost answer are finished first, exactly once.
@@ -32,26 +32,40 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     if scheduler is not None:
         scheduler.start()
     try:
-        uvicorn.run(web, host=host, port=port, **UVICORN_OPTIONS)
+        uvicorn.run(web, host=host, port=port, **uvicorn_options(settings))
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 
 
-@app.command()
+@app.command(short_help="Apply migrations, then run the web app (and the scheduler).")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the scheduled jobs in this process too (the default). Use "
+            "--no-scheduler for web replicas beside one `potwise worker`: a deployment "
+            "should run exactly one scheduler.",
+        ),
+    ] = True,
 ) -> None:
-    """Apply migrations, then run the web app and the scheduler."""
+    """Apply migrations, then run the web app and, unless --no-scheduler, the scheduler.
+
+    A deployment runs exactly one scheduler: either one `potwise serve`, or any number
+    of `potwise serve --no-scheduler` beside one `potwise worker`."""
     settings = startup.load()
     startup.migrate(settings)
-    _run_web(settings, host, port, with_scheduler=True)
+    _run_web(settings, host, port, with_scheduler=scheduler)
 
 
 @app.command(short_help="Run the scheduled jobs only (no web server).")
 def worker() -> None:
-    """Run the scheduled jobs only (for deployments with separate web processes)."""
+    """Apply migrations, then run the scheduled jobs only: syncs, rules, mail and
+    housekeeping. Run exactly one, beside web processes started with
+    `potwise serve --no-scheduler`."""
     from potwise.jobs.scheduler import build_scheduler
     from potwise.jobs.wiring import worker_context
     from potwise.services.automations import executor

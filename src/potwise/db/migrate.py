@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from potwise.db.migration_lock import migration_lock
 from potwise.db.models import Base
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -26,8 +27,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision`."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to `revision`, under the database's migration lock: of the
+    processes starting together one migrates, the others wait and then find nothing
+    left to do."""
+    with migration_lock(engine):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def head_revision() -> str | None:

@@ -1,4 +1,8 @@
-"""Liveness and readiness (no auth)."""
+"""Liveness and readiness (no auth).
+
+HEAD answers as GET does, status and headers, without the body (load balancers and
+container health checks often probe with HEAD). It is left out of the OpenAPI document,
+where it would repeat the GET operation under the same id."""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
+@router.head("/health", include_in_schema=False)
 def health() -> Health:
     return Health(status="ok")
 
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+@router.head("/ready", include_in_schema=False)
 def ready(request: Request) -> JSONResponse:
     found = readiness.check(request.app.state.engine)
     if not found.database_reachable:
