@@ -44,10 +44,21 @@ def is_at_head(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
 
 
+#: Tables that belong to the task queue (migration 0020, PostgreSQL only), not to
+#: potwise's models.
+QUEUE_TABLE_PREFIX = "procrastinate_"
+
+
+def _ours(name: str | None, type_: str, _parent: Any) -> bool:
+    return not (type_ == "table" and (name or "").startswith(QUEUE_TABLE_PREFIX))
+
+
 def model_drift(engine: Engine) -> list[Any]:
-    """Differences between the models and the migrated database (empty when they agree)."""
+    """Differences between the models and the migrated database (empty when they agree);
+    the task queue's own tables are not the models' business."""
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_name": _ours},
         )
         return list(compare_metadata(context, Base.metadata))
