@@ -14,8 +14,6 @@ _COUNTS = text(
     " WHERE table_name LIKE 'procrastinate%' AND table_schema = current_schema()), "
     "(SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
     " WHERE p.proname LIKE 'procrastinate%' AND n.nspname = current_schema())"
-    "(SELECT count(*) FROM information_schema.tables "
-    " WHERE table_name LIKE 'procrastinate%' AND table_schema <> current_schema())"
 )
 
 
