@@ -128,9 +128,7 @@ async def sync_cycle(timestamp: int) -> int:
     """Defer a sync of every connection that is due; returns how many were deferred."""
     ctx = _runtime().ctx
     ids = await asyncio.to_thread(schedule.scheduled_connection_ids, ctx, clock.now())
-    deferred = 0
-    for connection_id in ids:
-        deferred += await _defer(SYNC_TASK, sync_lock(connection_id), connection_id=connection_id)
+    deferred = await defer_syncs(ids)
     log.info("queue.sync_cycle", connections=len(ids), deferred=deferred, tick=timestamp)
     return deferred
 
@@ -140,11 +138,26 @@ async def rules_cycle(timestamp: int) -> int:
     ctx = _runtime().ctx
     ids = await asyncio.to_thread(triggers.due_rule_ids, ctx)
     groups = await asyncio.to_thread(runner.by_account, ctx, ids) if ids else {}
-    deferred = 0
-    for account, members in groups.items():
-        deferred += await _defer(RULES_TASK, rules_lock(account), automation_ids=members)
+    deferred = await defer_rules(groups)
     log.info("queue.rules_cycle", rules=len(ids), deferred=deferred, tick=timestamp)
     return deferred
+
+
+async def defer_syncs(connection_ids: list[str]) -> int:
+    """One sync job per connection, unless one is already waiting; how many were added."""
+    added = 0
+    for connection_id in connection_ids:
+        added += await _defer(SYNC_TASK, sync_lock(connection_id), connection_id=connection_id)
+    return added
+
+
+async def defer_rules(groups: dict[str, list[str]]) -> int:
+    """One job per current account (`runner.by_account`'s groups), unless one is already
+    waiting; how many were added."""
+    added = 0
+    for account, members in groups.items():
+        added += await _defer(RULES_TASK, rules_lock(account), automation_ids=members)
+    return added
 
 
 async def _defer(task: str, lock: str, **kwargs: Any) -> int:
@@ -216,13 +229,13 @@ def every_minutes(minutes: int) -> str:
 
 
 def periodic_schedule(settings: Settings, stalled_check: str) -> dict[str, str]:
-    """Periodic task name → cron (a sixth field is seconds)."""
+    """Periodic task name → cron (a sixth field, last, is seconds)."""
     return {
         "potwise.sync_cycle": every_minutes(settings.sync_interval_minutes),
         "potwise.rules_cycle": every_minutes(scheduler.AUTOMATION_MINUTES),
         "potwise.card_refreshes": "* * * * *",
         "potwise.monzo_approvals": "* * * * *",
-        "potwise.notifications": f"*/{scheduler.NOTIFICATION_SECONDS} * * * * *",
+        "potwise.notifications": f"* * * * * */{scheduler.NOTIFICATION_SECONDS}",
         "potwise.housekeeping": "0 * * * *",
         "potwise.commitment_alerts": "0 * * * *",
         "potwise.retry_stalled": stalled_check,
@@ -241,15 +254,24 @@ _PERIODIC: dict[str, Callable[[int], Awaitable[object]]] = {
 }
 
 
+#: A periodic tick missed by at most this long (every worker down) is still deferred when
+#: a worker starts; older ones are let go (procrastinate's own default).
+PERIODIC_MAX_DELAY_SECONDS = 600.0
+
+
 def build_app(
-    settings: Settings, *, pool_size: int = 4, stalled_check: str = "* * * * *"
+    settings: Settings,
+    *,
+    pool_size: int = 4,
+    stalled_check: str = "* * * * *",
+    periodic_max_delay: float = PERIODIC_MAX_DELAY_SECONDS,
 ) -> App:
     """The queue's application on the settings' database: its tasks and periodic tasks.
     Deferring needs no worker; `queue_worker` runs one."""
     connector = PsycopgConnector(
         conninfo=conninfo(settings.database_url), min_size=1, max_size=pool_size
     )
-    app = App(connector=connector)
+    app = App(connector=connector, periodic_defaults={"max_delay": periodic_max_delay})
     app.task(name=SYNC_TASK, queue=QUEUE, retry=RETRY, pass_context=True)(sync_connection)
     app.task(name=RULES_TASK, queue=QUEUE, retry=RETRY)(run_rules)
     for name, cron in periodic_schedule(settings, stalled_check).items():

@@ -11,6 +11,7 @@ scheduler does. Start as many as the load needs, on as many machines.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,9 +34,15 @@ class WorkerOptions:
     concurrency: int = SYNC_WORKERS
     heartbeat: float = queue.HEARTBEAT_SECONDS
     stalled_after: float = queue.STALLED_AFTER_SECONDS
-    #: Cron of the look for jobs of dead workers (a sixth field is seconds).
+    #: Cron of the look for jobs of dead workers (a sixth field, last, is seconds).
     stalled_check: str = "* * * * *"
     name: str = "potwise"
+    #: A periodic tick missed by at most this long is still deferred at start.
+    periodic_max_delay: float = queue.PERIODIC_MAX_DELAY_SECONDS
+
+
+def _root_level() -> int:
+    return logging.getLogger().getEffectiveLevel()
 
 
 class QueueWorker:
@@ -44,10 +51,14 @@ class QueueWorker:
     def __init__(self, ctx: ConnectionsContext, options: WorkerOptions | None = None) -> None:
         self.options = options or WorkerOptions()
         self.ctx = ctx
+        # procrastinate says every job's start and end at INFO; potwise's own events
+        # (`sync.finished`, `queue.sync_cycle`) say what matters. Failures still show.
+        logging.getLogger("procrastinate").setLevel(max(logging.WARNING, _root_level()))
         self.app: App = queue.build_app(
             ctx.settings,
             pool_size=self.options.concurrency + 2,
             stalled_check=self.options.stalled_check,
+            periodic_max_delay=self.options.periodic_max_delay,
         )
         self._mail = MailSender(ctx)
         self._loop: asyncio.AbstractEventLoop | None = None
