@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,7 +202,7 @@ async def retry_stalled(timestamp: int) -> int:
                 state.ctx.session_factory,
                 str(job.task_kwargs["connection_id"]),
                 job_owner(job.id),
-                datetime.now(UTC),
+                clock.now(),
             )
         try:
             await manager.retry_job(job)

@@ -270,11 +270,13 @@ def test_a_worker_killed_mid_cycle_leaves_its_jobs_to_the_other(
     assert _defer(settings, ctx, lambda: queue.sync_cycle(0)) == 16
 
     def doomed_is_busy() -> bool:
+        """At least two of its syncs hold their connection's lease (they are mid-run)."""
         with engine.connect() as connection:
             busy = connection.scalar(
                 text(
-                    "SELECT count(*) FROM procrastinate_jobs "
-                    "WHERE worker_id = :w AND status = 'doing' AND task_name = :s"
+                    "SELECT count(*) FROM procrastinate_jobs j JOIN leases l "
+                    "ON l.owner = 'job:' || j.id "
+                    "WHERE j.worker_id = :w AND j.status = 'doing' AND j.task_name = :s"
                 ),
                 {"w": doomed, "s": queue.SYNC_TASK},
             )
