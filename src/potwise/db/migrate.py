@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from potwise.db.models import Base
+from potwise.db.queue_schema import is_queue_table
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -44,13 +45,9 @@ def is_at_head(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
 
 
-#: Tables that belong to the task queue (migration 0020, PostgreSQL only), not to
-#: potwise's models.
-QUEUE_TABLE_PREFIX = "procrastinate_"
-
-
 def _ours(name: str | None, type_: str, _parent: Any) -> bool:
-    return not (type_ == "table" and (name or "").startswith(QUEUE_TABLE_PREFIX))
+    # The task queue's tables (migration 0020, PostgreSQL only) are no model's.
+    return not (type_ == "table" and is_queue_table(name or ""))
 
 
 def model_drift(engine: Engine) -> list[Any]:

@@ -16,22 +16,12 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from potwise.db.queue_schema import drop_queue_schema
+
 revision: str = "0020"
 down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-_TABLES = (
-    "procrastinate_events",
-    "procrastinate_periodic_defers",
-    "procrastinate_jobs",
-    "procrastinate_workers",
-)
-_TYPES = (
-    "procrastinate_job_to_defer_v1",
-    "procrastinate_job_event_type",
-    "procrastinate_job_status",
-)
 
 
 def _driver_execute(sql: str) -> None:
@@ -53,17 +43,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for table in _TABLES:
-        op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
-    # Its functions, in the schema the tables were in (the first of the search path).
-    functions = op.get_bind().exec_driver_sql(
-        "SELECT p.oid::regprocedure::text FROM pg_proc p "
-        "JOIN pg_namespace n ON n.oid = p.pronamespace "
-        "WHERE n.nspname = current_schema() AND p.proname LIKE 'procrastinate%%'"
-    )
-    for (signature,) in functions.fetchall():
-        op.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
-    for type_name in _TYPES:
-        op.execute(f"DROP TYPE IF EXISTS {type_name} CASCADE")
+    drop_queue_schema(op.get_bind())
