@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:
     import uvicorn
 
-    from potwise.jobs.scheduler import build_scheduler
+    from potwise.jobs.background import beside_web
     from potwise.services.automations import executor
     from potwise.web.app import create_app
     from potwise.web.serving import uvicorn_options
@@ -27,7 +27,7 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     web = create_app(settings)
     # Money moves left open by a crash or a lost answer are finished first, exactly once.
     executor.reconcile(web.state.connections)
-    scheduler = build_scheduler(web.state.connections, blocking=False) if with_scheduler else None
+    scheduler = beside_web(web.state.connections) if with_scheduler else None
     settle_heap()
     if scheduler is not None:
         scheduler.start()
@@ -64,9 +64,10 @@ def serve(
 @app.command(short_help="Run the scheduled jobs only (no web server).")
 def worker() -> None:
     """Apply migrations, then run the scheduled jobs only: syncs, rules, mail and
-    housekeeping. Run exactly one, beside web processes started with
-    `potwise serve --no-scheduler`."""
-    from potwise.jobs.scheduler import build_scheduler
+    housekeeping. On SQLite this is the scheduler: run exactly one, beside web
+    processes started with `potwise serve --no-scheduler`. On PostgreSQL it is a
+    queue worker: run as many as wanted, on any machines."""
+    from potwise.jobs.background import run_alone
     from potwise.jobs.wiring import worker_context
     from potwise.services.automations import executor
 
@@ -74,11 +75,10 @@ def worker() -> None:
     startup.migrate(settings)
     ctx = worker_context(settings)
     executor.reconcile(ctx)
-    scheduler = build_scheduler(ctx, blocking=True)
     settle_heap()
     console.print("potwise worker running; Ctrl+C stops it.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+        run_alone(ctx)
 
 
 @app.command(short_help="Run the bank sandbox and the app together, with a demo user.")

@@ -129,20 +129,31 @@ KIND_ORDER = ("card_pot", "autosort", "topup", "sweep", "goal")
 def in_turn(ctx: ConnectionsContext, automation_ids: Sequence[str]) -> list[list[str]]:
     """The rules grouped by the current account they move money on, each group in
     `KIND_ORDER`, then oldest first."""
+    return list(by_account(ctx, automation_ids).values())
+
+
+def by_account(ctx: ConnectionsContext, automation_ids: Sequence[str]) -> dict[str, list[str]]:
+    """`in_turn`'s groups keyed by the current account (the key of the runs' lease; a
+    rule whose pots are gone has a key of its own)."""
     with ctx.session_factory() as db:
         rules = db.scalars(select(Automation).where(Automation.id.in_(automation_ids))).all()
         keyed = {rule.id: (_account_of(db, rule.id), rule) for rule in rules}
     groups: dict[str, list[Automation]] = {}
     for account, rule in keyed.values():
         groups.setdefault(account, []).append(rule)
-    ordered = [
-        sorted(
-            members,
-            key=lambda r: (KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 99, r.created_at),
-        )
-        for members in groups.values()
-    ]
-    return [[r.id for r in members] for members in ordered]
+    return {
+        account: [
+            r.id
+            for r in sorted(
+                members,
+                key=lambda r: (
+                    KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 99,
+                    r.created_at,
+                ),
+            )
+        ]
+        for account, members in groups.items()
+    }
 
 
 def _preview(ctx: ConnectionsContext, request: RunRequest) -> RunOutcome:

@@ -6,6 +6,7 @@ from sqlalchemy import Engine, MetaData, inspect, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from potwise.db.queue_schema import drop_queue_schema, is_queue_table
 from potwise.services.backup.errors import BackupError
 
 KINDS = ("sqlite", "postgresql")
@@ -28,7 +29,8 @@ def unreachable(exc: OperationalError) -> BackupError:
 
 
 def tables_with_rows(engine: Engine) -> list[str]:
-    """The tables (Alembic's aside) that hold at least one row."""
+    """The tables (Alembic's and the task queue's aside: no one's data) that hold at
+    least one row."""
     try:
         return _tables_with_rows(engine)
     except OperationalError as exc:
@@ -42,6 +44,7 @@ def _tables_with_rows(engine: Engine) -> list[str]:
             name
             for name in sorted(names)
             if name != _BOOKKEEPING
+            and not is_queue_table(name)
             and connection.execute(select(1).select_from(table(name)).limit(1)).first() is not None
         ]
 
@@ -52,5 +55,7 @@ def drop_empty_tables(engine: Engine) -> None:
     Only called once `tables_with_rows` found none holding a row."""
     metadata = MetaData()
     with engine.begin() as connection:
+        # The queue's functions depend on its tables: they go first, together.
+        drop_queue_schema(connection)
         metadata.reflect(connection)
         metadata.drop_all(connection)

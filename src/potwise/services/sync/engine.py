@@ -69,6 +69,7 @@ def sync_connection(
     only_accounts: set[str] | None = None,
     announce: bool = True,
     wait: float = 0.0,
+    lease_owner: str | None = None,
 ) -> SyncRun:
     """Sync one connection now and return its recorded run.
 
@@ -80,10 +81,12 @@ def sync_connection(
     :func:`sync_many` announces a user's connections together. While another sync of
     the connection runs, this one waits up to `wait` real seconds for it to end, then
     reads itself (what that sync read may predate the question); past that it is
-    recorded as skipped.
+    recorded as skipped. `lease_owner` names the holder of the connection's lease (a
+    queued job gives its own id, so the lease of a job whose worker died can be found
+    and freed); by default a fresh token.
     """
     factory = ctx.session_factory
-    lease = Lease(f"sync:{connection_id}", uuid.uuid4().hex)
+    lease = Lease(sync_lease_key(connection_id), lease_owner or uuid.uuid4().hex)
     started: list[tuple[ConnectionSnapshot, Connection, SyncRun]] = []
 
     def start(db: Session) -> None:
@@ -115,6 +118,11 @@ def sync_connection(
             SyncFinished(user_id=run.user_id, connection_id=connection_id, trigger=trigger)
         )
     return run
+
+
+def sync_lease_key(connection_id: str) -> str:
+    """The name of the lease that keeps one sync of a connection at a time."""
+    return f"sync:{connection_id}"
 
 
 def _take(
