@@ -52,10 +52,19 @@ def staged(
                 "SELECT {names} FROM {like} WITH NO DATA"
             ).format(name=sql.Identifier(name), names=names, like=sql.Identifier(like))
         )
-        statement = sql.SQL("COPY {name} ({names}) FROM STDIN").format(
+        # Binary COPY with the staging table's own column types: the server reads
+        # integers and timestamps without parsing text.
+        driver.execute(
+            "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (sql.Identifier(name).as_string(driver),),
+        )
+        types = [oid for (oid,) in driver.fetchall()]
+        statement = sql.SQL("COPY {name} ({names}) FROM STDIN (FORMAT BINARY)").format(
             name=sql.Identifier(name), names=names
         )
         with driver.copy(statement) as copy:
+            copy.set_types(types)
             write = copy.write_row
             for row in rows:
                 write(row)
