@@ -22,9 +22,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from psycopg import sql
+import psycopg
+from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 
 @contextmanager
@@ -45,35 +47,51 @@ def staged(
     cursor = connection.connection.cursor()
     driver: Any = cursor
     try:
-        names = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
-        driver.execute(
-            sql.SQL(
-                "CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "
-                "SELECT {names} FROM {like} WITH NO DATA"
-            ).format(name=sql.Identifier(name), names=names, like=sql.Identifier(like))
+        _load(driver, name, like, columns, rows)
+    except (psycopg.Error, OverflowError) as error:
+        # As SQLAlchemy reports a statement's failure everywhere else (DataError,
+        # IntegrityError, ...), so callers see one kind of error whichever path wrote.
+        # An integer beyond the column's type fails in the binary encoder, before the
+        # server could say "out of range" as it does to a statement.
+        orig = (
+            errors.NumericValueOutOfRange(str(error)) if isinstance(error, OverflowError) else error
         )
-        # Binary COPY with the staging table's own column types: the server reads
-        # integers and timestamps without parsing text.
-        driver.execute(
-            "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
-            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-            (sql.Identifier(name).as_string(driver),),
-        )
-        types = [oid for (oid,) in driver.fetchall()]
-        statement = sql.SQL("COPY {name} ({names}) FROM STDIN (FORMAT BINARY)").format(
-            name=sql.Identifier(name), names=names
-        )
-        with driver.copy(statement) as copy:
-            copy.set_types(types)
-            write = copy.write_row
-            for row in rows:
-                write(row)
+        raise DBAPIError.instance(f"COPY {name}", None, orig, psycopg.Error) from error
     finally:
         cursor.close()
     try:
         yield
     finally:
         _drop(connection, name)
+
+
+def _load(
+    driver: Any, name: str, like: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Create the staging table `name` and COPY `rows` into it."""
+    names = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
+    driver.execute(
+        sql.SQL(
+            "CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "
+            "SELECT {names} FROM {like} WITH NO DATA"
+        ).format(name=sql.Identifier(name), names=names, like=sql.Identifier(like))
+    )
+    # Binary COPY with the staging table's own column types: the server reads
+    # integers and timestamps without parsing text.
+    driver.execute(
+        "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        (sql.Identifier(name).as_string(driver),),
+    )
+    types = [oid for (oid,) in driver.fetchall()]
+    statement = sql.SQL("COPY {name} ({names}) FROM STDIN (FORMAT BINARY)").format(
+        name=sql.Identifier(name), names=names
+    )
+    with driver.copy(statement) as copy:
+        copy.set_types(types)
+        write = copy.write_row
+        for row in rows:
+            write(row)
 
 
 def _drop(connection: Connection, name: str) -> None:

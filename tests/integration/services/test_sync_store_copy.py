@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Transaction, User
@@ -234,3 +234,25 @@ def test_rows_sharing_a_key_or_missing_a_defaulted_column_go_row_by_row() -> Non
     assert not upsert_module.copyable(table, [one, dict(one)], conflict)
     without_default = {k: v for k, v in one.items() if k != "first_seen_at"}
     assert not upsert_module.copyable(table, [without_default], conflict)
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        _tx(1, merchant="M" * 201),  # longer than the column
+        _tx(1, amount=BIGGEST + 1),  # beyond a bigint
+        _tx(1, amount=SMALLEST - 1),
+    ],
+    ids=["too long", "above a bigint", "below a bigint"],
+)
+def test_a_value_the_column_refuses_fails_alike_on_both_paths(
+    postgresql: Session, monkeypatch: pytest.MonkeyPatch, refused: BankTransaction
+) -> None:
+    db = postgresql
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(upsert_module, "COPY_MIN_ROWS", threshold)
+        scope, account_id = _scope(db, f"refused {threshold}")
+        with pytest.raises(DataError):
+            store.upsert_transactions(db, scope, account_id, [_tx(2), refused], T0)
+        db.rollback()
+        assert _ids(db, scope) == {}
