@@ -301,13 +301,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10,000 transactions, 1 round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--transactions", type=int, default=100_000)
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        action="append",
+        help="only this database (repeatable; default both)",
+    )
     args = parser.parse_args(argv)
     configure_logging(production=False, level="WARNING")
     target = 10_000 if args.quick else args.transactions
     rounds = 1 if args.quick else args.rounds
     log(f"classification of {target:,}+ transactions of one user, {rounds} round(s)")
-    kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    if "postgresql" not in kinds:
+    databases = args.database or ("sqlite", "postgresql")
+    kinds = [kind for kind in databases if kind == "sqlite" or postgres_available()]
+    if "postgresql" in databases and "postgresql" not in kinds:
         log(f"  PostgreSQL at {PG_URL} not reachable: skipped")
     failed = False
     for kind in kinds:

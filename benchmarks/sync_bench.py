@@ -594,11 +594,13 @@ def _ingest_once(engine: Engine, rows: list[BankTransaction], page: int) -> floa
     return elapsed
 
 
-def bench_ingest(rounds: int, n: int) -> dict[str, Any]:
+def bench_ingest(
+    rounds: int, n: int, databases: Sequence[str] = ("sqlite", "postgresql")
+) -> dict[str, Any]:
     rows = fake_transactions(n, "acc_bench")
     results: dict[str, Any] = {}
-    kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    if "postgresql" not in kinds:
+    kinds = [kind for kind in databases if kind == "sqlite" or postgres_available()]
+    if "postgresql" in databases and "postgresql" not in kinds:
         log(f"  PostgreSQL at {PG_URL} not reachable: skipped")
     for kind in kinds:
         # One call with every row (the store batches it), and 100-row pages committed one
@@ -777,6 +779,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="'first': the product is the first to read each household (the sandbox then "
         "serves each page a few ms slower than to the bare clients measured after it)",
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        action="append",
+        help="'ingest': only this database (repeatable; default both)",
+    )
     args = parser.parse_args(argv)
     configure_logging(production=True, level="WARNING")
     quick = args.quick
@@ -805,7 +813,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "ingest" in wanted:
         n = 5_000 if quick else 100_000
         log(f"ingestion of {n:,} transactions")
-        ingest = bench_ingest(rounds, n)
+        ingest = bench_ingest(rounds, n, args.database or ("sqlite", "postgresql"))
         for key, value in ingest.items():
             summary.append(
                 f"ingest {key}: {statistics.median(value['insert']):,.0f} rows/s insert, "
