@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -24,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from potwise.domain.calendar import DEFAULT_TIMEZONE
 from potwise.settings_files import ValueFiles
+from potwise.settings_secrets import read_or_create, secret_file
 
 DEFAULT_DATA_DIR = Path(".potwise")
 MIN_SECRET_KEY_LENGTH = 32
@@ -331,41 +331,6 @@ def _check_vapid(settings: Settings) -> None:
         )
 
 
-def secret_file(data_dir: Path, name: str) -> Path:
-    """Where a development secret (a field name: `secret_key`, ...) is kept."""
-    return data_dir / name
-
-
-def _read_secret(path: Path) -> str:
-    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
-
-
-def _read_or_create(path: Path, make: str) -> str:
-    """Read a generated development secret, creating it (mode 0600) the first time.
-
-    Processes starting together (`serve --no-scheduler` beside a `worker`) must all
-    end up with one key: each writes its candidate to a file of its own, and only the
-    first link to the real name wins; the others read the winner's."""
-    value = _read_secret(path)
-    if value:
-        return value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)  # the folder also holds the database
-    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(make + "\n")
-        try:
-            os.link(candidate, path)
-        except FileExistsError:
-            if not _read_secret(path):  # an empty file an older version left behind
-                os.replace(candidate, path)
-    finally:
-        candidate.unlink(missing_ok=True)
-    return _read_secret(path)
-
-
 def finalise(settings: Settings) -> Settings:
     """Fill in development secrets, or refuse weak ones in production."""
     if settings.is_production:
@@ -376,17 +341,17 @@ def finalise(settings: Settings) -> Settings:
     updates: dict[str, SecretStr] = {}
     if settings.vapid_private_key is None:
         updates["vapid_private_key"] = SecretStr(
-            _read_or_create(secret_file(settings.data_dir, "vapid_private_key"), new_vapid_key())
+            read_or_create(secret_file(settings.data_dir, "vapid_private_key"), new_vapid_key())
         )
     else:
         _check_vapid(settings)
     if settings.secret_key is None:
         updates["secret_key"] = SecretStr(
-            _read_or_create(secret_file(settings.data_dir, "secret_key"), secrets.token_urlsafe(48))
+            read_or_create(secret_file(settings.data_dir, "secret_key"), secrets.token_urlsafe(48))
         )
     if settings.encryption_keys is None:
         updates["encryption_keys"] = SecretStr(
-            _read_or_create(
+            read_or_create(
                 secret_file(settings.data_dir, "encryption_keys"), Fernet.generate_key().decode()
             )
         )

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from potwise.services.backup.errors import BackupError
-from potwise.settings import Settings, secret_file
+from potwise.settings import Settings
+from potwise.settings_secrets import secret_file
 
 # Field name -> the setting an operator sets.
 SETTING_NAMES = {
