@@ -14,6 +14,17 @@ _SQLITE_FORMAT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 _NAIVE = "naive datetime given to a UTC column; pass an aware datetime"
 
 
+def aware_utc(value: datetime | None) -> datetime | None:
+    """How a UTCDateTime value is bound on PostgreSQL: aware, in UTC; naive values
+    are refused. Bulk writers that bypass SQLAlchemy's parameter handling call it
+    directly."""
+    if value is None or value.tzinfo is UTC:
+        return value
+    if value.utcoffset() is None:
+        raise ValueError(_NAIVE)
+    return value.astimezone(UTC)
+
+
 def sqlite_text(value: datetime | None) -> str | None:
     """How a UTCDateTime value is stored in SQLite (naive UTC text); naive values are
     refused. Bulk writers that bypass SQLAlchemy's parameter handling call it directly."""
@@ -72,11 +83,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if dialect.name == "sqlite":
             return sqlite_text(value)
-        if value.tzinfo is not UTC:
-            if value.utcoffset() is None:
-                raise ValueError(_NAIVE)
-            value = value.astimezone(UTC)
-        return value
+        return aware_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -3,15 +3,18 @@ CONFLICT) leaves exactly the table that one statement per row leaves."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.engine import Connection as Connection_
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm import Session
 
+from potwise.db.engine import make_session_factory
 from potwise.db.models import Account, Connection, Transaction, User
 from potwise.domain.mirror import BankTransaction, TransactionStatus
 from potwise.services.sync import store
@@ -256,3 +259,47 @@ def test_a_value_the_column_refuses_fails_alike_on_both_paths(
             store.upsert_transactions(db, scope, account_id, [_tx(2), refused], T0)
         db.rollback()
         assert _ids(db, scope) == {}
+
+
+def test_a_key_stored_by_another_writer_during_the_bulk_write_is_updated_not_refused(
+    postgresql: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another transaction (a webhook's) stores one of the keys while the bulk write
+    runs: the plain insert meets the unique key, and the write falls back to the one
+    `ON CONFLICT` statement, leaving the row-by-row path's result."""
+    db = postgresql
+    monkeypatch.setattr(upsert_module, "COPY_MIN_ROWS", 1)
+    scope, account_id = _scope(db, "race")
+    other = make_session_factory(engine)()
+    # The other writer's row, not yet committed: invisible to the bulk write's update
+    # and to its "not stored yet" test, so its insert waits on the unique key.
+    store.upsert_transactions(other, scope, account_id, [_tx(3, amount=-1)], T0)
+    other.flush()
+    fallbacks: list[str] = []
+    real = Connection_.exec_driver_sql
+
+    def watched(self: Any, statement: str, *args: Any, **kwargs: Any) -> Any:
+        if "ON CONFLICT" in statement:
+            fallbacks.append(statement)
+        return real(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection_, "exec_driver_sql", watched)
+    writer = threading.Thread(
+        target=lambda: (
+            store.upsert_transactions(db, scope, account_id, [_tx(n) for n in range(20)], LATER),
+            db.commit(),
+        )
+    )
+    writer.start()
+    writer.join(timeout=1.0)
+    assert writer.is_alive()  # waiting on the other writer's uncommitted key
+    other.commit()
+    other.close()
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    assert len(fallbacks) == 1
+    table = _table(db, scope)
+    assert len(table) == 20
+    assert table["tx_0003"]["amount"] == -103  # the bulk write's word, as row by row
+    assert table["tx_0003"]["updated_at"] == LATER
+    assert table["tx_0007"]["first_seen_at"] == LATER

@@ -55,7 +55,7 @@ def upsert_transactions(
             "currency": t.currency,
             "local_amount": t.local_amount,
             "local_currency": t.local_currency,
-            "status": t.status.value,
+            "status": str(t.status),  # the enum's value as a plain str
             "description": t.description,
             "merchant": t.merchant,
             "category": t.category,
