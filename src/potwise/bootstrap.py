@@ -29,18 +29,20 @@ def bootstrap(
     *,
     submit: Submit | None = None,
     transport: Any = None,
+    dispatch: triggers.Dispatch | None = None,
 ) -> ConnectionsContext:
     """The context on the settings' database (or `session_factory`), with every
     subscriber installed. `submit` runs the work that follows an event somewhere
     else (the web app's background pool); without it the work runs inline, in the
-    publisher's thread (the worker, the CLI)."""
+    publisher's thread (the worker, the CLI). `dispatch` hands the rules an event
+    touched to the task queue instead (PostgreSQL deployments)."""
     install_clock(settings)
     if session_factory is None:
         from potwise.db.engine import make_engine, make_session_factory
 
         session_factory = make_session_factory(make_engine(settings.database_url))
     ctx = build_context(settings, session_factory, transport=transport)
-    install_subscribers(ctx, submit)
+    install_subscribers(ctx, submit, dispatch)
     return ctx
 
 
@@ -52,12 +54,17 @@ def install_clock(settings: Settings) -> None:
         clock.follow(settings.clock_url)
 
 
-def install_subscribers(ctx: ConnectionsContext, submit: Submit | None = None) -> None:
+def install_subscribers(
+    ctx: ConnectionsContext,
+    submit: Submit | None = None,
+    dispatch: triggers.Dispatch | None = None,
+) -> None:
     """What follows a sync or a webhook, in this order:
 
     1. classification, inline and first, so everything after it sees the new rows
        classified;
-    2. the rules the event touched (card pots and the rest);
+    2. the rules the event touched (card pots and the rest), or a job per account on
+       the task queue for them (`dispatch`);
     3. budget alerts (80 % and 100 %, once a period);
     4. bill alerts (missed, price rises), for a user with bills stored: the check
        stores what detection found first (a new user's bills are stored by the
@@ -65,6 +72,6 @@ def install_subscribers(ctx: ConnectionsContext, submit: Submit | None = None) -
     """
     events, factory, zone = ctx.events, ctx.session_factory, ctx.settings.timezone
     insight_classify.install(events, factory)
-    triggers.install(ctx, submit or triggers.run_inline)
+    triggers.install(ctx, submit or triggers.run_inline, dispatch)
     budgets.install(events, factory, fallback_timezone=zone, submit=submit)
     commitment_alerts.install(events, factory, fallback_timezone=zone, submit=submit)

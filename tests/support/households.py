@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Pot, User
 from potwise.services.automations import rules
@@ -60,18 +61,45 @@ def add_monzo_households(ctx: ConnectionsContext, sandbox: Sandbox, n: int) -> l
     return households
 
 
+def add_topup(ctx: ConnectionsContext, household: Household) -> str | None:
+    """A top-up that finds the current account below its floor (£100,000) and
+    withdraws from the household's fullest pot, the kind a sync of the connection
+    wakes; the rule's id, or None without a pot."""
+    with ctx.session_factory() as db:
+        pot = _first_pot(db, household, fullest=True)
+        if pot is None:
+            return None
+        rule = rules.create(
+            db,
+            household.user_id,
+            rules.RuleInput(
+                kind="topup",
+                name="Top up",
+                enabled=True,
+                config={"pot_id": pot.id, "floor": 10_000_000, "target": 10_000_000},
+            ),
+        )
+        db.commit()
+        return rule.id
+
+
+def _first_pot(db: Session, household: Household, *, fullest: bool = False) -> Pot | None:
+    """The household's first pot by name, or its fullest."""
+    return db.scalar(
+        select(Pot)
+        .join(Account, Account.id == Pot.account_id)
+        .where(Account.connection_id == household.connection_id, Pot.deleted.is_(False))
+        .order_by(Pot.balance.desc() if fullest else Pot.name, Pot.name)
+        .limit(1)
+    )
+
+
 def add_sweep(ctx: ConnectionsContext, household: Household) -> str | None:
     """A daily sweep (at local midnight: due at once, then handled for the day) of
     everything above £1 in the household's current account into its first pot, once
     the connection has synced; the rule's id, or None without a pot."""
     with ctx.session_factory() as db:
-        pot = db.scalar(
-            select(Pot)
-            .join(Account, Account.id == Pot.account_id)
-            .where(Account.connection_id == household.connection_id, Pot.deleted.is_(False))
-            .order_by(Pot.name)
-            .limit(1)
-        )
+        pot = _first_pot(db, household)
         if pot is None:
             return None
         rule = rules.create(

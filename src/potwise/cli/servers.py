@@ -20,11 +20,13 @@ def _run_web(settings: Settings, host: str, port: int, *, with_scheduler: bool) 
     import uvicorn
 
     from potwise.jobs.background import beside_web
+    from potwise.jobs.wiring import rule_dispatch
     from potwise.services.automations import executor
     from potwise.web.app import create_app
     from potwise.web.serving import uvicorn_options
 
-    web = create_app(settings)
+    # On PostgreSQL the rules a webhook or a sync touches become queue jobs.
+    web = create_app(settings, dispatch=rule_dispatch(settings))
     # Money moves left open by a crash or a lost answer are finished first, exactly once.
     executor.reconcile(web.state.connections)
     scheduler = beside_web(web.state.connections) if with_scheduler else None

@@ -14,6 +14,9 @@ processes on any number of machines (`jobs/queue_worker.py`):
   keeps one running, so a cycle that comes round before the last one finished adds
   nothing; the leases stay the guard underneath (a sync started from the web, a
   webhook's rule run);
+- the rules a sync or a webhook touched become `run_rules` jobs too (`RuleDispatch`),
+  one per current account, so a worker's sync job hands them on instead of running
+  them in its own thread, and the web app never runs them at all;
 - a job that raises is retried with backoff; a job whose worker died (no heartbeat
   for `stalled_after` seconds) is given to another worker by `retry_stalled`, after
   the sync lease it held under the job's name is freed (`services/sync/abandoned.py`).
@@ -25,12 +28,14 @@ product's clock (`clock.now()`), as in the in-process scheduler.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy, SyncPsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
@@ -114,10 +119,63 @@ def sync_connection(context: JobContext, connection_id: str) -> str:
     return run.status
 
 
-def run_rules(automation_ids: list[str]) -> int:
-    """One current account's due rules, one after another in their stated order."""
-    outcomes = runner.run_many(_runtime().ctx, automation_ids, trigger="schedule", max_workers=1)
-    return len(outcomes)
+def run_rules(
+    automation_ids: list[str], trigger: str = "schedule", cause: str | None = None
+) -> int:
+    """One current account's rules, one after another in their stated order: the
+    clock's due rules, or those a sync or a webhook touched (`trigger`, `cause`)."""
+    ctx = _runtime().ctx
+    if trigger == "schedule":
+        return len(runner.run_many(ctx, automation_ids, trigger=trigger, max_workers=1))
+    triggers.run_in_turn(ctx, automation_ids, trigger, cause)
+    return len(automation_ids)
+
+
+class RuleDispatch:
+    """`triggers.Dispatch` on the queue: the rules an event touched become one
+    `run_rules` job per current account, taken by whichever worker is free, instead of
+    running in the thread that synced or took the webhook.
+
+    Deferred from any thread (a worker's sync jobs, the web app's webhooks) through a
+    small synchronous pool of its own, opened on first use. A group already waiting
+    with the same rules and trigger is not deferred again (its queueing lock): the
+    waiting job reads the news when it starts. Jobs of one account share the cycle's
+    lock, so they run one after another, never beside its scheduled run.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        connector = SyncPsycopgConnector(
+            conninfo=conninfo(settings.database_url), min_size=0, max_size=2
+        )
+        self._app = App(connector=connector)
+        self._app.task(name=RULES_TASK, queue=QUEUE, retry=RETRY)(run_rules)
+        self._lock = threading.Lock()
+        self._opened = False
+
+    def __call__(self, account: str, rule_ids: list[str], trigger: str, cause: str | None) -> None:
+        with self._lock:
+            if not self._opened:
+                self._app.open()
+                self._opened = True
+        digest = hashlib.sha256(",".join(rule_ids).encode()).hexdigest()[:16]
+        configured = self._app.configure_task(
+            RULES_TASK,
+            queueing_lock=f"{rules_lock(account)}:{trigger}:{digest}",
+            lock=rules_lock(account),
+        )
+        try:
+            ids: list[Any] = list(rule_ids)
+            job_id = configured.defer(automation_ids=ids, trigger=trigger, cause=cause)
+        except AlreadyEnqueued:
+            log.info("queue.rules_already_waiting", rules=len(rule_ids), trigger=trigger)
+            return
+        log.info("queue.rules_deferred", job_id=job_id, rules=len(rule_ids), trigger=trigger)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._opened:
+                self._app.close()
+                self._opened = False
 
 
 # --- what the clock wakes (periodic: the keyword `timestamp` is the tick) ---------------------

@@ -24,6 +24,7 @@ from potwise.db.engine import make_engine, make_session_factory
 from potwise.domain.merchants import bill_name
 from potwise.services.account_mail import mailer_for
 from potwise.services.auth import AuthPolicy
+from potwise.services.automations.triggers import Dispatch
 from potwise.services.presence import Presence
 from potwise.settings import Settings
 from potwise.web import api, docs, metrics, middleware, openapi, webhooks
@@ -41,9 +42,12 @@ def create_app(
     *,
     engine: Engine | None = None,
     bank_transport: httpx2.BaseTransport | None = None,
+    dispatch: Dispatch | None = None,
 ) -> FastAPI:
     """Build the app. The engine is created from the settings unless one is given;
-    `bank_transport` replaces the network under the bank clients (tests)."""
+    `bank_transport` replaces the network under the bank clients (tests); `dispatch`
+    sends the rules a webhook or a sync touched to the task queue (PostgreSQL) instead
+    of the app's background pool."""
     background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="potwise-bg")
     app = FastAPI(
         lifespan=_lifespan(background),
@@ -54,7 +58,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    _build_state(app, settings, engine, bank_transport, background)
+    _build_state(app, settings, engine, bank_transport, background, dispatch)
     app.state.templates = _templates()
     app.state.templates.env.globals["mail_enabled"] = settings.mail_enabled
     install_error_handlers(app)
@@ -85,6 +89,7 @@ def _build_state(
     engine: Engine | None,
     bank_transport: httpx2.BaseTransport | None,
     background: ThreadPoolExecutor,
+    dispatch: Dispatch | None = None,
 ) -> None:
     """What every request shares: settings, the engine and its sessions, the sign-in
     policy, the bank context (clients, vault, events) and the background pool."""
@@ -101,7 +106,11 @@ def _build_state(
     )
     # Rules, alerts and the rest run off the request's thread, in the background pool.
     app.state.connections = bootstrap(
-        settings, app.state.session_factory, submit=background.submit, transport=bank_transport
+        settings,
+        app.state.session_factory,
+        submit=background.submit,
+        transport=bank_transport,
+        dispatch=dispatch,
     )
     app.state.events = app.state.connections.events
     app.state.background = background

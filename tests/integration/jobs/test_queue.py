@@ -3,7 +3,8 @@
 Two `QueueWorker` processes (what `potwise worker` runs) take a cycle of sandbox
 households: every connection syncs exactly once, the rules that follow move money
 once (the sandbox's ledger and the transfers table agree), and a worker killed with
-SIGKILL in the middle of a cycle leaves its jobs to the other one.
+SIGKILL in the middle of a cycle leaves its jobs to the other one. The rules a sync
+touches become queue jobs of their own, one per account.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from potwise.db.models import Lease, SyncRun, Transfer
+from potwise.db.models import AutomationRun, Lease, SyncRun, Transfer
 from potwise.jobs import queue
 from potwise.jobs.queue_worker import QueueWorker, WorkerOptions
 from potwise.jobs.wiring import worker_context
 from potwise.logs import configure_logging
 from potwise.services.automations import runner
 from potwise.services.context import ConnectionsContext
+from potwise.services.sync import engine as sync_engine
 from potwise.services.sync.abandoned import INTERRUPTED
 from potwise.settings import Settings
 from tests.conftest import PG_URL
 from tests.support.harness import Sandbox, product_settings, running_sandbox
-from tests.support.households import Household, add_monzo_households, add_sweep
+from tests.support.households import Household, add_monzo_households, add_sweep, add_topup
 
 pytestmark = pytest.mark.skipif(PG_URL is None, reason="the queue runs on PostgreSQL only")
 
@@ -293,3 +295,47 @@ def test_a_worker_killed_mid_cycle_leaves_its_jobs_to_the_other(
     interrupted = [r for r in runs if r.status == "failed"]
     assert len(interrupted) >= 2
     assert all(r.errors == [INTERRUPTED] for r in interrupted)
+
+
+def test_the_rules_a_sync_touches_become_one_queue_job_per_account(
+    queued: tuple[Settings, ConnectionsContext],
+    workers: Workers,
+    engine: Engine,
+    sandbox: Sandbox,
+) -> None:
+    """A sync (what a worker's sync job runs) hands the rules it touched to the queue,
+    one job per current account, instead of running them in its own thread; a second
+    sync while that job waits adds nothing; a worker then runs each rule once."""
+    from sqlalchemy.orm import Session
+
+    ctx = queued[1]
+    households = add_monzo_households(ctx, sandbox, 3)
+    for household in households:  # the first sync: pots to sweep into, no rules yet
+        sync_engine.sync_connection(ctx, household.connection_id, trigger="manual")
+    rule_of = {h.connection_id: add_topup(ctx, h) for h in households}
+    assert None not in rule_of.values()
+    for household in households:
+        for _ in range(2):
+            run = sync_engine.sync_connection(ctx, household.connection_id, trigger="manual")
+            assert run.status == "succeeded"
+
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            text("SELECT args, status, lock FROM procrastinate_jobs WHERE task_name = :r"),
+            {"r": queue.RULES_TASK},
+        ).all()
+    assert sorted(row.args["automation_ids"] for row in waiting) == sorted(
+        [rule_id] for rule_id in rule_of.values()
+    )
+    assert {(row.args["trigger"], row.status) for row in waiting} == {("sync", "todo")}
+    assert all(row.lock.startswith("rules:") for row in waiting)
+    with Session(engine) as db:
+        assert db.scalars(select(AutomationRun)).all() == []  # nothing ran in the sync
+
+    workers.start()
+    _drained(engine, timeout=60)
+    with Session(engine) as db:
+        runs = list(db.scalars(select(AutomationRun)))
+    assert Counter(r.automation_id for r in runs) == Counter(rule_of.values())
+    assert {(r.trigger, r.status) for r in runs} == {("sync", "moved")}
+    assert 0 < _assert_each_move_once(engine, sandbox, households) <= len(households)

@@ -39,16 +39,31 @@ def _run_quietly(
         log.exception("automation.run_crashed", automation_id=rule_id, trigger=trigger)
 
 
-def install(ctx: ConnectionsContext, submit: Submit) -> None:
-    """Run the rules a sync or a webhook touched; `submit` decides where (a thread pool
-    in the web app, inline in the worker). A rule whose run is already waiting its turn
-    is not queued again: that run reads the news when it starts."""
+#: Hands one current account's touched rules (its key, the rules in their turn, the
+#: trigger and the cause) to whatever runs them elsewhere: the task queue on PostgreSQL.
+Dispatch = Callable[[str, list[str], str, str | None], None]
+
+
+def run_in_turn(
+    ctx: ConnectionsContext, rule_ids: list[str], trigger: str, cause: str | None = None
+) -> None:
+    """The rules of one current account, one after another in the stated order
+    (`runner.in_turn`): each reads what the one before it moved, and none waits for
+    another's lease. One failing never stops the next."""
+    for rule_id in rule_ids:
+        _run_quietly(ctx, rule_id, trigger, cause)
+
+
+def install(ctx: ConnectionsContext, submit: Submit, dispatch: Dispatch | None = None) -> None:
+    """Run the rules a sync or a webhook touched, one group per current account.
+
+    With `dispatch`, each group is handed to it (the task queue: a job per account,
+    run by whichever worker takes it). Without, `submit` decides where the group runs
+    (a thread pool in the web app, inline in the worker); a rule whose run is already
+    waiting its turn is not queued again: that run reads the news when it starts."""
     waiting = Waiting()
 
     def run(rule_ids: list[str], trigger: str, cause: str | None) -> None:
-        # The rules of one current account, one after another in the stated order
-        # (`runner.in_turn`): each reads what the one before it moved, and none
-        # waits for another's lease.
         for rule_id in rule_ids:
             waiting.started(rule_id)
             _run_quietly(ctx, rule_id, trigger, cause)
@@ -67,6 +82,10 @@ def install(ctx: ConnectionsContext, submit: Submit) -> None:
         touched = runner.rules_touching(ctx, connection_ids=connection_ids)
         if isinstance(event, TransactionsChanged):
             touched = _concerned(ctx, event, touched)
+        if dispatch is not None:
+            for account, group in (runner.by_account(ctx, touched) if touched else {}).items():
+                dispatch(account, group, trigger, cause)
+            return
         # A rule touching several of the connections runs once.
         claimed = [rule_id for rule_id in touched if waiting.claim(rule_id)]
         for group in runner.in_turn(ctx, claimed) if claimed else []:
