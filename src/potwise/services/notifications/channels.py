@@ -114,20 +114,9 @@ def add_webhook(
     checked = guard.check_url(url, what="receiver's address")
     room_for_one_more(db, user_id)
     secret = secrets.token_urlsafe(32)
-    channel = NotificationChannel(
-        user_id=user_id,
-        kind="webhook",
-        name=clean_name(name, urlsplit(checked).hostname or "Webhook"),
-        config_encrypted=vault.encrypt(
-            json.dumps({"url": checked, "format": format, "secret": secret})
-        ),
-        enabled=True,
-        created_at=clock.now(),
-    )
-    db.add(channel)
-    db.commit()
-    log.info("notifications.channel_added", user_id=user_id, kind="webhook", format=format)
-    return view(vault, channel), secret
+    config = {"url": checked, "format": format, "secret": secret}
+    label = clean_name(name, urlsplit(checked).hostname or "Webhook")
+    return store(db, vault, user_id, "webhook", label, config, format=format), secret
 
 
 def add_email(db: Session, vault: Vault, user: User, *, name: str, sends_mail: bool) -> ChannelView:
@@ -138,17 +127,32 @@ def add_email(db: Session, vault: Vault, user: User, *, name: str, sends_mail: b
     if not user.email_verified:
         raise EmailUnverified("Confirm your e-mail address first: the link is in your inbox.")
     room_for_one_more(db, user.id)
+    config = {"address": user.email}
+    return store(db, vault, user.id, "email", clean_name(name, "E-mail"), config)
+
+
+def store(
+    db: Session,
+    vault: Vault,
+    user_id: str,
+    kind: str,
+    name: str,
+    config: dict[str, Any],
+    **logged: object,
+) -> ChannelView:
+    """Save a new, enabled channel of `kind` (its settings encrypted, as every channel's
+    are), commit, and say so in the log (`logged`: what else is safe to log)."""
     channel = NotificationChannel(
-        user_id=user.id,
-        kind="email",
-        name=clean_name(name, "E-mail"),
-        config_encrypted=vault.encrypt(json.dumps({"address": user.email})),
+        user_id=user_id,
+        kind=kind,
+        name=name,
+        config_encrypted=vault.encrypt(json.dumps(config)),
         enabled=True,
         created_at=clock.now(),
     )
     db.add(channel)
     db.commit()
-    log.info("notifications.channel_added", user_id=user.id, kind="email")
+    log.info("notifications.channel_added", user_id=user_id, kind=kind, **logged)
     return view(vault, channel)
 
 

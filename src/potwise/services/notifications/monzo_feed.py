@@ -23,14 +23,12 @@ A bank needing the user is never sent here (`events.carries`).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from potwise import clock
 from potwise.banks.errors import (
     AuthExpired,
     AwaitingApproval,
@@ -143,18 +141,7 @@ def add(
         "address": f"Your Monzo app ({account.name})",
         "daily_cap": daily_cap,
     }
-    channel = NotificationChannel(
-        user_id=user_id,
-        kind=KIND,
-        name=channels.clean_name(name, "Monzo app"),
-        config_encrypted=vault.encrypt(json.dumps(config)),
-        enabled=True,
-        created_at=clock.now(),
-    )
-    db.add(channel)
-    db.commit()
-    log.info("notifications.channel_added", user_id=user_id, kind=KIND)
-    return channels.view(vault, channel)
+    return channels.store(db, vault, user_id, KIND, channels.clean_name(name, "Monzo app"), config)
 
 
 # -- what one item says -------------------------------------------------------------------

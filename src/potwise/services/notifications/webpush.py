@@ -119,18 +119,8 @@ def add_device(
             db.flush()
     channels.room_for_one_more(db, user_id)
     config = {"endpoint": checked, "p256dh": key, "auth": secret, "show_amounts": show_amounts}
-    channel = NotificationChannel(
-        user_id=user_id,
-        kind=KIND,
-        name=channels.clean_name(name, "This device"),
-        config_encrypted=vault.encrypt(json.dumps(config)),
-        enabled=True,
-        created_at=clock.now(),
-    )
-    db.add(channel)
-    db.commit()
-    log.info("notifications.channel_added", user_id=user_id, kind=KIND, show_amounts=show_amounts)
-    return channels.view(vault, channel)
+    label = channels.clean_name(name, "This device")
+    return channels.store(db, vault, user_id, KIND, label, config, show_amounts=show_amounts)
 
 
 def message_for(
