@@ -157,29 +157,24 @@ def test_the_restore_check_runs_as_written_and_the_user_signs_in(tmp_path: Path)
         "POTWISE_DATABASE_URL": f"sqlite:///{live / 'potwise.db'}",
         "POTWISE_DATA_DIR": str(live / "data"),
     }
-    made = subprocess.run(
-        [POTWISE, "user", "create", "owner@example.com", "--password-stdin"],
-        input=GOOD_PASSWORD,
-        capture_output=True,
-        text=True,
-        env=instance,
-        cwd=live,
-        timeout=120,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
+
+    def potwise(*args: str, stdin: str | None = None) -> None:
+        done = subprocess.run(
+            [POTWISE, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=instance,
+            cwd=live,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+
+    potwise("user", "create", "owner@example.com", "--password-stdin", stdin=GOOD_PASSWORD)
     backup = tmp_path / "backups" / "potwise-2026-01-07.tar.gz"
     backup.parent.mkdir()
-    taken = subprocess.run(
-        [POTWISE, "backup", "--to", str(backup)],
-        capture_output=True,
-        text=True,
-        env=instance,
-        cwd=live,
-        timeout=120,
-        check=False,
-    )
-    assert taken.returncode == 0, taken.stderr
+    potwise("backup", "--to", str(backup))
 
     port = free_port()
     script = (

@@ -8,12 +8,12 @@ have stored them. Setup only: the product's own paths are what the tests exercis
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from potwise.db.models import Account, Connection, Pot, User
 from potwise.services.automations import rules
@@ -65,32 +65,12 @@ def add_topup(ctx: ConnectionsContext, household: Household) -> str | None:
     """A top-up that finds the current account below its floor (£100,000) and
     withdraws from the household's fullest pot, the kind a sync of the connection
     wakes; the rule's id, or None without a pot."""
-    with ctx.session_factory() as db:
-        pot = _first_pot(db, household, fullest=True)
-        if pot is None:
-            return None
-        rule = rules.create(
-            db,
-            household.user_id,
-            rules.RuleInput(
-                kind="topup",
-                name="Top up",
-                enabled=True,
-                config={"pot_id": pot.id, "floor": 10_000_000, "target": 10_000_000},
-            ),
-        )
-        db.commit()
-        return rule.id
-
-
-def _first_pot(db: Session, household: Household, *, fullest: bool = False) -> Pot | None:
-    """The household's first pot by name, or its fullest."""
-    return db.scalar(
-        select(Pot)
-        .join(Account, Account.id == Pot.account_id)
-        .where(Account.connection_id == household.connection_id, Pot.deleted.is_(False))
-        .order_by(Pot.balance.desc() if fullest else Pot.name, Pot.name)
-        .limit(1)
+    return _add_rule(
+        ctx,
+        household,
+        "topup",
+        lambda pot_id: {"pot_id": pot_id, "floor": 10_000_000, "target": 10_000_000},
+        fullest=True,
     )
 
 
@@ -98,24 +78,44 @@ def add_sweep(ctx: ConnectionsContext, household: Household) -> str | None:
     """A daily sweep (at local midnight: due at once, then handled for the day) of
     everything above £1 in the household's current account into its first pot, once
     the connection has synced; the rule's id, or None without a pot."""
+    return _add_rule(
+        ctx,
+        household,
+        "sweep",
+        lambda pot_id: {
+            "pot_id": pot_id,
+            "threshold": 100,
+            "keep_for_bills": False,
+            "time": "00:00",
+        },
+    )
+
+
+def _add_rule(
+    ctx: ConnectionsContext,
+    household: Household,
+    kind: str,
+    config: Callable[[str], dict[str, Any]],
+    *,
+    fullest: bool = False,
+) -> str | None:
+    """A rule of `kind` on the household's first pot by name (or its fullest), made as
+    the user would; its id, or None without a pot."""
     with ctx.session_factory() as db:
-        pot = _first_pot(db, household)
+        pot = db.scalar(
+            select(Pot)
+            .join(Account, Account.id == Pot.account_id)
+            .where(Account.connection_id == household.connection_id, Pot.deleted.is_(False))
+            .order_by(Pot.balance.desc() if fullest else Pot.name, Pot.name)
+            .limit(1)
+        )
         if pot is None:
             return None
+        name = {"topup": "Top up", "sweep": "Sweep"}[kind]
         rule = rules.create(
             db,
             household.user_id,
-            rules.RuleInput(
-                kind="sweep",
-                name="Sweep",
-                enabled=True,
-                config={
-                    "pot_id": pot.id,
-                    "threshold": 100,
-                    "keep_for_bills": False,
-                    "time": "00:00",
-                },
-            ),
+            rules.RuleInput(kind=kind, name=name, enabled=True, config=config(pot.id)),
         )
         db.commit()
         return rule.id

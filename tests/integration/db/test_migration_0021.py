@@ -14,27 +14,7 @@ from sqlalchemy.orm import Session
 
 from potwise.db import migrate
 from potwise.db.models import Account, Connection, Transaction, User
-
-
-def _household(db: Session, email: str) -> Account:
-    user = User(email=email, password_hash="x")
-    db.add(user)
-    db.flush()
-    connection = Connection(user_id=user.id, provider="monzo", display_name="Monzo")
-    db.add(connection)
-    db.flush()
-    account = Account(
-        user_id=user.id,
-        connection_id=connection.id,
-        external_id="acc_main",
-        provider="monzo",
-        kind="current",
-        name="Current",
-        currency="GBP",
-    )
-    db.add(account)
-    db.flush()
-    return account
+from tests.support.mirror_rows import current_account
 
 
 def _tx(account: Account, external_id: str, **owner: str) -> Transaction:
@@ -56,8 +36,8 @@ def _count(db: Session) -> int:
 
 
 def test_a_transaction_naming_another_users_account_is_refused(db: Session) -> None:
-    mine = _household(db, "mine@example.com")
-    theirs = _household(db, "theirs@example.com")
+    mine = current_account(db, "mine@example.com")
+    theirs = current_account(db, "theirs@example.com")
     db.add(_tx(mine, "ok"))
     db.commit()
     db.add(_tx(mine, "wrong-user", user_id=theirs.user_id))
@@ -73,8 +53,8 @@ def test_a_transaction_naming_another_users_account_is_refused(db: Session) -> N
 
 @pytest.mark.parametrize("goes", ["user", "connection", "account"])
 def test_transactions_go_with_their_owner(db: Session, goes: str) -> None:
-    kept = _household(db, "kept@example.com")
-    gone = _household(db, "gone@example.com")
+    kept = current_account(db, "kept@example.com")
+    gone = current_account(db, "gone@example.com")
     db.add_all([_tx(kept, "k1"), _tx(gone, "g1"), _tx(gone, "g2")])
     db.commit()
     model, row_id = {
@@ -88,7 +68,7 @@ def test_transactions_go_with_their_owner(db: Session, goes: str) -> None:
 
 
 def test_rows_survive_the_upgrade_and_the_downgrade(engine: Engine, db: Session) -> None:
-    account = _household(db, "keep@example.com")
+    account = current_account(db, "keep@example.com")
     db.add_all([_tx(account, f"t{i}") for i in range(5)])
     db.commit()
     db.close()
@@ -106,8 +86,8 @@ def test_rows_survive_the_upgrade_and_the_downgrade(engine: Engine, db: Session)
 def test_mismatched_rows_stop_the_upgrade_before_it_changes_anything(
     engine: Engine, db: Session
 ) -> None:
-    mine = _household(db, "a@example.com")
-    theirs = _household(db, "b@example.com")
+    mine = current_account(db, "a@example.com")
+    theirs = current_account(db, "b@example.com")
     db.commit()
     db.close()
     command.downgrade(migrate.alembic_config(engine), "0020")

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from potwise.db.models import (
-    Account,
     Automation,
     AutomationRun,
     Connection,
@@ -27,6 +26,7 @@ from potwise.db.models import (
 )
 from potwise.services.housekeeping import purge_expired
 from potwise.services.retention import purge_history
+from tests.support.mirror_rows import current_account
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=401)
@@ -52,26 +52,14 @@ def _count(db: Session, model: Any, *where: Any) -> int:
 
 
 def _world(db: Session) -> dict[str, Any]:
-    user = User(email="r@example.com", password_hash="x")
-    db.add(user)
-    db.flush()
-    connection = Connection(user_id=user.id, provider="monzo", display_name="Monzo")
-    db.add(connection)
-    db.flush()
-    account = Account(
-        user_id=user.id,
-        connection_id=connection.id,
-        external_id="acc",
-        provider="monzo",
-        kind="current",
-        name="Current",
-        currency="GBP",
-    )
+    account = current_account(db, "r@example.com", external_id="acc")
+    user = db.get_one(User, account.user_id)
+    connection = db.get_one(Connection, account.connection_id)
     rule = Automation(user_id=user.id, kind="sweep", name="Sweep", config={})
     channel = NotificationChannel(
         user_id=user.id, kind="webhook", name="ntfy", config_encrypted="x"
     )
-    db.add_all([account, rule, channel])
+    db.add_all([rule, channel])
     db.flush()
     return {
         "user": user,
