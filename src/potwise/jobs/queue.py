@@ -137,7 +137,8 @@ class RuleDispatch:
     running in the thread that synced or took the webhook.
 
     Deferred from any thread (a worker's sync jobs, the web app's webhooks) through a
-    small synchronous pool of its own, opened on first use. A group already waiting
+    small synchronous pool of its own, opened on first use and closed with the
+    process. A group already waiting
     with the same rules and trigger is not deferred again (its queueing lock): the
     waiting job reads the news when it starts. Jobs of one account share the cycle's
     lock, so they run one after another, never beside its scheduled run.
@@ -170,12 +171,6 @@ class RuleDispatch:
             log.info("queue.rules_already_waiting", rules=len(rule_ids), trigger=trigger)
             return
         log.info("queue.rules_deferred", job_id=job_id, rules=len(rule_ids), trigger=trigger)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._opened:
-                self._app.close()
-                self._opened = False
 
 
 # --- what the clock wakes (periodic: the keyword `timestamp` is the tick) ---------------------

@@ -74,10 +74,10 @@ def _on_conflict(
 def _changed(table: Table, new: Any, update_columns: Iterable[str]) -> Any:
     """The condition for updating a row that is already stored: the bank's answer
     (`new`: the statement's `excluded` or the staged columns) differs from it in some
-    column (nulls compared as values). A row the bank sends
-    again unchanged is left alone, `updated_at` included, so everything that watches
-    `updated_at` (classification of what a sync touched, answers kept in memory)
-    sees only real changes."""
+    column (nulls compared as values). A row the bank sends again unchanged is left
+    alone, `updated_at` included, so everything that watches `updated_at`
+    (classification of what a sync touched, answers kept in memory) sees only real
+    changes."""
     compared = [name for name in update_columns if name != "updated_at"]
     if not compared:
         return None
