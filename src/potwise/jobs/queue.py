@@ -8,7 +8,8 @@ processes on any number of machines (`jobs/queue_worker.py`):
   periodic deferrer; the database keeps one job per task and due time
   (`procrastinate_periodic_defers`), so however many workers run, each tick is
   deferred once;
-- a sync cycle defers one `sync_connection` job per connection that is due, a rule
+- a sync cycle defers one `sync_connection` job per connection that is due (so does
+  the minute's look for card refreshes their plan says are due), a rule
   cycle one `run_rules` job per current account (its rules in their stated order).
   A queueing lock keeps one such job waiting per connection (per account), a lock
   keeps one running, so a cycle that comes round before the last one finished adds
@@ -45,7 +46,7 @@ from potwise.jobs import scheduler
 from potwise.logs import get_logger
 from potwise.services.automations import runner, triggers
 from potwise.services.context import ConnectionsContext
-from potwise.services.sync import abandoned, engine, schedule
+from potwise.services.sync import abandoned, engine, refresh_plan, schedule
 from potwise.settings import Settings
 
 log = get_logger(__name__)
@@ -195,6 +196,19 @@ async def rules_cycle(timestamp: int) -> int:
     return deferred
 
 
+async def card_refreshes(timestamp: int) -> int:
+    """Defer a sync of every card connection whose refresh plan says one is due now:
+    a sync job each, like the cycle's (the same queueing lock, so one already waiting
+    does it), taken by any worker instead of all run by the one that got the tick. A
+    planned refresh is a scheduled sync (`refresh_plan.PLAN_TRIGGER`), as the job's."""
+    ctx = _runtime().ctx
+    ids = await asyncio.to_thread(refresh_plan.due_ids, ctx, clock.now())
+    deferred = await defer_syncs(ids)
+    if ids:
+        log.info("queue.card_refreshes", connections=len(ids), deferred=deferred, tick=timestamp)
+    return deferred
+
+
 async def defer_syncs(connection_ids: list[str]) -> int:
     """One sync job per connection, unless one is already waiting; how many were added."""
     added = 0
@@ -297,7 +311,7 @@ def periodic_schedule(settings: Settings, stalled_check: str) -> dict[str, str]:
 _PERIODIC: dict[str, Callable[[int], Awaitable[object]]] = {
     "potwise.sync_cycle": sync_cycle,
     "potwise.rules_cycle": rules_cycle,
-    "potwise.card_refreshes": _inline(scheduler.run_planned_refreshes),
+    "potwise.card_refreshes": card_refreshes,
     "potwise.monzo_approvals": _inline(scheduler.poll_approvals),
     "potwise.notifications": _inline(scheduler.send_notifications),
     "potwise.housekeeping": _inline(scheduler.run_housekeeping),

@@ -31,6 +31,7 @@ from potwise.logs import configure_logging
 from potwise.services.automations import runner
 from potwise.services.context import ConnectionsContext
 from potwise.services.sync import engine as sync_engine
+from potwise.services.sync import refresh_plan
 from potwise.services.sync.abandoned import INTERRUPTED
 from potwise.settings import Settings
 from tests.conftest import PG_URL
@@ -339,3 +340,25 @@ def test_the_rules_a_sync_touches_become_one_queue_job_per_account(
     assert Counter(r.automation_id for r in runs) == Counter(rule_of.values())
     assert {(r.trigger, r.status) for r in runs} == {("sync", "moved")}
     assert 0 < _assert_each_move_once(engine, sandbox, households) <= len(households)
+
+
+def test_card_refreshes_due_by_their_plan_become_sync_jobs(
+    queued: tuple[Settings, ConnectionsContext],
+    workers: Workers,
+    engine: Engine,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The minute's look for planned card refreshes defers a sync job per connection
+    due (once while it waits), which the workers run; the plan's own reckoning of what
+    is due is tested with the scheduler (`test_scheduled_jobs.py`)."""
+    settings, ctx = queued
+    households = add_monzo_households(ctx, sandbox, 4)
+    due = [h.connection_id for h in households]
+    assert refresh_plan.PLAN_TRIGGER == "schedule"  # what the sync job records
+    monkeypatch.setattr(refresh_plan, "due_ids", lambda _ctx, _now: due)
+    assert _defer(settings, ctx, lambda: queue.card_refreshes(0)) == len(due)
+    assert _defer(settings, ctx, lambda: queue.card_refreshes(0)) == 0
+    workers.start()
+    _drained(engine, timeout=60)
+    _assert_each_synced_once(engine, households)
