@@ -7,7 +7,6 @@ from here, so a finished sync triggers the same follow-up work wherever it ran.
 from __future__ import annotations
 
 from potwise.bootstrap import bootstrap
-from potwise.jobs import queue
 from potwise.services.automations import triggers
 from potwise.services.context import ConnectionsContext
 from potwise.settings import Settings
@@ -16,6 +15,10 @@ from potwise.settings import Settings
 def rule_dispatch(settings: Settings) -> triggers.Dispatch | None:
     """Where the rules an event touched run: on PostgreSQL, a job per account on the
     task queue (`queue.RuleDispatch`); on SQLite, inline where the event happened."""
+    # Here, not at the top: the queue imports the scheduler, which imports the fan-out,
+    # which starts its processes from this module.
+    from potwise.jobs import queue
+
     return queue.RuleDispatch(settings) if queue.is_queued(settings) else None
 
 
