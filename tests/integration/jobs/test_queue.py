@@ -223,7 +223,7 @@ def _assert_each_move_once(engine: Engine, sandbox: Sandbox, households: list[Ho
 
 
 @pytest.mark.parametrize(
-    "users", [pytest.param(30, id="30-users"), pytest.param(200, marks=pytest.mark.month)]
+    "users", [pytest.param(30, id="30-users"), pytest.param(200, id="200-users")]
 )
 def test_two_workers_sync_each_connection_once_and_move_money_once(
     users: int,
