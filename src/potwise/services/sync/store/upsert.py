@@ -12,10 +12,10 @@ clause (`potwise.db.staging`): the same rows win, the same columns change.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Table, and_, bindparam, column, exists, or_, select
@@ -32,6 +32,8 @@ BATCH_SIZE = 1000
 # (about 2 ms of fixed cost: creating and dropping the temporary table).
 COPY_MIN_ROWS = 1000
 
+T = TypeVar("T")
+
 
 def _insert(dialect: str, table: Table) -> Any:
     if dialect == "postgresql":
@@ -41,22 +43,29 @@ def _insert(dialect: str, table: Table) -> Any:
     raise RuntimeError(f"unsupported database {dialect}")
 
 
-_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
-_STATEMENTS_LOCK = threading.Lock()
+#: What the upserts build once per table and shape: statements and bulk plans.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+_BUILT_LOCK = threading.Lock()
+
+
+def _built(key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """`build()`'s result, made once per `key` and kept for the process."""
+    found = _BUILT.get(key)
+    if found is None:
+        with _BUILT_LOCK:
+            found = _BUILT.get(key)
+            if found is None:
+                found = _BUILT[key] = build()
+    return cast(T, found)
 
 
 def _upsert_statement(
     dialect: str, table: Table, update_columns: tuple[str, ...], conflict: tuple[str, ...]
 ) -> Any:
-    key = (dialect, table.name, update_columns, conflict)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        with _STATEMENTS_LOCK:
-            statement = _STATEMENTS.get(key)
-            if statement is None:
-                statement = _on_conflict(_insert(dialect, table), table, update_columns, conflict)
-                _STATEMENTS[key] = statement
-    return statement
+    return _built(
+        ("statement", dialect, table.name, update_columns, conflict),
+        lambda: _on_conflict(_insert(dialect, table), table, update_columns, conflict),
+    )
 
 
 def _on_conflict(
@@ -120,16 +129,23 @@ class _Plan:
             yield values
 
 
-_PLANS: dict[tuple[Any, ...], _Plan] = {}
-
-
-def _cached_plan(key: tuple[Any, ...], build: Any) -> _Plan:
-    found = _PLANS.get(key)
-    if found is None:
-        found = build()
-        with _STATEMENTS_LOCK:
-            _PLANS[key] = found
-    return found
+def _converters(
+    table: Table, names: Sequence[str], dialect: Any, timestamp: Callable[[Any], Any]
+) -> tuple[tuple[int, Any], ...]:
+    """The positions of `names` whose column type converts a value, with the function:
+    `timestamp` for UTCDateTime columns (straight, instead of SQLAlchemy's two layers
+    of processors), the type's own bind processor for the rest."""
+    found = []
+    for index, name in enumerate(names):
+        column_type = table.c[name].type
+        convert = (
+            timestamp
+            if isinstance(column_type, UTCDateTime)
+            else column_type.bind_processor(dialect)
+        )
+        if convert is not None:
+            found.append((index, convert))
+    return tuple(found)
 
 
 def _driver_upsert(
@@ -148,19 +164,10 @@ def _driver_upsert(
         names = tuple(compiled.positiontup or ())
         if set(names) != set(columns):  # pragma: no cover - a change in how SQLAlchemy compiles
             raise RuntimeError(f"unexpected parameters for {table.name}: {names}")
-        converters = []
-        for index, name in enumerate(names):
-            column_type = table.c[name].type
-            convert = (
-                sqlite_text
-                if isinstance(column_type, UTCDateTime)
-                else column_type.bind_processor(dialect)
-            )
-            if convert is not None:
-                converters.append((index, convert))
-        return _Plan(compiled.string, names, tuple(converters))
+        converters = _converters(table, names, dialect, sqlite_text)
+        return _Plan(compiled.string, names, converters)
 
-    return _cached_plan(("sqlite", table.name, columns, update_columns, conflict), build)
+    return _built(("sqlite", table.name, columns, update_columns, conflict), build)
 
 
 def upsert(
@@ -255,11 +262,7 @@ def _staged_upsert(
         new = postgresql.insert(table).from_select(
             list(columns), select(*stage.c).where(~exists().where(stored))
         )
-        converters = tuple(
-            (index, convert)
-            for index, name in enumerate(columns)
-            if (convert := _pg_converter(table.c[name].type, dialect)) is not None
-        )
+        converters = _converters(table, columns, dialect, aware_utc)
         return _StagedPlan(
             str(statement.compile(dialect=dialect)),
             columns,
@@ -268,15 +271,7 @@ def _staged_upsert(
             insert_sql=str(new.compile(dialect=dialect)),
         )
 
-    key = ("postgresql", table.name, columns, update_columns, conflict)
-    return _cached_plan(key, build)  # type: ignore[return-value]
-
-
-def _pg_converter(column_type: Any, dialect: Any) -> Any:
-    # Timestamps directly, as SQLAlchemy's two layers of processors would convert them.
-    if isinstance(column_type, UTCDateTime):
-        return aware_utc
-    return column_type.bind_processor(dialect)
+    return _built(("postgresql", table.name, columns, update_columns, conflict), build)
 
 
 def upsert_by_copy(
