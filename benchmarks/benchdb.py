@@ -1,7 +1,8 @@
 """Throw-away migrated databases for the benchmarks (not a benchmark itself).
 
 `database("sqlite", name)` is a fresh SQLite file in a temporary folder;
-`database("postgresql", name)` is a fresh schema on `PG_URL`, dropped afterwards.
+`database("postgresql", name)` is a fresh schema on `PG_URL`, dropped afterwards
+(`pg_schema` gives its name too).
 """
 
 from __future__ import annotations
@@ -35,14 +36,22 @@ def database(kind: str, name: str = "bench") -> Iterator[Engine]:
             engine.dispose()
             shutil.rmtree(folder, ignore_errors=True)
         return
-    schema = f"potwise_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with pg_schema("potwise_bench") as (_, engine):
+        yield engine
+
+
+@contextmanager
+def pg_schema(prefix: str) -> Iterator[tuple[str, Engine]]:
+    """A fresh migrated schema on `PG_URL` (its name starts with `prefix`) and an
+    engine on it; the schema is dropped on exit."""
+    schema = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, schema=schema)
     try:
         migrate.upgrade(engine)
-        yield engine
+        yield schema, engine
     finally:
         engine.dispose()
         with admin.begin() as connection:

@@ -20,29 +20,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import statistics
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
 from sqlalchemy import Engine, text
 
-from benchdb import PG_URL, postgres_available
-from potwise.db import migrate
+from benchdb import PG_URL, pg_schema, postgres_available
 from potwise.db.engine import make_engine, make_session_factory
 from potwise.jobs import queue
 from potwise.jobs.queue_worker import QueueWorker, WorkerOptions
 from potwise.jobs.wiring import worker_context
 from potwise.logs import configure_logging
 from potwise.services.connections import build_context
-from potwise.settings import Settings, load_settings
-from sync_bench import CARDS, Sandbox, add_household, log, sandbox, tree_cpu
+from potwise.settings import Settings
+from sync_bench import CARDS, Sandbox, add_household, log, sandbox, sandbox_settings, tree_cpu
 
 CYCLE_DEADLINE_SECONDS = 1800
 
@@ -52,43 +48,10 @@ def _work(settings: Settings) -> None:
     QueueWorker(worker_context(settings), WorkerOptions(periodic_max_delay=1.0)).run()
 
 
-@contextmanager
-def schema() -> Iterator[tuple[str, Engine]]:
-    """A fresh migrated schema (dropped afterwards) and an engine on it."""
-    name = f"potwise_qbench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    engine = make_engine(PG_URL, schema=name)
-    try:
-        migrate.upgrade(engine)
-        yield name, engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        admin.dispose()
-
-
 def bench_settings(url: str, sandbox_url: str, folder: Path) -> Settings:
-    return load_settings(
-        _env_file=None,
-        database_url=url,
-        data_dir=folder,
-        secret_key="bench-" + uuid.uuid4().hex * 2,
-        encryption_keys=Fernet.generate_key().decode(),
-        public_url="http://127.0.0.1:8000",
-        monzo_auth_url=f"{sandbox_url}/monzo/auth",
-        monzo_api_url=f"{sandbox_url}/monzo/api",
-        truelayer_auth_url=f"{sandbox_url}/truelayer/auth",
-        truelayer_api_url=f"{sandbox_url}/truelayer/api",
-        monzo_client_id="potwise-sandbox",
-        monzo_client_secret="sandbox-secret",  # noqa: S106 - the sandbox's public test client
-        truelayer_client_id="potwise-sandbox",
-        truelayer_client_secret="sandbox-secret",  # noqa: S106 - the sandbox's public test client
-        # The cycle is deferred by the benchmark; the clock's own ticks once a day.
-        sync_interval_minutes=1440,
-        log_level="WARNING",
+    # The cycle is deferred by the benchmark; the clock's own ticks once a day.
+    return sandbox_settings(
+        url, sandbox_url, folder, sync_interval_minutes=1440, log_level="WARNING"
     )
 
 
@@ -107,7 +70,7 @@ def _wait(engine: Engine, sql: str, until: int, what: str, timeout: float) -> No
 
 def one_cycle(sb: Sandbox, made: list[dict[str, Any]], workers: int) -> dict[str, Any]:
     folder = Path(f"/tmp/potwise-qbench-{uuid.uuid4().hex[:8]}")  # noqa: S108 - data dir only
-    with schema() as (name, engine):
+    with pg_schema("potwise_qbench") as (name, engine):
         settings = bench_settings(f"{PG_URL}?options=-csearch_path%3D{name}", sb.url, folder)
         ctx = build_context(settings, make_session_factory(make_engine(settings.database_url)))
         ids: list[str] = []

@@ -55,7 +55,7 @@ from potwise.services.insight import classify as insight_classify
 from potwise.services.sync import engine as sync_engine
 from potwise.services.sync import schedule as sync_schedule
 from potwise.services.sync import store
-from potwise.settings import load_settings
+from potwise.settings import Settings, load_settings
 
 CARDS = ("ob-amex", "uk-ob-barclaycard")
 MONZO_PAGE = 100
@@ -153,14 +153,13 @@ class Product:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def product(sandbox_url: str) -> Product:
-    """A product on a fresh, migrated SQLite file, pointed at the sandbox by URL only."""
-    folder = Path(tempfile.mkdtemp(prefix="potwise-bench-"))
-    url = f"sqlite:///{folder / 'potwise.db'}"
-    settings = load_settings(
+def sandbox_settings(url: str, sandbox_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a product on `url` whose banks are the sandbox at `sandbox_url`
+    (its public test clients), with fresh keys; `overrides` set anything else."""
+    return load_settings(
         _env_file=None,
         database_url=url,
-        data_dir=folder / "data",
+        data_dir=data_dir,
         secret_key="bench-" + uuid.uuid4().hex * 2,
         encryption_keys=Fernet.generate_key().decode(),
         public_url="http://127.0.0.1:8000",
@@ -172,7 +171,15 @@ def product(sandbox_url: str) -> Product:
         monzo_client_secret="sandbox-secret",  # noqa: S106 - the sandbox's public test client
         truelayer_client_id="potwise-sandbox",
         truelayer_client_secret="sandbox-secret",  # noqa: S106 - the sandbox's public test client
+        **overrides,
     )
+
+
+def product(sandbox_url: str) -> Product:
+    """A product on a fresh, migrated SQLite file, pointed at the sandbox by URL only."""
+    folder = Path(tempfile.mkdtemp(prefix="potwise-bench-"))
+    url = f"sqlite:///{folder / 'potwise.db'}"
+    settings = sandbox_settings(url, sandbox_url, folder / "data")
     engine = make_engine(url)
     migrate.upgrade(engine)
     ctx = build_context(settings, make_session_factory(engine))
