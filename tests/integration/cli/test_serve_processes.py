@@ -69,23 +69,21 @@ def test_serve_runs_the_scheduler_unless_told_not_to(
     assert ("scheduler.started" in logged) is scheduled, logged
 
 
+def _help(command: str) -> str:
+    """`potwise COMMAND --help`, its lines joined (wide, so nothing wraps mid-phrase)."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "potwise.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    return " ".join(shown.split())
+
+
 def test_help_says_one_scheduler_per_deployment() -> None:
-    serve = subprocess.run(
-        [sys.executable, "-m", "potwise.cli", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={**os.environ, "COLUMNS": "200"},
-    ).stdout
+    serve = _help("serve")
     assert "--no-scheduler" in serve
-    assert "exactly one scheduler" in " ".join(serve.split())
-    worker = subprocess.run(
-        [sys.executable, "-m", "potwise.cli", "worker", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={**os.environ, "COLUMNS": "200"},
-    ).stdout
-    assert "serve --no-scheduler" in " ".join(worker.split())
+    assert "exactly one scheduler" in serve
+    assert "serve --no-scheduler" in _help("worker")
