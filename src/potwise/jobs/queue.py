@@ -74,7 +74,8 @@ def conninfo(database_url: str) -> str:
 
 
 def sync_lock(connection_id: str) -> str:
-    return f"sync:{connection_id}"
+    """A sync job's lock and queueing lock: the name of the connection's sync lease."""
+    return engine.sync_lease_key(connection_id)
 
 
 def rules_lock(account_key: str) -> str:

@@ -18,6 +18,11 @@ from potwise.services import leases
 RUN_LEASE_TTL = timedelta(minutes=5)
 
 
+def account_lease_key(account_id: str) -> str:
+    """The name of the lease a rule run holds on its current account."""
+    return f"account:{account_id}"
+
+
 @dataclass
 class RunLease:
     """A run's hold on its current account (see the module's note)."""
@@ -28,7 +33,7 @@ class RunLease:
 
     def take(self, db: Session, account_id: str) -> bool:
         """Take the account's lease (committed at once); False when another run holds it."""
-        self.key = f"account:{account_id}"
+        self.key = account_lease_key(account_id)
         self.held = leases.try_acquire(db, self.key, self.owner, RUN_LEASE_TTL)
         return self.held
 

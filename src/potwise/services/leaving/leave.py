@@ -34,10 +34,12 @@ from potwise.domain.transfers import OPEN_TRANSFER_STATUSES
 from potwise.logs import get_logger
 from potwise.services import account_mail, auth, leases, passwords
 from potwise.services.automations import executor, pause
+from potwise.services.automations.run_lease import account_lease_key
 from potwise.services.connections.disconnect import disconnect
 from potwise.services.context import ConnectionsContext
 from potwise.services.errors import ConfirmationRefused, InvalidCredentials, MoveInFlight, NotFound
 from potwise.services.leaving.erase import census, erase
+from potwise.services.sync.engine import sync_lease_key
 from potwise.services.twofactor import factor
 from potwise.services.vault import Vault
 
@@ -164,7 +166,7 @@ def leave(ctx: ConnectionsContext, mailer: account_mail.Mailer, user_id: str) ->
         )
         accounts = list(db.scalars(select(Account.id).where(Account.user_id == user_id)))
         held = census(db, user_id)
-    keys = [f"account:{a}" for a in accounts] + [f"sync:{c.id}" for c in connections]
+    keys = [account_lease_key(a) for a in accounts] + [sync_lease_key(c.id) for c in connections]
     owner = uuid.uuid4().hex
     _hold(ctx, keys, owner)
     try:
